@@ -1,0 +1,1 @@
+/* ml_event.c -- being written */
