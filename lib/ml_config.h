@@ -36,6 +36,13 @@ void ml_config_free (const ml_opt_t *opts, void *target);
 //  Prints the options as help text: "  [section] name = default   help".
 void ml_config_print_help (FILE *out, const ml_opt_t *opts);
 
+//  inih with line numbers (Debian's libinih is built without INI_HANDLER_LINENO): calls
+//  HANDLER for each name=value with its line. Returns 0, -1 when PATH cannot be opened, or the
+//  first line inih could not parse.
+typedef int (*ml_ini_handler) (void *user, const char *section, const char *name,
+                               const char *value, int lineno);
+int ml_ini_parse (const char *path, ml_ini_handler handler, void *user);
+
 //  Resolves REL against the folder of the file BASE_FILE (absolute REL is returned as is).
 //  Returns a malloc'd string.
 char *ml_config_resolve (const char *base_file, const char *rel);

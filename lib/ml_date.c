@@ -120,7 +120,10 @@ ml_date_format (ml_day_t day, char *buf)
 {
     int y, m, d;
     ml_date_to_ymd (day, &y, &m, &d);
-    snprintf (buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    char tmp[48];
+    snprintf (tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+    memcpy (buf, tmp, 10);
+    buf[10] = 0;
     return buf;
 }
 
