@@ -1,0 +1,1 @@
+/* ml_cases.c -- being written */

@@ -1,0 +1,1 @@
+/* ml_metrics.c -- being written */

@@ -1,0 +1,1 @@
+/* ml_rules.c -- being written */

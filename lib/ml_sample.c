@@ -1,0 +1,1 @@
+/* ml_sample.c -- being written */
