@@ -13,7 +13,8 @@
 #include "massline.pb-c.h"
 #include "ml_date.h"
 
-#define ML_ID_MAX 64       //  ids (ref, person, org, case, ...): 1..64 bytes of [A-Za-z0-9._-]
+#define ML_ID_MAX 64       //  ids (ref, person, org, case, ...): 1..64 bytes of [A-Za-z0-9._-];
+                           //  ref and supersedes may also be a derived ref "~" + 24 hex digits
 #define ML_TEXT_MAX 2000   //  free text (title, note, measures, ...): at most 2000 bytes of UTF-8
 
 //  What was wrong with an event: the field (JSON key; "" when the whole event) and why.
@@ -42,16 +43,18 @@ Massline__Event *ml_event_from_json (const json_t *obj, ml_verr_t *err);
 Massline__Event *ml_event_from_jsonl (const char *line, size_t len, ml_verr_t *err);
 
 //  Builds an event of KIND from "key=value" words, as typed after `massline-agent record KIND`.
-//  Values are text; booleans take true/false/1/0/是/否, numbers decimal. "roles" takes a JSON list.
+//  Values are text; booleans take true/false/1/0/是/否, numbers decimal. "roles" takes a JSON list,
+//  "event" a JSON object; a word without '=' or a repeated key is an error.
 Massline__Event *ml_event_from_kv (const char *kind, int argc, char *const *argv, ml_verr_t *err);
 
-//  The JSON object of EV (kind first, then ref, note and the kind's keys). Caller owns the result.
+//  The JSON object of EV (kind first, then ref, note and the kind's keys). Caller owns the result;
+//  NULL when out of memory or when EV holds text that is not UTF-8 or an unknown enum number.
 json_t *ml_event_to_json (const Massline__Event *ev);
 
 //  Semantic checks: ids well-formed, dates real days, event date not after CTX->today, end/to/
 //  deadline not before date, text lengths, UTF-8, roster (person, head, signed_by, commitment
 //  org) known, group_size >= 1, commitment has exactly one of person/org, correction's inner
-//  event valid. Returns 0 or ML_EINVAL with ERR filled.
+//  event valid. CTX must not be NULL. Returns 0 or ML_EINVAL with ERR filled.
 int ml_event_validate (const Massline__Event *ev, const ml_vctx_t *ctx, ml_verr_t *err);
 
 //  The kind name ("talk"), or NULL when no body is set.
