@@ -1,0 +1,35 @@
+/* ml_render.h -- turns a report's JSON (docs/reports.md) into json, csv, text or html. */
+#ifndef ML_RENDER_H
+#define ML_RENDER_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+//  Output formats of `massline report ... --format`.
+typedef enum {
+    ML_FORMAT_JSON,     //  the report as is, pretty-printed, UTF-8 unescaped
+    ML_FORMAT_CSV,      //  one flat table, UTF-8 with BOM, CRLF, RFC 4180 quoting
+    ML_FORMAT_TEXT,     //  aligned columns for a terminal (CJK counted 2 columns wide)
+    ML_FORMAT_HTML      //  one self-contained printable A4 page with an inline SVG chart
+} ml_format_t;
+
+//  Sets *format from NAME ("json", "csv", "text" or "html"). Returns 0, or ML_EINVAL
+//  for any other name (then *format is unchanged).
+int ml_format_parse (const char *name, ml_format_t *format);
+
+//  Returns the canonical name of FORMAT ("json", ...); "?" for a value out of range.
+const char *ml_format_name (ml_format_t format);
+
+//  Writes REPORT (a report object; its "report" key picks unit-annual, rollup, cadre,
+//  bulletin or watchlist) to OUT in FORMAT. The output is built in memory first, so on
+//  failure nothing is written. Returns 0; ML_EINVAL when REPORT lacks what the kind needs
+//  (ERR gets e.g. "rollup report: 'units' is not an array"); ML_EIO when OUT fails;
+//  ML_ENOMEM. ERR (ERRLEN bytes, may be NULL) gets a one-line message on failure.
+int ml_render (const json_t *report, ml_format_t format, FILE *out, char *err, size_t errlen);
+
+//  Returns how many terminal columns UTF8 takes: CJK ideographs, CJK punctuation, kana,
+//  hangul and full-width forms count 2, combining marks and zero-width characters 0,
+//  everything else printable 1; control characters 0; each invalid byte 1. NULL is 0.
+int ml_display_width (const char *utf8);
+
+#endif
