@@ -1,0 +1,110 @@
+/* ml_outbox.h -- the agent's durable outbox: events numbered by seq in an LMDB environment,
+   kept until (and after) the collector acknowledges them. Safe to use from several processes at
+   once (record, import, run, flush, status): LMDB serialises the writers. */
+#ifndef ML_OUTBOX_H
+#define ML_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ml_outbox ml_outbox_t;
+
+#define ML_OUTBOX_MAP_SIZE ((size_t) 1 << 30)   //  default LMDB map size: 1 GiB
+
+//  One event to append, and what happened to it.
+typedef struct {
+    const uint8_t *data;        //  the packed event (stored as is)
+    size_t len;                 //  its size in bytes
+    const char *ref;            //  its ref (unit-unique; required)
+    const char *source;         //  where it came from: "FILE:LINE" or "record"
+    const char *person;         //  id this event defines in the roster (a `person` event), or NULL
+    const char *org;            //  id this event defines in the roster (an `org` event), or NULL
+    int status;                 //  out: 0 appended, ML_EDUP same ref and content already there,
+                                //  ML_ECONFLICT same ref with different content
+    uint64_t seq;               //  out: seq given (0), or seq of the event already there
+    long same_as;               //  out: for EDUP/ECONFLICT, the index of the earlier item of
+                                //  this same call holding the ref, or -1 when it was there before
+} ml_outbox_item_t;
+
+//  A stored event as read back; DATA points into the database and is valid only in the visitor.
+typedef struct {
+    uint64_t seq;
+    const uint8_t *data;
+    size_t len;
+} ml_outbox_entry_t;
+
+//  A rejected event, as the collector explained it.
+typedef struct {
+    uint64_t seq;
+    const char *code;           //  machine-readable ("invalid", "ref_conflict", ...)
+    const char *reason;         //  one human-readable line
+    const char *ref;            //  ref of the event (NULL: looked up from the outbox)
+    const char *source;         //  when listed: "FILE:LINE", "record", or NULL when unknown
+} ml_outbox_reject_t;
+
+//  Counters and marks, read in one transaction.
+typedef struct {
+    uint64_t next_seq;          //  the seq the next appended event gets (first is 1)
+    uint64_t acked_seq;         //  every seq <= this is acknowledged (applied or rejected)
+    uint64_t events;            //  events stored (acknowledged ones are kept)
+    uint64_t pending;           //  events with seq > acked_seq
+    uint64_t rejected;          //  events the collector rejected
+    uint64_t acked;             //  events acknowledged and accepted (events - pending - rejected)
+    int64_t last_contact;       //  unix seconds of the last answer from the collector, 0: never
+    uint64_t renumbered;        //  how far ml_outbox_adopt has moved the seqs, in total: a seq
+                                //  S read when this was R is now S + (renumbered - R)
+} ml_outbox_stat_t;
+
+//  Opens (creating if needed) the outbox in the folder DIR. MAP_SIZE 0 means ML_OUTBOX_MAP_SIZE.
+//  Returns NULL on failure and writes a one-line reason naming DIR into ERR.
+ml_outbox_t *ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen);
+
+//  Closes the outbox and sets *SELF_P to NULL. Safe on NULL.
+void ml_outbox_close (ml_outbox_t **self_p);
+
+//  The folder the outbox lives in. Borrowed.
+const char *ml_outbox_dir (ml_outbox_t *self);
+
+//  The text of the last storage failure ("mdb_put: MDB_MAP_FULL: ..."). Borrowed.
+const char *ml_outbox_error (ml_outbox_t *self);
+
+//  Appends ITEMS in one durable write transaction, numbering new events consecutively. Items
+//  whose ref is already stored (or earlier in ITEMS) with the same bytes are skipped (EDUP).
+//  If any item conflicts, nothing is written and ML_ECONFLICT is returned; the statuses tell
+//  which. With DRY_RUN nothing is written either way (statuses and seqs are what would be).
+//  Returns 0, ML_ECONFLICT, ML_EFULL (map or disk full: nothing written) or ML_EIO.
+int ml_outbox_append (ml_outbox_t *self, ml_outbox_item_t *items, size_t count, bool dry_run);
+
+//  Calls FN once with up to MAX consecutive stored events from seq FROM on (fewer at the end,
+//  none when there are none), all read in one read transaction. Returns FN's result, or
+//  ML_EIO. The entries and their bytes are valid only during FN.
+typedef int (ml_outbox_visit_fn) (const ml_outbox_entry_t *entries, size_t count, void *arg);
+int ml_outbox_read (ml_outbox_t *self, uint64_t from, size_t max, ml_outbox_visit_fn *fn, void *arg);
+
+//  Records an acknowledgement in one durable transaction: acked_seq = max (acked_seq, THROUGH),
+//  stores REJECTS (replacing earlier ones for the same seq), and sets last_contact to NOW.
+//  Returns 0, ML_EFULL or ML_EIO.
+int ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *rejects,
+                   size_t count, int64_t now);
+
+//  Makes the outbox continue the numbering of a collector that expects NEXT_SEQ (everything
+//  below counts as acknowledged): an empty outbox just goes on from there; one whose events were
+//  never sent (no collector ever answered it) renumbers them from NEXT_SEQ on, in order, in one
+//  transaction. Returns 0, ML_EEXIST when the outbox has events and has heard from a collector
+//  (or already numbers beyond NEXT_SEQ), or the storage error.
+int ml_outbox_adopt (ml_outbox_t *self, uint64_t next_seq);
+
+//  Reads the counters and marks into STAT. Returns 0 or ML_EIO.
+int ml_outbox_stat (ml_outbox_t *self, ml_outbox_stat_t *stat);
+
+//  Calls FN for each rejected event in seq order (with its ref and source filled in), until FN
+//  returns non-zero. Returns FN's non-zero result, 0, or ML_EIO.
+typedef int (ml_outbox_reject_fn) (const ml_outbox_reject_t *reject, void *arg);
+int ml_outbox_rejects (ml_outbox_t *self, ml_outbox_reject_fn *fn, void *arg);
+
+//  True when a `person` (or `org`) event defining ID is in the outbox.
+bool ml_outbox_has_person (ml_outbox_t *self, const char *id);
+bool ml_outbox_has_org (ml_outbox_t *self, const char *id);
+
+#endif

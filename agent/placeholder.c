@@ -1,1 +1,0 @@
-/* placeholder */ int ml_agent_placeholder_ (void); int ml_agent_placeholder_ (void) { return 0; }
