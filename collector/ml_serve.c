@@ -1,0 +1,765 @@
+/* ml_serve.c -- the collector daemon: CURVE ingest and query ROUTERs, the ZAP handler, group commit.
+
+   Single-threaded: one zmq_poll loop over the ZAP REP socket and the two ROUTERs. CURVE
+   handshakes run in libzmq's I/O thread, which waits for our ZAP reply. Ingest drains every
+   Batch already queued, applies them all in one LMDB write transaction, commits once, and only
+   then sends the acks (design.md "Delivery"). */
+#include "ml_serve.h"
+#include "ml_date.h"
+#include "ml_err.h"
+#include "ml_keys.h"
+#include "ml_log.h"
+#include "ml_registry.h"
+#include "ml_store.h"
+#include "ml_wire.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define GROUP_BATCHES 16            //  at most this many batches per write transaction
+#define GROUP_EVENTS 20000          //  ... or about this many events (bigger txns cost more CPU per event)
+#define QUERY_DRAIN 64              //  queries handled per poll round
+
+const ml_opt_t ml_collector_opts[] = {
+    { "collector", "data_dir", ML_OPT_PATH, "data", offsetof (ml_collector_config_t, data_dir),
+      "LMDB environment of the collector (created if missing)" },
+    { "collector", "ingest", ML_OPT_STR, "tcp://127.0.0.1:7701", offsetof (ml_collector_config_t, ingest),
+      "ROUTER endpoint agents connect to (CURVE server)" },
+    { "collector", "query", ML_OPT_STR, "tcp://127.0.0.1:7702", offsetof (ml_collector_config_t, query),
+      "ROUTER endpoint the massline client connects to (CURVE server)" },
+    { "collector", "public_key", ML_OPT_KEY, "keys/collector.pub", offsetof (ml_collector_config_t, public_key),
+      "the collector's public key: a file or the 40-char Z85 text" },
+    { "collector", "secret_key", ML_OPT_PATH, "keys/collector.key", offsetof (ml_collector_config_t, secret_key),
+      "the collector's secret key file; must be mode 0600" },
+    { "collector", "registry", ML_OPT_PATH, "registry.ini", offsetof (ml_collector_config_t, registry),
+      "units, agent keys and client keys" },
+    { "collector", "map_size_mb", ML_OPT_INT, "4096", offsetof (ml_collector_config_t, map_size_mb),
+      "LMDB map size in MB" },
+    { "collector", "max_frame_bytes", ML_OPT_INT, "8388608", offsetof (ml_collector_config_t, max_frame_bytes),
+      "bigger frames are refused (ZMQ_MAXMSGSIZE)" },
+    { NULL, NULL, 0, NULL, 0, NULL }
+};
+
+//  One message from a ROUTER: routing id, optional empty delimiter, payload.
+typedef struct {
+    uint8_t rid[256];
+    size_t rid_len;
+    bool delim;                         //  sent REQ-style with an empty delimiter frame
+    zmq_msg_t payload;
+    const ml_principal_t *who;          //  from the ZAP user id
+} s_msg_t;
+
+//  A Batch waiting for the group commit.
+typedef struct {
+    uint8_t rid[256];
+    size_t rid_len;
+    bool delim;
+    const ml_principal_t *who;
+    Massline__Frame *frame;             //  owns the envelopes
+    ml_batch_result_t res;              //  reused from group to group
+    const char *errcode;                //  NULL: acknowledge; else refuse with this Error code
+    char errmsg[256];
+} s_pending_t;
+
+struct ml_serve {
+    void *ctx;
+    void *zap;                          //  REP on inproc://zeromq.zap.01
+    void *ingest;                       //  ROUTER for agents
+    void *query;                        //  ROUTER for clients
+    ml_registry_t *registry;
+    ml_store_t *store;
+    char ingest_ep[256];
+    char query_ep[256];
+    s_pending_t pending[GROUP_BATCHES];
+    size_t npending;
+    ml_envelope_t *envs;                //  reused envelope array
+    size_t envcap;
+};
+
+// ---------------------------------------------------------------------------
+// Setup.
+
+static void *
+s_server_socket (ml_serve_t *self, const char *secret, const char *domain, long max_frame,
+                 const char *endpoint, char *err, size_t errlen)
+{
+    void *sock = zmq_socket (self->ctx, ZMQ_ROUTER);
+    int one = 1, zero = 0;
+    int64_t maxmsg = max_frame;
+    if (!sock
+    ||  zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero)
+    ||  zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &one, sizeof one)
+    ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, secret, ML_KEY_LEN + 1)
+    ||  zmq_setsockopt (sock, ZMQ_ZAP_DOMAIN, domain, strlen (domain))
+    ||  zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg)
+    ||  zmq_bind (sock, endpoint)) {
+        snprintf (err, errlen, "cannot bind %s %s: %s", domain, endpoint, zmq_strerror (zmq_errno ()));
+        if (sock)
+            zmq_close (sock);
+        return NULL;
+    }
+    return sock;
+}
+
+ml_serve_t *
+ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t errlen)
+{
+    char secret[ML_KEY_LEN + 1];
+    ml_serve_t *self = calloc (1, sizeof *self);
+    *code = 2;
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    if (cfg->max_frame_bytes < 1024) {
+        snprintf (err, errlen, "max_frame_bytes must be at least 1024 (%ld)", cfg->max_frame_bytes);
+        goto fail;
+    }
+    if (ml_key_read_secret (cfg->secret_key, secret, err, errlen))
+        goto fail;
+    self->registry = ml_registry_load (cfg->registry, err, errlen);
+    if (!self->registry)
+        goto fail;
+    self->store = ml_store_open (cfg->data_dir, cfg->map_size_mb, false, err, errlen);
+    if (!self->store)
+        goto fail;
+    *code = 1;
+    snprintf (self->ingest_ep, sizeof self->ingest_ep, "%s", cfg->ingest);
+    snprintf (self->query_ep, sizeof self->query_ep, "%s", cfg->query);
+    self->ctx = zmq_ctx_new ();
+    self->zap = self->ctx ? zmq_socket (self->ctx, ZMQ_REP) : NULL;
+    //  The ZAP handler must be bound before the CURVE servers, or handshakes skip it.
+    if (!self->zap || zmq_bind (self->zap, ZAP_ENDPOINT)) {
+        snprintf (err, errlen, "cannot start the ZAP handler: %s", zmq_strerror (zmq_errno ()));
+        goto fail;
+    }
+    self->ingest = s_server_socket (self, secret, "ingest", cfg->max_frame_bytes, cfg->ingest, err, errlen);
+    if (!self->ingest)
+        goto fail;
+    self->query = s_server_socket (self, secret, "query", cfg->max_frame_bytes, cfg->query, err, errlen);
+    if (!self->query)
+        goto fail;
+    memset (secret, 0, sizeof secret);
+    return self;
+fail:
+    memset (secret, 0, sizeof secret);
+    ml_serve_destroy (&self);
+    return NULL;
+}
+
+void
+ml_serve_destroy (ml_serve_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ml_serve_t *self = *self_p;
+    for (size_t i = 0; i < GROUP_BATCHES; i++) {
+        ml_wire_free (&self->pending[i].frame);
+        ml_batch_result_free (&self->pending[i].res);
+    }
+    if (self->ingest)
+        zmq_close (self->ingest);
+    if (self->query)
+        zmq_close (self->query);
+    if (self->zap)
+        zmq_close (self->zap);
+    if (self->ctx)
+        zmq_ctx_term (self->ctx);
+    ml_store_close (&self->store);
+    ml_registry_destroy (&self->registry);
+    free (self->envs);
+    free (self);
+    *self_p = NULL;
+}
+
+// ---------------------------------------------------------------------------
+// ZAP: only registered keys get in; agents on ingest, agents and clients on query.
+
+static void
+s_zap_reply (void *sock, zmq_msg_t *request_id, const char *status, const char *text, const char *user)
+{
+    zmq_send (sock, "1.0", 3, ZMQ_SNDMORE);
+    zmq_send (sock, zmq_msg_data (request_id), zmq_msg_size (request_id), ZMQ_SNDMORE);
+    zmq_send (sock, status, strlen (status), ZMQ_SNDMORE);
+    zmq_send (sock, text, strlen (text), ZMQ_SNDMORE);
+    zmq_send (sock, user, strlen (user), ZMQ_SNDMORE);
+    zmq_send (sock, "", 0, 0);
+}
+
+//  Compares frame MSG with the text S.
+static bool
+s_msg_is (zmq_msg_t *msg, const char *s)
+{
+    return zmq_msg_size (msg) == strlen (s) && memcmp (zmq_msg_data (msg), s, strlen (s)) == 0;
+}
+
+//  Handles one ZAP request: version, request id, domain, address, identity, mechanism, key.
+static void
+s_zap_one (ml_serve_t *self)
+{
+    zmq_msg_t part[8];                  //  a request has 7 frames; extra ones are dropped
+    int n = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, self->zap, 0) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        more = zmq_msg_more (&msg);
+        if (n < 8) {
+            zmq_msg_init (&part[n]);
+            zmq_msg_move (&part[n++], &msg);
+        }
+        zmq_msg_close (&msg);
+    }
+    if (n < 2) {
+        for (int i = 0; i < n; i++)
+            zmq_msg_close (&part[i]);
+        return;
+    }
+    char domain[32] = "", address[64] = "", key[ML_KEY_LEN + 1] = "";
+    if (n > 2)
+        snprintf (domain, sizeof domain, "%.*s", (int) zmq_msg_size (&part[2]), (char *) zmq_msg_data (&part[2]));
+    if (n > 3)
+        snprintf (address, sizeof address, "%.*s", (int) zmq_msg_size (&part[3]), (char *) zmq_msg_data (&part[3]));
+    bool curve = n >= 7 && s_msg_is (&part[0], "1.0") && s_msg_is (&part[5], "CURVE")
+              && zmq_msg_size (&part[6]) == 32;
+    if (curve)
+        zmq_z85_encode (key, zmq_msg_data (&part[6]), 32);
+
+    const ml_principal_t *who = curve ? ml_registry_by_key (self->registry, key) : NULL;
+    bool ingest = strcmp (domain, "ingest") == 0;
+    if (!curve)
+        ml_warn ("refused a handshake without a CURVE key on %s from %s", domain, address);
+    else
+    if (!who)
+        ml_warn ("refused unregistered key %s on %s from %s", key, domain, address);
+    else
+    if (ingest && who->kind != ML_PRINCIPAL_AGENT)
+        ml_warn ("refused key %s of %s on ingest from %s (only agents may send events)",
+                 key, who->user_id, address);
+    else
+    if (!ingest && strcmp (domain, "query") != 0) {
+        ml_warn ("refused key %s of %s on unknown ZAP domain '%s'", key, who->user_id, domain);
+        who = NULL;
+    }
+    bool ok = who && (!ingest || who->kind == ML_PRINCIPAL_AGENT);
+    if (ok)
+        ml_debug ("accepted %s on %s from %s", who->user_id, domain, address);
+    s_zap_reply (self->zap, &part[1], ok ? "200" : "400", ok ? "OK" : "key not registered",
+                 ok ? who->user_id : "");
+    for (int i = 0; i < n; i++)
+        zmq_msg_close (&part[i]);
+}
+
+// ---------------------------------------------------------------------------
+// Messages on the ROUTERs.
+
+//  Receives one message without waiting. Returns 0, ML_ENOTFOUND when none is queued, or
+//  ML_EINVAL when it had no payload (dropped).
+static int
+s_recv (ml_serve_t *self, void *sock, s_msg_t *m)
+{
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    if (zmq_msg_recv (&part, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&part);
+        return ML_ENOTFOUND;
+    }
+    m->rid_len = zmq_msg_size (&part) < sizeof m->rid ? zmq_msg_size (&part) : sizeof m->rid;
+    memcpy (m->rid, zmq_msg_data (&part), m->rid_len);
+    int more = zmq_msg_more (&part);
+    zmq_msg_close (&part);
+    m->delim = false;
+    zmq_msg_init (&m->payload);
+    int frames = 0;
+    while (more) {
+        zmq_msg_t next;
+        zmq_msg_init (&next);
+        zmq_msg_recv (&next, sock, 0);
+        more = zmq_msg_more (&next);
+        if (frames++ == 0 && more && zmq_msg_size (&next) == 0)
+            m->delim = true;
+        if (more)
+            zmq_msg_close (&next);
+        else {
+            zmq_msg_move (&m->payload, &next);      //  releases the empty payload
+            zmq_msg_close (&next);
+        }
+    }
+    const char *user = frames ? zmq_msg_gets (&m->payload, "User-Id") : NULL;
+    m->who = user ? ml_registry_by_user_id (self->registry, user) : NULL;
+    if (!frames || !m->who) {
+        ml_warn ("dropped a message without payload or known user id (%s)", user ? user : "none");
+        zmq_msg_close (&m->payload);
+        return ML_EINVAL;
+    }
+    return 0;
+}
+
+//  Packs FRAME and sends it to the peer RID.
+static void
+s_send (void *sock, const uint8_t *rid, size_t rid_len, bool delim, Massline__Frame *frame)
+{
+    size_t len;
+    uint8_t *buf = ml_wire_pack (frame, &len);
+    if (!buf) {
+        ml_error ("out of memory packing a reply");
+        return;
+    }
+    zmq_send (sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (delim)
+        zmq_send (sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (sock, buf, len, ZMQ_DONTWAIT);
+    free (buf);
+}
+
+static void
+s_send_error (void *sock, const uint8_t *rid, size_t rid_len, bool delim, const char *code,
+              const char *message)
+{
+    Massline__Error error = MASSLINE__ERROR__INIT;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    error.code = (char *) code;
+    error.message = (char *) message;
+    frame.msg_case = MASSLINE__FRAME__MSG_ERROR;
+    frame.error = &error;
+    s_send (sock, rid, rid_len, delim, &frame);
+}
+
+//  Unpacks the payload of M; on failure answers Error{malformed|version}, logs and returns NULL.
+static Massline__Frame *
+s_unpack (void *sock, s_msg_t *m, const char *where)
+{
+    int code;
+    char why[256];
+    Massline__Frame *frame = ml_wire_unpack (zmq_msg_data (&m->payload), zmq_msg_size (&m->payload),
+                                             &code, why, sizeof why);
+    if (!frame) {
+        ml_warn ("%s: %s from %s: refused", where, why, m->who->user_id);
+        s_send_error (sock, m->rid, m->rid_len, m->delim, code == ML_EPROTO ? "version" : "malformed", why);
+    }
+    else
+    if (frame->msg_case == MASSLINE__FRAME__MSG__NOT_SET) {
+        ml_warn ("%s: an empty frame from %s: refused", where, m->who->user_id);
+        s_send_error (sock, m->rid, m->rid_len, m->delim, "malformed", "a frame without a message");
+        ml_wire_free (&frame);
+    }
+    return frame;
+}
+
+static void
+s_reject_to_pb (const ml_reject_t *r, Massline__Reject *pb)
+{
+    massline__reject__init (pb);
+    pb->seq = r->seq;
+    pb->code = (char *) r->code;
+    pb->reason = (char *) r->reason;
+    pb->ref = r->ref[0] ? (char *) r->ref : NULL;
+}
+
+//  Fills PTRS/ARRAY (N entries, malloc'd into *ARRAY) for a repeated Reject field.
+static Massline__Reject **
+s_rejects_to_pb (const ml_reject_t *rejects, size_t n, Massline__Reject **array)
+{
+    *array = NULL;
+    if (!n)
+        return NULL;
+    Massline__Reject **ptrs = malloc (n * sizeof *ptrs);
+    *array = malloc (n * sizeof **array);
+    if (!ptrs || !*array) {
+        free (ptrs);
+        free (*array);
+        *array = NULL;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_reject_to_pb (&rejects[i], &(*array)[i]);
+        ptrs[i] = &(*array)[i];
+    }
+    return ptrs;
+}
+
+// ---------------------------------------------------------------------------
+// Ingest.
+
+//  Applies pending batches [FROM, TO) in one write transaction and commits. Returns 0, or the
+//  failure: then nothing of them is stored and their sequence verdicts are void.
+static int
+s_apply_range (ml_serve_t *self, size_t from, size_t to, ml_day_t today, int64_t now)
+{
+    int rc = 0;
+    ml_store_txn_t *txn = ml_store_begin (self->store, true, &rc);
+    for (size_t i = from; i < to && txn && !rc; i++) {
+        s_pending_t *p = &self->pending[i];
+        if (p->errcode)
+            continue;
+        Massline__Batch *batch = p->frame->batch;
+        if (batch->n_events > self->envcap) {
+            ml_envelope_t *grown = realloc (self->envs, batch->n_events * sizeof *grown);
+            if (!grown) {
+                rc = ML_ENOMEM;
+                break;
+            }
+            self->envs = grown;
+            self->envcap = batch->n_events;
+        }
+        for (size_t j = 0; j < batch->n_events; j++)
+            self->envs[j] = (ml_envelope_t) { batch->events[j]->seq, batch->events[j]->event.data,
+                                              batch->events[j]->event.len };
+        rc = ml_store_apply_batch (txn, p->who->id, p->who->unit, self->envs, batch->n_events,
+                                   today, now, &p->res, p->errmsg, sizeof p->errmsg);
+        if (rc == ML_EPROTO) {
+            p->errcode = "sequence";    //  nothing of this batch was applied
+            rc = 0;
+        }
+    }
+    if (!txn)
+        return rc;
+    if (rc)
+        ml_store_abort (&txn);
+    else
+        rc = ml_store_commit (&txn);
+    for (size_t i = from; rc && i < to; i++)
+        if (self->pending[i].errcode && strcmp (self->pending[i].errcode, "sequence") == 0)
+            self->pending[i].errcode = NULL;
+    return rc;
+}
+
+//  Marks pending batch P refused because the store failed with RC.
+static void
+s_refuse (s_pending_t *p, int rc)
+{
+    p->errcode = rc == ML_EFULL ? "full" : "storage";
+    snprintf (p->errmsg, sizeof p->errmsg, "the collector could not store the batch: %s", ml_strerror (rc));
+    if (rc == ML_EFULL)
+        ml_error ("storage full: batch from agent %s refused", p->who->id);
+    else
+        ml_error ("storage error (%s): batch from agent %s refused", ml_strerror (rc), p->who->id);
+}
+
+//  Applies every pending batch in one write transaction, commits once, then answers each.
+static void
+s_flush_group (ml_serve_t *self)
+{
+    if (!self->npending)
+        return;
+    ml_day_t today = ml_date_today ();
+    int64_t now = (int64_t) time (NULL);
+    int rc = s_apply_range (self, 0, self->npending, today, now);
+    //  A full map may still take the batches one by one: retry so that a big group does not
+    //  block delivery that would fit. Otherwise refuse them all; the agents retry.
+    for (size_t i = 0; rc && i < self->npending; i++) {
+        int one = rc == ML_EFULL && self->npending > 1 ? s_apply_range (self, i, i + 1, today, now) : rc;
+        if (one)
+            s_refuse (&self->pending[i], one);
+    }
+    //  Answer in arrival order, then log one line per agent.
+    for (size_t i = 0; i < self->npending; i++) {
+        s_pending_t *p = &self->pending[i];
+        if (p->errcode) {
+            if (strcmp (p->errcode, "sequence") == 0)
+                ml_warn ("agent %s: batch refused: %s", p->who->id, p->errmsg);
+            s_send_error (self->ingest, p->rid, p->rid_len, p->delim, p->errcode, p->errmsg);
+            continue;
+        }
+        Massline__Ack ack = MASSLINE__ACK__INIT;
+        Massline__Frame frame = MASSLINE__FRAME__INIT;
+        Massline__Reject *array;
+        ack.through_seq = p->res.through_seq;
+        ack.rejects = s_rejects_to_pb (p->res.rejects, p->res.nrejects, &array);
+        ack.n_rejects = ack.rejects ? p->res.nrejects : 0;
+        frame.msg_case = MASSLINE__FRAME__MSG_ACK;
+        frame.ack = &ack;
+        s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
+        free (ack.rejects);
+        free (array);
+    }
+    for (size_t i = 0; i < self->npending; i++) {
+        s_pending_t *p = &self->pending[i];
+        if (p->errcode || !p->who)
+            continue;
+        size_t stored = 0, rejected = 0, dups = 0;
+        uint64_t first = 0, last = 0;
+        const ml_principal_t *who = p->who;
+        for (size_t j = i; j < self->npending; j++) {
+            s_pending_t *q = &self->pending[j];
+            if (q->errcode || q->who != who)
+                continue;
+            stored += q->res.stored;
+            rejected += q->res.nrejects;
+            dups += q->res.duplicates;
+            if (q->res.first_new && (!first || q->res.first_new < first))
+                first = q->res.first_new;
+            if (q->res.last_new > last)
+                last = q->res.last_new;
+            if (j > i)
+                q->who = NULL;          //  logged with this one
+        }
+        if (first)
+            ml_info ("agent %s: stored %zu events (seq %" PRIu64 "..%" PRIu64 "), %zu rejected%s",
+                     who->id, stored, first, last, rejected, dups ? ", some duplicates skipped" : "");
+        else
+            ml_info ("agent %s: %zu duplicate events acknowledged, nothing new", who->id, dups);
+    }
+    for (size_t i = 0; i < self->npending; i++)
+        ml_wire_free (&self->pending[i].frame);
+    self->npending = 0;
+}
+
+static void
+s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
+{
+    const ml_principal_t *who = m->who;
+    int rc = 0;
+    uint64_t hwm = 0;
+    ml_reject_t *rejects = NULL;
+    size_t n = 0;
+    ml_store_txn_t *txn = ml_store_begin (self->store, true, &rc);
+    if (txn)
+        rc = ml_store_hello (txn, who->id, who->unit, hello->acked_seq, (int64_t) time (NULL),
+                             &hwm, &rejects, &n);
+    if (txn) {
+        int crc = ml_store_commit (&txn);
+        rc = rc ? rc : crc;
+    }
+    //  A full disk only loses the last_seen update; the answer itself was read.
+    if (rc == ML_EFULL)
+        ml_warn ("storage full: could not note that agent %s was seen", who->id);
+    else
+    if (rc) {
+        ml_error ("agent %s: cannot read its state: %s", who->id, ml_strerror (rc));
+        s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "storage", ml_strerror (rc));
+        free (rejects);
+        return;
+    }
+    Massline__Welcome welcome = MASSLINE__WELCOME__INIT;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    Massline__Reject *array;
+    welcome.next_seq = hwm + 1;
+    welcome.unit = (char *) who->unit;
+    welcome.rejects = s_rejects_to_pb (rejects, n, &array);
+    welcome.n_rejects = welcome.rejects ? n : 0;
+    frame.msg_case = MASSLINE__FRAME__MSG_WELCOME;
+    frame.welcome = &welcome;
+    s_send (self->ingest, m->rid, m->rid_len, m->delim, &frame);
+    ml_info ("agent %s (unit %s) connected; expects seq %" PRIu64 "%s", who->id, who->unit, hwm + 1,
+             n ? ", rejects resent" : "");
+    free (welcome.rejects);
+    free (array);
+    free (rejects);
+}
+
+//  Takes one ingest message: a Batch joins the group; anything else first flushes the group,
+//  so that answers to one agent keep their order.
+static void
+s_ingest_one (ml_serve_t *self, s_msg_t *m, size_t *events)
+{
+    Massline__Frame *frame = s_unpack (self->ingest, m, "ingest");
+    if (!frame) {
+        s_flush_group (self);
+        return;
+    }
+    const ml_principal_t *who = m->who;
+    if (frame->msg_case == MASSLINE__FRAME__MSG_BATCH) {
+        const char *claimed = frame->batch->unit;
+        if (claimed && *claimed && strcmp (claimed, who->unit) != 0) {
+            s_flush_group (self);
+            ml_warn ("agent %s claimed unit %s; batch refused", who->id, claimed);
+            char msg[256];
+            snprintf (msg, sizeof msg, "this key belongs to unit %s, not %s", who->unit, claimed);
+            s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unit", msg);
+            ml_wire_free (&frame);
+            return;
+        }
+        s_pending_t *p = &self->pending[self->npending++];
+        memcpy (p->rid, m->rid, m->rid_len);
+        p->rid_len = m->rid_len;
+        p->delim = m->delim;
+        p->who = who;
+        p->frame = frame;
+        p->errcode = NULL;
+        *events += frame->batch->n_events;
+        return;
+    }
+    s_flush_group (self);
+    if (frame->msg_case == MASSLINE__FRAME__MSG_HELLO)
+        s_hello (self, m, frame->hello);
+    else {
+        ml_warn ("ingest: unexpected message (frame case %d) from %s", frame->msg_case, who->user_id);
+        s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unexpected",
+                      "the ingest endpoint takes Hello and Batch");
+    }
+    ml_wire_free (&frame);
+}
+
+//  Drains the ingest socket (up to a group's worth), then commits the group.
+static void
+s_ingest_ready (ml_serve_t *self)
+{
+    size_t events = 0;
+    while (self->npending < GROUP_BATCHES && events < GROUP_EVENTS) {
+        s_msg_t m;
+        int rc = s_recv (self, self->ingest, &m);
+        if (rc == ML_ENOTFOUND)
+            break;
+        if (rc)
+            continue;
+        s_ingest_one (self, &m, &events);
+        zmq_msg_close (&m.payload);
+    }
+    s_flush_group (self);
+}
+
+// ---------------------------------------------------------------------------
+// Queries.
+
+static void
+s_status (ml_serve_t *self, s_msg_t *m)
+{
+    const ml_principal_t *who = m->who;
+    ml_info ("query status by %s", who->user_id);
+    int rc = 0;
+    ml_store_txn_t *txn = ml_store_begin (self->store, false, &rc);
+    if (!txn) {
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, "storage", ml_strerror (rc));
+        return;
+    }
+    size_t nunits = ml_registry_unit_count (self->registry);
+    size_t nprin = ml_registry_principal_count (self->registry);
+    Massline__UnitStatus *units = calloc (nunits ? nunits : 1, sizeof *units);
+    Massline__UnitStatus **uptrs = calloc (nunits ? nunits : 1, sizeof *uptrs);
+    Massline__AgentStatus *agents = calloc (nprin ? nprin : 1, sizeof *agents);
+    Massline__AgentStatus **aptrs = calloc (nprin ? nprin : 1, sizeof *aptrs);
+    if (!units || !uptrs || !agents || !aptrs) {
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, "storage", "out of memory");
+        goto done;
+    }
+    Massline__StatusReply reply = MASSLINE__STATUS_REPLY__INIT;
+    size_t nu = 0, na = 0;
+    for (size_t i = 0; i < nunits; i++) {
+        const ml_unit_t *unit = ml_registry_unit_at (self->registry, i);
+        //  An agent key sees only its own unit.
+        if (who->kind == ML_PRINCIPAL_AGENT && strcmp (unit->id, who->unit) != 0)
+            continue;
+        Massline__UnitStatus *us = &units[nu];
+        massline__unit_status__init (us);
+        ml_unit_counts_t counts;
+        ml_store_unit (txn, unit->id, &counts);
+        us->unit = (char *) unit->id;
+        us->name = unit->name;
+        us->events = counts.events;
+        us->rejected = counts.rejected;
+        us->agents = &aptrs[na];
+        for (size_t j = 0; j < nprin; j++) {
+            const ml_principal_t *p = ml_registry_principal_at (self->registry, j);
+            if (p->kind != ML_PRINCIPAL_AGENT || strcmp (p->unit, unit->id) != 0)
+                continue;
+            ml_agent_state_t st;
+            Massline__AgentStatus *as = &agents[na];
+            massline__agent_status__init (as);
+            as->agent = (char *) p->id;
+            if (ml_store_agent (txn, p->id, &st) == 0) {
+                as->acked_seq = st.hwm;
+                as->has_last_seen = st.last_seen != 0;
+                as->last_seen = st.last_seen;
+            }
+            aptrs[na++] = as;
+            us->n_agents++;
+        }
+        reply.events += us->events;
+        uptrs[nu++] = us;
+    }
+    reply.units = uptrs;
+    reply.n_units = nu;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    frame.msg_case = MASSLINE__FRAME__MSG_STATUS_REPLY;
+    frame.status_reply = &reply;
+    s_send (self->query, m->rid, m->rid_len, m->delim, &frame);
+done:
+    ml_store_abort (&txn);
+    free (units);
+    free (uptrs);
+    free (agents);
+    free (aptrs);
+}
+
+static void
+s_query_one (ml_serve_t *self, s_msg_t *m)
+{
+    Massline__Frame *frame = s_unpack (self->query, m, "query");
+    if (!frame)
+        return;
+    if (frame->msg_case == MASSLINE__FRAME__MSG_STATUS_REQUEST)
+        s_status (self, m);
+    else
+    if (frame->msg_case == MASSLINE__FRAME__MSG_QUERY_REQUEST) {
+        ml_info ("query %s by %s: not available yet", frame->query_request->command, m->who->user_id);
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, "unsupported",
+                      "reports and samples are not available yet");
+    }
+    else {
+        ml_warn ("query: unexpected message (frame case %d) from %s", frame->msg_case, m->who->user_id);
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, "unexpected",
+                      "the query endpoint takes StatusRequest and QueryRequest");
+    }
+    ml_wire_free (&frame);
+}
+
+// ---------------------------------------------------------------------------
+// The loop.
+
+int
+ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop)
+{
+    ml_info ("serving ingest on %s, query on %s; %zu units, %zu agents, %zu client%s",
+             self->ingest_ep, self->query_ep, ml_registry_unit_count (self->registry),
+             ml_registry_count (self->registry, ML_PRINCIPAL_AGENT),
+             ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT),
+             ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT) == 1 ? "" : "s");
+    zmq_pollitem_t items[] = {
+        { self->zap, 0, ZMQ_POLLIN, 0 },
+        { self->ingest, 0, ZMQ_POLLIN, 0 },
+        { self->query, 0, ZMQ_POLLIN, 0 },
+    };
+    while (!*stop) {
+        if (zmq_poll (items, 3, 500) < 0) {
+            if (zmq_errno () == EINTR)
+                continue;
+            ml_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
+            return ML_EIO;
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            int events = 0;
+            size_t size = sizeof events;
+            do
+                s_zap_one (self);
+            while (zmq_getsockopt (self->zap, ZMQ_EVENTS, &events, &size) == 0 && (events & ZMQ_POLLIN));
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            s_ingest_ready (self);
+        if (items[2].revents & ZMQ_POLLIN) {
+            for (int i = 0; i < QUERY_DRAIN; i++) {
+                s_msg_t m;
+                int rc = s_recv (self, self->query, &m);
+                if (rc == ML_ENOTFOUND)
+                    break;
+                if (rc == 0) {
+                    s_query_one (self, &m);
+                    zmq_msg_close (&m.payload);
+                }
+            }
+        }
+    }
+    ml_info ("stopping");
+    return 0;
+}

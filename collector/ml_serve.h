@@ -1,0 +1,39 @@
+/* ml_serve.h -- the collector daemon: CURVE ingest and query ROUTERs, the ZAP handler, group commit. */
+#ifndef ML_SERVE_H
+#define ML_SERVE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "ml_config.h"
+
+//  collector.ini, [collector] (docs/config.md).
+typedef struct {
+    char *data_dir;                     //  LMDB environment
+    char *ingest;                       //  ROUTER endpoint for agents
+    char *query;                        //  ROUTER endpoint for `massline`
+    char *public_key;                   //  the collector's public key (Z85 text)
+    char *secret_key;                   //  path of the secret key file (mode 0600)
+    char *registry;                     //  path of registry.ini
+    long map_size_mb;                   //  LMDB map size
+    long max_frame_bytes;               //  ZMQ_MAXMSGSIZE of both ROUTERs
+} ml_collector_config_t;
+
+//  The option table of collector.ini (for ml_config_load and --help).
+extern const ml_opt_t ml_collector_opts[];
+
+typedef struct ml_serve ml_serve_t;
+
+//  Sets up the daemon from CFG: reads the secret key (must be 0600), loads the registry, opens
+//  the store, binds the ZAP handler and both ROUTERs. Returns NULL and writes one line into ERR
+//  on failure; *CODE is 2 when the setup is bad (key mode, registry, data dir), 1 otherwise.
+ml_serve_t *ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t errlen);
+
+//  Serves until *STOP becomes nonzero (set it from a SIGTERM/SIGINT handler). Returns 0 on a
+//  clean stop, or a negative ml_err_t when the sockets failed.
+int ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop);
+
+//  Closes sockets and store and sets *SELF_P to NULL. Safe on NULL.
+void ml_serve_destroy (ml_serve_t **self_p);
+
+#endif

@@ -1,0 +1,133 @@
+/* ml_store.h -- the collector's LMDB store: applies batches exactly once, answers status, checks itself.
+
+   Databases (keys are bytes; "a\0b" means a, a NUL byte, b; seq is 8 bytes big-endian):
+     events   unit\0agent\0seq  -> the packed Event as received (source of truth, append-only)
+     log      8-byte BE index   -> events key, in the order events were applied (replayed by check)
+     rejects  unit\0agent\0seq  -> code\0reason\0ref
+     agents   agent             -> hwm (8 BE), last_seen (8 BE, unix s), unit
+     refs     unit\0ref         -> flags (1), kind (1), sha256 of the first version (32), events key
+     persons  unit\0person      -> source ref\0packed Event of the current version
+     orgs     unit\0org         -> source ref\0packed Event of the current version
+     units    unit              -> events (8 BE), rejected (8 BE)
+     meta     "format_version"  -> "1"; "log_next" -> 8 BE
+   events, log, rejects and agents are primary; refs, persons, orgs and units are derived from the
+   log by one function, used by ingest and by ml_store_check alike. */
+#ifndef ML_STORE_H
+#define ML_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ml_event.h"
+
+#define ML_STORE_FORMAT 1
+
+typedef struct ml_store ml_store_t;
+typedef struct ml_store_txn ml_store_txn_t;
+
+//  One event of a batch as received: its seq and its packed bytes (borrowed).
+typedef struct {
+    uint64_t seq;
+    const uint8_t *data;
+    size_t len;
+} ml_envelope_t;
+
+//  A rejected event: what the agent's operator sees.
+typedef struct {
+    uint64_t seq;
+    char code[24];                  //  "invalid", "ref_conflict", "bad_correction", "bad_void"
+    char reason[512];               //  one line
+    char ref[ML_ID_MAX + 1];        //  "" when unknown
+} ml_reject_t;
+
+//  What applying one batch did. Reuse it across batches; free with ml_batch_result_free.
+typedef struct {
+    uint64_t through_seq;           //  every seq <= this is applied, rejected or a duplicate
+    uint64_t first_new;             //  first and last seq above the old high-water mark (0 if none)
+    uint64_t last_new;
+    size_t stored;                  //  events stored
+    size_t duplicates;              //  seq at or below the hwm, or same ref with same content
+    ml_reject_t *rejects;           //  the rejected events of this batch (grows as needed)
+    size_t nrejects;
+    size_t cap;                     //  allocated entries of rejects
+} ml_batch_result_t;
+
+//  State of an agent as stored.
+typedef struct {
+    uint64_t hwm;                   //  highest seq applied, rejected or skipped
+    int64_t last_seen;              //  unix seconds, 0 = never
+    char unit[ML_ID_MAX + 1];
+} ml_agent_state_t;
+
+//  Counters of a unit.
+typedef struct {
+    uint64_t events;
+    uint64_t rejected;
+} ml_unit_counts_t;
+
+//  What ml_store_check found.
+typedef struct {
+    uint64_t events;
+    uint64_t rejects;
+    uint64_t units;
+    uint64_t agents;
+    uint64_t mismatches;
+} ml_check_stats_t;
+
+//  Called once per mismatch with one line of text naming it ("unit H001: stored events=10 but
+//  the log has 11").
+typedef void (ml_check_fn) (void *arg, const char *line);
+
+//  Opens the store in DIR (creating DIR and the databases unless READONLY) with a map of
+//  MAP_SIZE_MB megabytes. Returns NULL and writes a one-line reason into ERR on failure.
+ml_store_t *ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size_t errlen);
+
+//  Closes the store and sets *SELF_P to NULL. Safe on NULL. Open transactions must be gone.
+void ml_store_close (ml_store_t **self_p);
+
+//  Begins a transaction (one writer at a time). Returns NULL and sets *CODE on failure.
+ml_store_txn_t *ml_store_begin (ml_store_t *self, bool write, int *code);
+
+//  Commits (write) or ends (read) the transaction and sets *TXN_P to NULL. When any call in the
+//  transaction failed, nothing is committed and that first error comes back: ML_EFULL when the
+//  map or the disk is full, ML_EIO otherwise.
+int ml_store_commit (ml_store_txn_t **txn_p);
+
+//  Discards the transaction and sets *TXN_P to NULL. Safe on NULL.
+void ml_store_abort (ml_store_txn_t **txn_p);
+
+//  Applies a batch of AGENT (whose unit is UNIT, from the registry) in write transaction TXN:
+//  seqs at or below the agent's hwm are duplicates; the rest are validated (roster from TXN,
+//  TODAY), checked against the refs, then stored or rejected; the hwm and last_seen (NOW) move.
+//  Envelope seqs must be consecutive and the first new one must be hwm+1: otherwise nothing is
+//  applied, ML_EPROTO comes back and ERR says "expected seq 8, got 12". Other failures are
+//  LMDB failures, sticky in TXN. RES is reset and filled.
+int ml_store_apply_batch (ml_store_txn_t *txn, const char *agent, const char *unit,
+                          const ml_envelope_t *env, size_t n, ml_day_t today, int64_t now,
+                          ml_batch_result_t *res, char *err, size_t errlen);
+
+//  Frees the rejects of RES and zeroes it.
+void ml_batch_result_free (ml_batch_result_t *res);
+
+//  Reads AGENT's state; ML_ENOTFOUND (and a zeroed *OUT) when it never sent anything.
+int ml_store_agent (ml_store_txn_t *txn, const char *agent, ml_agent_state_t *out);
+
+//  Reads UNIT's counters; zeros when it has none.
+int ml_store_unit (ml_store_txn_t *txn, const char *unit, ml_unit_counts_t *out);
+
+//  Handles a Hello from AGENT of UNIT in write transaction TXN: sets *HWM, notes last_seen = NOW,
+//  and returns in *REJECTS (malloc'd, caller frees; *N entries) the stored rejects of this agent
+//  with seq in (ACKED_SEQ, hwm].
+int ml_store_hello (ml_store_txn_t *txn, const char *agent, const char *unit, uint64_t acked_seq,
+                    int64_t now, uint64_t *hwm, ml_reject_t **rejects, size_t *n);
+
+//  Recomputes everything derived from the event log in a scratch LMDB environment under TMPDIR
+//  (NULL: $TMPDIR or /tmp) and compares it with what is stored; also checks the high-water marks
+//  against the stored seqs. Calls REPORT for every mismatch. Fills STATS. Returns 0 when the
+//  store is consistent, ML_ECONFLICT when mismatches were reported, or another ml_err_t when
+//  the check itself could not run (ERR says why).
+int ml_store_check (ml_store_t *self, const char *tmpdir, ml_check_fn *report, void *arg,
+                    ml_check_stats_t *stats, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,649 @@
+/* test_store.c -- the collector's LMDB store: exactly-once apply, refs, corrections, rejects, check. */
+#include <criterion/criterion.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ml_err.h"
+#include "ml_event.h"
+#include "ml_store.h"
+
+//  ---------------------------------------------------------------------------
+//  Fixture: a fresh store in a temp dir; today is 2026-11-26.
+
+static char s_dir[64];
+static ml_store_t *s_store;
+static ml_day_t s_today;
+
+static void
+s_rm_rf (const char *dir)
+{
+    char cmd[256];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq (system (cmd), 0);
+}
+
+static void
+s_open (long map_mb)
+{
+    char err[256];
+    s_store = ml_store_open (s_dir, map_mb, false, err, sizeof err);
+    cr_assert_not_null (s_store, "open: %s", err);
+}
+
+static void
+s_setup (void)
+{
+    snprintf (s_dir, sizeof s_dir, "/tmp/test_store-XXXXXX");
+    cr_assert_not_null (mkdtemp (s_dir));
+    ml_date_parse ("2026-11-26", &s_today);
+    s_open (64);
+}
+
+static void
+s_teardown (void)
+{
+    ml_store_close (&s_store);
+    s_rm_rf (s_dir);
+}
+
+TestSuite (store, .init = s_setup, .fini = s_teardown);
+
+//  ---------------------------------------------------------------------------
+//  Helpers
+
+//  A batch under construction: packed events and their seqs.
+typedef struct {
+    ml_envelope_t env[64];
+    size_t n;
+} s_batch_t;
+
+//  Adds the event in JSON (with ' for ") at SEQ.
+static void
+s_add (s_batch_t *b, uint64_t seq, const char *text)
+{
+    char *json = strdup (text);
+    for (char *p = json; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    ml_verr_t verr;
+    char why[512];
+    Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &verr);
+    cr_assert_not_null (ev, "%s: %s", json, ml_verr_text (&verr, why, sizeof why));
+    size_t len;
+    uint8_t *data = ml_event_pack (ev, &len);
+    ml_event_free (&ev);
+    free (json);
+    b->env[b->n++] = (ml_envelope_t) { seq, data, len };
+}
+
+static void
+s_batch_free (s_batch_t *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free ((void *) b->env[i].data);
+    b->n = 0;
+}
+
+//  Applies B for AGENT of UNIT in one transaction and commits; asserts success.
+static void
+s_apply (const char *agent, const char *unit, s_batch_t *b, ml_batch_result_t *res)
+{
+    int code = 0;
+    char err[256] = "";
+    ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+    cr_assert_not_null (txn, "begin: %s", ml_strerror (code));
+    int rc = ml_store_apply_batch (txn, agent, unit, b->env, b->n, s_today, 1700000000, res, err, sizeof err);
+    cr_assert_eq (rc, 0, "apply: %s %s", ml_strerror (rc), err);
+    cr_assert_eq (ml_store_commit (&txn), 0);
+    cr_assert_null (txn);
+}
+
+static ml_unit_counts_t
+s_unit (const char *unit)
+{
+    int code;
+    ml_unit_counts_t counts;
+    ml_store_txn_t *txn = ml_store_begin (s_store, false, &code);
+    cr_assert_not_null (txn);
+    cr_assert_eq (ml_store_unit (txn, unit, &counts), 0);
+    ml_store_abort (&txn);
+    return counts;
+}
+
+static ml_agent_state_t
+s_agent (const char *agent)
+{
+    int code;
+    ml_agent_state_t st;
+    ml_store_txn_t *txn = ml_store_begin (s_store, false, &code);
+    cr_assert_not_null (txn);
+    ml_store_agent (txn, agent, &st);
+    ml_store_abort (&txn);
+    return st;
+}
+
+//  Collected mismatch lines of a check.
+static char s_lines[4096];
+
+static void
+s_collect (void *arg, const char *line)
+{
+    (void) arg;
+    strncat (s_lines, line, sizeof s_lines - strlen (s_lines) - 2);
+    strcat (s_lines, "\n");
+}
+
+static int
+s_check (ml_check_stats_t *stats)
+{
+    char err[256] = "";
+    s_lines[0] = 0;
+    int rc = ml_store_check (s_store, NULL, s_collect, NULL, stats, err, sizeof err);
+    cr_assert (rc == 0 || rc == ML_ECONFLICT, "check could not run: %s", err);
+    return rc;
+}
+
+//  Opens the store's LMDB directly (the store must be closed) and runs DB's cursor to KEY.
+typedef struct {
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+} s_raw_t;
+
+static s_raw_t
+s_raw_open (const char *db, bool write)
+{
+    s_raw_t raw;
+    cr_assert_eq (mdb_env_create (&raw.env), 0);
+    mdb_env_set_maxdbs (raw.env, 32);
+    cr_assert_eq (mdb_env_open (raw.env, s_dir, write ? 0 : MDB_RDONLY, 0600), 0);
+    cr_assert_eq (mdb_txn_begin (raw.env, NULL, write ? 0 : MDB_RDONLY, &raw.txn), 0);
+    cr_assert_eq (mdb_dbi_open (raw.txn, db, 0, &raw.dbi), 0, "no db %s", db);
+    return raw;
+}
+
+static void
+s_raw_close (s_raw_t *raw, bool commit)
+{
+    if (commit)
+        cr_assert_eq (mdb_txn_commit (raw->txn), 0);
+    else
+        mdb_txn_abort (raw->txn);
+    mdb_env_close (raw->env);
+}
+
+static size_t
+s_entries (const char *db)
+{
+    ml_store_close (&s_store);
+    s_raw_t raw = s_raw_open (db, false);
+    MDB_stat st;
+    mdb_stat (raw.txn, raw.dbi, &st);
+    s_raw_close (&raw, false);
+    s_open (64);
+    return st.ms_entries;
+}
+
+#define PERSON(id) "{'kind':'person','ref':'R-" id "','person':'" id "','name':'张伟'," \
+                   "'roles':[{'role':'leader','from':'2025-01-01'}]}"
+#define TALK(ref, date, with) "{'kind':'talk','ref':'" ref "','date':'" date "','person':'P1'," \
+                              "'with':'" with "','with_category':'masses'}"
+
+//  ---------------------------------------------------------------------------
+
+Test (store, apply_batch_and_read_back_counts)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 3, TALK ("T2", "2026-03-02", "李娜"));
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 3, "the person applied earlier in the batch counts for the talks");
+    cr_assert_eq (res.nrejects, 0);
+    cr_assert_eq (res.through_seq, 3);
+    cr_assert_eq (res.first_new, 1);
+    cr_assert_eq (res.last_new, 3);
+    cr_assert_eq (s_unit ("H001").events, 3);
+    cr_assert_eq (s_unit ("H001").rejected, 0);
+    cr_assert_eq (s_unit ("H002").events, 0);
+    ml_agent_state_t st = s_agent ("A1");
+    cr_assert_eq (st.hwm, 3);
+    cr_assert_eq (st.last_seen, 1700000000);
+    cr_assert_str_eq (st.unit, "H001");
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, duplicate_seq_is_not_applied_twice)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_apply ("A1", "H001", &b, &res);
+    s_apply ("A1", "H001", &b, &res);          //  the agent resends after a lost ack
+    cr_assert_eq (res.stored, 0);
+    cr_assert_eq (res.duplicates, 2);
+    cr_assert_eq (res.through_seq, 2);
+    cr_assert_eq (s_unit ("H001").events, 2);
+    s_batch_free (&b);
+
+    //  A batch overlapping the hwm: only the new seqs are applied.
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 3, TALK ("T3", "2026-03-03", "刘洋"));
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 1);
+    cr_assert_eq (res.duplicates, 1);
+    cr_assert_eq (res.first_new, 3);
+    cr_assert_eq (s_unit ("H001").events, 3);
+    cr_assert_eq (s_agent ("A1").hwm, 3);
+    cr_assert_eq (s_entries ("events"), 3);
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, sequence_gap_refuses_the_whole_batch)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    s_add (&b, 4, TALK ("T1", "2026-03-01", "王芳"));
+    int code;
+    char err[256];
+    ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+    int rc = ml_store_apply_batch (txn, "A1", "H001", b.env, b.n, s_today, 1, &res, err, sizeof err);
+    cr_assert_eq (rc, ML_EPROTO);
+    cr_assert_str_eq (err, "expected seq 2, got 4");
+    cr_assert_eq (ml_store_commit (&txn), 0, "a refused batch leaves the transaction usable");
+    cr_assert_eq (s_agent ("A1").hwm, 1);
+    cr_assert_eq (s_unit ("H001").events, 1);
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, hwm_and_events_commit_together)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+
+    //  Aborted: neither the events nor the hwm are there.
+    int code;
+    char err[256];
+    ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+    cr_assert_eq (ml_store_apply_batch (txn, "A1", "H001", b.env, b.n, s_today, 1, &res, err, sizeof err), 0);
+    ml_store_abort (&txn);
+    cr_assert_eq (s_agent ("A1").hwm, 0);
+    cr_assert_eq (s_unit ("H001").events, 0);
+
+    //  Committed: both survive closing and reopening.
+    s_apply ("A1", "H001", &b, &res);
+    ml_store_close (&s_store);
+    s_open (64);
+    cr_assert_eq (s_agent ("A1").hwm, 2);
+    cr_assert_eq (s_unit ("H001").events, 2);
+    cr_assert_eq (s_entries ("events"), 2);
+    cr_assert_eq (s_entries ("log"), 2);
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, same_ref_same_content_is_a_duplicate_different_content_a_conflict)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 3, TALK ("T1", "2026-03-01", "王芳"));   //  re-imported row
+    s_add (&b, 4, TALK ("T1", "2026-03-02", "李娜"));   //  same ref, other content
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 2);
+    cr_assert_eq (res.duplicates, 1);
+    cr_assert_eq (res.nrejects, 1);
+    cr_assert_eq (res.rejects[0].seq, 4);
+    cr_assert_str_eq (res.rejects[0].code, "ref_conflict");
+    cr_assert_str_eq (res.rejects[0].ref, "T1");
+    cr_assert_str_eq (res.rejects[0].reason,
+                      "ref T1 already holds a different event; send a correction to change it");
+    cr_assert_eq (res.through_seq, 4);
+    cr_assert_eq (s_unit ("H001").events, 2);
+    cr_assert_eq (s_unit ("H001").rejected, 1);
+    cr_assert_eq (s_agent ("A1").hwm, 4, "duplicates and rejects move the hwm too");
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, correction_supersedes_and_keeps_history)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 3, "{'kind':'correction','ref':'C1','supersedes':'T1','event':" TALK ("T1", "2026-03-01", "李娜") "}");
+    s_add (&b, 4, "{'kind':'correction','ref':'C2','supersedes':'T1','event':" TALK ("T1", "2026-03-01", "刘洋") "}");
+    //  Not allowed: correcting a correction's own ref, an unknown ref, or with another kind.
+    s_add (&b, 5, "{'kind':'correction','ref':'C3','supersedes':'C1','event':" TALK ("T1", "2026-03-01", "陈静") "}");
+    s_add (&b, 6, "{'kind':'correction','ref':'C4','supersedes':'NOPE','event':" TALK ("T9", "2026-03-01", "陈静") "}");
+    s_add (&b, 7, "{'kind':'correction','ref':'C5','supersedes':'T1','event':" PERSON ("P2") "}");
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 4);
+    cr_assert_eq (res.nrejects, 3);
+    cr_assert_str_eq (res.rejects[0].code, "bad_correction");
+    cr_assert_str_eq (res.rejects[0].reason, "ref C1 is itself a correction or void; supersede the original ref");
+    cr_assert_str_eq (res.rejects[1].reason, "correction of unknown ref NOPE in unit H001");
+    cr_assert_str_eq (res.rejects[2].reason, "ref T1 is a talk event, the correction holds a person event");
+    s_batch_free (&b);
+
+    //  History: every version is still in events; the index points at the last correction.
+    cr_assert_eq (s_entries ("events"), 4);
+    ml_store_close (&s_store);
+    s_raw_t raw = s_raw_open ("refs", false);
+    MDB_val k = { 7, "H001\0T1" }, v;
+    cr_assert_eq (mdb_get (raw.txn, raw.dbi, &k, &v), 0);
+    const uint8_t want[] = { 'H', '0', '0', '1', 0, 'A', '1', 0, 0, 0, 0, 0, 0, 0, 0, 4 };
+    cr_assert_eq (v.mv_size, 34 + sizeof want);
+    cr_assert_eq (memcmp ((uint8_t *) v.mv_data + 34, want, sizeof want), 0, "T1 points at seq 4");
+    s_raw_close (&raw, false);
+    s_open (64);
+
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    ml_batch_result_free (&res);
+}
+
+Test (store, corrected_person_changes_the_roster)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    //  The person record R-P1 is corrected to describe P2: P1 leaves the roster, P2 joins.
+    s_add (&b, 2, "{'kind':'correction','ref':'C1','supersedes':'R-P1','event':" PERSON ("P2") "}");
+    s_add (&b, 3, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 4, "{'kind':'talk','ref':'T2','date':'2026-03-01','person':'P2','with':'王芳','with_category':'masses'}");
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 3);
+    cr_assert_eq (res.nrejects, 1);
+    cr_assert_eq (res.rejects[0].seq, 3);
+    cr_assert_str_eq (res.rejects[0].reason, "field 'person': unknown person 'P1'");
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, void_marks_the_ref_voided)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 3, "{'kind':'void','ref':'V1','supersedes':'T1','reason':'entered twice'}");
+    s_add (&b, 4, "{'kind':'void','ref':'V2','supersedes':'T1','reason':'again'}");
+    s_add (&b, 5, "{'kind':'correction','ref':'C1','supersedes':'T1','event':" TALK ("T1", "2026-03-01", "李娜") "}");
+    //  Voiding the person takes P1 off the roster.
+    s_add (&b, 6, "{'kind':'void','ref':'V3','supersedes':'R-P1','reason':'left'}");
+    s_add (&b, 7, TALK ("T2", "2026-03-01", "王芳"));
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 4);
+    cr_assert_eq (res.nrejects, 3);
+    cr_assert_str_eq (res.rejects[0].code, "bad_void");
+    cr_assert_str_eq (res.rejects[0].reason, "ref T1 is voided");
+    cr_assert_str_eq (res.rejects[1].code, "bad_correction");
+    cr_assert_str_eq (res.rejects[1].reason, "ref T1 is voided");
+    cr_assert_eq (res.rejects[2].seq, 7);
+    cr_assert_str_eq (res.rejects[2].reason, "field 'person': unknown person 'P1'");
+
+    ml_store_close (&s_store);
+    s_raw_t raw = s_raw_open ("refs", false);
+    MDB_val k = { 7, "H001\0T1" }, v;
+    cr_assert_eq (mdb_get (raw.txn, raw.dbi, &k, &v), 0);
+    cr_assert (*(uint8_t *) v.mv_data & 0x04, "T1 is flagged voided");
+    s_raw_close (&raw, false);
+    s_open (64);
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, invalid_event_is_stored_as_a_reject_with_its_reason)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-12-01", "王芳"));          //  after today
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 1);
+    cr_assert_eq (res.nrejects, 1);
+    cr_assert_eq (res.rejects[0].seq, 2);
+    cr_assert_str_eq (res.rejects[0].code, "invalid");
+    cr_assert_str_eq (res.rejects[0].ref, "T1");
+    cr_assert (strstr (res.rejects[0].reason, "field 'date'"), "reason: %s", res.rejects[0].reason);
+    cr_assert_eq (s_unit ("H001").rejected, 1);
+    cr_assert_eq (s_entries ("rejects"), 1);
+    cr_assert_eq (s_entries ("events"), 1);
+    s_batch_free (&b);
+
+    //  Bytes that are no event at all are rejected too, not dropped.
+    b.env[0] = (ml_envelope_t) { 3, (const uint8_t *) "\xff\xff\xff", 3 };
+    b.n = 1;
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.nrejects, 1);
+    cr_assert_str_eq (res.rejects[0].code, "invalid");
+    cr_assert_eq (s_unit ("H001").rejected, 2);
+    ml_batch_result_free (&res);
+}
+
+Test (store, unknown_person_is_rejected_then_accepted_after_the_person_event)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, TALK ("T1", "2026-03-01", "王芳"));
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.nrejects, 1);
+    cr_assert_str_eq (res.rejects[0].reason, "field 'person': unknown person 'P1'");
+    s_batch_free (&b);
+
+    //  The operator adds the person and sends the same row again (same ref: it was never indexed).
+    s_add (&b, 2, PERSON ("P1"));
+    s_add (&b, 3, TALK ("T1", "2026-03-01", "王芳"));
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.stored, 2);
+    cr_assert_eq (res.nrejects, 0);
+    cr_assert_eq (s_unit ("H001").events, 2);
+    cr_assert_eq (s_unit ("H001").rejected, 1);
+    s_batch_free (&b);
+
+    //  The roster is per unit: H002 does not know P1.
+    s_add (&b, 1, TALK ("T1", "2026-03-01", "王芳"));
+    s_apply ("A2", "H002", &b, &res);
+    cr_assert_eq (res.nrejects, 1);
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, rejects_are_returned_for_the_welcome_range)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2027-01-01", "王芳"));          //  reject
+    s_add (&b, 3, TALK ("T2", "2026-03-01", "王芳"));
+    s_add (&b, 4, TALK ("T3", "2026-03-01", "王芳"));
+    s_add (&b, 5, "{'kind':'talk','ref':'T4','date':'2026-03-01','person':'P9','with':'x','with_category':'masses'}");
+    s_add (&b, 6, TALK ("T5", "2026-03-01", "王芳"));
+    s_apply ("A1", "H001", &b, &res);
+    cr_assert_eq (res.nrejects, 2);
+    //  Another agent's rejects never show up.
+    s_batch_free (&b);
+    s_add (&b, 1, "{'kind':'talk','ref':'X1','date':'2026-03-01','person':'P9','with':'x','with_category':'masses'}");
+    s_apply ("A9", "H001", &b, &res);
+    cr_assert_eq (res.nrejects, 1);
+
+    struct { uint64_t acked; size_t n; uint64_t first; } cases[] = {
+        { 0, 2, 2 }, { 2, 1, 5 }, { 5, 0, 0 }, { 6, 0, 0 }, { 99, 0, 0 }
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int code;
+        ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+        uint64_t hwm;
+        ml_reject_t *rejects;
+        size_t n;
+        cr_assert_eq (ml_store_hello (txn, "A1", "H001", cases[c].acked, 1800000000, &hwm, &rejects, &n), 0);
+        cr_assert_eq (ml_store_commit (&txn), 0);
+        cr_assert_eq (hwm, 6);
+        cr_assert_eq (n, cases[c].n, "acked %lu: %zu rejects", (unsigned long) cases[c].acked, n);
+        if (n) {
+            cr_assert_eq (rejects[0].seq, cases[c].first);
+            cr_assert_str_eq (rejects[0].code, "invalid");
+            cr_assert_str_neq (rejects[0].reason, "");
+        }
+        if (n == 2) {
+            cr_assert_str_eq (rejects[1].ref, "T4");
+            cr_assert_str_eq (rejects[1].reason, "field 'person': unknown person 'P9'");
+        }
+        free (rejects);
+    }
+    cr_assert_eq (s_agent ("A1").last_seen, 1800000000, "Hello notes the agent as seen");
+    s_batch_free (&b);
+    ml_batch_result_free (&res);
+}
+
+Test (store, check_passes_on_a_good_store_and_names_a_corrupted_counter)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 3, TALK ("T2", "2027-03-01", "王芳"));          //  reject
+    s_add (&b, 4, "{'kind':'correction','ref':'C1','supersedes':'T1','event':" TALK ("T1", "2026-03-01", "李娜") "}");
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    s_add (&b, 1, "{'kind':'org','ref':'O1','org':'B1','name':'第一支部'}");
+    s_apply ("A2", "H002", &b, &res);
+    s_batch_free (&b);
+
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    cr_assert_eq (stats.events, 4);
+    cr_assert_eq (stats.rejects, 1);
+    cr_assert_eq (stats.units, 2);
+    cr_assert_eq (stats.agents, 2);
+    cr_assert_eq (stats.mismatches, 0);
+
+    //  Corrupt the events counter of H001 (stored 3) to 10.
+    ml_store_close (&s_store);
+    s_raw_t raw = s_raw_open ("units", true);
+    uint8_t val[16] = { 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 1 };
+    MDB_val k = { 4, "H001" }, v = { 16, val };
+    cr_assert_eq (mdb_put (raw.txn, raw.dbi, &k, &v, 0), 0);
+    s_raw_close (&raw, true);
+    s_open (64);
+    cr_assert_eq (s_check (&stats), ML_ECONFLICT);
+    cr_assert_eq (stats.mismatches, 1);
+    cr_assert_str_eq (s_lines, "unit H001: stored events=10 but the log has 3\n");
+
+    //  Drop a ref from the index and lower a high-water mark: each is named.
+    ml_store_close (&s_store);
+    raw = s_raw_open ("refs", true);
+    MDB_val rk = { 7, "H002\0O1" };
+    cr_assert_eq (mdb_del (raw.txn, raw.dbi, &rk, NULL), 0);
+    MDB_dbi agents;
+    cr_assert_eq (mdb_dbi_open (raw.txn, "agents", 0, &agents), 0);
+    MDB_val ak = { 2, "A1" }, av;
+    cr_assert_eq (mdb_get (raw.txn, agents, &ak, &av), 0);
+    uint8_t agent[64];
+    memcpy (agent, av.mv_data, av.mv_size);
+    agent[7] = 2;                                               //  hwm 4 -> 2
+    av.mv_data = agent;
+    cr_assert_eq (mdb_put (raw.txn, agents, &ak, &av, 0), 0);
+    s_raw_close (&raw, true);
+    s_open (64);
+    cr_assert_eq (s_check (&stats), ML_ECONFLICT);
+    cr_assert_eq (stats.mismatches, 3, "%s", s_lines);
+    cr_assert (strstr (s_lines, "agent A1: high-water mark 2 but seq 4 is stored\n"), "%s", s_lines);
+    cr_assert (strstr (s_lines, "ref H002/O1: missing from the index (the log has it at H002/A2/1)\n"), "%s", s_lines);
+    ml_batch_result_free (&res);
+}
+
+Test (store, group_of_batches_from_several_agents_in_one_transaction)
+{
+    s_batch_t a = { .n = 0 }, b = { .n = 0 };
+    ml_batch_result_t ra = { 0 }, rb = { 0 };
+    s_add (&a, 1, PERSON ("P1"));
+    s_add (&a, 2, TALK ("T1", "2026-03-01", "王芳"));
+    s_add (&b, 1, PERSON ("P1"));
+    int code;
+    char err[256];
+    ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+    cr_assert_eq (ml_store_apply_batch (txn, "A1", "H001", a.env, a.n, s_today, 5, &ra, err, sizeof err), 0);
+    cr_assert_eq (ml_store_apply_batch (txn, "A2", "H002", b.env, b.n, s_today, 5, &rb, err, sizeof err), 0);
+    //  A second batch of A1 in the same transaction sees the first one's hwm.
+    s_batch_free (&a);
+    s_add (&a, 3, TALK ("T2", "2026-03-01", "王芳"));
+    cr_assert_eq (ml_store_apply_batch (txn, "A1", "H001", a.env, a.n, s_today, 5, &ra, err, sizeof err), 0);
+    cr_assert_eq (ra.stored, 1);
+    cr_assert_eq (ml_store_commit (&txn), 0);
+    cr_assert_eq (s_unit ("H001").events, 3);
+    cr_assert_eq (s_unit ("H002").events, 1);
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    s_batch_free (&a);
+    s_batch_free (&b);
+    ml_batch_result_free (&ra);
+    ml_batch_result_free (&rb);
+}
+
+Test (store, full_map_fails_the_transaction_and_keeps_the_store_consistent)
+{
+    ml_store_close (&s_store);
+    s_open (1);                                                 //  a 1 MB map
+    ml_batch_result_t res = { 0 };
+    s_batch_t b = { .n = 0 };
+    char note[1900];
+    memset (note, 'x', sizeof note - 1);
+    note[sizeof note - 1] = 0;
+    char text[2400];
+    s_add (&b, 1, PERSON ("P1"));
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    uint64_t seq = 2;
+    int rc = 0;
+    for (int round = 0; round < 100 && rc == 0; round++) {
+        for (int i = 0; i < 32; i++, seq++) {
+            snprintf (text, sizeof text, "{'kind':'talk','ref':'T%lu','date':'2026-03-01','person':'P1',"
+                      "'with':'x','with_category':'masses','note':'%s'}", (unsigned long) seq, note);
+            s_add (&b, seq, text);
+        }
+        int code;
+        char err[256];
+        ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+        rc = ml_store_apply_batch (txn, "A1", "H001", b.env, b.n, s_today, 1, &res, err, sizeof err);
+        int crc = ml_store_commit (&txn);
+        rc = rc ? rc : crc;
+        if (rc)
+            seq -= 32;                                          //  not applied
+        s_batch_free (&b);
+    }
+    cr_assert_eq (rc, ML_EFULL, "a 1 MB map fills up: %s", ml_strerror (rc));
+    cr_assert_eq (s_agent ("A1").hwm, seq - 1, "the refused batch did not move the hwm");
+    cr_assert_eq (s_unit ("H001").events, seq - 1);
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    ml_batch_result_free (&res);
+}
+
+Test (store, readonly_open_of_a_missing_store_fails_with_a_reason)
+{
+    char err[256];
+    ml_store_t *ro = ml_store_open ("/nonexistent/massline", 64, true, err, sizeof err);
+    cr_assert_null (ro);
+    cr_assert (strstr (err, "/nonexistent/massline"), "%s", err);
+}
