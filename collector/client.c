@@ -1,4 +1,5 @@
 /* client.c -- massline: the staff and auditor client; speaks only the collector's query protocol. */
+#include "ml_client.h"
 #include "ml_config.h"
 #include "ml_err.h"
 #include "ml_keys.h"
@@ -306,36 +307,40 @@ s_cmd_status (int argc, char **argv, const char *config)
     return code;
 }
 
-//  Commands of later issues.
-static int
-s_cmd_later (int argc, char **argv, const char *config, const char *name)
+json_t *
+ml_client_query (const char *config, const char *command, int nargs, char **args, int *code)
 {
-    (void) argc;
-    (void) argv;
-    (void) config;
-    ml_die_msg ("%s: not available yet", name);
-    return 1;
-}
-
-static int
-s_cmd_report (int argc, char **argv, const char *config)
-{
-    return s_cmd_later (argc, argv, config, "report");
-}
-
-static int
-s_cmd_sample (int argc, char **argv, const char *config)
-{
-    return s_cmd_later (argc, argv, config, "sample");
+    Massline__QueryRequest request = MASSLINE__QUERY_REQUEST__INIT;
+    request.command = (char *) command;
+    request.args = args;
+    request.n_args = (size_t) nargs;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REQUEST;
+    frame.query_request = &request;
+    Massline__Frame *reply = s_ask (config, command, &frame, code);
+    if (!reply)
+        return NULL;
+    json_t *json = NULL;
+    if (reply->msg_case != MASSLINE__FRAME__MSG_QUERY_REPLY)
+        ml_die_msg ("%s: the collector answered with something else (frame case %d)", command, reply->msg_case);
+    else {
+        json_error_t jerr;
+        json = json_loads (reply->query_reply->json, 0, &jerr);
+        if (!json)
+            ml_die_msg ("%s: the collector's answer is not JSON: %s", command, jerr.text);
+    }
+    ml_wire_free (&reply);
+    *code = json ? 0 : 1;
+    return json;
 }
 
 static const s_command_t s_commands[] = {
     { "status", s_cmd_status, "-c client.ini status [--json]",
       "the collector's health: per unit the events stored and rejected, per agent the acked\n"
       "      seq and when it was last seen; --json prints {\"events\": N, \"units\": [...]}" },
-    { "report", s_cmd_report, "-c client.ini report KIND ...",
+    { "report", ml_client_report, "-c client.ini report KIND ...",
       "unit-annual, rollup, cadre, bulletin, watchlist reports (not available yet)" },
-    { "sample", s_cmd_sample, "-c client.ini sample draw|show|finding|appraise|size ...",
+    { "sample", ml_client_sample, "-c client.ini sample draw|show|finding|appraise|size ...",
       "spot-check samples (not available yet)" },
     { NULL, NULL, NULL, NULL }
 };

@@ -9,6 +9,7 @@
 #include "ml_err.h"
 #include "ml_keys.h"
 #include "ml_log.h"
+#include "ml_query.h"
 #include "ml_registry.h"
 #include "ml_store.h"
 #include "ml_wire.h"
@@ -693,6 +694,38 @@ done:
     free (aptrs);
 }
 
+//  A report or sample query: logged with who asked, answered with JSON or an Error.
+static void
+s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *request)
+{
+    char line[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < request->n_args && used < sizeof line - 2; i++)
+        used += (size_t) snprintf (line + used, sizeof line - used, " %s", request->args[i]);
+    ml_info ("query %s%s by %s", request->command, line, m->who->user_id);
+    ml_query_t q = { self->store, self->registry, m->who, request->command, request->args, request->n_args };
+    json_t *answer = NULL;
+    char code[32] = "", msg[512] = "";
+    if (ml_query_handle (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
+        ml_warn ("query %s by %s refused: %s: %s", request->command, m->who->user_id, code, msg);
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, code, msg);
+        return;
+    }
+    char *text = json_dumps (answer, JSON_COMPACT);
+    json_decref (answer);
+    if (!text) {
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, "internal", "out of memory");
+        return;
+    }
+    Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
+    reply.json = text;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REPLY;
+    frame.query_reply = &reply;
+    s_send (self->query, m->rid, m->rid_len, m->delim, &frame);
+    free (text);
+}
+
 static void
 s_query_one (ml_serve_t *self, s_msg_t *m)
 {
@@ -702,11 +735,8 @@ s_query_one (ml_serve_t *self, s_msg_t *m)
     if (frame->msg_case == MASSLINE__FRAME__MSG_STATUS_REQUEST)
         s_status (self, m);
     else
-    if (frame->msg_case == MASSLINE__FRAME__MSG_QUERY_REQUEST) {
-        ml_info ("query %s by %s: not available yet", frame->query_request->command, m->who->user_id);
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, "unsupported",
-                      "reports and samples are not available yet");
-    }
+    if (frame->msg_case == MASSLINE__FRAME__MSG_QUERY_REQUEST)
+        s_query_request (self, m, frame->query_request);
     else {
         ml_warn ("query: unexpected message (frame case %d) from %s", frame->msg_case, m->who->user_id);
         s_send_error (self->query, m->rid, m->rid_len, m->delim, "unexpected",
