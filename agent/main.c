@@ -1,5 +1,6 @@
 /* main.c -- massline-agent: records a unit's events in a durable outbox and forwards them to
-   the bureau's collector. Commands: record, import, run, flush, status (interfaces.md). */
+   the bureau's collector. Commands: record, import, run (forwarding and the spool folder), flush,
+   status, correct, void, template (interfaces.md). */
 #include "ml_config.h"
 #include "ml_date.h"
 #include "ml_err.h"
@@ -7,8 +8,10 @@
 #include "ml_forward.h"
 #include "ml_import.h"
 #include "ml_keys.h"
+#include "ml_ledger.h"
 #include "ml_log.h"
 #include "ml_outbox.h"
+#include "ml_spool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +40,7 @@ typedef struct {
     long batch_size;            //  events per batch
     long window;                //  batches in flight
     long ack_timeout_ms;        //  silence that makes the forwarder reconnect
+    char *spool;                //  spool folder watched by `run`
 } s_config_t;
 
 static const ml_opt_t s_opts[] = {
@@ -59,6 +64,8 @@ static const ml_opt_t s_opts[] = {
       "batches in flight without an acknowledgement (1..1000)" },
     { "agent", "ack_timeout_ms", ML_OPT_INT, "5000", offsetof (s_config_t, ack_timeout_ms),
       "reconnect when the collector says nothing for this long (100..600000)" },
+    { "agent", "spool", ML_OPT_PATH, "spool", offsetof (s_config_t, spool),
+      "folder `run` watches for ledgers to import (.csv, .jsonl); done/ and failed/ inside" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -94,11 +101,23 @@ s_help (void)
 "  record KIND key=value...   validate one event and commit it to the outbox; prints its ref.\n"
 "                             KIND is an event kind (person, org, research_trip, reception_day,\n"
 "                             talk, ...); keys as in the JSONL ledger, lists (roles) as JSON\n"
-"  import FILE...             import .jsonl ledgers, all or nothing per file: every bad line is\n"
-"                             reported as FILE:LINE: field 'x': reason and nothing of that file\n"
-"                             is recorded; lines already recorded are skipped\n"
+"  import FILE...             import ledgers: .jsonl, or .csv (UTF-8 with or without BOM, or\n"
+"                             GB18030; Chinese headers as in the templates), all or nothing per\n"
+"                             file: every bad row is reported as FILE:LINE: field 'x': reason and\n"
+"                             nothing of that file is recorded; rows already recorded are skipped\n"
+"  refs FILE...               print the ref each row of a ledger gets, and whether it is\n"
+"                             recorded (FILE:LINE, REF, new or recorded); records nothing\n"
+"  correct REF key=value...   record a correction of event REF: its current version with the\n"
+"                             keys given changed (key= removes an optional key); prints its ref\n"
+"  void REF --reason TEXT     record that event REF is withdrawn; prints the void's ref\n"
+"  template KIND [-o FILE]    write the CSV template of a ledger (KIND: reception_day or\n"
+"                             接访台账, ...; stdout by default)\n"
+"  template --all DIR         write every template into DIR, named after the ledgers\n"
+"  template --list            list the ledgers: kind and Chinese name\n"
 "  run                        forward the outbox to the collector until SIGTERM/SIGINT;\n"
-"                             reconnects by itself\n"
+"                             reconnects by itself. Also watches the spool folder: a .csv or\n"
+"                             .jsonl file put there (copy it elsewhere, then move it in) is\n"
+"                             imported and moved to done/, or to failed/ with NAME.errors.txt\n"
 "  flush [--timeout SECONDS]  forward until everything recorded so far is acknowledged\n"
 "                             (default 60 s; exit 1 on timeout); waits for a running `run`\n"
 "                             instead when one is forwarding\n"
@@ -176,6 +195,8 @@ s_roster_org (void *ctx, const char *id)
     return (r->org && strcmp (r->org, id) == 0) || ml_outbox_has_org (r->outbox, id);
 }
 
+static int s_record_event (ml_outbox_t *outbox, const char *cmd, Massline__Event *ev);
+
 static int
 s_cmd_record (const s_config_t *cfg, int argc, char **argv)
 {
@@ -191,50 +212,13 @@ s_cmd_record (const s_config_t *cfg, int argc, char **argv)
         return EXIT_WORK;
     }
     int ret = EXIT_WORK;
-    uint8_t *data = NULL;
     ml_outbox_t *outbox = NULL;
     int rc = ml_event_ensure_ref (ev);
-    if (rc) {
+    if (rc)
         ml_die_msg ("record: %s", ml_strerror (rc));
-        goto done;
-    }
-    if (!(outbox = s_open_outbox (cfg, "record")))
-        goto done;
-    s_roster_t roster = { outbox,
-        ev->body_case == MASSLINE__EVENT__BODY_PERSON ? ev->person->person : NULL,
-        ev->body_case == MASSLINE__EVENT__BODY_ORG ? ev->org->org : NULL };
-    ml_vctx_t vctx = { s_roster_person, s_roster_org, &roster, ml_date_today () };
-    if (ml_event_validate (ev, &vctx, &err)) {
-        ml_die_msg ("record: %s", ml_verr_text (&err, text, sizeof text));
-        goto done;
-    }
-    ml_outbox_item_t item = { .ref = ev->ref, .source = "record",
-                              .person = roster.person, .org = roster.org };
-    if (!(data = ml_event_pack (ev, &item.len))) {
-        ml_die_msg ("record: %s", ml_strerror (ML_ENOMEM));
-        goto done;
-    }
-    item.data = data;
-    rc = ml_outbox_append (outbox, &item, 1, false);
-    if (rc == 0 && item.status == ML_EDUP) {
-        printf ("%s\n", ev->ref);
-        ml_die_msg ("record: %s was already recorded (seq %llu); nothing added", ev->ref,
-                    (unsigned long long) item.seq);
-        ret = 0;
-    }
     else
-    if (rc == 0) {
-        printf ("%s\n", ev->ref);
-        ret = 0;
-    }
-    else
-    if (rc == ML_ECONFLICT)
-        ml_die_msg ("record: field 'ref': already recorded with different content (%s)", ev->ref);
-    else
-        ml_die_msg ("record: nothing recorded: outbox %s: %s (%s)", cfg->outbox, ml_strerror (rc),
-                    ml_outbox_error (outbox));
-done:
-    free (data);
+    if ((outbox = s_open_outbox (cfg, "record")))
+        ret = s_record_event (outbox, "record", ev);
     ml_event_free (&ev);
     ml_outbox_close (&outbox);
     return ret;
@@ -243,35 +227,51 @@ done:
 // ---------------------------------------------------------------------------------------------
 // import
 
-static bool
-s_ends_with (const char *s, const char *suffix)
+//  One line of `refs`: "FILE:LINE  REF  new | recorded (seq N) | recorded with other content".
+static void
+s_print_ref (void *arg, size_t line, const char *ref, int status, uint64_t seq)
 {
-    size_t ls = strlen (s), lx = strlen (suffix);
-    return ls >= lx && strcasecmp (s + ls - lx, suffix) == 0;
+    if (status == 0)
+        printf ("%s:%zu\t%s\tnew\n", (const char *) arg, line, ref);
+    else
+        printf ("%s:%zu\t%s\trecorded%s (seq %llu)\n", (const char *) arg, line, ref,
+                status != ML_ECONFLICT ? "" : ref[0] == '~' ? " with another note"
+                                                            : " with other content",
+                (unsigned long long) seq);
 }
 
-//  Imports one file. Returns 0 or EXIT_WORK (messages printed).
+static int
+s_cmd_refs (const s_config_t *cfg, int argc, char **argv)
+{
+    if (argc < 1) {
+        ml_die_msg ("refs: no FILE given (try --help)");
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < argc; i++)
+        if (!ml_import_is_ledger (argv[i])) {
+            ml_die_msg ("%s: not a ledger file (expected a .csv or .jsonl file)", argv[i]);
+            return EXIT_USAGE;
+        }
+    ml_outbox_t *outbox = s_open_outbox (cfg, "refs");
+    if (!outbox)
+        return EXIT_WORK;
+    int ret = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t recorded, skipped;
+        if (ml_import_file (outbox, argv[i], argv[i], NULL, &recorded, &skipped, s_print_ref, argv[i]))
+            ret = EXIT_WORK;
+    }
+    fflush (stdout);
+    ml_outbox_close (&outbox);
+    return ret;
+}
+
+//  Imports one file named on the command line. Returns 0 or EXIT_WORK (messages printed).
 static int
 s_import_file (ml_outbox_t *outbox, const char *file)
 {
-    FILE *in = fopen (file, "r");
-    if (!in) {
-        ml_die_msg ("%s: cannot open: %s", file, strerror (errno));
-        return EXIT_WORK;
-    }
-    ml_import_t *imp = ml_import_new (outbox, file, ml_date_today ());
-    size_t recorded = 0, skipped = 0;
-    int rc = imp ? ml_import_read_jsonl (imp, in) : ML_ENOMEM;
-    if (rc == 0)
-        rc = ml_import_commit (imp, &recorded, &skipped);
-    fclose (in);
-    ml_import_destroy (&imp);
-    if (rc == ML_EINVAL)
-        ml_die_msg ("%s: nothing recorded from this file", file);
-    else
-    if (rc == ML_ENOMEM)
-        ml_die_msg ("%s: %s", file, ml_strerror (rc));
-    if (rc)
+    size_t recorded, skipped;
+    if (ml_import_file (outbox, file, file, NULL, &recorded, &skipped, NULL, NULL))
         return EXIT_WORK;
     printf ("%s: %zu events recorded, %zu already recorded\n", file, recorded, skipped);
     fflush (stdout);
@@ -286,16 +286,11 @@ s_cmd_import (const s_config_t *cfg, int argc, char **argv)
         return EXIT_USAGE;
     }
     //  refuse what cannot be read before touching anything
-    for (int i = 0; i < argc; i++) {
-        if (s_ends_with (argv[i], ".csv")) {
-            ml_die_msg ("%s: CSV ledgers are not supported yet", argv[i]);
+    for (int i = 0; i < argc; i++)
+        if (!ml_import_is_ledger (argv[i])) {
+            ml_die_msg ("%s: not a ledger file (expected a .csv or .jsonl file)", argv[i]);
             return EXIT_USAGE;
         }
-        if (!s_ends_with (argv[i], ".jsonl")) {
-            ml_die_msg ("%s: not a ledger file (expected a .jsonl file)", argv[i]);
-            return EXIT_USAGE;
-        }
-    }
     ml_outbox_t *outbox = s_open_outbox (cfg, "import");
     if (!outbox)
         return EXIT_WORK;
@@ -369,6 +364,7 @@ s_cmd_run (const s_config_t *cfg, int argc, char **argv)
         return ret;
     ml_outbox_t *outbox = s_open_outbox (cfg, "run");
     ml_forward_t *fw = NULL;
+    ml_spool_t *spool = NULL;
     int lock_fd = -1;
     ret = EXIT_WORK;
     if (!outbox)
@@ -391,6 +387,13 @@ s_cmd_run (const s_config_t *cfg, int argc, char **argv)
         goto done;
     if (locked == 1) {
         ml_info ("agent %s forwarding outbox %s to %s", cfg->id, cfg->outbox, cfg->collector);
+        //  forwarding matters more than the spool: without one, forward all the same
+        if ((spool = ml_spool_new (cfg->spool, outbox, err, sizeof err))) {
+            ml_info ("watching spool folder %s", cfg->spool);
+            ml_forward_on_tick (fw, ml_spool_look, spool, ML_SPOOL_LOOK_MS);
+        }
+        else
+            ml_error ("%s; not watching it", err);
         int rc = ml_forward_run (fw, 0, 0, &s_stop);
         if (rc) {
             ml_error ("stopped forwarding: %s", ml_strerror (rc));
@@ -401,6 +404,7 @@ s_cmd_run (const s_config_t *cfg, int argc, char **argv)
     ret = 0;
 done:
     explicit_bzero (sec, sizeof sec);
+    ml_spool_destroy (&spool);
     ml_forward_destroy (&fw);
     ml_outbox_close (&outbox);
     if (lock_fd >= 0)
@@ -524,6 +528,408 @@ done:
 }
 
 // ---------------------------------------------------------------------------------------------
+// correct and void
+
+//  The roster and today, as `record` validates with.
+static ml_vctx_t
+s_vctx (s_roster_t *roster)
+{
+    return (ml_vctx_t) { s_roster_person, s_roster_org, roster, ml_date_today () };
+}
+
+//  Validates EV and appends it to OUTBOX with source "record" (and what it supersedes); prints
+//  its ref. CMD names the command in messages. Returns 0 or EXIT_WORK (printed).
+static int
+s_record_event (ml_outbox_t *outbox, const char *cmd, Massline__Event *ev)
+{
+    const Massline__Event *plain = ev->body_case == MASSLINE__EVENT__BODY_CORRECTION
+                                 ? ev->correction->event : ev;
+    s_roster_t roster = { outbox,
+        plain->body_case == MASSLINE__EVENT__BODY_PERSON ? plain->person->person : NULL,
+        plain->body_case == MASSLINE__EVENT__BODY_ORG ? plain->org->org : NULL };
+    ml_vctx_t vctx = s_vctx (&roster);
+    ml_verr_t err = { "", "" };
+    char text[512];
+    if (ml_event_validate (ev, &vctx, &err)) {
+        ml_die_msg ("%s: %s", cmd, ml_verr_text (&err, text, sizeof text));
+        return EXIT_WORK;
+    }
+    ml_outbox_item_t item = { .ref = ev->ref, .source = "record",
+                              .person = roster.person, .org = roster.org };
+    if (ev->body_case == MASSLINE__EVENT__BODY_CORRECTION)
+        item.supersedes = ev->correction->supersedes;
+    if (ev->body_case == MASSLINE__EVENT__BODY_VOID) {
+        item.supersedes = ev->void_->supersedes;
+        item.voids = true;
+    }
+    uint8_t *data = ml_event_pack (ev, &item.len);
+    if (!data) {
+        ml_die_msg ("%s: %s", cmd, ml_strerror (ML_ENOMEM));
+        return EXIT_WORK;
+    }
+    item.data = data;
+    int rc = ml_outbox_append (outbox, &item, 1, false);
+    free (data);
+    if (rc == 0) {
+        printf ("%s\n", ev->ref);
+        if (item.status == ML_EDUP)
+            ml_die_msg ("%s: %s was already recorded (seq %llu); nothing added", cmd, ev->ref,
+                        (unsigned long long) item.seq);
+        return 0;
+    }
+    if (rc == ML_ECONFLICT)
+        ml_die_msg ("%s: field 'ref': already recorded with different content (%s)", cmd, ev->ref);
+    else
+        ml_die_msg ("%s: nothing recorded: outbox %s: %s (%s)", cmd, ml_outbox_dir (outbox),
+                    ml_strerror (rc), ml_outbox_error (outbox));
+    return EXIT_WORK;
+}
+
+//  Looks REF up for CMD: its current version into *EV_P and where it stands into V. Returns 0,
+//  or ML_ENOTFOUND, ML_EINVAL (REF is a correction or void itself) or the storage error (printed).
+static int
+s_current (ml_outbox_t *outbox, const char *cmd, const char *ref, Massline__Event **ev_p,
+           ml_outbox_version_t *v)
+{
+    int rc = ml_outbox_current (outbox, ref, ev_p, v);
+    if (rc == ML_ENOTFOUND)
+        ml_die_msg ("%s: %s is not in this agent's outbox (%s)", cmd, ref, ml_outbox_dir (outbox));
+    else
+    if (rc)
+        ml_die_msg ("%s: outbox %s: %s (%s)", cmd, ml_outbox_dir (outbox), ml_strerror (rc),
+                    ml_outbox_error (outbox));
+    else
+    if (v->control) {
+        const Massline__Event *ev = *ev_p;
+        const char *target = ev->body_case == MASSLINE__EVENT__BODY_VOID ? ev->void_->supersedes
+                                                                          : ev->correction->supersedes;
+        ml_die_msg ("%s: %s is itself a %s of %s; %s %s instead", cmd, ref, ml_event_kind (ev),
+                    target, cmd, target);
+        rc = ML_EINVAL;
+    }
+    if (rc)
+        ml_event_free (ev_p);
+    return rc;
+}
+
+//  The "key=value" words of EV's keys (kind and ref left out), as `record` takes them. Caller
+//  frees each word and the array; *COUNT gets how many. NULL when out of memory.
+static char **
+s_event_words (const Massline__Event *ev, int *count)
+{
+    json_t *obj = ml_event_to_json (ev);
+    char **words = obj ? calloc (json_object_size (obj) + 1, sizeof *words) : NULL;
+    int n = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach (obj, key, value) {
+        if (!words)
+            break;
+        if (strcmp (key, "kind") == 0 || strcmp (key, "ref") == 0)
+            continue;
+        char *text = json_is_string (value) ? strdup (json_string_value (value))
+                   : json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!text || asprintf (&words[n], "%s=%s", key, text) < 0)
+            words[n] = NULL;
+        free (text);
+        if (!words[n++]) {
+            while (n > 0)
+                free (words[--n]);
+            free (words);
+            words = NULL;
+        }
+    }
+    json_decref (obj);
+    *count = n;
+    return words;
+}
+
+//  Replaces or adds the word "KEY=..." of WORD in WORDS (an empty value removes the key).
+//  WORDS has room for one more. Returns 0 or ML_ENOMEM.
+static int
+s_set_word (char **words, int *count, const char *word)
+{
+    size_t klen = (size_t) (strchr (word, '=') - word);
+    int i = 0;
+    while (i < *count && !(strncmp (words[i], word, klen + 1) == 0))
+        i++;
+    if (i < *count) {
+        free (words[i]);
+        words[i] = words[--*count];
+        words[*count] = NULL;
+    }
+    if (word[klen + 1] == 0)
+        return 0;
+    if (!(words[*count] = strdup (word)))
+        return ML_ENOMEM;
+    ++*count;
+    return 0;
+}
+
+//  "~" + 24 hex digits of SHA-256 over the packed correction CORR (without ref and note), a 0
+//  byte and VERSION_REF: the same change of the same version always gets the same ref, and a
+//  change back to an earlier state is still a new event.
+static char *
+s_correction_ref (Massline__Event *corr, const char *version_ref)
+{
+    char *note = corr->note;
+    corr->note = NULL;
+    size_t len;
+    uint8_t *packed = ml_event_pack (corr, &len);
+    corr->note = note;
+    size_t vlen = strlen (version_ref);
+    uint8_t *buf = packed ? realloc (packed, len + 1 + vlen) : NULL;
+    if (!buf) {
+        free (packed);
+        return NULL;
+    }
+    buf[len] = 0;
+    memcpy (buf + len + 1, version_ref, vlen);
+    uint8_t hash[32];
+    ml_sha256 (buf, len + 1 + vlen, hash);
+    free (buf);
+    char *ref = malloc (26);
+    if (ref) {
+        ref[0] = '~';
+        for (int i = 0; i < 12; i++)
+            snprintf (ref + 1 + 2 * i, 3, "%02x", hash[i]);
+    }
+    return ref;
+}
+
+static int
+s_cmd_correct (const s_config_t *cfg, int argc, char **argv)
+{
+    if (argc < 2) {
+        ml_die_msg ("correct: usage: correct REF key=value... (try --help)");
+        return EXIT_USAGE;
+    }
+    const char *ref = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *eq = strchr (argv[i], '=');
+        if (!eq || eq == argv[i]) {
+            ml_die_msg ("correct: '%s' is not key=value", argv[i]);
+            return EXIT_USAGE;
+        }
+        if (strncmp (argv[i], "ref=", 4) == 0 || strncmp (argv[i], "kind=", 5) == 0) {
+            ml_die_msg ("correct: %.*s cannot change: a correction keeps the kind and ref of %s "
+                        "(void it and record a new event instead)", (int) (eq - argv[i]), argv[i], ref);
+            return EXIT_USAGE;
+        }
+    }
+    ml_outbox_t *outbox = s_open_outbox (cfg, "correct");
+    if (!outbox)
+        return EXIT_WORK;
+    int ret = EXIT_WORK, nwords = 0;
+    char **words = NULL, text[512];
+    Massline__Event *cur = NULL, *next = NULL, *corr = NULL;
+    json_t *obj = NULL;
+    ml_outbox_version_t v;
+    if (s_current (outbox, "correct", ref, &cur, &v))
+        goto done;
+    if (v.voided) {
+        ml_die_msg ("correct: %s is voided; record a new event instead", ref);
+        goto done;
+    }
+    //  the current version's keys, with the changes: then built as `record` builds an event
+    words = s_event_words (cur, &nwords);
+    char **grown = words ? realloc (words, (size_t) (nwords + argc + 1) * sizeof *words) : NULL;
+    if (!grown) {
+        ml_die_msg ("correct: %s", ml_strerror (ML_ENOMEM));
+        goto done;
+    }
+    words = grown;
+    for (int i = 1; i < argc; i++)
+        if (s_set_word (words, &nwords, argv[i])) {
+            ml_die_msg ("correct: %s", ml_strerror (ML_ENOMEM));
+            goto done;
+        }
+    ml_verr_t err = { "", "" };
+    if (!(next = ml_event_from_kv (ml_event_kind (cur), nwords, words, &err))) {
+        ml_die_msg ("correct: %s", ml_verr_text (&err, text, sizeof text));
+        goto done;
+    }
+    if (!(next->ref = strdup (ref))) {
+        ml_die_msg ("correct: %s", ml_strerror (ML_ENOMEM));
+        goto done;
+    }
+    size_t la, lb;
+    uint8_t *a = ml_event_pack (cur, &la), *b = ml_event_pack (next, &lb);
+    bool same = a && b && la == lb && memcmp (a, b, la) == 0;
+    free (a);
+    free (b);
+    if (same) {
+        printf ("%s\n", v.version_ref);
+        ml_die_msg ("correct: %s already reads so (%s); nothing recorded", ref, v.version_ref);
+        ret = 0;
+        goto done;
+    }
+    if (v.rejected && v.version_seq == v.seq) {
+        //  the collector never took REF: its fixed version simply takes over the ref
+        ml_die_msg ("correct: %s was rejected by the collector; recording its fixed version "
+                    "under the same ref", ref);
+        ret = s_record_event (outbox, "correct", next);
+        goto done;
+    }
+    char today[11];
+    json_t *inner = ml_event_to_json (next);
+    obj = inner ? json_pack ("{s:s, s:s, s:s, s:o}", "kind", "correction", "supersedes", ref,
+                             "date", ml_date_format (ml_date_today (), today), "event", inner) : NULL;
+    if (!obj || !(corr = ml_event_from_json (obj, &err))
+    ||  !(corr->ref = s_correction_ref (corr, v.version_ref))) {
+        ml_die_msg ("correct: %s", obj && !corr ? ml_verr_text (&err, text, sizeof text)
+                                                : ml_strerror (ML_ENOMEM));
+        goto done;
+    }
+    ret = s_record_event (outbox, "correct", corr);
+done:
+    for (int i = 0; i < nwords; i++)
+        free (words[i]);
+    free (words);
+    json_decref (obj);
+    ml_event_free (&cur);
+    ml_event_free (&next);
+    ml_event_free (&corr);
+    ml_outbox_close (&outbox);
+    return ret;
+}
+
+static int
+s_cmd_void (const s_config_t *cfg, int argc, char **argv)
+{
+    const char *ref = NULL, *reason = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strcmp (argv[i], "--reason") == 0 && i + 1 < argc)
+            reason = argv[++i];
+        else
+        if (strncmp (argv[i], "--reason=", 9) == 0)
+            reason = argv[i] + 9;
+        else
+        if (!ref && argv[i][0] != '-')
+            ref = argv[i];
+        else {
+            ml_die_msg ("void: unexpected argument '%s' (try --help)", argv[i]);
+            return EXIT_USAGE;
+        }
+    if (!ref || !reason || !*reason) {
+        ml_die_msg ("void: usage: void REF --reason TEXT (try --help)");
+        return EXIT_USAGE;
+    }
+    ml_outbox_t *outbox = s_open_outbox (cfg, "void");
+    if (!outbox)
+        return EXIT_WORK;
+    int ret = EXIT_WORK;
+    Massline__Event *cur = NULL, *ev = NULL;
+    json_t *obj = NULL;
+    ml_outbox_version_t v;
+    int rc = s_current (outbox, "void", ref, &cur, &v);
+    if (rc == ML_ENOTFOUND)
+        ml_die_msg ("void: to void a ref this agent never recorded: massline-agent record void "
+                    "supersedes=%s reason=TEXT", ref);
+    if (rc)
+        goto done;
+    if (v.voided) {
+        ml_die_msg ("void: %s is voided already; nothing recorded", ref);
+        ret = 0;
+        goto done;
+    }
+    if (v.rejected && v.version_seq == v.seq) {
+        ml_die_msg ("void: %s was rejected by the collector, so it never counted; nothing recorded", ref);
+        ret = 0;
+        goto done;
+    }
+    char today[11], text[512];
+    ml_verr_t err = { "", "" };
+    obj = json_pack ("{s:s, s:s, s:s, s:s}", "kind", "void", "supersedes", ref, "reason", reason,
+                     "date", ml_date_format (ml_date_today (), today));
+    if (!obj || !(ev = ml_event_from_json (obj, &err)) || ml_event_ensure_ref (ev)) {
+        ml_die_msg ("void: %s", obj && !ev ? ml_verr_text (&err, text, sizeof text)
+                                           : ml_strerror (ML_ENOMEM));
+        goto done;
+    }
+    ret = s_record_event (outbox, "void", ev);
+done:
+    json_decref (obj);
+    ml_event_free (&cur);
+    ml_event_free (&ev);
+    ml_outbox_close (&outbox);
+    return ret;
+}
+
+// ---------------------------------------------------------------------------------------------
+// template (needs no configuration)
+
+//  Writes KIND's template to PATH (NULL: stdout). Returns 0 or EXIT_WORK (printed).
+static int
+s_write_template (const char *kind, const char *path)
+{
+    FILE *out = path ? fopen (path, "wb") : stdout;
+    if (!out) {
+        ml_die_msg ("template: %s: cannot write: %s", path, strerror (errno));
+        return EXIT_WORK;
+    }
+    int rc = ml_ledger_template (kind, out);
+    if (path ? fclose (out) != 0 : fflush (out) != 0)
+        rc = ML_EIO;
+    if (rc) {
+        ml_die_msg ("template: %s: cannot write: %s", path ? path : "stdout", strerror (errno));
+        return EXIT_WORK;
+    }
+    return 0;
+}
+
+static int
+s_cmd_template (int argc, char **argv)
+{
+    const char *kind = NULL, *out = NULL, *all = NULL;
+    bool list = false;
+    for (int i = 0; i < argc; i++)
+        if (strcmp (argv[i], "-o") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else
+        if (strcmp (argv[i], "--all") == 0 && i + 1 < argc)
+            all = argv[++i];
+        else
+        if (strcmp (argv[i], "--list") == 0)
+            list = true;
+        else
+        if (!kind && argv[i][0] != '-')
+            kind = argv[i];
+        else {
+            ml_die_msg ("template: unexpected argument '%s' (try --help)", argv[i]);
+            return EXIT_USAGE;
+        }
+    if (list + !!all + !!kind != 1 || (out && !kind)) {
+        ml_die_msg ("template: usage: template KIND [-o FILE] | template --all DIR | template --list");
+        return EXIT_USAGE;
+    }
+    if (list) {
+        for (size_t i = 0; ml_ledger_kind_at (i); i++)
+            printf ("%-22s %s\n", ml_ledger_kind_at (i), ml_ledger_name (ml_ledger_kind_at (i)));
+        return 0;
+    }
+    if (kind) {
+        const char *known = ml_ledger_kind_named (kind);
+        if (!known) {
+            ml_die_msg ("template: no ledger '%s' (template --list shows them)", kind);
+            return EXIT_USAGE;
+        }
+        return s_write_template (known, out);
+    }
+    if (mkdir (all, 0777) && errno != EEXIST) {
+        ml_die_msg ("template: %s: cannot create: %s", all, strerror (errno));
+        return EXIT_WORK;
+    }
+    for (size_t i = 0; ml_ledger_kind_at (i); i++) {
+        char path[4096];
+        snprintf (path, sizeof path, "%s/%s.csv", all, ml_ledger_name (ml_ledger_kind_at (i)));
+        if (s_write_template (ml_ledger_kind_at (i), path))
+            return EXIT_WORK;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
 // status
 
 static char *
@@ -541,18 +947,44 @@ s_reject_json (const ml_outbox_reject_t *r, void *arg)
 {
     json_t *obj = json_pack ("{s:s, s:s, s:s, s:I, s:s?}", "ref", r->ref, "code", r->code,
                              "reason", r->reason, "seq", (json_int_t) r->seq, "source", r->source);
+    if (obj && r->replaced_by)
+        json_object_set_new (obj, "replaced_by", json_integer ((json_int_t) r->replaced_by));
     if (!obj || json_array_append_new (arg, obj))
         return ML_ENOMEM;
     return 0;
 }
 
-static int
-s_reject_text (const ml_outbox_reject_t *r, void *arg)
+//  The collector's REASON for rejecting event SEQ, said where the event came from: a reason
+//  naming a field, about an event from a CSV ledger, names it as the ledger's template does:
+//  "接访台账.csv:14: field '公布日期': not a date (2026/2/30)". Written into BUF.
+static const char *
+s_reject_message (ml_outbox_t *outbox, uint64_t seq, const char *source, const char *reason,
+                  char *buf, size_t len)
 {
-    (void) arg;
-    printf ("  %s (seq %llu, %s): %s: %s\n", *r->ref ? r->ref : "?", (unsigned long long) r->seq,
-            r->source ? r->source : "source unknown", r->code, r->reason);
-    return 0;
+    char named[600];
+    const char *quote = strncmp (reason, "field '", 7) == 0 ? strchr (reason + 7, '\'') : NULL;
+    size_t slen = source ? strlen (source) : 0;
+    const char *colon = source ? strrchr (source, ':') : NULL;
+    bool ledger = colon && colon - source >= 4 && strncasecmp (colon - 4, ".csv", 4) == 0;
+    Massline__Event *ev = NULL;
+    if (quote && ledger && ml_outbox_get (outbox, seq, &ev) == 0) {
+        char key[128];
+        snprintf (key, sizeof key, "%.*s", (int) (quote - reason - 7), reason + 7);
+        //  a correction's fields are its inner event's ("event.date")
+        const Massline__Event *plain = ev->body_case == MASSLINE__EVENT__BODY_CORRECTION
+                                    && strncmp (key, "event.", 6) == 0 ? ev->correction->event : ev;
+        const char *kind = plain ? ml_event_kind (plain) : NULL;
+        if (kind) {
+            snprintf (named, sizeof named, "field '%s'%s", ml_ledger_label (kind, key), quote + 1);
+            reason = named;
+        }
+    }
+    if (slen)
+        snprintf (buf, len, "%s: %s", source, reason);
+    else
+        snprintf (buf, len, "seq %llu: %s", (unsigned long long) seq, reason);
+    ml_event_free (&ev);
+    return buf;
 }
 
 static int
@@ -574,12 +1006,22 @@ s_cmd_status (const s_config_t *cfg, int argc, char **argv)
     char when[32];
     if ((rc = ml_outbox_stat (outbox, &st)))
         goto fail;
+    //  the rejected events, copied out of the outbox's read, then each said where it came from
+    json_t *rejected = json_array ();
+    if (!rejected || (rc = ml_outbox_rejects (outbox, s_reject_json, rejected))) {
+        json_decref (rejected);
+        goto fail;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach (rejected, i, r) {
+        char message[1024];
+        s_reject_message (outbox, (uint64_t) json_integer_value (json_object_get (r, "seq")),
+                          json_string_value (json_object_get (r, "source")),
+                          json_string_value (json_object_get (r, "reason")), message, sizeof message);
+        json_object_set_new (r, "message", json_string (message));
+    }
     if (as_json) {
-        json_t *rejected = json_array ();
-        if (!rejected || (rc = ml_outbox_rejects (outbox, s_reject_json, rejected))) {
-            json_decref (rejected);
-            goto fail;
-        }
         json_t *obj = json_pack ("{s:I, s:I, s:o, s:o, s:I, s:I}",
             "pending", (json_int_t) st.pending, "acked", (json_int_t) st.acked,
             "last_contact", st.last_contact ? json_string (s_iso8601 (st.last_contact, when,
@@ -602,11 +1044,19 @@ s_cmd_status (const s_config_t *cfg, int argc, char **argv)
         printf ("rejected: %llu\n", (unsigned long long) st.rejected);
         printf ("last contact: %s\n",
                 st.last_contact ? s_iso8601 (st.last_contact, when, sizeof when) : "never");
-        if (st.rejected) {
+        if (st.rejected)
             printf ("rejected events:\n");
-            if ((rc = ml_outbox_rejects (outbox, s_reject_text, NULL)))
-                goto fail;
+        json_array_foreach (rejected, i, r) {
+            json_t *fixed = json_object_get (r, "replaced_by");
+            printf ("  %s  [%s; ref %s, seq %lld", json_string_value (json_object_get (r, "message")),
+                    json_string_value (json_object_get (r, "code")),
+                    json_string_value (json_object_get (r, "ref")),
+                    (long long) json_integer_value (json_object_get (r, "seq")));
+            if (fixed)
+                printf ("; fixed version recorded as seq %lld", (long long) json_integer_value (fixed));
+            printf ("]\n");
         }
+        json_decref (rejected);
     }
     ret = 0;
     goto done;
@@ -669,6 +1119,11 @@ main (int argc, char **argv)
             args[nargs++] = argv[i];
     }
     int (*run) (const s_config_t *, int, char **) = NULL;
+    if (cmd && strcmp (cmd, "template") == 0) {
+        int ret = s_cmd_template (nargs, args);
+        free (args);
+        return ret;
+    }
     if (!cmd)
         ml_die_msg ("no command given (try --help)");
     else
@@ -677,6 +1132,9 @@ main (int argc, char **argv)
     else if (strcmp (cmd, "run") == 0) run = s_cmd_run;
     else if (strcmp (cmd, "flush") == 0) run = s_cmd_flush;
     else if (strcmp (cmd, "status") == 0) run = s_cmd_status;
+    else if (strcmp (cmd, "correct") == 0) run = s_cmd_correct;
+    else if (strcmp (cmd, "void") == 0) run = s_cmd_void;
+    else if (strcmp (cmd, "refs") == 0) run = s_cmd_refs;
     else
         ml_die_msg ("unknown command '%s' (try --help)", cmd);
     s_config_t cfg;

@@ -58,6 +58,10 @@ struct ml_forward {
     int64_t ack_log_at;         //  acks are logged at most once a second
     uint64_t ack_log_through;   //  highest through_seq not yet logged, 0: none
     uint64_t ack_log_rejects;   //  rejects received since the last log line
+    ml_forward_tick_fn *tick;   //  called every tick_ms, or NULL
+    void *tick_arg;
+    int tick_ms;
+    int64_t tick_at;            //  when the next call is due
 };
 
 int64_t
@@ -284,7 +288,7 @@ s_store_ack (ml_forward_t *self, uint64_t through, Massline__Reject **const *lis
     for (size_t i = 0; i < count; i++)
         for (size_t j = 0; j < counts[i]; j++) {
             Massline__Reject *r = lists[i][j];
-            rs[n++] = (ml_outbox_reject_t) { r->seq, r->code, r->reason, r->ref, NULL };
+            rs[n++] = (ml_outbox_reject_t) { r->seq, r->code, r->reason, r->ref, NULL, 0 };
             ml_debug ("collector rejected seq %llu%s%s: %s: %s", (unsigned long long) r->seq,
                       r->ref ? " ref " : "", r->ref ? r->ref : "", r->code, r->reason);
         }
@@ -633,6 +637,29 @@ s_send_hello (ml_forward_t *self)
     return rc < 0 ? rc : 0;
 }
 
+void
+ml_forward_on_tick (ml_forward_t *self, ml_forward_tick_fn *fn, void *arg, int every_ms)
+{
+    self->tick = fn;
+    self->tick_arg = arg;
+    self->tick_ms = every_ms > 0 ? every_ms : 500;
+    self->tick_at = 0;
+}
+
+//  Calls the tick when it is due; the time it takes is not the collector's silence.
+static void
+s_tick (ml_forward_t *self)
+{
+    int64_t now = ml_forward_now_ms ();
+    if (!self->tick || now < self->tick_at)
+        return;
+    self->tick (self->tick_arg);
+    int64_t took = ml_forward_now_ms () - now;
+    self->last_heard += took;
+    self->since += took;
+    self->tick_at = now + took + self->tick_ms;
+}
+
 static int
 s_min_timeout (int64_t timeout, int64_t until, int64_t now)
 {
@@ -649,9 +676,14 @@ ml_forward_run (ml_forward_t *self, uint64_t target, int64_t deadline_ms,
     //  TARGET is in today's numbering; a renumbering (ml_outbox_adopt) moves it along
     uint64_t base = self->renumbered;
     while (!ret && !(stop && *stop)) {
+        s_tick (self);
         if ((ret = s_refresh (self)))
             break;
         int64_t now = ml_forward_now_ms ();
+        //  wake up for the next tick
+        int64_t until = self->tick ? self->tick_at : 0;
+        if (deadline_ms && (!until || deadline_ms < until))
+            until = deadline_ms;
         if (target && self->acked >= target + (self->renumbered - base))
             break;
         if (deadline_ms && now >= deadline_ms) {
@@ -660,7 +692,7 @@ ml_forward_run (ml_forward_t *self, uint64_t target, int64_t deadline_ms,
         }
         if (self->state == S_DOWN) {
             if (now < self->reconnect_at) {
-                int ms = s_min_timeout (self->reconnect_at - now, deadline_ms, now);
+                int ms = s_min_timeout (self->reconnect_at - now, until, now);
                 struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
                 nanosleep (&ts, NULL);
                 continue;
@@ -695,7 +727,7 @@ ml_forward_run (ml_forward_t *self, uint64_t target, int64_t deadline_ms,
         zmq_pollitem_t items[2] = {
             { self->sock, 0, ZMQ_POLLIN | (self->state == S_CONNECTING ? ZMQ_POLLOUT : 0), 0 },
             { self->mon, 0, ZMQ_POLLIN, 0 } };
-        if (zmq_poll (items, 2, s_min_timeout (timeout, deadline_ms, now)) < 0) {
+        if (zmq_poll (items, 2, s_min_timeout (timeout, until, now)) < 0) {
             if (errno == EINTR)
                 continue;
             ml_error ("zmq_poll: %s", zmq_strerror (errno));

@@ -33,6 +33,12 @@ ml_forward_t *ml_forward_new (ml_outbox_t *outbox, const ml_forward_cfg_t *cfg,
 //  Closes the socket and frees the forwarder; sets *SELF_P to NULL. Safe on NULL.
 void ml_forward_destroy (ml_forward_t **self_p);
 
+//  Makes ml_forward_run call FN (ARG) about every EVERY_MS milliseconds, whatever the state of
+//  the connection (the spool folder is watched this way). The time FN takes does not count as
+//  the collector's silence. FN NULL: no calls.
+typedef void (ml_forward_tick_fn) (void *arg);
+void ml_forward_on_tick (ml_forward_t *self, ml_forward_tick_fn *fn, void *arg, int every_ms);
+
 //  Forwards, reconnecting as needed, until the outbox's acked_seq reaches TARGET (0: never;
 //  a seq as numbered when the call starts: moved along if the outbox is renumbered),
 //  the monotonic clock passes DEADLINE_MS (ml_forward_now_ms; 0: no deadline), or *STOP is set.

@@ -1,6 +1,7 @@
 /* ml_import.c -- one ledger file into the outbox, all or nothing (see ml_import.h). */
 #include "ml_import.h"
 #include "ml_err.h"
+#include "ml_ledger.h"
 #include "ml_log.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +39,11 @@ struct ml_import {
     s_set_t persons, orgs;      //  defined by this file's rows so far
     bool progress;              //  stderr is a terminal: show progress
     int64_t progress_at;        //  ms of the last progress line
+    FILE *copy;                 //  error lines also go here (borrowed), or NULL
+    ml_ledger_t *ledger;        //  the CSV ledger being read: names fields by its headers
+    char *ref_header;           //  the headers of the ref and note columns of a CSV ledger
+    char *note_header;          //  (kept after the ledger is closed), or NULL
+    size_t note_changes;        //  rows skipped because only their note changed
 };
 
 static uint64_t
@@ -132,6 +139,7 @@ ml_import_destroy (ml_import_t **self_p)
         free ((void *) self->items[i].source);
         free ((void *) self->items[i].person);
         free ((void *) self->items[i].org);
+        free ((void *) self->items[i].supersedes);
     }
     free (self->items);
     free (self->lines);
@@ -140,6 +148,9 @@ ml_import_destroy (ml_import_t **self_p)
     free (self->bad);
     s_set_free (&self->persons);
     s_set_free (&self->orgs);
+    ml_ledger_destroy (&self->ledger);
+    free (self->ref_header);
+    free (self->note_header);
     free (self->file);
     free (self);
     *self_p = NULL;
@@ -164,10 +175,42 @@ s_note_bad (ml_import_t *self, size_t line, const char *text)
 }
 
 void
+ml_import_copy_errors (ml_import_t *self, FILE *copy)
+{
+    self->copy = copy;
+}
+
+//  Prints one error line "PROG: FILE[:LINE]: TEXT" (LINE 0: about the whole file) and copies it.
+static void
+s_report (ml_import_t *self, size_t line, const char *text)
+{
+    char where[64] = "";
+    if (line)
+        snprintf (where, sizeof where, ":%zu", line);
+    ml_die_msg ("%s%s: %s", self->file, where, text);
+    if (self->copy)
+        fprintf (self->copy, "%s%s: %s\n", self->file, where, text);
+}
+
+//  The name of event key KEY in this file: a CSV ledger's own header, else KEY.
+static const char *
+s_field_name (ml_import_t *self, const char *key)
+{
+    if (strcmp (key, "ref") == 0 && self->ref_header)
+        return self->ref_header;
+    if (strcmp (key, "note") == 0 && self->note_header)
+        return self->note_header;
+    return self->ledger ? ml_ledger_header (self->ledger, key) : key;
+}
+
+void
 ml_import_bad_row (ml_import_t *self, size_t line, const ml_verr_t *err)
 {
     char text[512];
-    s_note_bad (self, line, ml_verr_text (err, text, sizeof text));
+    ml_verr_t named = *err;
+    if (*err->field)
+        snprintf (named.field, sizeof named.field, "%s", s_field_name (self, err->field));
+    s_note_bad (self, line, ml_verr_text (&named, text, sizeof text));
 }
 
 static bool
@@ -210,14 +253,24 @@ s_keep (ml_import_t *self, size_t line, const Massline__Event *ev)
     item->source = src;
     item->data = ml_event_pack (ev, &item->len);
     item->ref = strdup (ev->ref);
-    if (ev->body_case == MASSLINE__EVENT__BODY_PERSON)
-        item->person = strdup (ev->person->person);
-    if (ev->body_case == MASSLINE__EVENT__BODY_ORG)
-        item->org = strdup (ev->org->org);
+    //  what the event defines in the roster; a correction defines what its new version does
+    const Massline__Event *plain = ev;
+    if (ev->body_case == MASSLINE__EVENT__BODY_CORRECTION) {
+        item->supersedes = strdup (ev->correction->supersedes);
+        plain = ev->correction->event;
+    }
+    if (ev->body_case == MASSLINE__EVENT__BODY_VOID) {
+        item->supersedes = strdup (ev->void_->supersedes);
+        item->voids = true;
+    }
+    const char *person = plain->body_case == MASSLINE__EVENT__BODY_PERSON ? plain->person->person : NULL;
+    const char *org = plain->body_case == MASSLINE__EVENT__BODY_ORG ? plain->org->org : NULL;
+    item->person = person ? strdup (person) : NULL;
+    item->org = org ? strdup (org) : NULL;
     self->lines[self->n_items++] = line;   //  counted now so destroy frees what was allocated
-    if (!item->source || !item->data || !item->ref
-    ||  (ev->body_case == MASSLINE__EVENT__BODY_PERSON && !item->person)
-    ||  (ev->body_case == MASSLINE__EVENT__BODY_ORG && !item->org))
+    if (!item->source || !item->data || !item->ref || (person && !item->person)
+    ||  (org && !item->org) || (ev->body_case == MASSLINE__EVENT__BODY_CORRECTION && !item->supersedes)
+    ||  (ev->body_case == MASSLINE__EVENT__BODY_VOID && !item->supersedes))
         return ML_ENOMEM;
     return 0;
 }
@@ -230,10 +283,12 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
     ml_verr_t err = { "", "" };
     int rc = ml_event_ensure_ref (ev);
     //  a row defining a person or org makes it known to itself and to the rows after it
-    if (!rc && ev->body_case == MASSLINE__EVENT__BODY_PERSON && ev->person->person)
-        rc = s_set_add (&self->persons, ev->person->person);
-    if (!rc && ev->body_case == MASSLINE__EVENT__BODY_ORG && ev->org->org)
-        rc = s_set_add (&self->orgs, ev->org->org);
+    const Massline__Event *plain = ev->body_case == MASSLINE__EVENT__BODY_CORRECTION
+                                 ? ev->correction->event : ev;
+    if (!rc && plain && plain->body_case == MASSLINE__EVENT__BODY_PERSON && plain->person->person)
+        rc = s_set_add (&self->persons, plain->person->person);
+    if (!rc && plain && plain->body_case == MASSLINE__EVENT__BODY_ORG && plain->org->org)
+        rc = s_set_add (&self->orgs, plain->org->org);
     if (rc) {
         snprintf (err.reason, sizeof err.reason, "%s", ml_strerror (rc));
         ml_import_bad_row (self, line, &err);
@@ -298,9 +353,61 @@ ml_import_read_jsonl (ml_import_t *self, FILE *in)
     free (line);
     s_progress (self, lineno, true);
     if (failed) {
-        ml_die_msg ("%s: cannot read: %s", self->file, strerror (errno));
+        char text[512];
+        snprintf (text, sizeof text, "cannot read: %s", strerror (errno));
+        s_report (self, 0, text);
         return ML_EIO;
     }
+    return 0;
+}
+
+//  ml_ledger_each's callback: one row (or the reason it is no event) into the import.
+static int
+s_csv_row (void *arg, int line, const json_t *obj, const char *field, const char *reason)
+{
+    ml_import_t *self = arg;
+    ml_verr_t err = { "", "" };
+    if (!obj) {
+        snprintf (err.field, sizeof err.field, "%s", field ? field : "");
+        snprintf (err.reason, sizeof err.reason, "%s", reason ? reason : "");
+        ml_import_bad_row (self, (size_t) line, &err);
+    }
+    else {
+        Massline__Event *ev = ml_event_from_json (obj, &err);
+        if (ev)
+            ml_import_row (self, (size_t) line, &ev);
+        else
+            ml_import_bad_row (self, (size_t) line, &err);
+    }
+    if ((self->n_items + self->n_bad) % 1024 == 0)
+        s_progress (self, (size_t) line, false);
+    return 0;
+}
+
+int
+ml_import_read_csv (ml_import_t *self, const char *path)
+{
+    char err[1024];
+    self->progress_at = s_now_ms ();
+    ml_ledger_destroy (&self->ledger);
+    self->ledger = ml_ledger_open (path, err, sizeof err);
+    if (!self->ledger) {
+        //  ERR is "PATH: reason"; name the file as this import does
+        size_t plen = strlen (path);
+        const char *why = strncmp (err, path, plen) == 0 && strncmp (err + plen, ": ", 2) == 0
+                        ? err + plen + 2 : err;
+        s_report (self, 0, why);
+        return ML_EINVAL;
+    }
+    //  keep the two headers the commit may name
+    free (self->ref_header);
+    free (self->note_header);
+    self->ref_header = strdup (ml_ledger_header (self->ledger, "ref"));
+    self->note_header = strdup (ml_ledger_header (self->ledger, "note"));
+    ml_ledger_each (self->ledger, s_csv_row, self);
+    s_progress (self, 0, true);
+    //  the cells are no longer needed; the import keeps the events
+    ml_ledger_destroy (&self->ledger);
     return 0;
 }
 
@@ -313,23 +420,70 @@ s_bad_cmp (const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-//  Notes every item the outbox found in conflict (with an earlier row or a stored event).
+//  True when ITEM conflicts with a stored event only through its note: a derived ref ("~...")
+//  covers everything but the ref and the note.
+static bool
+s_note_only (const ml_outbox_item_t *item)
+{
+    return item->status == ML_ECONFLICT && item->same_as < 0 && item->ref[0] == '~';
+}
+
+//  Notes every item the outbox found in conflict (with an earlier row or a stored event),
+//  except the note-only changes.
 static void
 s_note_conflicts (ml_import_t *self)
 {
+    const char *ref = s_field_name (self, "ref");
     for (size_t i = 0; i < self->n_items; i++) {
         ml_outbox_item_t *item = &self->items[i];
-        if (item->status != ML_ECONFLICT)
+        if (item->status != ML_ECONFLICT || s_note_only (item))
             continue;
         char text[400];
-        if (item->same_as >= 0)
-            snprintf (text, sizeof text, "field 'ref': %s is also on line %zu with different content",
-                      item->ref, self->lines[item->same_as]);
+        if (item->same_as >= 0 && item->ref[0] == '~')
+            snprintf (text, sizeof text, "the same event as line %zu with another note (%s)",
+                      self->lines[item->same_as], item->ref);
         else
-            snprintf (text, sizeof text, "field 'ref': already recorded with different content (%s)",
-                      item->ref);
+        if (item->same_as >= 0)
+            snprintf (text, sizeof text, "field '%s': %s is also on line %zu with different content",
+                      ref, item->ref, self->lines[item->same_as]);
+        else
+            snprintf (text, sizeof text, "field '%s': already recorded with different content (%s); "
+                      "change it with massline-agent correct", ref, item->ref);
         s_note_bad (self, self->lines[i], text);
     }
+}
+
+//  Appends the items but the note-only changes (nothing else conflicts): those are skipped and
+//  named in a warning. Returns as ml_outbox_append.
+static int
+s_append_but_note_changes (ml_import_t *self, bool dry_run)
+{
+    ml_outbox_item_t *rest = malloc ((self->n_items ? self->n_items : 1) * sizeof *rest);
+    size_t *index = malloc ((self->n_items ? self->n_items : 1) * sizeof *index);
+    if (!rest || !index) {
+        free (rest);
+        free (index);
+        return ML_ENOMEM;
+    }
+    size_t n = 0;
+    self->note_changes = 0;
+    for (size_t i = 0; i < self->n_items; i++)
+        if (s_note_only (&self->items[i]))
+            self->note_changes++;
+        else {
+            index[n] = i;
+            rest[n++] = self->items[i];
+        }
+    int rc = ml_outbox_append (self->outbox, rest, n, dry_run);
+    for (size_t k = 0; k < n; k++) {
+        ml_outbox_item_t *item = &self->items[index[k]];
+        item->status = rest[k].status;
+        item->seq = rest[k].seq;
+        item->same_as = rest[k].same_as >= 0 ? (long) index[rest[k].same_as] : -1;
+    }
+    free (rest);
+    free (index);
+    return rc;
 }
 
 int
@@ -339,24 +493,111 @@ ml_import_commit (ml_import_t *self, size_t *recorded, size_t *skipped)
     //  with bad rows already, a dry run still finds the ref conflicts among the good ones
     bool dry_run = self->n_bad > 0;
     int rc = ml_outbox_append (self->outbox, self->items, self->n_items, dry_run);
+    if (rc == ML_ECONFLICT) {
+        bool only_notes = true;
+        for (size_t i = 0; i < self->n_items && only_notes; i++)
+            only_notes = self->items[i].status != ML_ECONFLICT || s_note_only (&self->items[i]);
+        if (only_notes)
+            rc = s_append_but_note_changes (self, dry_run);
+    }
     if (rc == ML_ECONFLICT)
         s_note_conflicts (self);
     else
     if (rc) {
-        ml_die_msg ("%s: nothing recorded: outbox %s: %s (%s)", self->file,
-                    ml_outbox_dir (self->outbox), ml_strerror (rc), ml_outbox_error (self->outbox));
+        char text[512];
+        snprintf (text, sizeof text, "nothing recorded: outbox %s: %s (%s)",
+                  ml_outbox_dir (self->outbox), ml_strerror (rc), ml_outbox_error (self->outbox));
+        s_report (self, 0, text);
         return rc;
     }
     if (self->n_bad) {
         qsort (self->bad, self->n_bad, sizeof *self->bad, s_bad_cmp);
         for (size_t i = 0; i < self->n_bad; i++)
-            ml_die_msg ("%s:%zu: %s", self->file, self->bad[i].line, self->bad[i].text);
+            s_report (self, self->bad[i].line, self->bad[i].text);
         return ML_EINVAL;
     }
-    for (size_t i = 0; i < self->n_items; i++)
-        if (self->items[i].status == 0)
+    for (size_t i = 0; i < self->n_items; i++) {
+        ml_outbox_item_t *item = &self->items[i];
+        if (item->status == 0)
             (*recorded)++;
         else
             (*skipped)++;
+        if (s_note_only (item))
+            ml_die_msg ("%s:%zu: warning: field '%s': differs from the recorded event %s, which "
+                        "is kept (to change it: massline-agent correct %s note=...)", self->file,
+                        self->lines[i], s_field_name (self, "note"), item->ref, item->ref);
+    }
     return 0;
+}
+
+int
+ml_import_refs (ml_import_t *self, ml_import_ref_fn *fn, void *arg)
+{
+    int rc = ml_outbox_append (self->outbox, self->items, self->n_items, true);
+    if (rc && rc != ML_ECONFLICT) {
+        char text[512];
+        snprintf (text, sizeof text, "outbox %s: %s (%s)", ml_outbox_dir (self->outbox),
+                  ml_strerror (rc), ml_outbox_error (self->outbox));
+        s_report (self, 0, text);
+        return rc;
+    }
+    for (size_t i = 0; i < self->n_items; i++) {
+        const ml_outbox_item_t *item = &self->items[i];
+        fn (arg, self->lines[i], item->ref, item->status, item->seq);
+    }
+    if (self->n_bad) {
+        qsort (self->bad, self->n_bad, sizeof *self->bad, s_bad_cmp);
+        for (size_t i = 0; i < self->n_bad; i++)
+            s_report (self, self->bad[i].line, self->bad[i].text);
+        return ML_EINVAL;
+    }
+    return 0;
+}
+
+bool
+ml_import_is_ledger (const char *name)
+{
+    size_t len = strlen (name);
+    return (len >= 4 && strcasecmp (name + len - 4, ".csv") == 0)
+        || (len >= 6 && strcasecmp (name + len - 6, ".jsonl") == 0);
+}
+
+int
+ml_import_file (ml_outbox_t *outbox, const char *path, const char *name, FILE *errors,
+                size_t *recorded, size_t *skipped, ml_import_ref_fn *refs_fn, void *arg)
+{
+    *recorded = *skipped = 0;
+    ml_import_t *self = ml_import_new (outbox, name, ml_date_today ());
+    if (!self) {
+        ml_die_msg ("%s: %s", name, ml_strerror (ML_ENOMEM));
+        return ML_ENOMEM;
+    }
+    ml_import_copy_errors (self, errors);
+    int rc;
+    size_t len = strlen (path);
+    if (len >= 4 && strcasecmp (path + len - 4, ".csv") == 0)
+        rc = ml_import_read_csv (self, path);      //  EINVAL: no ledger, one line printed
+    else {
+        FILE *in = fopen (path, "r");
+        if (!in) {
+            char text[512];
+            snprintf (text, sizeof text, "cannot open: %s", strerror (errno));
+            s_report (self, 0, text);
+            rc = ML_EIO;
+        }
+        else {
+            rc = ml_import_read_jsonl (self, in);
+            fclose (in);
+        }
+    }
+    if (rc == 0 && refs_fn)
+        rc = ml_import_refs (self, refs_fn, arg);
+    else
+    if (rc == 0) {
+        rc = ml_import_commit (self, recorded, skipped);
+        if (rc == ML_EINVAL)
+            ml_die_msg ("%s: nothing recorded from this file", name);
+    }
+    ml_import_destroy (&self);
+    return rc;
 }

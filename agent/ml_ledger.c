@@ -139,7 +139,8 @@ struct ml_ledger {
     size_t size;
     s_column_t cols[S_MAX_COLS];
     size_t ncols;
-    char **rows;                     //  parsed cells, row-major, NULL-terminated per row block
+    char *cells;                     //  every parsed cell, NUL-terminated, one after the other
+    char **rows;                     //  each cell in CELLS, row-major
     size_t *row_cells;               //  cells in each row
     size_t *row_start;               //  index into rows of each row's first cell
     int *row_line;                   //  first line of each row
@@ -166,6 +167,30 @@ ml_ledger_name (const char *kind)
         if (strcmp (k->kind, kind) == 0)
             return k->name;
     return NULL;
+}
+
+const char *
+ml_ledger_kind_at (size_t i)
+{
+    return i < sizeof s_kinds / sizeof s_kinds[0] ? s_kinds[i].kind : NULL;
+}
+
+const char *
+ml_ledger_kind_named (const char *name)
+{
+    for (const s_kind_name_t *k = s_kinds; k->kind; k++)
+        if (strcmp (k->kind, name) == 0 || strcmp (k->name, name) == 0)
+            return k->kind;
+    return NULL;
+}
+
+const char *
+ml_ledger_label (const char *kind, const char *key)
+{
+    const char *last = strrchr (key, '.');
+    last = last ? last + 1 : key;
+    const char *label = s_kind_label_of (kind, last);
+    return label == last ? key : label;
 }
 
 //  The message descriptor of KIND's body, or NULL for an unknown kind.
@@ -301,6 +326,8 @@ s_read (ml_ledger_t *self, char *err, size_t errlen)
 typedef struct {
     ml_ledger_t *self;
     size_t cap_cells, ncells, cap_rows;
+    size_t *offset;             //  where each cell starts in self->cells
+    size_t used, cap;           //  bytes of self->cells used, allocated
     int failed;
 } s_parse_t;
 
@@ -309,23 +336,33 @@ s_on_field (void *data, size_t len, void *arg)
 {
     s_parse_t *p = arg;
     ml_ledger_t *self = p->self;
+    if (p->failed)
+        return;
     if (p->ncells + 1 >= p->cap_cells) {
         p->cap_cells = p->cap_cells ? p->cap_cells * 2 : 1024;
-        char **grown = realloc (self->rows, p->cap_cells * sizeof *grown);
+        size_t *grown = realloc (p->offset, p->cap_cells * sizeof *grown);
         if (!grown) {
             p->failed = 1;
             return;
         }
-        self->rows = grown;
+        p->offset = grown;
     }
-    char *cell = malloc (len + 1);
-    if (!cell) {
-        p->failed = 1;
-        return;
+    if (p->used + len + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 1 << 16;
+        while (p->used + len + 1 > cap)
+            cap *= 2;
+        char *grown = realloc (self->cells, cap);
+        if (!grown) {
+            p->failed = 1;
+            return;
+        }
+        self->cells = grown;
+        p->cap = cap;
     }
-    memcpy (cell, data ? data : "", len);
-    cell[len] = 0;
-    self->rows[p->ncells++] = cell;
+    memcpy (self->cells + p->used, data ? data : "", len);
+    self->cells[p->used + len] = 0;
+    p->offset[p->ncells++] = p->used;
+    p->used += len + 1;
 }
 
 static void
@@ -401,10 +438,16 @@ s_parse (ml_ledger_t *self, char *err, size_t errlen)
     struct csv_parser parser;
     if (csv_init (&parser, 0) != 0)
         return ML_ENOMEM;
-    s_parse_t p = { self, 0, 0, 0, 0 };
+    s_parse_t p = { self, 0, 0, 0, NULL, 0, 0, 0 };
     size_t done = csv_parse (&parser, self->text, self->size, s_on_field, s_on_row, &p);
     csv_fini (&parser, s_on_field, s_on_row, &p);
     csv_free (&parser);
+    //  the cells stay where they are now: point at them
+    if (!p.failed && !(self->rows = malloc ((p.ncells ? p.ncells : 1) * sizeof *self->rows)))
+        p.failed = 1;
+    for (size_t i = 0; !p.failed && i < p.ncells; i++)
+        self->rows[i] = self->cells + p.offset[i];
+    free (p.offset);
     if (p.failed || done != self->size) {
         snprintf (err, errlen, "%s: cannot parse as CSV", self->path);
         return ML_EINVAL;
@@ -453,8 +496,8 @@ s_key_of_header (const char *header)
 }
 
 //  The kind named by the file name: reception_day.csv, 接访台账.csv, 2025年接访台账(一月).csv ...
-static const char *
-s_kind_of_path (const char *path)
+const char *
+ml_ledger_kind_of_path (const char *path)
 {
     char *copy = strdup (path);
     if (!copy)
@@ -503,7 +546,7 @@ s_header (ml_ledger_t *self, char *err, size_t errlen)
     self->ncols = ncols;
     if (has_kind)
         return ML_OK;
-    const char *kind = s_kind_of_path (self->path);
+    const char *kind = ml_ledger_kind_of_path (self->path);
     if (!kind) {
         snprintf (err, errlen, "%s: cannot tell which ledger this is: name the file after it "
                   "(e.g. 接访台账.csv or reception_day.csv) or add a 类型 column", self->path);
@@ -557,10 +600,8 @@ ml_ledger_destroy (ml_ledger_t **self_p)
     if (!self_p || !*self_p)
         return;
     ml_ledger_t *self = *self_p;
-    size_t ncells = self->nrows ? self->row_start[self->nrows - 1] + self->row_cells[self->nrows - 1] : 0;
-    for (size_t i = 0; i < ncells; i++)
-        free (self->rows[i]);
     free (self->rows);
+    free (self->cells);
     free (self->row_start);
     free (self->row_cells);
     free (self->row_line);
@@ -629,11 +670,26 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
             }
             return json_integer (v);
         }
-        case PROTOBUF_C_TYPE_ENUM:
+        case PROTOBUF_C_TYPE_ENUM: {
             for (const s_enum_label_t *e = s_enum_labels; e->key; e++)
-                if (strcmp (e->key, key) == 0 && strcmp (e->label, cell) == 0)
+                if (strcmp (e->key, key) == 0 && strcmp (e->label, cell) == 0
+                &&  protobuf_c_enum_descriptor_get_value_by_name (f->descriptor, e->value))
                     return json_string (e->value);
-            return json_string (cell);   //  a key, or a wrong value the validator will name
+            if (protobuf_c_enum_descriptor_get_value_by_name (f->descriptor, cell))
+                return json_string (cell);
+            //  neither: name the values as the ledger writes them
+            size_t used = (size_t) snprintf (reason, len, "unknown value '%s' (expected one of", cell);
+            const char *sep = " ";
+            for (const s_enum_label_t *e = s_enum_labels; e->key && used < len; e++)
+                if (strcmp (e->key, key) == 0
+                &&  protobuf_c_enum_descriptor_get_value_by_name (f->descriptor, e->value)) {
+                    used += (size_t) snprintf (reason + used, len - used, "%s%s", sep, e->label);
+                    sep = ", ";
+                }
+            if (used < len)
+                snprintf (reason + used, len - used, ")");
+            return NULL;
+        }
         default:
             break;
     }
@@ -693,6 +749,8 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
         json_t *value = s_cell_value (f, key, cell, reason, len);
         if (!value) {
             *field = self->cols[c].header;
+            if (!*reason)       //  json_string refused it: a BOM file that is not UTF-8 after all
+                snprintf (reason, len, "not valid UTF-8");
             goto fail;
         }
         bool into_role = strcmp (kind, "person") == 0 && s_is_role_key (key);
@@ -814,6 +872,8 @@ s_sample_of (const char *kind, const char *key)
         return "2026-02-28";
     if (strcmp (kind, "contact_point") == 0 && strcmp (key, "to") == 0)
         return "";
+    if (strcmp (kind, "commitment") == 0 && strcmp (key, "org") == 0)
+        return "";           //  a commitment is a person's or an org's, not both
     if (strcmp (kind, "void") == 0 && strcmp (key, "supersedes") == 0)
         return "H001-RD-0001";
     for (const s_label_t *s = s_samples; s->key; s++)
@@ -856,6 +916,8 @@ ml_ledger_template (const char *kind, FILE *out)
         for (int i = 0; s_role_keys[i]; i++)
             keys[n++] = s_role_keys[i];
     keys[n++] = "note";
+    if (strcmp (kind, "void") != 0)
+        keys[n++] = "supersedes";      //  filled in, the row is a correction of that ref
     fputs ("\xEF\xBB\xBF", out);
     for (size_t i = 0; i < n; i++)
         s_csv_cell (out, s_kind_label_of (kind, keys[i]), i == 0);

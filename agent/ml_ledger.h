@@ -41,7 +41,24 @@ const char *ml_ledger_header (const ml_ledger_t *self, const char *key);
 //  The Chinese ledger name of KIND ("接访台账"), or NULL for an unknown kind.
 const char *ml_ledger_name (const char *kind);
 
-//  Writes the template of KIND: UTF-8 with BOM, CRLF, Chinese headers, one sample row.
+//  The I-th kind that has a ledger (0, 1, ...: person first, void last), NULL past the end.
+const char *ml_ledger_kind_at (size_t i);
+
+//  The kind a ledger NAME stands for: a kind ("reception_day") or a ledger name ("接访台账"),
+//  or NULL when neither.
+const char *ml_ledger_kind_named (const char *name);
+
+//  The kind a file name names (接访台账.csv, 2026年3月接访台账.csv, reception_day.csv), or NULL.
+const char *ml_ledger_kind_of_path (const char *path);
+
+//  The header KIND's template writes for event key KEY ("公布日期" for reception_day's
+//  "announced"), or KEY itself. Nested keys ("event.date", "roles[0].from") map through their
+//  last part. Borrowed.
+const char *ml_ledger_label (const char *kind, const char *key);
+
+//  Writes the template of KIND: UTF-8 with BOM, CRLF, Chinese headers (编号, the kind's
+//  columns, 备注, and 更正编号 for correction rows), one sample row. Returns 0, ML_EINVAL for a
+//  kind without a ledger, or ML_EIO.
 int ml_ledger_template (const char *kind, FILE *out);
 
 #endif

@@ -8,6 +8,8 @@
      orgs     org id -> seq of the defining event
      sources  seq -> "FILE:LINE\0" or "record\0"
      rejects  seq -> "code\0reason\0ref\0"
+     supersedes  target ref ‖ 0 ‖ seq -> "c" (a correction of the target) or "v" (a void):
+              the versions of a ref in seq order, for ml_outbox_current
    Every write is one transaction with LMDB's default (durable) commit. */
 #include "ml_outbox.h"
 #include "ml_err.h"
@@ -23,7 +25,7 @@
 
 struct ml_outbox {
     MDB_env *env;               //  the LMDB environment in DIR
-    MDB_dbi meta, events, refs, persons, orgs, sources, rejects;
+    MDB_dbi meta, events, refs, persons, orgs, sources, rejects, supersedes;
     MDB_txn *rtxn;              //  read transaction, reset between uses (renew is cheap)
     bool rtxn_busy;             //  guards against nested use of rtxn
     ml_outbox_entry_t *entries; //  scratch array for ml_outbox_read
@@ -226,7 +228,7 @@ ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen)
     }
     int rc = mdb_env_create (&self->env);
     if (!rc)
-        rc = mdb_env_set_maxdbs (self->env, 8);
+        rc = mdb_env_set_maxdbs (self->env, 16);
     if (!rc)
         rc = mdb_env_set_mapsize (self->env, map_size ? map_size : ML_OUTBOX_MAP_SIZE);
     if (!rc)
@@ -240,7 +242,8 @@ ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen)
         struct { const char *name; MDB_dbi *dbi; } dbs[] = {
             { "meta", &self->meta }, { "events", &self->events }, { "refs", &self->refs },
             { "persons", &self->persons }, { "orgs", &self->orgs },
-            { "sources", &self->sources }, { "rejects", &self->rejects } };
+            { "sources", &self->sources }, { "rejects", &self->rejects },
+            { "supersedes", &self->supersedes } };
         for (size_t i = 0; i < sizeof dbs / sizeof dbs[0] && !t.ret; i++) {
             rc = mdb_dbi_open (t.txn, dbs[i].name, MDB_CREATE, dbs[i].dbi);
             if (rc)
@@ -308,6 +311,28 @@ s_put_event (s_txn_t *t, const ml_outbox_item_t *item, uint64_t seq, const uint8
         s_put (t, ob->persons, "mdb_put persons", item->person, strlen (item->person), key, 8, 0);
     if (item->org && *item->org)
         s_put (t, ob->orgs, "mdb_put orgs", item->org, strlen (item->org), key, 8, 0);
+    if (item->supersedes && *item->supersedes) {
+        size_t tlen = strlen (item->supersedes);
+        uint8_t skey[256 + 1 + 8];
+        if (tlen > 256) {
+            s_fail (t, "mdb_put supersedes", MDB_BAD_VALSIZE);
+            return;
+        }
+        memcpy (skey, item->supersedes, tlen);
+        skey[tlen] = 0;
+        memcpy (skey + tlen + 1, key, 8);
+        s_put (t, ob->supersedes, "mdb_put supersedes", skey, tlen + 9, item->voids ? "v" : "c", 1, 0);
+    }
+}
+
+//  True when the collector rejected the event SEQ.
+static bool
+s_rejected (s_txn_t *t, uint64_t seq)
+{
+    uint8_t key[8];
+    s_be_put (key, seq);
+    MDB_val v;
+    return s_get (t, t->ob->rejects, "mdb_get rejects", key, 8, &v);
 }
 
 int
@@ -339,8 +364,12 @@ ml_outbox_append (ml_outbox_t *self, ml_outbox_item_t *items, size_t count, bool
             item->status = memcmp ((uint8_t *) v.mv_data + 8, sha, 32) == 0? ML_EDUP: ML_ECONFLICT;
             if (item->seq >= first && item->seq < next)
                 item->same_as = (long) new_idx[item->seq - first];
-            conflict |= item->status == ML_ECONFLICT;
-            continue;
+            //  the fixed version of an event the collector rejected takes over its ref
+            bool fixes = item->status == ML_ECONFLICT && item->same_as < 0 && s_rejected (&t, item->seq);
+            if (!fixes) {
+                conflict |= item->status == ML_ECONFLICT;
+                continue;
+            }
         }
         item->status = 0;
         item->seq = next++;
@@ -447,29 +476,35 @@ ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *re
     return s_commit (&t);
 }
 
-//  Moves every key of DBI (a seq) up by OFFSET, keeping the values.
+//  Moves the seq in the last 8 bytes of every key of DBI up by OFFSET, keeping the values (and
+//  the order, so the keys go back with MDB_APPEND).
 static void
 s_shift_keys (s_txn_t *t, MDB_dbi dbi, uint64_t offset)
 {
     uint64_t n = s_entries (t, dbi);
     MDB_cursor *cur = NULL;
+    MDB_val *keys = calloc (n ? n : 1, sizeof *keys);
     MDB_val *vals = calloc (n ? n : 1, sizeof *vals);
-    uint64_t *seqs = calloc (n ? n : 1, sizeof *seqs);
     size_t got = 0;
-    int rc = !vals || !seqs ? ENOMEM : t->ret ? 0 : mdb_cursor_open (t->txn, dbi, &cur);
+    int rc = !keys || !vals ? ENOMEM : t->ret ? 0 : mdb_cursor_open (t->txn, dbi, &cur);
     if (rc)
         s_fail (t, "renumber", rc);
     if (cur) {
-        //  copy out first: the values live in pages the drop below frees
+        //  copy out first: keys and values live in pages the drop below frees
         MDB_val k, v;
         for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0 && got < n;
              rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-            seqs[got] = s_be_get (k.mv_data);
+            if (k.mv_size < 8)
+                continue;
+            keys[got] = (MDB_val) { k.mv_size, malloc (k.mv_size) };
             vals[got] = (MDB_val) { v.mv_size, malloc (v.mv_size ? v.mv_size : 1) };
-            if (!vals[got].mv_data) {
+            if (!keys[got].mv_data || !vals[got].mv_data) {
+                free (keys[got].mv_data);
+                free (vals[got].mv_data);
                 s_fail (t, "renumber", ENOMEM);
                 break;
             }
+            memcpy (keys[got].mv_data, k.mv_data, k.mv_size);
             memcpy (vals[got++].mv_data, v.mv_data, v.mv_size);
         }
         mdb_cursor_close (cur);
@@ -479,13 +514,15 @@ s_shift_keys (s_txn_t *t, MDB_dbi dbi, uint64_t offset)
             s_fail (t, "mdb_drop", rc);
     }
     for (size_t i = 0; i < got; i++) {
-        uint8_t key[8];
-        s_be_put (key, seqs[i] + offset);
-        s_put (t, dbi, "mdb_put renumber", key, 8, vals[i].mv_data, vals[i].mv_size, MDB_APPEND);
+        uint8_t *seq = (uint8_t *) keys[i].mv_data + keys[i].mv_size - 8;
+        s_be_put (seq, s_be_get (seq) + offset);
+        s_put (t, dbi, "mdb_put renumber", keys[i].mv_data, keys[i].mv_size,
+               vals[i].mv_data, vals[i].mv_size, MDB_APPEND);
+        free (keys[i].mv_data);
         free (vals[i].mv_data);
     }
+    free (keys);
     free (vals);
-    free (seqs);
 }
 
 //  Adds OFFSET to the seq in the first 8 bytes of every value of DBI.
@@ -540,6 +577,7 @@ ml_outbox_adopt (ml_outbox_t *self, uint64_t next_seq)
         uint64_t first = next - events, offset = next_seq - first;
         s_shift_keys (&t, self->events, offset);
         s_shift_keys (&t, self->sources, offset);
+        s_shift_keys (&t, self->supersedes, offset);
         s_shift_values (&t, self->refs, offset);
         s_shift_values (&t, self->persons, offset);
         s_shift_values (&t, self->orgs, offset);
@@ -603,11 +641,15 @@ ml_outbox_rejects (ml_outbox_t *self, ml_outbox_reject_fn *fn, void *arg)
             parts[i] = p;
             p = nul + 1;
         }
-        ml_outbox_reject_t r = { s_be_get (k.mv_data), parts[0], parts[1], parts[2], NULL };
+        ml_outbox_reject_t r = { s_be_get (k.mv_data), parts[0], parts[1], parts[2], NULL, 0 };
         MDB_val src;
         if (s_get (&t, self->sources, "mdb_get sources", k.mv_data, 8, &src)
         &&  src.mv_size > 0 && ((char *) src.mv_data)[src.mv_size - 1] == 0)
             r.source = src.mv_data;
+        MDB_val refval;
+        if (*r.ref && s_get (&t, self->refs, "mdb_get refs", r.ref, strlen (r.ref), &refval)
+        &&  refval.mv_size == 8 + 32 && s_be_get (refval.mv_data) != r.seq)
+            r.replaced_by = s_be_get (refval.mv_data);
         ret = fn (&r, arg);
         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
     }
@@ -642,4 +684,130 @@ bool
 ml_outbox_has_org (ml_outbox_t *self, const char *id)
 {
     return s_has (self, self->orgs, id);
+}
+
+//  Unpacks the stored event SEQ. NULL when absent (t->ret says if that was a failure) or when
+//  undecodable (*BAD set).
+static Massline__Event *
+s_load (s_txn_t *t, uint64_t seq, bool *bad)
+{
+    uint8_t key[8];
+    s_be_put (key, seq);
+    MDB_val v;
+    *bad = false;
+    if (!s_get (t, t->ob->events, "mdb_get events", key, 8, &v))
+        return NULL;
+    ml_verr_t verr;
+    Massline__Event *ev = ml_event_unpack (v.mv_data, v.mv_size, &verr);
+    *bad = !ev;
+    return ev;
+}
+
+int
+ml_outbox_get (ml_outbox_t *self, uint64_t seq, Massline__Event **ev_p)
+{
+    *ev_p = NULL;
+    s_txn_t t;
+    if (s_read_begin (self, &t))
+        return t.ret;
+    bool bad;
+    *ev_p = s_load (&t, seq, &bad);
+    s_read_end (&t);
+    return *ev_p ? 0 : t.ret ? t.ret : bad ? ML_EINVAL : ML_ENOTFOUND;
+}
+
+//  A copy of the plain event a version holds (a correction's inner event), with ref REF.
+static Massline__Event *
+s_version_copy (const Massline__Event *version, const char *ref)
+{
+    const Massline__Event *plain = version->body_case == MASSLINE__EVENT__BODY_CORRECTION
+                                 ? version->correction->event : version;
+    size_t len;
+    uint8_t *packed = plain ? ml_event_pack (plain, &len) : NULL;
+    ml_verr_t verr;
+    Massline__Event *copy = packed ? ml_event_unpack (packed, len, &verr) : NULL;
+    free (packed);
+    if (copy && (!copy->ref || strcmp (copy->ref, ref) != 0)) {
+        free (copy->ref);
+        if (!(copy->ref = strdup (ref)))
+            ml_event_free (&copy);
+    }
+    return copy;
+}
+
+int
+ml_outbox_current (ml_outbox_t *self, const char *ref, Massline__Event **ev_p,
+                   ml_outbox_version_t *v)
+{
+    *ev_p = NULL;
+    memset (v, 0, sizeof *v);
+    size_t rlen = strlen (ref);
+    if (rlen == 0 || rlen > 255)
+        return ML_ENOTFOUND;
+    s_txn_t t;
+    if (s_read_begin (self, &t))
+        return t.ret;
+    int ret = ML_ENOTFOUND;
+    Massline__Event *version = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val val;
+    if (!s_get (&t, self->refs, "mdb_get refs", ref, rlen, &val) || val.mv_size != 8 + 32)
+        goto done;
+    v->seq = v->version_seq = s_be_get (val.mv_data);
+    v->rejected = s_rejected (&t, v->seq);
+    snprintf (v->version_ref, sizeof v->version_ref, "%s", ref);
+    bool bad;
+    ret = ML_EINVAL;
+    if (!(version = s_load (&t, v->seq, &bad)))
+        goto done;
+    if (version->body_case == MASSLINE__EVENT__BODY_CORRECTION
+    ||  version->body_case == MASSLINE__EVENT__BODY_VOID) {
+        v->control = true;
+        *ev_p = version;
+        version = NULL;
+        ret = 0;
+        goto done;
+    }
+    //  the later versions: REF ‖ 0 ‖ seq keys, in seq order
+    uint8_t prefix[256 + 1];
+    memcpy (prefix, ref, rlen);
+    prefix[rlen] = 0;
+    int rc = mdb_cursor_open (t.txn, self->supersedes, &cur);
+    if (rc) {
+        s_fail (&t, "mdb_cursor_open", rc);
+        goto done;
+    }
+    MDB_val k = { rlen + 1, prefix };
+    for (rc = mdb_cursor_get (cur, &k, &val, MDB_SET_RANGE); rc == 0 && !v->voided;
+         rc = mdb_cursor_get (cur, &k, &val, MDB_NEXT)) {
+        if (k.mv_size != rlen + 9 || memcmp (k.mv_data, prefix, rlen + 1) != 0)
+            break;
+        uint64_t seq = s_be_get ((uint8_t *) k.mv_data + rlen + 1);
+        if (s_rejected (&t, seq))
+            continue;
+        if (val.mv_size == 1 && *(char *) val.mv_data == 'v') {
+            v->voided = true;
+            continue;
+        }
+        Massline__Event *next = s_load (&t, seq, &bad);
+        if (!next || next->body_case != MASSLINE__EVENT__BODY_CORRECTION || !next->correction->event) {
+            ml_event_free (&next);
+            goto done;
+        }
+        ml_event_free (&version);
+        version = next;
+        v->version_seq = seq;
+        snprintf (v->version_ref, sizeof v->version_ref, "%s", next->ref ? next->ref : "");
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_fail (&t, "mdb_cursor_get supersedes", rc);
+        goto done;
+    }
+    ret = (*ev_p = s_version_copy (version, ref)) ? 0 : ML_ENOMEM;
+done:
+    if (cur)
+        mdb_cursor_close (cur);
+    ml_event_free (&version);
+    s_read_end (&t);
+    return t.ret ? t.ret : ret;
 }

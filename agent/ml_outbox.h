@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "massline.pb-c.h"
+
 typedef struct ml_outbox ml_outbox_t;
 
 #define ML_OUTBOX_MAP_SIZE ((size_t) 1 << 30)   //  default LMDB map size: 1 GiB
@@ -20,6 +22,8 @@ typedef struct {
     const char *source;         //  where it came from: "FILE:LINE" or "record"
     const char *person;         //  id this event defines in the roster (a `person` event), or NULL
     const char *org;            //  id this event defines in the roster (an `org` event), or NULL
+    const char *supersedes;     //  the ref a `correction` or `void` replaces, or NULL
+    bool voids;                 //  with SUPERSEDES: the event is a `void`
     int status;                 //  out: 0 appended, ML_EDUP same ref and content already there,
                                 //  ML_ECONFLICT same ref with different content
     uint64_t seq;               //  out: seq given (0), or seq of the event already there
@@ -41,6 +45,8 @@ typedef struct {
     const char *reason;         //  one human-readable line
     const char *ref;            //  ref of the event (NULL: looked up from the outbox)
     const char *source;         //  when listed: "FILE:LINE", "record", or NULL when unknown
+    uint64_t replaced_by;       //  when listed: seq of a later event that took over the ref
+                                //  (its fixed version), or 0
 } ml_outbox_reject_t;
 
 //  Counters and marks, read in one transaction.
@@ -71,6 +77,8 @@ const char *ml_outbox_error (ml_outbox_t *self);
 
 //  Appends ITEMS in one durable write transaction, numbering new events consecutively. Items
 //  whose ref is already stored (or earlier in ITEMS) with the same bytes are skipped (EDUP).
+//  An item whose ref is stored with other bytes conflicts, unless the collector rejected the
+//  stored event: then the item is its fixed version, appended, and the ref points at it.
 //  If any item conflicts, nothing is written and ML_ECONFLICT is returned; the statuses tell
 //  which. With DRY_RUN nothing is written either way (statuses and seqs are what would be).
 //  Returns 0, ML_ECONFLICT, ML_EFULL (map or disk full: nothing written) or ML_EIO.
@@ -98,10 +106,32 @@ int ml_outbox_adopt (ml_outbox_t *self, uint64_t next_seq);
 //  Reads the counters and marks into STAT. Returns 0 or ML_EIO.
 int ml_outbox_stat (ml_outbox_t *self, ml_outbox_stat_t *stat);
 
-//  Calls FN for each rejected event in seq order (with its ref and source filled in), until FN
-//  returns non-zero. Returns FN's non-zero result, 0, or ML_EIO.
+//  Calls FN for each rejected event in seq order (with its ref, source and replaced_by filled
+//  in), until FN returns non-zero. Returns FN's non-zero result, 0, or ML_EIO.
 typedef int (ml_outbox_reject_fn) (const ml_outbox_reject_t *reject, void *arg);
 int ml_outbox_rejects (ml_outbox_t *self, ml_outbox_reject_fn *fn, void *arg);
+
+//  Where ml_outbox_current found the current version of a ref.
+typedef struct {
+    uint64_t seq;               //  seq of the ref's own event
+    bool rejected;              //  the collector rejected the ref's own event
+    bool control;               //  the ref's own event is a correction or void (then *EV_P is it)
+    bool voided;                //  a void of the ref is recorded (not rejected)
+    uint64_t version_seq;       //  seq of the event holding the current version
+    char version_ref[256];      //  the ref of that event: the ref itself, or a correction's ref
+} ml_outbox_version_t;
+
+//  Looks up the event REF and its latest version: REF's own event, replaced by the inner event
+//  of each later correction of REF the collector has not rejected, in seq order (a void ends
+//  the chain: V->voided, *EV_P the last version before it). *EV_P gets a plain event whose ref
+//  is REF; caller frees it with ml_event_free. Returns 0, ML_ENOTFOUND when REF is not in the
+//  outbox, ML_EINVAL when a stored event does not decode, or ML_EIO / ML_ENOMEM.
+int ml_outbox_current (ml_outbox_t *self, const char *ref, Massline__Event **ev_p,
+                       ml_outbox_version_t *v);
+
+//  Reads the stored event SEQ into *EV_P (caller frees with ml_event_free). Returns 0,
+//  ML_ENOTFOUND, ML_EINVAL (undecodable) or ML_EIO.
+int ml_outbox_get (ml_outbox_t *self, uint64_t seq, Massline__Event **ev_p);
 
 //  True when a `person` (or `org`) event defining ID is in the outbox.
 bool ml_outbox_has_person (ml_outbox_t *self, const char *id);

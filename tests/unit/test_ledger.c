@@ -1,13 +1,17 @@
 /* test_ledger.c -- CSV ledgers: encodings, quoting, line numbers, header names, cell conversion,
-   and templates that the importer reads back. */
+   templates that the importer reads back and that match ops/templates, and CSV imports into a
+   real outbox. */
 #include <criterion/criterion.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_err.h"
 #include "ml_event.h"
+#include "ml_import.h"
 #include "ml_ledger.h"
+#include "ml_outbox.h"
 
 static char s_dir[] = "/tmp/ml-test-ledger-XXXXXX";
 
@@ -279,4 +283,251 @@ Test (ledger, every_template_reads_back_as_a_valid_event)
         ml_ledger_destroy (&ledger);
         free (path);
     }
+}
+
+//  ---------------------------------------------------------------------------
+//  Templates: the committed files are what the generator writes, byte for byte
+
+Test (ledger, committed_templates_are_what_the_generator_writes)
+{
+    const char *root = getenv ("MASSLINE_SOURCE_ROOT");
+    cr_assert_not_null (root, "MASSLINE_SOURCE_ROOT is not set");
+    size_t kinds = 0;
+    for (size_t i = 0; ml_ledger_kind_at (i); i++, kinds++) {
+        const char *kind = ml_ledger_kind_at (i);
+        char *made = NULL;
+        size_t made_len = 0;
+        FILE *out = open_memstream (&made, &made_len);
+        cr_assert_eq (ml_ledger_template (kind, out), 0, "%s", kind);
+        fclose (out);
+        char *path;
+        cr_assert (asprintf (&path, "%s/ops/templates/%s.csv", root, ml_ledger_name (kind)) > 0);
+        FILE *in = fopen (path, "rb");
+        cr_assert_not_null (in, "%s is missing: run massline-agent template --all ops/templates", path);
+        char *committed = malloc (made_len + 2);
+        size_t got = fread (committed, 1, made_len + 1, in);
+        fclose (in);
+        cr_assert (got == made_len && memcmp (committed, made, made_len) == 0,
+                   "%s differs from what `massline-agent template %s` writes: regenerate it with "
+                   "massline-agent template --all ops/templates", path, kind);
+        free (committed);
+        free (path);
+        free (made);
+    }
+    cr_assert_eq (kinds, 26, "one template per kind of ledger, void included");
+    cr_assert_str_eq (ml_ledger_kind_at (kinds - 1), "void");
+    //  and no stray template the generator no longer writes
+    char *cmd;
+    cr_assert (asprintf (&cmd, "ls '%s/ops/templates' | grep -c '\\.csv$'", root) > 0);
+    FILE *ls = popen (cmd, "r");
+    int files = -1;
+    cr_assert_eq (fscanf (ls, "%d", &files), 1);
+    pclose (ls);
+    free (cmd);
+    cr_assert_eq ((size_t) files, kinds, "ops/templates holds %d CSV files for %zu ledgers", files, kinds);
+}
+
+Test (ledger, names_kinds_and_labels)
+{
+    cr_assert_str_eq (ml_ledger_kind_named ("接访台账"), "reception_day");
+    cr_assert_str_eq (ml_ledger_kind_named ("reception_day"), "reception_day");
+    cr_assert_str_eq (ml_ledger_kind_named ("作废台账"), "void");
+    cr_assert_null (ml_ledger_kind_named ("correction"), "corrections are rows, not a ledger");
+    cr_assert_null (ml_ledger_kind_named ("账"));
+    cr_assert_str_eq (ml_ledger_label ("reception_day", "announced"), "公布日期");
+    cr_assert_str_eq (ml_ledger_label ("reception_day", "mode"), "接访方式");
+    cr_assert_str_eq (ml_ledger_label ("talk", "mode"), "谈话方式");
+    cr_assert_str_eq (ml_ledger_label ("reception_day", "event.announced"), "公布日期");
+    cr_assert_str_eq (ml_ledger_label ("person", "roles[1].from"), "开始日期");
+    cr_assert_str_eq (ml_ledger_label ("talk", "colour"), "colour");
+    cr_assert_str_eq (ml_ledger_label ("talk", ""), "");
+}
+
+Test (ledger, unknown_enum_value_names_the_chinese_values)
+{
+    const char *text = "日期,人员编号,谈话对象,对象类别,谈话方式\n"
+                       "2025-01-02,P001,王芳,群众,上门\n"
+                       "2025-01-03,P001,王芳,群众,定点接访\n"
+                       "2025-01-04,P001,王芳,masses,phone\n";
+    char *path = s_write ("谈心谈话台账.csv", text, strlen (text));
+    char err[512] = "";
+    ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
+    cr_assert (ledger, "%s", err);
+    s_got_t got = { 0 };
+    ml_ledger_each (ledger, s_collect, &got);
+    cr_assert_eq (got.nrows, 2);
+    cr_assert_str_eq (s_str (got.rows[0], "mode"), "home_visit");
+    cr_assert_str_eq (s_str (got.rows[1], "mode"), "phone", "the English value is taken too");
+    cr_assert_eq (got.nerrors, 1);
+    cr_assert_str_eq (got.errors[0], "3: 谈话方式: unknown value '定点接访' (expected one of 当面, 电话, 上门)",
+                      "a reception mode is no talk mode");
+    s_free (&got);
+    ml_ledger_destroy (&ledger);
+    free (path);
+}
+
+//  ---------------------------------------------------------------------------
+//  Importing a CSV ledger into a real outbox (ml_import)
+
+//  Imports PATH as NAME into OB; the error lines go to *ERRORS (caller frees).
+static int
+s_import (ml_outbox_t *ob, const char *path, const char *name, char **errors,
+          size_t *recorded, size_t *skipped)
+{
+    size_t len = 0;
+    *errors = NULL;
+    FILE *copy = open_memstream (errors, &len);
+    ml_import_t *imp = ml_import_new (ob, name, ml_date_from_ymd (2026, 11, 26));
+    ml_import_copy_errors (imp, copy);
+    *recorded = *skipped = 99;
+    int rc = ml_import_read_csv (imp, path);
+    if (rc == 0)
+        rc = ml_import_commit (imp, recorded, skipped);
+    ml_import_destroy (&imp);
+    fclose (copy);
+    return rc;
+}
+
+static ml_outbox_t *
+s_outbox (void)
+{
+    char *dir, err[512] = "";
+    cr_assert (asprintf (&dir, "%s/outbox", s_dir) > 0);
+    ml_outbox_t *ob = ml_outbox_open (dir, 0, err, sizeof err);
+    cr_assert_not_null (ob, "%s", err);
+    free (dir);
+    return ob;
+}
+
+static uint64_t
+s_events (ml_outbox_t *ob)
+{
+    ml_outbox_stat_t st;
+    cr_assert_eq (ml_outbox_stat (ob, &st), 0);
+    return st.events;
+}
+
+static const char s_persons[] = "人员编号,姓名,职务类别,开始日期\n"
+                                "P001,张伟,主要领导,2025-01-01\n"
+                                "P002,李娜,班子成员,2025-01-01\n";
+
+Test (ledger, import_names_the_files_headers_and_is_all_or_nothing)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 2);
+    free (errors);
+
+    const char *bad = "编号,日期,人员编号,接访方式,公布日期,备注\n"
+                      "JF-1,2025-03-05,P001,定点接访,2025-02-28,\n"
+                      "JF-2,2025-03-06,P001,定点接访,2026/2/30,\n"
+                      "JF-3,2025-03-07,P009,公开接访,,\n"
+                      "JF-4,2026-12-01,P002,公开接访,,\n"
+                      "JF-5,2025-03-08,P002,公开接访,,\n";
+    char *path = s_write ("接访台账.csv", bad, strlen (bad));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors,
+        "接访台账.csv:3: field '公布日期': not a date (2026/2/30)\n"
+        "接访台账.csv:4: field '人员编号': unknown person 'P009'\n"
+        "接访台账.csv:5: field '日期': after today (2026-12-01 > 2026-11-26)\n");
+    cr_assert_eq (s_events (ob), 2, "nothing of the file is recorded");
+    free (errors);
+    free (path);
+
+    //  a wrong ledger is one line about the file
+    const char *headless = "日期,接访方式\n2025-03-05,定点接访\n";
+    path = s_write ("接访台账.csv", headless, strlen (headless));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors, "接访台账.csv: missing column '人员编号' (person) of 接访台账\n");
+    free (errors);
+    free (path);
+    free (persons);
+    ml_outbox_close (&ob);
+}
+
+Test (ledger, reimport_adds_only_what_is_new)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    //  rows without 编号: their refs come from their content
+    char text[1024] = "日期,人员编号,接访方式,公布日期,备注\n"
+                      "2025-03-05,P001,定点接访,2025-02-28,门诊楼\n"
+                      "2025/3/6,P002,公开接访,,\n";
+    char *path = s_write ("接访台账.csv", text, strlen (text));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 2);
+    free (errors);
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 0, "the same file again adds nothing");
+    cr_assert_eq (skipped, 2);
+    free (errors);
+    free (path);
+
+    //  extended by a row, and the note of the first row edited: only the new row is new
+    strcat (text, "2025-03-09,P001,专题接访,2025-03-01,\n");
+    char *edited = strstr (text, "门诊楼");
+    memcpy (edited, "急诊楼", strlen ("急诊楼"));
+    path = s_write ("接访台账.csv", text, strlen (text));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 1);
+    cr_assert_eq (skipped, 2, "the row with another note is the same event, kept as recorded");
+    cr_assert_eq (s_events (ob), 2 + 3);
+    free (errors);
+    free (path);
+
+    //  any other cell changed: a new event (the old one is to be voided)
+    edited = strstr (text, "2025/3/6");
+    memcpy (edited, "2025/3/7", strlen ("2025/3/7"));
+    path = s_write ("接访台账.csv", text, strlen (text));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 1);
+    free (errors);
+    free (path);
+    free (persons);
+    ml_outbox_close (&ob);
+}
+
+Test (ledger, correction_rows_make_the_next_version)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    const char *first = "编号,日期,人员编号,接访方式,公布日期\nJF-1,2025-03-05,P001,定点接访,2025-02-28\n";
+    char *path = s_write ("接访台账.csv", first, strlen (first));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    free (path);
+    //  the fixed row names the ref it corrects in 更正编号; its own errors name the file's headers
+    const char *fix = "日期,人员编号,接访方式,公布日期,更正编号\n"
+                      "2025-03-05,P001,定点接访,2025-03-01,JF-1\n"
+                      "2025-03-05,P001,定点接访,2025/2/30,JF-2\n";
+    path = s_write ("接访台账更正.csv", fix, strlen (fix));
+    cr_assert_eq (s_import (ob, path, "接访台账更正.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors, "接访台账更正.csv:3: field '公布日期': not a date (2025/2/30)\n",
+                      "the inner event's field is named by the file's header; got: %s", errors);
+    free (errors);
+    free (path);
+    path = s_write ("接访台账更正.csv", fix, strlen (fix) - strlen ("2025-03-05,P001,定点接访,2025/2/30,JF-2\n"));
+    cr_assert_eq (s_import (ob, path, "接访台账更正.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 1);
+    Massline__Event *ev = NULL;
+    ml_outbox_version_t v;
+    cr_assert_eq (ml_outbox_current (ob, "JF-1", &ev, &v), 0);
+    cr_assert_str_eq (ev->reception_day->announced, "2025-03-01");
+    cr_assert_neq (v.version_seq, v.seq, "the version is the correction's");
+    ml_event_free (&ev);
+    free (errors);
+    free (path);
+    free (persons);
+    ml_outbox_close (&ob);
 }

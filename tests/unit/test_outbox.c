@@ -1,5 +1,6 @@
 /* test_outbox.c -- the agent's durable outbox on a real LMDB in a temp dir: durability, seqs,
-   duplicates and conflicts, acks and rejects, all-or-nothing appends, a full map. */
+   duplicates and conflicts, acks and rejects, all-or-nothing appends, a full map, and the
+   versions of a ref (corrections, voids, fixed rejects). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "massline.pb-c.h"
 #include "ml_err.h"
 #include "ml_outbox.h"
+#include "ml_event.h"
 
 static char s_dir[] = "/tmp/ml-test-outbox-XXXXXX";
 static char s_path[64];         //  the outbox folder inside s_dir
@@ -314,7 +316,7 @@ s_copy_reject (const ml_outbox_reject_t *r, void *arg)
     snprintf (out->text[i][2], 128, "%s", r->ref);
     snprintf (out->text[i][3], 128, "%s", r->source ? r->source : "(null)");
     out->rejects[i] = (ml_outbox_reject_t) { r->seq, out->text[i][0], out->text[i][1],
-                                             out->text[i][2], out->text[i][3] };
+                                             out->text[i][2], out->text[i][3], r->replaced_by };
     return 0;
 }
 
@@ -331,7 +333,7 @@ Test (outbox, ack_moves_pending_to_acked_and_keeps_rejects)
     cr_expect_eq (st.last_contact, 0);
 
     //  the collector acknowledges 1..3 and rejects 2 (without naming its ref)
-    ml_outbox_reject_t rej = { 2, "invalid", "field 'person': unknown person (P001)", NULL, NULL };
+    ml_outbox_reject_t rej = { 2, "invalid", "field 'person': unknown person (P001)", NULL, NULL, 0 };
     cr_assert_eq (ml_outbox_ack (ob, 3, &rej, 1, 1767225600), 0, "%s", ml_outbox_error (ob));
     st = s_stat (ob);
     cr_expect_eq (st.acked_seq, 3);
@@ -415,7 +417,7 @@ Test (outbox, never_sent_events_are_renumbered_to_follow_the_collector)
     cr_expect_eq (b.items[1].status, ML_EDUP);
     cr_expect_eq (b.items[1].seq, 102);
     cr_expect (ml_outbox_has_person (ob, "P007"));
-    ml_outbox_reject_t rej = { 103, "invalid", "why", NULL, NULL };
+    ml_outbox_reject_t rej = { 103, "invalid", "why", NULL, NULL, 0 };
     cr_assert_eq (ml_outbox_ack (ob, 103, &rej, 1, 5), 0);
     s_rejects_t got = { 0 };
     ml_outbox_rejects (ob, s_copy_reject, &got);
@@ -466,4 +468,160 @@ Test (outbox, bad_folder_is_reported)
     ml_outbox_t *ob = ml_outbox_open ("/proc/no/such/outbox", 0, err, sizeof err);
     cr_assert_null (ob);
     cr_expect (strstr (err, "/proc/no/such/outbox"), "the message names the folder: %s", err);
+}
+
+//  An item from one JSON event (ref set; what it supersedes filled in from the event); the
+//  data is malloc'd: free it with s_item_free.
+static ml_outbox_item_t
+s_item (const char *json)
+{
+    ml_verr_t err;
+    Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &err);
+    cr_assert_not_null (ev, "%s: %s: %s", json, err.field, err.reason);
+    ml_outbox_item_t item = { 0 };
+    item.data = ml_event_pack (ev, &item.len);
+    item.ref = strdup (ev->ref);
+    item.source = "f.csv:2";
+    if (ev->body_case == MASSLINE__EVENT__BODY_CORRECTION)
+        item.supersedes = strdup (ev->correction->supersedes);
+    if (ev->body_case == MASSLINE__EVENT__BODY_VOID) {
+        item.supersedes = strdup (ev->void_->supersedes);
+        item.voids = true;
+    }
+    ml_event_free (&ev);
+    return item;
+}
+
+static void
+s_item_free (ml_outbox_item_t *item)
+{
+    free ((void *) item->data);
+    free ((void *) item->ref);
+    free ((void *) item->supersedes);
+}
+
+//  Appends one JSON event; returns its seq.
+static uint64_t
+s_append_json (ml_outbox_t *ob, const char *json)
+{
+    ml_outbox_item_t item = s_item (json);
+    cr_assert_eq (ml_outbox_append (ob, &item, 1, false), 0, "%s: %s", json, ml_outbox_error (ob));
+    cr_assert_eq (item.status, 0, "%s", json);
+    s_item_free (&item);
+    return item.seq;
+}
+
+#define S_TALK(ref, with) "{\"kind\":\"talk\",\"ref\":\"" ref "\",\"date\":\"2026-03-05\"," \
+    "\"person\":\"P001\",\"with\":\"" with "\",\"with_category\":\"masses\"}"
+#define S_CORR(ref, target, with) "{\"kind\":\"correction\",\"ref\":\"" ref "\",\"supersedes\":\"" \
+    target "\",\"event\":" S_TALK (target, with) "}"
+
+//  The current version of REF: its "with", and where it was found.
+static const char *
+s_current_with (ml_outbox_t *ob, const char *ref, ml_outbox_version_t *v, char *buf)
+{
+    Massline__Event *ev = NULL;
+    int rc = ml_outbox_current (ob, ref, &ev, v);
+    cr_assert_eq (rc, 0, "current %s: %d", ref, rc);
+    cr_assert_eq (ev->body_case, MASSLINE__EVENT__BODY_TALK);
+    cr_assert_str_eq (ev->ref, ref, "the version carries the ref it is the version of");
+    strcpy (buf, ev->talk->with);
+    ml_event_free (&ev);
+    return buf;
+}
+
+Test (outbox, current_version_follows_corrections_rejects_and_voids)
+{
+    ml_outbox_t *ob = s_open (0);
+    char with[64];
+    ml_outbox_version_t v;
+    cr_assert_eq (s_append_json (ob, S_TALK ("T1", "王芳")), 1);
+    cr_expect_str_eq (s_current_with (ob, "T1", &v, with), "王芳");
+    cr_expect_eq (v.seq, 1);
+    cr_expect_eq (v.version_seq, 1);
+    cr_expect_str_eq (v.version_ref, "T1");
+    cr_expect_not (v.control || v.voided || v.rejected);
+
+    s_append_json (ob, S_TALK ("T2", "别人"));
+    cr_assert_eq (s_append_json (ob, S_CORR ("C1", "T1", "李娜")), 3);
+    cr_assert_eq (s_append_json (ob, S_CORR ("C2", "T1", "刘洋")), 4);
+    cr_expect_str_eq (s_current_with (ob, "T1", &v, with), "刘洋", "the latest correction wins");
+    cr_expect_eq (v.version_seq, 4);
+    cr_expect_str_eq (v.version_ref, "C2");
+    cr_expect_str_eq (s_current_with (ob, "T2", &v, with), "别人", "another ref is not touched");
+
+    //  the collector rejects C2: C1 is the current version again
+    ml_outbox_reject_t rej = { 4, "bad_correction", "no", NULL, NULL, 0 };
+    cr_assert_eq (ml_outbox_ack (ob, 4, &rej, 1, 9), 0);
+    cr_expect_str_eq (s_current_with (ob, "T1", &v, with), "李娜");
+    cr_expect_str_eq (v.version_ref, "C1");
+
+    //  a correction's own ref is no event to correct
+    Massline__Event *ev = NULL;
+    cr_assert_eq (ml_outbox_current (ob, "C1", &ev, &v), 0);
+    cr_expect (v.control);
+    cr_expect_eq (ev->body_case, MASSLINE__EVENT__BODY_CORRECTION);
+    ml_event_free (&ev);
+
+    //  a void ends the chain; the version before it is still there to see
+    s_append_json (ob, "{\"kind\":\"void\",\"ref\":\"V1\",\"supersedes\":\"T1\",\"reason\":\"录入重复\"}");
+    cr_expect_str_eq (s_current_with (ob, "T1", &v, with), "李娜");
+    cr_expect (v.voided);
+    cr_expect_eq (ml_outbox_current (ob, "T9", &ev, &v), ML_ENOTFOUND);
+    cr_expect_null (ev);
+
+    //  the stored events read back by seq
+    cr_assert_eq (ml_outbox_get (ob, 2, &ev), 0);
+    cr_expect_str_eq (ev->ref, "T2");
+    ml_event_free (&ev);
+    cr_expect_eq (ml_outbox_get (ob, 99, &ev), ML_ENOTFOUND);
+    ml_outbox_close (&ob);
+}
+
+Test (outbox, versions_survive_a_renumbering)
+{
+    ml_outbox_t *ob = s_open (0);
+    s_append_json (ob, S_TALK ("T1", "王芳"));
+    s_append_json (ob, S_CORR ("C1", "T1", "李娜"));
+    cr_assert_eq (ml_outbox_adopt (ob, 101), 0, "%s", ml_outbox_error (ob));
+    char with[64];
+    ml_outbox_version_t v;
+    cr_expect_str_eq (s_current_with (ob, "T1", &v, with), "李娜");
+    cr_expect_eq (v.seq, 101);
+    cr_expect_eq (v.version_seq, 102);
+    //  a reject of the renumbered correction is seen by its new seq
+    ml_outbox_reject_t rej = { 102, "bad_correction", "no", NULL, NULL, 0 };
+    cr_assert_eq (ml_outbox_ack (ob, 102, &rej, 1, 9), 0);
+    cr_expect_str_eq (s_current_with (ob, "T1", &v, with), "王芳");
+    ml_outbox_close (&ob);
+}
+
+Test (outbox, a_rejected_event_gives_its_ref_to_the_fixed_version)
+{
+    ml_outbox_t *ob = s_open (0);
+    s_batch_t a, fixed, again;
+    s_batch (&a, 1, "R", "first");
+    s_batch (&fixed, 1, "R", "fixed");
+    s_batch (&again, 1, "R", "third");
+    cr_assert_eq (ml_outbox_append (ob, a.items, 1, false), 0);
+    //  the same bytes again are a duplicate even after the reject: the bad row is not resent
+    ml_outbox_reject_t rej = { 1, "invalid", "field 'person': unknown person (P001)", NULL, NULL, 0 };
+    cr_assert_eq (ml_outbox_ack (ob, 1, &rej, 1, 9), 0);
+    cr_assert_eq (ml_outbox_append (ob, a.items, 1, false), 0);
+    cr_expect_eq (a.items[0].status, ML_EDUP);
+    //  other bytes under the rejected ref are its fixed version
+    cr_assert_eq (ml_outbox_append (ob, fixed.items, 1, false), 0, "%s", ml_outbox_error (ob));
+    cr_expect_eq (fixed.items[0].status, 0);
+    cr_expect_eq (fixed.items[0].seq, 2);
+    s_rejects_t got = { 0 };
+    ml_outbox_rejects (ob, s_copy_reject, &got);
+    cr_assert_eq (got.count, 1);
+    cr_expect_eq (got.rejects[0].replaced_by, 2, "the reject says it has been fixed");
+    //  the fixed version was not rejected: changing it again is a conflict
+    cr_expect_eq (ml_outbox_append (ob, again.items, 1, false), ML_ECONFLICT);
+    cr_expect_eq (s_stat (ob).events, 2);
+    ml_outbox_close (&ob);
+    s_batch_free (&a);
+    s_batch_free (&fixed);
+    s_batch_free (&again);
 }
