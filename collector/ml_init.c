@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+//  The default rule file (collector/rules/zhenjiang-2014.ini), compiled in by ml_embed.
+extern const char ml_rules_default[];
+
 #define DEFAULT_INGEST "tcp://127.0.0.1:7701"
 #define DEFAULT_QUERY  "tcp://127.0.0.1:7702"
 
@@ -257,9 +260,12 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
             "public_key = keys/collector.pub\n"
             "secret_key = keys/collector.key\n"
             "registry = registry.ini\n"
+            "rules = rules.ini\n"
             "map_size_mb = 4096\n"
             "max_frame_bytes = 8388608\n", ingest, query))
         goto nomem;
+    if (!rc)
+        rc = s_write (dir, "rules.ini", ml_rules_default, 0644, out, err, errlen);
     if (!rc)
         rc = s_write (dir, "collector.ini", text, 0644, out, err, errlen);
     if (!rc && changed && out)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "ml_registry.h"
+#include "ml_rules.h"
 #include "ml_store.h"
 
 typedef struct {
@@ -17,6 +18,7 @@ typedef struct {
     const char *command;                //  e.g. "report unit-annual"
     char **args;                        //  "key=value"
     size_t n_args;
+    const ml_ruleset_t *rules;          //  the rule file loaded at startup (reports)
 } ml_query_t;
 
 //  The value of argument KEY, or NULL when not given. Borrowed.

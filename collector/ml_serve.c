@@ -41,6 +41,8 @@ const ml_opt_t ml_collector_opts[] = {
       "the collector's secret key file; must be mode 0600" },
     { "collector", "registry", ML_OPT_PATH, "registry.ini", offsetof (ml_collector_config_t, registry),
       "units, agent keys and client keys" },
+    { "collector", "rules", ML_OPT_PATH, "rules.ini", offsetof (ml_collector_config_t, rules),
+      "the rule file the reports judge by; a bad one stops the start (FILE:LINE: reason)" },
     { "collector", "map_size_mb", ML_OPT_INT, "4096", offsetof (ml_collector_config_t, map_size_mb),
       "LMDB map size in MB" },
     { "collector", "max_frame_bytes", ML_OPT_INT, "8388608", offsetof (ml_collector_config_t, max_frame_bytes),
@@ -75,6 +77,7 @@ struct ml_serve {
     void *ingest;                       //  ROUTER for agents
     void *query;                        //  ROUTER for clients
     ml_registry_t *registry;
+    ml_ruleset_t *rules;                //  the rule file, for the reports
     ml_store_t *store;
     char ingest_ep[256];
     char query_ep[256];
@@ -128,6 +131,9 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
     self->registry = ml_registry_load (cfg->registry, err, errlen);
     if (!self->registry)
         goto fail;
+    self->rules = ml_ruleset_load (cfg->rules, err, errlen);
+    if (!self->rules)
+        goto fail;
     self->store = ml_store_open (cfg->data_dir, cfg->map_size_mb, false, err, errlen);
     if (!self->store)
         goto fail;
@@ -175,6 +181,7 @@ ml_serve_destroy (ml_serve_t **self_p)
         zmq_ctx_term (self->ctx);
     ml_store_close (&self->store);
     ml_registry_destroy (&self->registry);
+    ml_ruleset_destroy (&self->rules);
     free (self->envs);
     free (self);
     *self_p = NULL;
@@ -702,8 +709,12 @@ s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *req
     size_t used = 0;
     for (size_t i = 0; i < request->n_args && used < sizeof line - 2; i++)
         used += (size_t) snprintf (line + used, sizeof line - used, " %s", request->args[i]);
+    for (char *c = line; *c; c++)
+        if ((unsigned char) *c < 0x20)
+            *c = ' ';           //  a note with a line break must not break the log line
     ml_info ("query %s%s by %s", request->command, line, m->who->user_id);
-    ml_query_t q = { self->store, self->registry, m->who, request->command, request->args, request->n_args };
+    ml_query_t q = { self->store, self->registry, m->who, request->command, request->args, request->n_args,
+                     self->rules };
     json_t *answer = NULL;
     char code[32] = "", msg[512] = "";
     if (ml_query_handle (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
@@ -751,11 +762,12 @@ s_query_one (ml_serve_t *self, s_msg_t *m)
 int
 ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop)
 {
-    ml_info ("serving ingest on %s, query on %s; %zu units, %zu agents, %zu client%s",
+    ml_info ("serving ingest on %s, query on %s; %zu units, %zu agents, %zu client%s; rules %s (%zu)",
              self->ingest_ep, self->query_ep, ml_registry_unit_count (self->registry),
              ml_registry_count (self->registry, ML_PRINCIPAL_AGENT),
              ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT),
-             ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT) == 1 ? "" : "s");
+             ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT) == 1 ? "" : "s",
+             ml_ruleset_id (self->rules), ml_ruleset_size (self->rules));
     zmq_pollitem_t items[] = {
         { self->zap, 0, ZMQ_POLLIN, 0 },
         { self->ingest, 0, ZMQ_POLLIN, 0 },

@@ -15,6 +15,7 @@ typedef struct {
     char *public_key;                   //  the collector's public key (Z85 text)
     char *secret_key;                   //  path of the secret key file (mode 0600)
     char *registry;                     //  path of registry.ini
+    char *rules;                        //  path of the rule file (rules.ini), loaded at startup
     long map_size_mb;                   //  LMDB map size
     long max_frame_bytes;               //  ZMQ_MAXMSGSIZE of both ROUTERs
 } ml_collector_config_t;
@@ -24,9 +25,10 @@ extern const ml_opt_t ml_collector_opts[];
 
 typedef struct ml_serve ml_serve_t;
 
-//  Sets up the daemon from CFG: reads the secret key (must be 0600), loads the registry, opens
-//  the store, binds the ZAP handler and both ROUTERs. Returns NULL and writes one line into ERR
-//  on failure; *CODE is 2 when the setup is bad (key mode, registry, data dir), 1 otherwise.
+//  Sets up the daemon from CFG: reads the secret key (must be 0600), loads the registry and the
+//  rule file, opens the store, binds the ZAP handler and both ROUTERs. Returns NULL and writes
+//  one line into ERR on failure ("rules.ini:12: ..." for a bad rule file); *CODE is 2 when the
+//  setup is bad (key mode, registry, rule file, data dir), 1 otherwise.
 ml_serve_t *ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t errlen);
 
 //  Serves until *STOP becomes nonzero (set it from a SIGTERM/SIGINT handler). Returns 0 on a

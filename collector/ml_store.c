@@ -1,10 +1,12 @@
 /* ml_store.c -- the collector's LMDB store: exactly-once batch apply, derived state, self-check.
 
    One function, s_derive_event, turns an applied event into derived state (refs, roster, unit
-   counters). Ingest calls it inside the batch's write transaction; ml_store_check calls it while
-   replaying the log into a scratch environment, then compares the two. A new aggregate (metric
-   counters, cases) is one more step in s_derive_event plus one more entry in s_derived_dbs. */
+   counters, metric counters, cases). Ingest calls it inside the batch's write transaction;
+   ml_store_check calls it while replaying the log into a scratch environment, then compares the
+   two. A new aggregate is one more step in s_derive_event plus one more entry in s_derived_dbs.
+   The reports read the derived state through ml_store_source (ml_store_source.h). */
 #include "ml_store.h"
+#include "ml_store_source.h"
 #include "ml_err.h"
 #include "ml_log.h"
 
@@ -18,12 +20,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { DB_EVENTS, DB_LOG, DB_REJECTS, DB_AGENTS, DB_REFS, DB_PERSONS, DB_ORGS, DB_UNITS, DB_META, DB_COUNT };
+enum { DB_EVENTS, DB_LOG, DB_REJECTS, DB_AGENTS, DB_REFS, DB_PERSONS, DB_ORGS, DB_UNITS, DB_META,
+       DB_AGG, DB_CASES, DB_CASE_YEARS, DB_COUNT };
 static const char *s_db_names[DB_COUNT] = {
-    "events", "log", "rejects", "agents", "refs", "persons", "orgs", "units", "meta"
+    "events", "log", "rejects", "agents", "refs", "persons", "orgs", "units", "meta",
+    "agg", "cases", "case_years"
 };
 //  The databases rebuilt from the log by ml_store_check.
-static const int s_derived_dbs[] = { DB_UNITS, DB_REFS, DB_PERSONS, DB_ORGS };
+static const int s_derived_dbs[] = { DB_UNITS, DB_REFS, DB_PERSONS, DB_ORGS, DB_AGG, DB_CASES,
+                                     DB_CASE_YEARS };
 
 #define REF_CONTROL   0x01      //  the own ref of a correction or a void: not supersedable
 #define REF_CORRECTED 0x02      //  points at a correction; earlier versions stay in events
@@ -60,6 +65,9 @@ struct ml_store_txn {
     bool write;
     s_derive_t x;                       //  x.d == x.p == this transaction
     uint64_t log_next;                  //  next log index (0: not loaded yet)
+    ml_source_units_fn *units;          //  the report source's units (ml_store_source)
+    void *units_ctx;
+    int year;                           //  its year: which case_years buckets it lists
 };
 
 // ---------------------------------------------------------------------------
@@ -343,6 +351,109 @@ s_ref_put (s_derive_t *x, const uint8_t *rkey, size_t rklen, uint8_t flags, uint
     s_put (&x->ret, &x->d, DB_REFS, rkey, rklen, val, REF_HEAD + eklen, 0);
 }
 
+// ---------------------------------------------------------------------------
+// Metric counters (agg) and cases (cases, case_years): what one event counts, applied with
+// SIGN +1, reverted with -1 (the old version under a correction, a voided event).
+
+#define CASE_YEARS_KEY_MAX (ML_CASE_KEY_MAX + 2)
+
+//  The case_years bucket of case C: the year a petition, opinion or commitment was opened; 0 for
+//  the standing cases (assignments, mailboxes, secondments) and for a case whose opening event is
+//  missing. A report of year Y reads buckets 0 and Y, so old years' cases cost it nothing.
+static int
+s_case_year (const ml_case_t *c)
+{
+    bool yearly = c->key.kind == ML_CASE_PETITION || c->key.kind == ML_CASE_OPINION
+               || c->key.kind == ML_CASE_COMMITMENT;
+    if (!yearly || !(c->flags & ML_CASE_OPENED) || c->opened == ML_NODAY)
+        return 0;
+    int y, m, d;
+    ml_date_to_ymd (c->opened, &y, &m, &d);
+    return y;
+}
+
+//  The case_years key: unit NUL year (2 BE) kind (1) id, i.e. the cases key with the year
+//  spliced in after the unit. BUF holds CASE_YEARS_KEY_MAX bytes. Returns the length.
+static size_t
+s_case_years_key (const uint8_t *case_key, size_t len, int year, uint8_t *buf)
+{
+    size_t head = strnlen ((const char *) case_key, len) + 1;
+    memcpy (buf, case_key, head);
+    buf[head] = (uint8_t) (year >> 8);
+    buf[head + 1] = (uint8_t) year;
+    memcpy (buf + head + 2, case_key + head, len - head);
+    return len + 2;
+}
+
+//  Adds EV's counter deltas (SIGN +1 or -1) to agg; a counter that reaches 0 is deleted.
+static void
+s_derive_agg (s_derive_t *x, const char *unit, const Massline__Event *ev, int sign)
+{
+    ml_delta_t *d = NULL;
+    size_t n = 0;
+    int rc = ml_metrics_of (ev, sign, &d, &n);
+    if (rc == ML_ENOMEM)
+        x->ret = x->ret ? x->ret : ML_ENOMEM;
+    //  ML_EINVAL (no valid date) counts nothing; validated events always have one.
+    for (size_t i = 0; i < n && !x->ret; i++) {
+        uint8_t key[ML_AGG_KEY_MAX], val[8];
+        size_t klen = ml_agg_key (unit, &d[i], key);
+        int64_t amount = d[i].amount;
+        MDB_val old;
+        if (s_get (&x->ret, &x->d, DB_AGG, key, klen, &old) && old.mv_size == 8)
+            amount += ml_agg_value_unpack (old.mv_data);
+        if (amount == 0)
+            s_del (&x->ret, &x->d, DB_AGG, key, klen);
+        else {
+            ml_agg_value_pack (amount, val);
+            s_put (&x->ret, &x->d, DB_AGG, key, klen, val, 8, 0);
+        }
+    }
+    free (d);
+}
+
+//  Applies (SIGN +1) or reverts (-1) EV on the case it touches, if any: cases holds the state
+//  by case key, case_years the same state by year bucket. An emptied case is deleted.
+static void
+s_derive_case (s_derive_t *x, const char *unit, const Massline__Event *ev, int sign)
+{
+    ml_case_key_t ck;
+    if (x->ret || ml_case_key_of (ev, &ck) != 0)
+        return;
+    uint8_t key[ML_CASE_KEY_MAX], ykey[CASE_YEARS_KEY_MAX], val[ML_CASE_PACK_MAX];
+    size_t klen = ml_case_db_key (unit, &ck, key);
+    ml_case_t c;
+    int old_year = -1;                  //  -1: no stored case
+    MDB_val old;
+    if (s_get (&x->ret, &x->d, DB_CASES, key, klen, &old)
+        && ml_case_unpack (old.mv_data, old.mv_size, &c) == 0)
+        old_year = s_case_year (&c);
+    else
+        ml_case_init (&c, &ck);
+    //  A failure here is a date out of range: validated events never get here, so skip it.
+    if (x->ret || ml_case_apply (&c, ev, sign) != 0)
+        return;
+    bool empty = ml_case_empty (&c);
+    int year = empty ? -1 : s_case_year (&c);
+    if (old_year >= 0 && old_year != year)
+        s_del (&x->ret, &x->d, DB_CASE_YEARS, ykey, s_case_years_key (key, klen, old_year, ykey));
+    if (empty) {
+        s_del (&x->ret, &x->d, DB_CASES, key, klen);
+        return;
+    }
+    size_t vlen = ml_case_pack (&c, val);
+    s_put (&x->ret, &x->d, DB_CASES, key, klen, val, vlen, 0);
+    s_put (&x->ret, &x->d, DB_CASE_YEARS, ykey, s_case_years_key (key, klen, year, ykey), val, vlen, 0);
+}
+
+//  What EV (an event, or a correction: its inner event) counts, in or out by SIGN.
+static void
+s_derive_counts (s_derive_t *x, const char *unit, const Massline__Event *ev, int sign)
+{
+    s_derive_agg (x, unit, ev, sign);
+    s_derive_case (x, unit, ev, sign);
+}
+
 //  A correction or void EV (stored under EKEY) supersedes its target ref: checks the target,
 //  moves the roster from the old version to the new one and repoints the target's index entry.
 static int
@@ -378,22 +489,25 @@ s_supersede (s_derive_t *x, const char *unit, const Massline__Event *ev,
         return s_reject (rej, code, "ref %s is a %s event, the correction holds a %s event",
                          target, s_kind_name (kind), s_kind_name (inner->body_case));
 
-    //  The roster follows the current version: drop the old one, put the new one.
+    //  The roster, the counters and the cases follow the current version: the old one goes out,
+    //  the new one (none for a void) comes in.
+    const Massline__Event *oldbody = NULL;
+    Massline__Event *oldev = s_load_event (x, old + REF_HEAD, oldlen - REF_HEAD, &oldbody);
+    if (oldev)
+        s_derive_counts (x, unit, oldev, -1);
+    if (inner)
+        s_derive_counts (x, unit, inner, +1);
     int rdb = s_roster_db (kind);
-    if (rdb >= 0) {
-        const Massline__Event *oldbody = NULL;
-        Massline__Event *oldev = s_load_event (x, old + REF_HEAD, oldlen - REF_HEAD, &oldbody);
-        if (oldev && oldbody && s_roster_id (oldbody))
-            s_roster_drop (x, rdb, unit, s_roster_id (oldbody), target);
-        ml_event_free (&oldev);
-        if (inner) {
-            size_t plen;
-            uint8_t *packed = ml_event_pack (inner, &plen);
-            if (!packed)
-                return x->ret = ML_ENOMEM;
-            s_roster_put (x, rdb, unit, s_roster_id (inner), target, packed, plen);
-            free (packed);
-        }
+    if (rdb >= 0 && oldev && oldbody && s_roster_id (oldbody))
+        s_roster_drop (x, rdb, unit, s_roster_id (oldbody), target);
+    ml_event_free (&oldev);
+    if (rdb >= 0 && inner) {
+        size_t plen;
+        uint8_t *packed = ml_event_pack (inner, &plen);
+        if (!packed)
+            return x->ret = ML_ENOMEM;
+        s_roster_put (x, rdb, unit, s_roster_id (inner), target, packed, plen);
+        free (packed);
     }
     if (is_void)
         s_ref_put (x, tkey, tklen, flags | REF_VOIDED, kind, old + 2, old + REF_HEAD, oldlen - REF_HEAD);
@@ -438,10 +552,11 @@ s_derive_event (s_derive_t *x, const char *unit, const uint8_t *ekey, size_t ekl
             return rc;
         flags = REF_CONTROL;
     }
-    else
-    if (s_roster_db (kind) >= 0)
-        s_roster_put (x, s_roster_db (kind), unit, s_roster_id (ev), ev->ref, bytes, len);
-    //  Issue 3 plugs per-person metric counters in here (and their removal in s_supersede).
+    else {
+        if (s_roster_db (kind) >= 0)
+            s_roster_put (x, s_roster_db (kind), unit, s_roster_id (ev), ev->ref, bytes, len);
+        s_derive_counts (x, unit, ev, +1);
+    }
     s_ref_put (x, rkey, rklen, flags, (uint8_t) kind, sha, ekey, eklen);
     s_count (x, unit, 1, 0);
     return x->ret;
@@ -553,6 +668,12 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
 fail:
     ml_store_close (&self);
     return NULL;
+}
+
+struct MDB_env *
+ml_store_env (ml_store_t *self)
+{
+    return self->env;
 }
 
 void
@@ -765,6 +886,146 @@ ml_store_hello (ml_store_txn_t *txn, const char *agent, const char *unit, uint64
 }
 
 // ---------------------------------------------------------------------------
+// The reports' data source (ml_source_t) over a read transaction.
+
+//  Calls FN for every entry of DB whose key starts with PREFIX (PLEN bytes), in key order.
+typedef int (s_scan_fn) (void *arg, const MDB_val *key, const MDB_val *val);
+
+static int
+s_scan (ml_store_txn_t *t, int db, const void *prefix, size_t plen, s_scan_fn *fn, void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (t->x.p.txn, t->x.p.dbi[db], &cur);
+    if (rc)
+        return s_err_from_mdb (rc);
+    MDB_val k = { plen, (void *) prefix }, v;
+    int ret = 0;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < plen || memcmp (k.mv_data, prefix, plen) != 0)
+            break;
+        ret = fn (arg, &k, &v);
+    }
+    mdb_cursor_close (cur);
+    if (ret)
+        return ret;
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : s_err_from_mdb (rc);
+}
+
+static int
+s_src_units (void *ctx, ml_unit_fn *fn, void *arg)
+{
+    ml_store_txn_t *t = ctx;
+    return t->units ? t->units (t->units_ctx, fn, arg) : 0;
+}
+
+typedef struct {
+    void *fn;                           //  the listing's callback
+    void *arg;
+} s_relay_t;
+
+static int
+s_on_agg (void *arg, const MDB_val *key, const MDB_val *val)
+{
+    s_relay_t *r = arg;
+    ml_delta_t d;
+    if (val->mv_size != 8 || ml_agg_key_decode (key->mv_data, key->mv_size, &d, NULL) != 0)
+        return ML_EIO;
+    d.amount = ml_agg_value_unpack (val->mv_data);
+    return ((ml_row_fn *) r->fn) (r->arg, &d);
+}
+
+static int
+s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
+{
+    uint8_t prefix[ML_ID_MAX + 3];
+    s_relay_t r = { (void *) fn, arg };
+    return s_scan (ctx, DB_AGG, prefix, ml_agg_prefix (year, unit, prefix), s_on_agg, &r);
+}
+
+//  A roster entry: source ref NUL packed event.
+static int
+s_on_roster (void *arg, const MDB_val *key, const MDB_val *val)
+{
+    (void) key;
+    s_relay_t *r = arg;
+    const uint8_t *nul = memchr (val->mv_data, 0, val->mv_size);
+    if (!nul)
+        return ML_EIO;
+    size_t skip = (size_t) (nul - (const uint8_t *) val->mv_data) + 1;
+    ml_verr_t verr;
+    Massline__Event *ev = ml_event_unpack (nul + 1, val->mv_size - skip, &verr);
+    if (!ev)
+        return ML_EIO;
+    int rc = ((ml_event_fn *) r->fn) (r->arg, ev);
+    ml_event_free (&ev);
+    return rc;
+}
+
+static int
+s_src_roster (void *ctx, int db, const char *unit, ml_event_fn *fn, void *arg)
+{
+    uint8_t prefix[KEY_MAX];
+    size_t plen = s_key2 (prefix, unit, "");
+    s_relay_t r = { (void *) fn, arg };
+    return plen ? s_scan (ctx, db, prefix, plen, s_on_roster, &r) : 0;
+}
+
+static int
+s_src_persons (void *ctx, const char *unit, ml_event_fn *fn, void *arg)
+{
+    return s_src_roster (ctx, DB_PERSONS, unit, fn, arg);
+}
+
+static int
+s_src_orgs (void *ctx, const char *unit, ml_event_fn *fn, void *arg)
+{
+    return s_src_roster (ctx, DB_ORGS, unit, fn, arg);
+}
+
+static int
+s_on_case (void *arg, const MDB_val *key, const MDB_val *val)
+{
+    (void) key;
+    s_relay_t *r = arg;
+    ml_case_t c;
+    if (ml_case_unpack (val->mv_data, val->mv_size, &c) != 0)
+        return ML_EIO;
+    return ((ml_case_fn *) r->fn) (r->arg, &c);
+}
+
+static int
+s_src_cases (void *ctx, const char *unit, ml_case_fn *fn, void *arg)
+{
+    ml_store_txn_t *t = ctx;
+    uint8_t prefix[ML_ID_MAX + 3];
+    size_t ulen = strnlen (unit, ML_ID_MAX);
+    memcpy (prefix, unit, ulen);
+    prefix[ulen] = 0;
+    s_relay_t r = { (void *) fn, arg };
+    if (!t->year)                       //  every case of the unit
+        return s_scan (t, DB_CASE_YEARS, prefix, ulen + 1, s_on_case, &r);
+    int rc = 0;
+    int buckets[2] = { 0, t->year };
+    for (int i = 0; i < 2 && !rc; i++) {
+        prefix[ulen + 1] = (uint8_t) (buckets[i] >> 8);
+        prefix[ulen + 2] = (uint8_t) buckets[i];
+        rc = s_scan (t, DB_CASE_YEARS, prefix, ulen + 3, s_on_case, &r);
+    }
+    return rc;
+}
+
+void
+ml_store_source (ml_store_txn_t *txn, ml_source_units_fn *units, void *units_ctx, int year,
+                 ml_source_t *src)
+{
+    txn->units = units;
+    txn->units_ctx = units_ctx;
+    txn->year = year;
+    *src = (ml_source_t) { s_src_units, s_src_agg, s_src_persons, s_src_orgs, s_src_cases, txn };
+}
+
+// ---------------------------------------------------------------------------
 // Ingest.
 
 typedef struct {
@@ -970,12 +1231,73 @@ s_note_seq (s_check_t *c, const char *agent, uint64_t seq)
     return 0;
 }
 
+//  Renders a counter value ("54"), or what stands instead of one, into BUF.
+static const char *
+s_agg_text (const MDB_val *v, char *buf, size_t len)
+{
+    if (!v)
+        snprintf (buf, len, "nothing");
+    else
+    if (v->mv_size != 8)
+        snprintf (buf, len, "a value of %zu bytes", v->mv_size);
+    else
+        snprintf (buf, len, "%" PRId64, ml_agg_value_unpack (v->mv_data));
+    return buf;
+}
+
+//  s_describe for agg ("agg H001/2025/P002/research_days/11: stored 54 but the log gives 52"),
+//  cases ("case H001/petition/XF2025-010: ...") and case_years ("case H001/2025/petition/...").
+static void
+s_describe_counts (s_check_t *c, int db, const MDB_val *key, const MDB_val *s, const MDB_val *l)
+{
+    char a[32], b[32], name[ML_CASE_KEY_MAX + 64];
+    const uint8_t *k = key->mv_data;
+    if (db == DB_AGG) {
+        ml_delta_t d;
+        char unit[ML_ID_MAX + 1];
+        if (ml_agg_key_decode (k, key->mv_size, &d, unit) != 0) {
+            s_mismatch (c, "agg: a malformed key of %zu bytes", key->mv_size);
+            return;
+        }
+        const char *metric = ml_metric_name (d.metric);
+        s_mismatch (c, "agg %s/%d/%s/%s/%02d%s%s: stored %s but the log gives %s", unit, d.year,
+                    d.person[0] ? d.person : "-", metric ? metric : "?", d.month,
+                    d.sub[0] ? "/" : "", d.sub, s_agg_text (s, a, sizeof a), s_agg_text (l, b, sizeof b));
+        return;
+    }
+    //  unit NUL [year (2)] kind (1) id
+    size_t ulen = strnlen ((const char *) k, key->mv_size), at = ulen + 1;
+    size_t fixed = db == DB_CASE_YEARS ? 3 : 1;
+    if (at + fixed > key->mv_size) {
+        s_mismatch (c, "%s: a malformed key of %zu bytes", s_db_names[db], key->mv_size);
+        return;
+    }
+    char year[16] = "";
+    if (db == DB_CASE_YEARS)
+        snprintf (year, sizeof year, "%d/", k[at] << 8 | k[at + 1]);
+    const char *kind = ml_case_kind_name (k[at + fixed - 1]);
+    snprintf (name, sizeof name, "%.*s/%s%s/%.*s", (int) ulen, (const char *) k, year,
+              kind ? kind : "?", (int) (key->mv_size - at - fixed), (const char *) k + at + fixed);
+    const char *what = db == DB_CASES ? "case" : "case index";
+    if (!s)
+        s_mismatch (c, "%s %s: missing (the log has it)", what, name);
+    else
+    if (!l)
+        s_mismatch (c, "%s %s: stored but the log has no such case", what, name);
+    else
+        s_mismatch (c, "%s %s: stored state differs from the log", what, name);
+}
+
 //  Says how entry KEY of derived database DB differs: S is the stored value, L the value the log
 //  gives; either may be NULL (absent).
 static void
 s_describe (s_check_t *c, int db, const MDB_val *key, const MDB_val *s, const MDB_val *l)
 {
     char name[2 * ML_ID_MAX + 8], a[KEY_MAX + 32], b[KEY_MAX + 32];
+    if (db == DB_AGG || db == DB_CASES || db == DB_CASE_YEARS) {
+        s_describe_counts (c, db, key, s, l);
+        return;
+    }
     if (db == DB_UNITS) {
         snprintf (name, sizeof name, "%.*s", (int) key->mv_size, (char *) key->mv_data);
         uint64_t sv[2] = { 0, 0 }, lv[2] = { 0, 0 };

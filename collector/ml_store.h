@@ -10,8 +10,14 @@
      orgs     unit\0org         -> source ref\0packed Event of the current version
      units    unit              -> events (8 BE), rejected (8 BE)
      meta     "format_version"  -> "1"; "log_next" -> 8 BE
-   events, log, rejects and agents are primary; refs, persons, orgs and units are derived from the
-   log by one function, used by ingest and by ml_store_check alike. */
+     agg      ml_agg_key (year, unit, person, metric, month, sub) -> counter (8 BE, signed)
+     cases    ml_case_db_key (unit\0kind id) -> ml_case_pack'ed state of the case
+     case_years unit\0year(2 BE) kind id -> the same state, by the year a petition, opinion or
+              commitment was opened (year 0: every other case): a report reads only its year
+   events, log, rejects and agents are primary; refs, persons, orgs, units, agg, cases and
+   case_years are derived from the log by one function, used by ingest (in the batch's write
+   transaction) and by ml_store_check alike. A correction moves the derived state from the
+   superseded version to the new one, a void takes the voided version out. */
 #ifndef ML_STORE_H
 #define ML_STORE_H
 
@@ -86,6 +92,11 @@ ml_store_t *ml_store_open (const char *dir, long map_size_mb, bool readonly, cha
 //  Closes the store and sets *SELF_P to NULL. Safe on NULL. Open transactions must be gone.
 void ml_store_close (ml_store_t **self_p);
 
+//  The LMDB environment of the store, for a module that keeps its own named databases in it and
+//  runs its own transactions (ml_samples: samples, findings). Borrowed; at most one write
+//  transaction at a time across the store and such modules.
+struct MDB_env *ml_store_env (ml_store_t *self);
+
 //  Begins a transaction (one writer at a time). Returns NULL and sets *CODE on failure.
 ml_store_txn_t *ml_store_begin (ml_store_t *self, bool write, int *code);
 
@@ -121,6 +132,9 @@ int ml_store_unit (ml_store_txn_t *txn, const char *unit, ml_unit_counts_t *out)
 //  with seq in (ACKED_SEQ, hwm].
 int ml_store_hello (ml_store_txn_t *txn, const char *agent, const char *unit, uint64_t acked_seq,
                     int64_t now, uint64_t *hwm, ml_reject_t **rejects, size_t *n);
+
+//  The reports' data source over a read transaction: ml_store_source in ml_store_source.h (kept
+//  apart because ml_eval.h and ml_registry.h cannot yet be included together).
 
 //  Recomputes everything derived from the event log in a scratch LMDB environment under TMPDIR
 //  (NULL: $TMPDIR or /tmp) and compares it with what is stored; also checks the high-water marks

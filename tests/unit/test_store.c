@@ -647,3 +647,212 @@ Test (store, readonly_open_of_a_missing_store_fails_with_a_reason)
     cr_assert_null (ro);
     cr_assert (strstr (err, "/nonexistent/massline"), "%s", err);
 }
+
+//  ---------------------------------------------------------------------------
+//  Metric counters and cases (issue 3): kept in the ingest transaction, read back through the
+//  reports' data source (ml_store_source.h), rebuilt by check.
+
+#include "ml_store_source.h"
+
+//  What the source gives for one unit and year: sums of counters and the cases listed.
+typedef struct {
+    int64_t days[13];                   //  research_days of P1 per month
+    int64_t rows;                       //  agg rows
+    char cases[512];                    //  "petition/XF1 opinion/YJ1 ..." in listing order
+    int persons;
+} s_seen_t;
+
+static int
+s_seen_unit (void *arg, const char *unit, const char *name)
+{
+    char *out = arg;
+    strcat (out, unit);
+    strcat (out, "=");
+    strcat (out, name);
+    strcat (out, " ");
+    return 0;
+}
+
+static int
+s_seen_row (void *arg, const ml_delta_t *row)
+{
+    s_seen_t *s = arg;
+    s->rows++;
+    cr_assert_neq (row->amount, 0, "a counter at 0 must be deleted");
+    if (row->metric == ML_METRIC_RESEARCH_DAYS && strcmp (row->person, "P1") == 0)
+        s->days[row->month] += row->amount;
+    return 0;
+}
+
+static int
+s_seen_case (void *arg, const ml_case_t *c)
+{
+    s_seen_t *s = arg;
+    char one[ML_CASE_ID_MAX + 64];
+    snprintf (one, sizeof one, "%s%s/%s%s", s->cases[0] ? " " : "", ml_case_kind_name (c->key.kind),
+              c->key.id, (c->flags & ML_CASE_CLOSED) ? "(closed)" : "");
+    strcat (s->cases, one);
+    return 0;
+}
+
+static int
+s_seen_person (void *arg, const Massline__Event *ev)
+{
+    s_seen_t *s = arg;
+    cr_assert_eq (ev->body_case, MASSLINE__EVENT__BODY_PERSON);
+    s->persons++;
+    return 0;
+}
+
+static int
+s_two_units (void *ctx, ml_unit_fn *fn, void *arg)
+{
+    (void) ctx;
+    int rc = fn (arg, "H001", "一院");
+    return rc ? rc : fn (arg, "H002", "二院");
+}
+
+//  Reads YEAR of UNIT through the store's data source.
+static s_seen_t
+s_read (const char *unit, int year)
+{
+    s_seen_t s;
+    memset (&s, 0, sizeof s);
+    int code;
+    ml_store_txn_t *txn = ml_store_begin (s_store, false, &code);
+    cr_assert_not_null (txn);
+    ml_source_t src;
+    ml_store_source (txn, s_two_units, NULL, year, &src);
+    cr_assert_eq (src.agg (src.ctx, unit, year, s_seen_row, &s), 0);
+    cr_assert_eq (src.cases (src.ctx, unit, s_seen_case, &s), 0);
+    cr_assert_eq (src.persons (src.ctx, unit, s_seen_person, &s), 0);
+    ml_store_abort (&txn);
+    return s;
+}
+
+static int64_t
+s_days (const s_seen_t *s)
+{
+    int64_t sum = 0;
+    for (int m = 1; m <= 12; m++)
+        sum += s->days[m];
+    return sum;
+}
+
+#define TRIP(ref, from, to) "{'kind':'research_trip','ref':'" ref "','date':'" from "','person':'P1'," \
+                            "'end':'" to "','place':'丹阳市导墅镇卫生院','stationed':false," \
+                            "'unannounced':false,'topic':'医保'}"
+#define PETITION(ref, date, id) "{'kind':'petition_case','ref':'" ref "','date':'" date "','case':'" id "'," \
+                                "'person':'P1','group_size':1,'measures':'m','responsible':'护理部'," \
+                                "'deadline':'2025-12-01'}"
+
+Test (store, counters_and_cases_follow_ingest_corrections_and_voids)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TRIP ("RT1", "2025-11-03", "2025-11-05"));     //  3 days in November
+    s_add (&b, 3, TRIP ("RT2", "2025-03-30", "2025-04-02"));     //  2 in March, 2 in April
+    s_add (&b, 4, PETITION ("PC1", "2025-04-01", "XF1"));
+    s_add (&b, 5, "{'kind':'petition_closed','ref':'PX1','date':'2025-04-20','case':'XF1','signed_by':'P1'}");
+    s_add (&b, 6, "{'kind':'opinion','ref':'OP1','date':'2024-05-01','opinion':'YJ1','channel':'forum','topic':'t'}");
+    s_add (&b, 7, "{'kind':'contact_point','ref':'CP1','date':'2023-02-01','person':'P1','point':'SQ1'}");
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    cr_assert_eq (res.stored, 7);
+
+    s_seen_t s = s_read ("H001", 2025);
+    cr_assert_eq (s_days (&s), 7);
+    cr_assert_eq (s.days[3], 2);
+    cr_assert_eq (s.days[4], 2);
+    cr_assert_eq (s.days[11], 3);
+    //  A year's report sees the standing cases and the cases opened in that year only.
+    cr_assert_str_eq (s.cases, "contact_point/P1/SQ1 petition/XF1(closed)");
+    cr_assert_eq (s.persons, 1);
+    cr_assert_str_eq (s_read ("H001", 2024).cases, "contact_point/P1/SQ1 opinion/YJ1");
+    cr_assert_str_eq (s_read ("H001", 0).cases, "contact_point/P1/SQ1 opinion/YJ1 petition/XF1(closed)");
+    cr_assert_eq (s_read ("H002", 2025).rows, 0);
+
+    //  A correction moves the counters from the old version to the new one: 3 days become 1.
+    //  A void takes its event out: the March and April rows are deleted, not left at 0.
+    //  A correction of the petition's date moves the case to the year 2024.
+    s_add (&b, 8, "{'kind':'correction','ref':'CR1','supersedes':'RT1','event':" TRIP ("RT1", "2025-11-03", "2025-11-03") "}");
+    s_add (&b, 9, "{'kind':'void','ref':'VD1','supersedes':'RT2','reason':'录入重复'}");
+    s_add (&b, 10, "{'kind':'correction','ref':'CR2','supersedes':'PC1','event':" PETITION ("PC1", "2024-12-30", "XF1") "}");
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    cr_assert_eq (res.stored, 3, "%zu rejects: %s", res.nrejects, res.nrejects ? res.rejects[0].reason : "");
+    s = s_read ("H001", 2025);
+    cr_assert_eq (s_days (&s), 1);
+    cr_assert_eq (s.days[11], 1);
+    cr_assert_str_eq (s.cases, "contact_point/P1/SQ1");
+    cr_assert_str_eq (s_read ("H001", 2024).cases, "contact_point/P1/SQ1 petition/XF1(closed) opinion/YJ1");
+
+    //  A second correction of the same ref supersedes the current version (the first correction).
+    s_add (&b, 11, "{'kind':'correction','ref':'CR3','supersedes':'RT1','event':" TRIP ("RT1", "2025-10-30", "2025-11-01") "}");
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    s = s_read ("H001", 2025);
+    cr_assert_eq (s.days[10], 2);
+    cr_assert_eq (s.days[11], 1);
+    cr_assert_eq (s_days (&s), 3);
+
+    //  The units come from the caller, in the caller's order.
+    char units[128] = "";
+    int code;
+    ml_store_txn_t *txn = ml_store_begin (s_store, false, &code);
+    ml_source_t src;
+    ml_store_source (txn, s_two_units, NULL, 2025, &src);
+    cr_assert_eq (src.units (src.ctx, s_seen_unit, units), 0);
+    ml_store_abort (&txn);
+    cr_assert_str_eq (units, "H001=一院 H002=二院 ");
+
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    ml_batch_result_free (&res);
+}
+
+Test (store, check_names_a_corrupted_aggregate_and_a_missing_case)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TRIP ("RT1", "2025-11-03", "2025-11-05"));
+    s_add (&b, 3, PETITION ("PC1", "2025-04-01", "XF1"));
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    ml_check_stats_t stats;
+    cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+
+    //  research_days of P1 in November 2025: stored 3, made 54.
+    uint8_t key[ML_AGG_KEY_MAX], val[8];
+    ml_delta_t d = { .year = 2025, .month = 11, .metric = ML_METRIC_RESEARCH_DAYS, .person = "P1" };
+    size_t klen = ml_agg_key ("H001", &d, key);
+    ml_store_close (&s_store);
+    s_raw_t raw = s_raw_open ("agg", true);
+    MDB_val k = { klen, key }, v;
+    cr_assert_eq (mdb_get (raw.txn, raw.dbi, &k, &v), 0, "no counter under the documented key");
+    cr_assert_eq (ml_agg_value_unpack (v.mv_data), 3);
+    ml_agg_value_pack (54, val);
+    v = (MDB_val) { 8, val };
+    cr_assert_eq (mdb_put (raw.txn, raw.dbi, &k, &v, 0), 0);
+    s_raw_close (&raw, true);
+    s_open (64);
+    cr_assert_eq (s_check (&stats), ML_ECONFLICT);
+    cr_assert_eq (stats.mismatches, 1, "%s", s_lines);
+    cr_assert_str_eq (s_lines, "agg H001/2025/P1/research_days/11: stored 54 but the log gives 3\n");
+
+    //  Drop the petition from cases (its copy in case_years stays): named too.
+    ml_store_close (&s_store);
+    raw = s_raw_open ("cases", true);
+    ml_case_key_t ck = { ML_CASE_PETITION, "XF1" };
+    uint8_t ckey[ML_CASE_KEY_MAX];
+    MDB_val cv = { ml_case_db_key ("H001", &ck, ckey), ckey };
+    cr_assert_eq (mdb_del (raw.txn, raw.dbi, &cv, NULL), 0);
+    s_raw_close (&raw, true);
+    s_open (64);
+    cr_assert_eq (s_check (&stats), ML_ECONFLICT);
+    cr_assert_eq (stats.mismatches, 2, "%s", s_lines);
+    cr_assert (strstr (s_lines, "case H001/petition/XF1: missing (the log has it)\n"), "%s", s_lines);
+    ml_batch_result_free (&res);
+}
