@@ -339,9 +339,11 @@ static const s_command_t s_commands[] = {
       "the collector's health: per unit the events stored and rejected, per agent the acked\n"
       "      seq and when it was last seen; --json prints {\"events\": N, \"units\": [...]}" },
     { "report", ml_client_report, "-c client.ini report KIND ...",
-      "unit-annual, rollup, cadre, bulletin, watchlist reports (not available yet)" },
+      "unit-annual, rollup, cadre, bulletin, watchlist reports in text, json, csv or html\n"
+      "      (massline report --help)" },
     { "sample", ml_client_sample, "-c client.ini sample draw|show|finding|appraise|size ...",
-      "spot-check samples (not available yet)" },
+      "spot-check samples: draw, show, verify, finding, appraise, list, size\n"
+      "      (massline sample --help)" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -374,6 +376,12 @@ main (int argc, char **argv)
         return 1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        if (cmd && cmd->run != s_cmd_status && (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)) {
+            //  `massline report --help`: the command's own help.
+            char *help[] = { "help", NULL };
+            free (rest);
+            return cmd->run (1, help, config);
+        }
         if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0) {
             s_help ();
             free (rest);
