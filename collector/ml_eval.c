@@ -87,7 +87,7 @@ s_ceil_div (int64_t a, int64_t b)
 //  Roles
 
 static bool
-s_role_matches (const ml_rule_t *rule, const ml_role_t *role)
+s_role_matches (const ml_rule_t *rule, const ml_roster_role_t *role)
 {
     if (!(rule->roles & (1u << role->role)))
         return false;
@@ -120,7 +120,7 @@ static bool
 s_in_role (const ml_person_t *p, const ml_rule_t *rule, ml_day_t from, ml_day_t to)
 {
     for (size_t i = 0; i < p->nroles; i++) {
-        const ml_role_t *r = &p->roles[i];
+        const ml_roster_role_t *r = &p->roles[i];
         if (s_role_matches (rule, r) && r->from <= from && (r->to == ML_NODAY || r->to >= to))
             return true;
     }
@@ -455,7 +455,7 @@ s_secondment_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, int id, con
     //  3.2b: due within `max` days of the term's end; until then an absent review is pending,
     //  after it the delay so far is the actual.
     if ((c->flags & ML_CASE_REVIEWED) && c->reviewed <= as_of) {
-        *v = c->reviewed - c->to;
+        *v = c->reviewed > c->to ? c->reviewed - c->to : 0;   //  early is on time
         return true;
     }
     *v = as_of - c->to;
@@ -720,7 +720,7 @@ static void
 s_term (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p)
 {
     const ml_rule_t *rule = res->rule;
-    const ml_role_t *role = NULL;
+    const ml_roster_role_t *role = NULL;
     for (size_t i = 0; i < p->nroles; i++)
         if (s_role_matches (rule, &p->roles[i]))
             role = &p->roles[i];      //  the latest listed
@@ -916,7 +916,7 @@ s_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
         return false;
     const ml_person_t *p = &ue->persons[pidx];
     for (size_t i = 0; i < p->nroles; i++) {
-        const ml_role_t *r = &p->roles[i];
+        const ml_roster_role_t *r = &p->roles[i];
         bool leading = r->role == MASSLINE__ROLE__ID__main_leader
                     || r->role == MASSLINE__ROLE__ID__leader;
         if (leading && r->from <= day && (r->to == ML_NODAY || r->to >= day))
@@ -953,7 +953,7 @@ s_on_person (void *arg, const Massline__Event *ev)
         return ML_ENOMEM;
     for (size_t i = 0; i < src->n_roles; i++) {
         const Massline__Role *r = src->roles[i];
-        ml_role_t *role = &p->roles[p->nroles];
+        ml_roster_role_t *role = &p->roles[p->nroles];
         role->from = s_day_or_none (r->from);
         if (role->from == ML_NODAY)
             continue;          //  validated at ingest; a bad one is skipped, not guessed
@@ -1030,7 +1030,8 @@ s_load (ml_unit_eval_t *ue, const ml_source_t *src)
         s_fail (ue, rc, "reading persons");
         return rc;
     }
-    qsort (ue->persons, ue->npersons, sizeof *ue->persons, s_person_cmp);
+    if (ue->npersons)          //  qsort of NULL is undefined even for 0 items
+        qsort (ue->persons, ue->npersons, sizeof *ue->persons, s_person_cmp);
     ml_day_t start = s_month_start (ue->year, 1);
     for (size_t i = 0; i < ue->npersons; i++) {
         ml_person_t *p = &ue->persons[i];

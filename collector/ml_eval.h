@@ -47,13 +47,13 @@ typedef struct {
     int category;                           //  secondment category, 0 = none given
     bool frontline;
     ml_day_t term_from, term_to;            //  representative term, ML_NODAY when not given
-} ml_role_t;
+} ml_roster_role_t;
 
 typedef struct {
     char id[ML_ID_MAX + 1];
     char *name;
     char org[ML_ID_MAX + 1];                //  branch, "" when none
-    ml_role_t *roles;
+    ml_roster_role_t *roles;
     size_t nroles;
     bool listed;                            //  holds a role during the window
 } ml_person_t;

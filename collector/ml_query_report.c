@@ -13,13 +13,9 @@
    unit-annual and cadre; rollup, bulletin and watchlist cover (and rank) every unit, so an agent
    key is refused them with code "denied" rather than shown a one-unit ranking. */
 
-//  ml_eval.h and ml_registry.h both define a type named ml_role_t (a roster role; a key's access
-//  role). Until one is renamed, this file sees ml_eval.h's as ml_roster_role_t.
-#define ml_role_t ml_roster_role_t
+#include "ml_query.h"
 #include "ml_report.h"
 #include "ml_store_source.h"
-#undef ml_role_t
-#include "ml_query.h"
 
 #include "ml_date.h"
 #include "ml_err.h"

@@ -1,7 +1,5 @@
-/* ml_store_source.h -- the reports' data source (ml_source_t of ml_eval.h) over the store's LMDB.
-
-   Apart from ml_store.h because ml_eval.h and ml_registry.h both define a type ml_role_t and
-   ml_store.h is included next to ml_registry.h (ml_query.h); see ml_query_report.c. */
+/* ml_store_source.h -- the reports' data source (ml_source_t of ml_eval.h) over the store's LMDB,
+   apart from ml_store.h so that the store's users need not see the rule engine. */
 #ifndef ML_STORE_SOURCE_H
 #define ML_STORE_SOURCE_H
 
