@@ -42,26 +42,11 @@ typedef struct {
     int ret;                    //  0 or the first failure as ml_err_t
 } s_txn_t;
 
-static int
-s_err_from_mdb (int rc)
-{
-    switch (rc) {
-        case 0:             return ML_OK;
-        case MDB_NOTFOUND:  return ML_ENOTFOUND;
-        case MDB_MAP_FULL:
-        case MDB_TXN_FULL:
-        case ENOSPC:
-        case EDQUOT:        return ML_EFULL;
-        case ENOMEM:        return ML_ENOMEM;
-        default:            return ML_EIO;
-    }
-}
-
 static void
 s_fail (s_txn_t *t, const char *what, int rc)
 {
     if (t->ret == 0) {
-        t->ret = s_err_from_mdb (rc);
+        t->ret = ml_err_from_mdb (rc);
         snprintf (t->ob->error, sizeof t->ob->error, "%s: %s", what, mdb_strerror (rc));
     }
 }

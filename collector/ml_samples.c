@@ -41,25 +41,11 @@ s_fail (char *err, size_t errlen, int code, const char *fmt, ...)
     return code;
 }
 
-static int
-s_err_from_mdb (int rc)
-{
-    switch (rc) {
-        case 0:            return ML_OK;
-        case MDB_NOTFOUND: return ML_ENOTFOUND;
-        case MDB_MAP_FULL:
-        case ENOSPC:
-        case EDQUOT:       return ML_EFULL;
-        case ENOMEM:       return ML_ENOMEM;
-        default:           return ML_EIO;
-    }
-}
-
 //  Fails with the LMDB error RC while doing WHAT.
 static int
 s_mdb_fail (char *err, size_t errlen, int rc, const char *what)
 {
-    return s_fail (err, errlen, s_err_from_mdb (rc), "store: %s: %s", what, mdb_strerror (rc));
+    return s_fail (err, errlen, ml_err_from_mdb (rc), "store: %s: %s", what, mdb_strerror (rc));
 }
 
 static int

@@ -73,20 +73,6 @@ struct ml_store_txn {
 // ---------------------------------------------------------------------------
 // Small helpers: errors, big-endian numbers, keys.
 
-static int
-s_err_from_mdb (int rc)
-{
-    switch (rc) {
-        case 0:            return ML_OK;
-        case MDB_NOTFOUND: return ML_ENOTFOUND;
-        case MDB_MAP_FULL:
-        case ENOSPC:
-        case EDQUOT:       return ML_EFULL;
-        case ENOMEM:       return ML_ENOMEM;
-        default:           return ML_EIO;
-    }
-}
-
 static void
 s_be64_put (uint8_t *p, uint64_t v)
 {
@@ -193,7 +179,7 @@ s_get (int *ret, s_side_t *s, int db, const void *key, size_t klen, MDB_val *val
     MDB_val k = { klen, (void *) key };
     int rc = mdb_get (s->txn, s->dbi[db], &k, val);
     if (rc && rc != MDB_NOTFOUND)
-        *ret = s_err_from_mdb (rc);
+        *ret = ml_err_from_mdb (rc);
     return rc == 0;
 }
 
@@ -206,7 +192,7 @@ s_put (int *ret, s_side_t *s, int db, const void *key, size_t klen, const void *
     MDB_val k = { klen, (void *) key }, v = { vlen, (void *) val };
     int rc = mdb_put (s->txn, s->dbi[db], &k, &v, flags);
     if (rc)
-        *ret = s_err_from_mdb (rc);
+        *ret = ml_err_from_mdb (rc);
 }
 
 static void
@@ -217,7 +203,7 @@ s_del (int *ret, s_side_t *s, int db, const void *key, size_t klen)
     MDB_val k = { klen, (void *) key };
     int rc = mdb_del (s->txn, s->dbi[db], &k, NULL);
     if (rc && rc != MDB_NOTFOUND)
-        *ret = s_err_from_mdb (rc);
+        *ret = ml_err_from_mdb (rc);
 }
 
 // ---------------------------------------------------------------------------
@@ -581,7 +567,7 @@ s_open_dbs (MDB_env *env, MDB_dbi *dbi, bool readonly, bool create, const char *
     int rc = mdb_txn_begin (env, NULL, readonly ? MDB_RDONLY : 0, &txn);
     if (rc) {
         snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     }
     for (int i = 0; i < DB_COUNT; i++) {
         rc = mdb_dbi_open (txn, s_db_names[i], create ? MDB_CREATE : 0, &dbi[i]);
@@ -591,7 +577,7 @@ s_open_dbs (MDB_env *env, MDB_dbi *dbi, bool readonly, bool create, const char *
             else
                 snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
             mdb_txn_abort (txn);
-            return rc == MDB_NOTFOUND ? ML_ENOTFOUND : s_err_from_mdb (rc);
+            return rc == MDB_NOTFOUND ? ML_ENOTFOUND : ml_err_from_mdb (rc);
         }
     }
     MDB_val k = { 14, "format_version" }, v;
@@ -612,12 +598,12 @@ s_open_dbs (MDB_env *env, MDB_dbi *dbi, bool readonly, bool create, const char *
         snprintf (err, errlen, "%s: %s", dir,
                   rc == MDB_NOTFOUND ? "not a massline store (no format_version)" : mdb_strerror (rc));
         mdb_txn_abort (txn);
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     }
     rc = mdb_txn_commit (txn);
     if (rc) {
         snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     }
     return 0;
 }
@@ -703,7 +689,7 @@ ml_store_begin (ml_store_t *self, bool write, int *code)
     int rc = t ? mdb_txn_begin (self->env, NULL, write ? 0 : MDB_RDONLY, &txn) : ENOMEM;
     if (rc) {
         free (t);
-        *code = s_err_from_mdb (rc);
+        *code = ml_err_from_mdb (rc);
         return NULL;
     }
     t->store = self;
@@ -745,7 +731,7 @@ ml_store_commit (ml_store_txn_t **txn_p)
     int rc = mdb_txn_commit (t->x.d.txn);
     free (t);
     *txn_p = NULL;
-    return s_err_from_mdb (rc);
+    return ml_err_from_mdb (rc);
 }
 
 //  Appends events key EKEY to the log.
@@ -851,7 +837,7 @@ ml_store_hello (ml_store_txn_t *txn, const char *agent, const char *unit, uint64
         MDB_cursor *cur;
         rc = mdb_cursor_open (txn->x.p.txn, txn->x.p.dbi[DB_REJECTS], &cur);
         if (rc)
-            return s_err_from_mdb (rc);
+            return ml_err_from_mdb (rc);
         MDB_val k = { klen, key }, v;
         size_t cap = 0;
         for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -877,7 +863,7 @@ ml_store_hello (ml_store_txn_t *txn, const char *agent, const char *unit, uint64
             free (*rejects);
             *rejects = NULL;
             *n = 0;
-            return s_err_from_mdb (rc);
+            return ml_err_from_mdb (rc);
         }
     }
     if (txn->write)
@@ -897,7 +883,7 @@ s_scan (ml_store_txn_t *t, int db, const void *prefix, size_t plen, s_scan_fn *f
     MDB_cursor *cur;
     int rc = mdb_cursor_open (t->x.p.txn, t->x.p.dbi[db], &cur);
     if (rc)
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     MDB_val k = { plen, (void *) prefix }, v;
     int ret = 0;
     for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
@@ -909,7 +895,7 @@ s_scan (ml_store_txn_t *t, int db, const void *prefix, size_t plen, s_scan_fn *f
     mdb_cursor_close (cur);
     if (ret)
         return ret;
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : s_err_from_mdb (rc);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ml_err_from_mdb (rc);
 }
 
 static int
@@ -1384,7 +1370,7 @@ done:
         mdb_cursor_close (cs);
     if (cl)
         mdb_cursor_close (cl);
-    return s_err_from_mdb (rc);
+    return ml_err_from_mdb (rc);
 }
 
 //  Replays the log of the store (x->p) into the scratch environment (x->d, committed every
@@ -1395,7 +1381,7 @@ s_check_replay (s_check_t *c, s_derive_t *x, MDB_env *scratch, uint64_t *nlog)
     MDB_cursor *cur;
     int rc = mdb_cursor_open (x->p.txn, x->p.dbi[DB_LOG], &cur);
     if (rc)
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     MDB_val k, v;
     uint64_t last = 0;
     *nlog = 0;
@@ -1442,14 +1428,14 @@ s_check_replay (s_check_t *c, s_derive_t *x, MDB_env *scratch, uint64_t *nlog)
             if (!crc)
                 crc = mdb_txn_begin (scratch, NULL, 0, &x->d.txn);
             if (crc && !x->ret)
-                x->ret = s_err_from_mdb (crc);
+                x->ret = ml_err_from_mdb (crc);
         }
     }
     mdb_cursor_close (cur);
     if (x->ret)
         return x->ret;
     if (rc != MDB_NOTFOUND)
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     MDB_val nv;
     uint64_t next = 1;
     if (s_get (&x->ret, &x->p, DB_META, "log_next", 8, &nv) && nv.mv_size == 8)
@@ -1468,7 +1454,7 @@ s_check_primary (s_check_t *c, s_derive_t *x, int db, uint64_t *count)
     MDB_cursor *cur;
     int rc = mdb_cursor_open (x->p.txn, x->p.dbi[db], &cur);
     if (rc)
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     MDB_val k, v, other;
     *count = 0;
     for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0 && !x->ret;
@@ -1490,7 +1476,7 @@ s_check_primary (s_check_t *c, s_derive_t *x, int db, uint64_t *count)
         }
     }
     mdb_cursor_close (cur);
-    return x->ret ? x->ret : rc == MDB_NOTFOUND ? 0 : s_err_from_mdb (rc);
+    return x->ret ? x->ret : rc == MDB_NOTFOUND ? 0 : ml_err_from_mdb (rc);
 }
 
 //  Checks every agent's high-water mark against its highest stored seq.
@@ -1511,7 +1497,7 @@ s_check_agents (s_check_t *c, s_derive_t *x)
     MDB_stat ms;
     int rc = mdb_stat (x->p.txn, x->p.dbi[DB_AGENTS], &ms);
     if (rc)
-        return s_err_from_mdb (rc);
+        return ml_err_from_mdb (rc);
     c->stats->agents = ms.ms_entries;
     return x->ret;
 }
@@ -1575,7 +1561,7 @@ ml_store_check (ml_store_t *self, const char *tmpdir, ml_check_fn *report, void 
     rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &x.p.txn);
     if (!rc)
         rc = mdb_txn_begin (sc.env, NULL, 0, &x.d.txn);
-    rc = s_err_from_mdb (rc);
+    rc = ml_err_from_mdb (rc);
     x.p.dbi = self->dbi;
     x.d.dbi = sc.dbi;
 

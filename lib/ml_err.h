@@ -21,4 +21,7 @@ typedef enum {
 //  Returns a short English description of CODE (never NULL).
 const char *ml_strerror (int code);
 
+//  Translates an LMDB (or errno) return code: map/txn full and ENOSPC/EDQUOT are ML_EFULL.
+int ml_err_from_mdb (int rc);
+
 #endif
