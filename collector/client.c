@@ -1,5 +1,6 @@
 /* client.c -- massline: the staff and auditor client; speaks only the collector's query protocol. */
 #include "ml_client.h"
+#include "ml_cli.h"
 #include "ml_config.h"
 #include "ml_err.h"
 #include "ml_keys.h"
@@ -41,28 +42,6 @@ static const ml_opt_t s_opts[] = {
       "how long to wait for the collector's answer" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
-
-//  A subcommand: its words after the command name; CONFIG is the -c file.
-typedef struct {
-    const char *name;
-    int (*run) (int argc, char **argv, const char *config);
-    const char *usage;
-    const char *help;
-} s_command_t;
-
-static int s_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-
-static int
-s_usage_error (const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (line, sizeof line, fmt, ap);
-    va_end (ap);
-    ml_die_msg ("%s (try --help)", line);
-    return 2;
-}
 
 // ---------------------------------------------------------------------------
 // Talking to the collector.
@@ -279,15 +258,21 @@ s_status_table (const Massline__StatusReply *reply)
     return 0;
 }
 
+static void s_help (void);
+
 static int
 s_cmd_status (int argc, char **argv, const char *config)
 {
     bool json = false;
+    if (argc == 1 && strcmp (argv[0], "help") == 0) {
+        s_help ();                      //  `massline status --help`
+        return 0;
+    }
     for (int i = 0; i < argc; i++) {
         if (strcmp (argv[i], "--json") == 0)
             json = true;
         else
-            return s_usage_error ("status: unexpected argument '%s'", argv[i]);
+            return ml_cli_usage_error ("status: unexpected argument '%s'", argv[i]);
     }
     Massline__StatusRequest request = MASSLINE__STATUS_REQUEST__INIT;
     Massline__Frame frame = MASSLINE__FRAME__INIT;
@@ -334,7 +319,7 @@ ml_client_query (const char *config, const char *command, int nargs, char **args
     return json;
 }
 
-static const s_command_t s_commands[] = {
+static const ml_cli_command_t s_commands[] = {
     { "status", s_cmd_status, "-c client.ini status [--json]",
       "the collector's health: per unit the events stored and rejected, per agent the acked\n"
       "      seq and when it was last seen; --json prints {\"events\": N, \"units\": [...]}" },
@@ -353,7 +338,7 @@ s_help (void)
     printf ("usage: " PROG " [-c FILE] COMMAND [ARGS]\n\n"
             "The massline client for bureau staff and auditors: asks the collector over CURVE.\n\n"
             "commands:\n");
-    for (const s_command_t *c = s_commands; c->name; c++)
+    for (const ml_cli_command_t *c = s_commands; c->name; c++)
         printf ("  %s\n      %s\n", c->usage, c->help);
     printf ("\noptions:\n"
             "  -c, --config FILE   the client's configuration (default client.ini)\n"
@@ -364,67 +349,10 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed (no answer, refused), 2 bad usage or configuration\n");
 }
 
+static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report or sample", true };
+
 int
 main (int argc, char **argv)
 {
-    ml_log_init (PROG, ML_LOG_INFO);
-    const char *config = "client.ini";
-    const s_command_t *cmd = NULL;
-    char **rest = calloc ((size_t) argc + 1, sizeof *rest);
-    int nrest = 0;
-    if (!rest)
-        return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (cmd && cmd->run != s_cmd_status && (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)) {
-            //  `massline report --help`: the command's own help.
-            char *help[] = { "help", NULL };
-            free (rest);
-            return cmd->run (1, help, config);
-        }
-        if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0) {
-            s_help ();
-            free (rest);
-            return 0;
-        }
-        if (strcmp (arg, "-V") == 0 || strcmp (arg, "--version") == 0) {
-            printf (PROG " %s\n", ML_VERSION);
-            free (rest);
-            return 0;
-        }
-        if (strcmp (arg, "-c") == 0 || strcmp (arg, "--config") == 0) {
-            if (i + 1 >= argc) {
-                free (rest);
-                return s_usage_error ("%s needs a file", arg);
-            }
-            config = argv[++i];
-        }
-        else
-        if (strncmp (arg, "--config=", 9) == 0)
-            config = arg + 9;
-        else
-        if (!cmd && arg[0] != '-') {
-            for (const s_command_t *c = s_commands; c->name; c++)
-                if (strcmp (c->name, arg) == 0)
-                    cmd = c;
-            if (!cmd) {
-                free (rest);
-                return s_usage_error ("unknown command '%s'", arg);
-            }
-        }
-        else
-        if (!cmd) {
-            free (rest);
-            return s_usage_error ("unknown option '%s'", arg);
-        }
-        else
-            rest[nrest++] = argv[i];
-    }
-    if (!cmd) {
-        free (rest);
-        return s_usage_error ("which command? status, report or sample");
-    }
-    int code = cmd->run (nrest, rest, config);
-    free (rest);
-    return code;
+    return ml_cli_main (&s_cli, argc, argv);
 }

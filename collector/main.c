@@ -1,4 +1,5 @@
 /* main.c -- massline-collector: set up a bureau (init, keygen), run the daemon (serve), verify the store (check). */
+#include "ml_cli.h"
 #include "ml_config.h"
 #include "ml_err.h"
 #include "ml_init.h"
@@ -16,28 +17,6 @@
 #include <string.h>
 
 #define PROG "massline-collector"
-
-//  A subcommand: its words after the command name, parsed by RUN; CONFIG is the -c file.
-typedef struct {
-    const char *name;
-    int (*run) (int argc, char **argv, const char *config);
-    const char *usage;
-    const char *help;
-} s_command_t;
-
-static int s_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-
-static int
-s_usage_error (const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (line, sizeof line, fmt, ap);
-    va_end (ap);
-    ml_die_msg ("%s (try --help)", line);
-    return 2;
-}
 
 //  Loads collector.ini. Returns 0 or prints the error and returns 2.
 static int
@@ -72,12 +51,12 @@ s_cmd_init (int argc, char **argv, const char *config)
         bool takes = strcmp (arg, "--unit") == 0 || strcmp (arg, "--ingest") == 0
                   || strcmp (arg, "--query") == 0;
         if (takes && i + 1 >= argc) {
-            code = s_usage_error ("init: %s needs a value", arg);
+            code = ml_cli_usage_error ("init: %s needs a value", arg);
             goto done;
         }
         if (strcmp (arg, "--unit") == 0) {
             if (ml_init_parse_unit (argv[++i], &units[nunits], err, sizeof err)) {
-                code = s_usage_error ("init: %s", err);
+                code = ml_cli_usage_error ("init: %s", err);
                 goto done;
             }
             nunits++;
@@ -90,14 +69,14 @@ s_cmd_init (int argc, char **argv, const char *config)
             query = argv[++i];
         else
         if (arg[0] == '-' || dir) {
-            code = s_usage_error ("init: unexpected argument '%s'", arg);
+            code = ml_cli_usage_error ("init: unexpected argument '%s'", arg);
             goto done;
         }
         else
             dir = arg;
     }
     if (!dir || !nunits) {
-        code = s_usage_error ("init: usage: init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT]");
+        code = ml_cli_usage_error ("init: usage: init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT]");
         goto done;
     }
     int rc = ml_init_bureau (dir, units, nunits, ingest, query, stdout, err, sizeof err);
@@ -119,7 +98,7 @@ s_cmd_keygen (int argc, char **argv, const char *config)
 {
     (void) config;
     if (argc != 1 || argv[0][0] == '-')
-        return s_usage_error ("keygen: usage: keygen PREFIX");
+        return ml_cli_usage_error ("keygen: usage: keygen PREFIX");
     char err[1024];
     if (ml_keys_write (argv[0], NULL, err, sizeof err)) {
         ml_die_msg ("keygen: %s", err);
@@ -143,7 +122,7 @@ s_cmd_serve (int argc, char **argv, const char *config)
 {
     (void) argv;
     if (argc != 0)
-        return s_usage_error ("serve: takes no arguments");
+        return ml_cli_usage_error ("serve: takes no arguments");
     ml_collector_config_t cfg;
     if (s_load_config (config, &cfg))
         return 2;
@@ -177,7 +156,7 @@ s_cmd_check (int argc, char **argv, const char *config)
 {
     (void) argv;
     if (argc != 0)
-        return s_usage_error ("check: takes no arguments");
+        return ml_cli_usage_error ("check: takes no arguments");
     ml_collector_config_t cfg;
     if (s_load_config (config, &cfg))
         return 2;
@@ -206,7 +185,7 @@ s_cmd_check (int argc, char **argv, const char *config)
 
 // ---------------------------------------------------------------------------
 
-static const s_command_t s_commands[] = {
+static const ml_cli_command_t s_commands[] = {
     { "init", s_cmd_init, "init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT]",
       "write a bureau into DIR: collector.ini, keys/, registry.ini, one bundle per unit in\n"
       "      agents/ID/ (agent.ini and keys, to copy to that unit), staff/admin.ini for an auditor;\n"
@@ -227,7 +206,7 @@ s_help (void)
     printf ("usage: " PROG " [-c FILE] COMMAND [ARGS]\n\n"
             "The massline collector: receives events from the units' agents over CURVE, stores them\n"
             "exactly once in LMDB, answers the massline client.\n\ncommands:\n");
-    for (const s_command_t *c = s_commands; c->name; c++)
+    for (const ml_cli_command_t *c = s_commands; c->name; c++)
         printf ("  %s\n      %s\n", c->usage, c->help);
     printf ("\noptions:\n"
             "  -c, --config FILE   the collector's configuration (default collector.ini)\n"
@@ -238,61 +217,10 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed, 2 bad usage or configuration\n");
 }
 
+static const ml_cli_t s_cli = { PROG, "collector.ini", s_commands, s_help, "which command? init, keygen, serve or check", false };
+
 int
 main (int argc, char **argv)
 {
-    ml_log_init (PROG, ML_LOG_INFO);
-    const char *config = "collector.ini";
-    const s_command_t *cmd = NULL;
-    char **rest = calloc ((size_t) argc + 1, sizeof *rest);
-    int nrest = 0;
-    if (!rest)
-        return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0) {
-            s_help ();
-            free (rest);
-            return 0;
-        }
-        if (strcmp (arg, "-V") == 0 || strcmp (arg, "--version") == 0) {
-            printf (PROG " %s\n", ML_VERSION);
-            free (rest);
-            return 0;
-        }
-        if (strcmp (arg, "-c") == 0 || strcmp (arg, "--config") == 0) {
-            if (i + 1 >= argc) {
-                free (rest);
-                return s_usage_error ("%s needs a file", arg);
-            }
-            config = argv[++i];
-        }
-        else
-        if (strncmp (arg, "--config=", 9) == 0)
-            config = arg + 9;
-        else
-        if (!cmd && arg[0] != '-') {
-            for (const s_command_t *c = s_commands; c->name; c++)
-                if (strcmp (c->name, arg) == 0)
-                    cmd = c;
-            if (!cmd) {
-                free (rest);
-                return s_usage_error ("unknown command '%s'", arg);
-            }
-        }
-        else
-        if (!cmd) {
-            free (rest);
-            return s_usage_error ("unknown option '%s'", arg);
-        }
-        else
-            rest[nrest++] = argv[i];
-    }
-    if (!cmd) {
-        free (rest);
-        return s_usage_error ("which command? init, keygen, serve or check");
-    }
-    int code = cmd->run (nrest, rest, config);
-    free (rest);
-    return code;
+    return ml_cli_main (&s_cli, argc, argv);
 }
