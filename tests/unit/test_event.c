@@ -843,6 +843,121 @@ Test (event, unpack_refuses_garbage)
     ml_event_free (&ev);    //  safe twice
 }
 
+//  Fuzz finding (tests/fuzz/regress): protobuf-c reads a field numbered 0 when its tag is
+//  written in two bytes, and then cannot read back what it repacks, so a stored event would no
+//  longer unpack. ml_event_unpack refuses any field 0 before protobuf-c sees it.
+Test (event, unpack_refuses_field_zero)
+{
+    ml_verr_t err;
+    char buf[400];
+    Massline__Event *ev = s_parse ("{'kind':'talk','date':'2026-05-20','person':'P1','with':'P2','with_category':'team_member'}");
+    size_t len;
+    uint8_t *good = ml_event_pack (ev, &len);
+    cr_assert (good);
+    ml_event_free (&ev);
+    Massline__Event *back = ml_event_unpack (good, len, &err);
+    cr_assert (back, "the event itself unpacks");
+    ml_event_free (&back);
+
+    static const uint8_t tails[][3] = {
+        { 0x80, 0x00, 0x01 },       //  tag 0 as a two-byte varint, varint value 1
+        { 0x00, 0x01, 0x00 },       //  tag 0 in one byte
+        { 0x85, 0x00, 0x00 },       //  tag 0, wire type 5, cut short
+    };
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        uint8_t *bad = malloc (len + 3);
+        cr_assert (bad);
+        memcpy (bad, good, len);
+        memcpy (bad + len, tails[i], 3);
+        cr_expect_null (ml_event_unpack (bad, len + 3, &err), "tail %zu", i);
+        cr_expect_str_eq (ml_verr_text (&err, buf, sizeof buf), "not a valid event encoding");
+        //  the same field 0 in front of the event
+        memcpy (bad, tails[i], 3);
+        memcpy (bad + 3, good, len);
+        cr_expect_null (ml_event_unpack (bad, len + 3, &err), "head %zu", i);
+        free (bad);
+    }
+    free (good);
+}
+
+//  Writes varint V just before *P, moving *P back.
+static void
+s_put_varint_back (uint8_t **p, size_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (uint8_t) ((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    *p -= n;
+    memcpy (*p, tmp, n);
+}
+
+//  An event of a talk wrapped in LEVELS corrections (event{correction{supersedes, event{...}}}),
+//  built from the inside out at the end of BUF (of SIZE bytes). Returns the start; *LEN its size.
+static uint8_t *
+s_nested_corrections (uint8_t *buf, size_t size, size_t levels, size_t *len)
+{
+    Massline__Event *ev = s_parse ("{'kind':'talk','date':'2026-05-20','person':'P1','with':'P2','with_category':'team_member'}");
+    size_t inner;
+    uint8_t *bytes = ml_event_pack (ev, &inner);
+    cr_assert (bytes && inner < size);
+    ml_event_free (&ev);
+    uint8_t *p = buf + size - inner;
+    memcpy (p, bytes, inner);
+    free (bytes);
+    for (size_t i = 0; i < levels; i++) {
+        cr_assert ((size_t) (p - buf) >= 32, "buffer too small for %zu levels", levels);
+        size_t event_len = (size_t) (buf + size - p);
+        s_put_varint_back (&p, event_len);
+        *--p = 0x12;                                //  correction.event (2, bytes)
+        p -= 3;
+        memcpy (p, "\x0a\x01r", 3);                 //  correction.supersedes = "r"
+        size_t correction_len = (size_t) (buf + size - p);
+        s_put_varint_back (&p, correction_len);
+        p -= 2;
+        memcpy (p, "\x9a\x02", 2);                  //  event.correction (35, bytes)
+    }
+    *len = (size_t) (buf + size - p);
+    return p;
+}
+
+//  Fuzz finding: a megabyte of corrections nested inside corrections overflowed the stack of
+//  protobuf-c's unpack, the validator and the destructor. Real events nest 4 messages deep
+//  (correction.event.person.roles); ml_event_unpack refuses more than 8 before unpacking.
+Test (event, unpack_refuses_deep_nesting)
+{
+    ml_verr_t err;
+    char buf[400];
+    size_t size = 4 << 20, len;
+    uint8_t *mem = malloc (size);
+    cr_assert (mem);
+
+    //  Each correction adds two levels (the correction, then its event) above the talk body.
+    for (size_t levels = 0; levels <= 3; levels++) {
+        uint8_t *bytes = s_nested_corrections (mem, size, levels, &len);
+        Massline__Event *ev = ml_event_unpack (bytes, len, &err);
+        cr_assert (ev, "%zu corrections deep unpacks", levels);
+        Massline__Event *inner = ev;
+        for (size_t i = 0; i < levels; i++) {
+            cr_assert (inner->correction, "level %zu is a correction", i);
+            cr_expect_str_eq (inner->correction->supersedes, "r");
+            inner = inner->correction->event;
+        }
+        cr_assert (inner->talk, "the innermost event is the talk");
+        cr_expect_str_eq (inner->talk->person, "P1");
+        ml_event_free (&ev);
+    }
+    size_t too_deep[] = { 4, 5, 1000, 200000 };
+    for (size_t i = 0; i < sizeof too_deep / sizeof too_deep[0]; i++) {
+        uint8_t *bytes = s_nested_corrections (mem, size, too_deep[i], &len);
+        cr_expect_null (ml_event_unpack (bytes, len, &err), "%zu corrections deep", too_deep[i]);
+        cr_expect_str_eq (ml_verr_text (&err, buf, sizeof buf), "not a valid event encoding");
+    }
+    free (mem);
+}
+
 Test (event, validate_catches_what_bytes_can_carry)
 {
     //  Bytes from the wire skip the JSON checks: an unknown enum number or a zero group size
