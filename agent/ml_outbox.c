@@ -17,11 +17,15 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 struct ml_outbox {
     MDB_env *env;               //  the LMDB environment in DIR
@@ -42,12 +46,78 @@ typedef struct {
     int ret;                    //  0 or the first failure as ml_err_t
 } s_txn_t;
 
+//  The file size limit (ulimit -f) when DIR/data.mdb has reached it, else 0.
+static rlim_t
+s_fsize_limit_hit (const char *dir)
+{
+    struct rlimit rl;
+    char path[4096];
+    struct stat st;
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    if (getrlimit (RLIMIT_FSIZE, &rl) || rl.rlim_cur == RLIM_INFINITY || stat (path, &st))
+        return 0;
+    return (rlim_t) st.st_size >= rl.rlim_cur ? rl.rlim_cur : 0;
+}
+
+//  True when DIR's file system has no room for one more page: a page written to an unnamed
+//  file there (gone when closed) fails with ENOSPC or EDQUOT, as *ERRNO_P says.
+static bool
+s_disk_full (const char *dir, int *errno_p)
+{
+    static const char page[4096];
+    struct rlimit rl;
+    int err = 0;
+    errno = 0;
+    //  a file size limit below a page would make the probe fail for a reason of its own
+    int fd = getrlimit (RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur < sizeof page
+           ? -1 : open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        err = write (fd, page, sizeof page) < 0 ? errno : 0;
+        close (fd);
+    }
+    else {
+        struct statvfs vfs;
+        err = errno == ENOSPC || errno == EDQUOT ? errno
+            : statvfs (dir, &vfs) == 0 && vfs.f_bavail == 0 ? ENOSPC : 0;
+    }
+    *errno_p = err;
+    return err == ENOSPC || err == EDQUOT;
+}
+
+//  Says why the LMDB call RC failed in DIR, in BUF, and returns the code that says it best.
+//  LMDB reports a short write (the disk filled up, or the file reached the file size limit,
+//  part of the way through) as a bare EIO; both causes are still visible afterwards.
+static int
+s_explain (const char *dir, int rc, char *buf, size_t len)
+{
+    const char *shortw = "";
+    int cause;
+    rlim_t limit = rc == EIO || rc == EFBIG ? s_fsize_limit_hit (dir) : 0;
+    if (rc == EIO && limit) {
+        shortw = "short write: ";
+        rc = EFBIG;
+    }
+    else
+    if (rc == EIO && s_disk_full (dir, &cause)) {
+        shortw = "short write: ";
+        rc = cause;
+    }
+    if (rc == EFBIG && limit)
+        snprintf (buf, len, "%s%s: data.mdb reached the file size limit of %llu bytes", shortw,
+                  mdb_strerror (rc), (unsigned long long) limit);
+    else
+        snprintf (buf, len, "%s%s", shortw, mdb_strerror (rc));
+    return rc;
+}
+
 static void
 s_fail (s_txn_t *t, const char *what, int rc)
 {
     if (t->ret == 0) {
+        char why[160];
+        rc = s_explain (t->ob->dir, rc, why, sizeof why);
         t->ret = ml_err_from_mdb (rc);
-        snprintf (t->ob->error, sizeof t->ob->error, "%s: %s", what, mdb_strerror (rc));
+        snprintf (t->ob->error, sizeof t->ob->error, "%s: %s", what, why);
     }
 }
 
@@ -199,6 +269,22 @@ s_read_end (s_txn_t *t)
     }
 }
 
+//  LMDB writes its lock file through a memory map, so on a full disk a page it cannot get is a
+//  SIGBUS rather than an error. Reserving the lock file's pages first (without changing its size,
+//  which LMDB sets) turns that into ENOSPC here. Returns 0 or an errno.
+static int
+s_reserve_lock (const char *dir)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/lock.mdb", dir);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    int rc = fallocate (fd, FALLOC_FL_KEEP_SIZE, 0, 64 * 1024) ? errno : 0;
+    close (fd);
+    return rc == EOPNOTSUPP ? 0 : rc;
+}
+
 ml_outbox_t *
 ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen)
 {
@@ -211,7 +297,9 @@ ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen)
         snprintf (err, errlen, "%s: cannot create the outbox folder: %s", dir, strerror (errno));
         goto fail;
     }
-    int rc = mdb_env_create (&self->env);
+    int rc = s_reserve_lock (dir);
+    if (!rc)
+        rc = mdb_env_create (&self->env);
     if (!rc)
         rc = mdb_env_set_maxdbs (self->env, 16);
     if (!rc)
@@ -219,7 +307,9 @@ ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen)
     if (!rc)
         rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0600);
     if (rc) {
-        snprintf (err, errlen, "%s: cannot open the outbox: %s", dir, mdb_strerror (rc));
+        char why[160];
+        s_explain (dir, rc, why, sizeof why);
+        snprintf (err, errlen, "%s: cannot open the outbox: %s", dir, why);
         goto fail;
     }
     s_txn_t t;

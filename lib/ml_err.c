@@ -33,7 +33,8 @@ ml_err_from_mdb (int rc)
         case MDB_MAP_FULL:
         case MDB_TXN_FULL:
         case ENOSPC:
-        case EDQUOT:        return ML_EFULL;
+        case EDQUOT:
+        case EFBIG:         return ML_EFULL;     //  the file size limit (ulimit -f)
         case ENOMEM:        return ML_ENOMEM;
         default:            return ML_EIO;
     }

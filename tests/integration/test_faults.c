@@ -1,13 +1,27 @@
 /* test_faults.c -- issue 6's fault matrix: an agent whose clock is ahead, a storm of unregistered
-   connections, a collector with a new key, and a collector whose LMDB map is full. */
+   connections, a collector with a new key, a collector whose LMDB map is full, and an agent whose
+   disk is full (a real full tmpfs, and the file size limit). */
+#include "ml_date.h"
 #include "ml_harness.h"
 #include "ml_wire.h"
 
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 // ---------------------------------------------------------------------------
@@ -347,5 +361,331 @@ Test (integration, collector_map_full_refuses_then_resumes, .init = ml_h_init, .
     ml_h_assert_same (want, nwant, got, ngot);
     code = ml_h_run (&out, 120000, ML_COLLECTOR, "-c", ml_h_collector_ini (), "check", NULL);
     cr_assert_eq (code, 0, "check exited %d: %s%s", code, out.out, out.err);
+    ml_h_pass ();
+}
+
+// ---------------------------------------------------------------------------
+// Disk full at the agent: `record` fails with a clear error and the outbox stays intact.
+
+#define DF_IMPORTED 200         //  talks imported before the disk fills up
+#define DF_MAX_RECORDS 3000     //  records tried before giving up on filling the disk
+
+static char s_mnt[512];         //  the tmpfs the test mounted, "" when none
+
+//  Fini of the disk-full tests: unmounts what the test left mounted (lazily, so the temp dir can
+//  go), then the harness's fini.
+static void
+s_df_fini (void)
+{
+    if (*s_mnt)
+        umount2 (s_mnt, MNT_DETACH);
+    s_mnt[0] = 0;
+    ml_h_fini ();
+}
+
+//  Mounts a tmpfs with OPTS on MNT (created), in a private mount namespace of the test worker
+//  when it can have one (then it cannot outlive the worker). Skips the test when mounting is not
+//  permitted.
+static void
+s_mount_tmpfs (const char *mnt, const char *opts)
+{
+    cr_assert_eq (mkdir (mnt, 0700), 0, "mkdir %s: %s", mnt, strerror (errno));
+    int unshared = unshare (CLONE_NEWNS) == 0 ? 0 : errno;
+    if (!unshared)
+        cr_assert_eq (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0,
+                      "making / private in the test's mount namespace: %s", strerror (errno));
+    if (mount ("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+        int err = errno;
+        cr_assert (err == EPERM || err == EACCES || err == ENODEV, "mount -t tmpfs -o %s %s: %s",
+                   opts, mnt, strerror (err));
+        char why[1024];
+        snprintf (why, sizeof why, "cannot mount a tmpfs to fill up (mount -t tmpfs -o %s %s: %s): "
+                  "needs root (CAP_SYS_ADMIN); file_size_limit_at_the_agent_... covers the same "
+                  "path without privileges", opts, mnt, strerror (err));
+        //  A skip ends the worker at once, without fini: clean up first.
+        ml_h_pass ();
+        ml_h_fini ();
+        cr_skip_test ("%s", why);
+    }
+    if (unshared)
+        cr_log_warn ("unshare (CLONE_NEWNS): %s; the tmpfs %s is in the shared mount namespace "
+                     "(unmounted at fini)", strerror (unshared), mnt);
+    snprintf (s_mnt, sizeof s_mnt, "%s", mnt);
+}
+
+//  Fills the file system of DIR with the file DIR/filler until only LEAVE bytes are free.
+static void
+s_fill (const char *dir, size_t leave)
+{
+    struct statvfs vfs;
+    cr_assert_eq (statvfs (dir, &vfs), 0, "statvfs %s: %s", dir, strerror (errno));
+    size_t avail = (size_t) vfs.f_bavail * vfs.f_frsize;
+    cr_assert_gt (avail, leave, "%s: only %zu bytes free", dir, avail);
+    char *path = ml_h_str ("%s/filler", dir);
+    FILE *file = fopen (path, "wb");
+    cr_assert_not_null (file, "%s: %s", path, strerror (errno));
+    static const char block[4096];
+    for (size_t left = avail - leave; left > 0; ) {
+        size_t n = left < sizeof block ? left : sizeof block;
+        cr_assert_eq (fwrite (block, 1, n, file), n, "%s: %s", path, strerror (errno));
+        left -= n;
+    }
+    cr_assert_eq (fclose (file), 0, "%s: %s", path, strerror (errno));
+}
+
+//  Fails the test when TEXT (a child's stderr) holds a sanitizer report, as ml_h_run does.
+static void
+s_no_sanitizer_report (const char *text, const char *what)
+{
+    const char *marks[] = { "runtime error:", "AddressSanitizer", "LeakSanitizer" };
+    for (size_t i = 0; text && i < sizeof marks / sizeof marks[0]; i++) {
+        const char *hit = strstr (text, marks[i]);
+        cr_assert_null (hit, "%s: sanitizer report: %.600s", what, hit);
+    }
+}
+
+//  Runs ARGV like ml_h_runv (60 s at most), with the file size limit (ulimit -f) at LIMIT bytes
+//  and SIGXFSZ ignored in the child (both survive exec), so that a write past the limit fails
+//  with EFBIG instead of killing the process. Returns as ml_h_wait (-1 when it hung).
+static int
+s_run_fsize (ml_h_out_t *out, rlim_t limit, char *const argv[])
+{
+    static int runs;
+    char *out_path = ml_h_str ("%s/fsize-%d.out", ml_h_dir (), ++runs);
+    char *err_path = ml_h_str ("%s/fsize-%d.err", ml_h_dir (), runs);
+    pid_t parent = getpid ();
+    fflush (NULL);
+    pid_t pid = fork ();
+    cr_assert (pid >= 0, "fork: %s", strerror (errno));
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid () != parent)
+            _exit (127);
+        int in = open ("/dev/null", O_RDONLY);
+        int fd_out = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fd_err = open (err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || fd_out < 0 || fd_err < 0)
+            _exit (127);
+        dup2 (in, 0);
+        dup2 (fd_out, 1);
+        dup2 (fd_err, 2);
+        close_range (3, ~0U, 0);
+        struct rlimit rl;
+        if (getrlimit (RLIMIT_FSIZE, &rl) == 0) {
+            rl.rlim_cur = limit;
+            if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < limit)
+                rl.rlim_cur = rl.rlim_max;
+        }
+        if (setrlimit (RLIMIT_FSIZE, &rl) || signal (SIGXFSZ, SIG_IGN) == SIG_ERR) {
+            dprintf (2, "setrlimit RLIMIT_FSIZE: %s\n", strerror (errno));
+            _exit (127);
+        }
+        execv (argv[0], argv);
+        dprintf (2, "exec %s: %s\n", argv[0], strerror (errno));
+        _exit (127);
+    }
+    int status, code = -1;
+    for (int waited = 0; waited < 60000; waited += 5) {
+        pid_t got = waitpid (pid, &status, WNOHANG);
+        cr_assert (got >= 0 || errno == EINTR, "waitpid %d: %s", (int) pid, strerror (errno));
+        if (got == pid) {
+            code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+            break;
+        }
+        nanosleep (&(struct timespec) { 0, 5000000 }, NULL);
+    }
+    if (code == -1) {
+        kill (pid, SIGKILL);
+        waitpid (pid, NULL, 0);
+    }
+    out->out = ml_h_read (out_path);
+    out->err = ml_h_read (err_path);
+    out->out = out->out ? out->out : ml_h_str ("%s", "");
+    out->err = out->err ? out->err : ml_h_str ("%s", "");
+    s_no_sanitizer_report (out->err, argv[0]);
+    unlink (out_path);
+    unlink (err_path);
+    return code;
+}
+
+//  `record`s talk I of H001 as ml_h_write_events writes it (so `refs` of that file finds it),
+//  with the file size limit at LIMIT (RLIM_INFINITY: none). Returns the exit code.
+static int
+s_record_talk (int i, rlim_t limit, ml_h_out_t *out)
+{
+    static const char *const with[] = { "王芳", "李娜", "刘洋", "陈静" };
+    char date[16];
+    ml_date_format (ml_date_from_ymd (2025, 1, 1) + i % 600, date);
+    char *argv[] = { (char *) ML_AGENT, "-c", (char *) ml_h_agent_ini ("H001"), "record", "talk",
+                     ml_h_str ("ref=H001-T%06d", i), ml_h_str ("date=%s", date), "person=P001",
+                     ml_h_str ("with=%s", with[i % 4]), "with_category=masses", "form=individual",
+                     "mode=in_person", NULL };
+    int code = limit == RLIM_INFINITY ? ml_h_runv (out, 30000, argv) : s_run_fsize (out, limit, argv);
+    if (code == 0)
+        cr_assert_str_eq (out->out, ml_h_str ("H001-T%06d\n", i), "record printed: %s", out->out);
+    return code;
+}
+
+//  Records talks of H001 from FIRST on, one `record` each, until one fails; its exit code and
+//  output go to *CODE and *FAIL. Returns the number of the last talk recorded.
+static int
+s_record_until_full (int first, rlim_t limit, int *code, ml_h_out_t *fail)
+{
+    for (int i = first; i < first + DF_MAX_RECORDS; i++)
+        if ((*code = s_record_talk (i, limit, fail)) != 0) {
+            cr_log_info ("the outbox was full after %d records (talk %d failed)", i - first, i);
+            return i - 1;
+        }
+    cr_assert_fail ("%d records went through; the outbox never filled up", DF_MAX_RECORDS);
+    return -1;
+}
+
+//  A failed `record`: exit 1, nothing on stdout, and one line on stderr that names the OUTBOX
+//  and says REASON.
+static void
+s_assert_clear_error (int code, const ml_h_out_t *fail, const char *outbox, const char *reason)
+{
+    const char *err = fail->err;
+    cr_log_info ("record on a full outbox said: %s", err);
+    cr_assert_eq (code, 1, "record on a full outbox exited %d, expected 1: %s", code, err);
+    cr_assert_str_empty (fail->out, "record printed a ref although it failed: %s", fail->out);
+    size_t len = strlen (err);
+    cr_assert (len > 0 && strchr (err, '\n') == err + len - 1,
+               "record should print exactly one line on stderr: %s", err);
+    cr_assert (strncmp (err, "massline-agent: record: ", 24) == 0, "who is speaking: %s", err);
+    cr_assert (strstr (err, ml_h_str ("outbox %s:", outbox)), "the error should name the outbox "
+               "%s: %s", outbox, err);
+    cr_assert (strstr (err, reason), "the error should say '%s': %s", reason, err);
+}
+
+//  After the failed record of talk TALKS + 1: the outbox holds the person and talks 1..TALKS,
+//  each at its own seq, and nothing of the failed talk, as `status` and `refs` see it.
+static void
+s_assert_outbox_kept (int talks)
+{
+    json_t *status = ml_h_agent_status_json ("H001");
+    cr_assert_not_null (status, "agent status failed on a full outbox");
+    long pending = (long) json_integer_value (json_object_get (status, "pending"));
+    long next_seq = (long) json_integer_value (json_object_get (status, "next_seq"));
+    long acked = (long) json_integer_value (json_object_get (status, "acked"));
+    json_decref (status);
+    cr_assert_eq (pending, talks + 1, "pending after the failed record");
+    cr_assert_eq (next_seq, talks + 2, "next_seq after the failed record");
+    cr_assert_eq (acked, 0);
+
+    //  Line L of the ledger (the person, then talk L - 1) is recorded as seq L; the failed talk,
+    //  the last line, is new.
+    char *path = ml_h_str ("%s/H001-all.jsonl", ml_h_dir ());
+    ml_h_write_events (path, "H001", 1, talks + 1);
+    ml_h_out_t out;
+    int code = ml_h_run (&out, 120000, ML_AGENT, "-c", ml_h_agent_ini ("H001"), "refs", path, NULL);
+    cr_assert_eq (code, 0, "refs on a full outbox exited %d: %s", code, out.err);
+    cr_assert_eq (ml_h_count_lines (out.out, "\t"), talks + 2, "refs lines: %s", out.out);
+    cr_assert_eq (ml_h_count_lines (out.out, "\tnew"), 1, "refs: %s", out.out);
+    cr_assert_eq (ml_h_count_lines (out.out, "other content"), 0, "refs: %s", out.out);
+    cr_assert (strstr (out.out, ml_h_str ("%s:1\tH001-P001\trecorded (seq 1)\n", path)), "%s", out.out);
+    for (int i = 1; i <= talks; i++) {
+        char *line = ml_h_str ("%s:%d\tH001-T%06d\trecorded (seq %d)\n", path, i + 1, i, i + 1);
+        cr_assert (strstr (out.out, line), "refs should say %s", line);
+    }
+    char *failed = ml_h_str ("%s:%d\tH001-T%06d\tnew\n", path, talks + 2, talks + 1);
+    cr_assert (strstr (out.out, failed), "refs should say %s", failed);
+}
+
+//  With room again: the talk that failed and two more are recorded, then exactly the person and
+//  TALKS + 3 talks reach the collector, once.
+static void
+s_assert_resumes (int talks)
+{
+    ml_h_out_t out;
+    for (int i = talks + 1; i <= talks + 3; i++) {
+        int code = s_record_talk (i, RLIM_INFINITY, &out);
+        cr_assert_eq (code, 0, "record of talk %d with room again exited %d: %s", i, code, out.err);
+    }
+    talks += 3;
+    cr_assert_eq (ml_h_agent_field ("H001", "next_seq"), talks + 2);
+    ml_h_collector_start ();
+    int code = ml_h_run (&out, 120000, ML_AGENT, "-c", ml_h_agent_ini ("H001"), "flush", NULL);
+    cr_assert_eq (code, 0, "flush exited %d: %s", code, out.err);
+    cr_assert_eq (ml_h_agent_field ("H001", "pending"), 0);
+    cr_assert_eq (ml_h_agent_field ("H001", "acked"), talks + 1);
+    cr_assert_eq (ml_h_collector_events ("H001"), talks + 1);
+    cr_assert_eq (ml_h_collector_events (NULL), talks + 1);
+    cr_assert_eq (ml_h_collector_stop (SIGTERM), 0);
+
+    size_t nwant, ngot;
+    const char *const units[] = { "H001" };
+    char **want = ml_h_expected_refs (units, 1, talks, &nwant);
+    char **got = ml_h_collector_refs (&ngot);
+    ml_h_assert_same (want, nwant, got, ngot);
+}
+
+Test (integration, disk_full_at_the_agent_record_fails_clearly_and_keeps_the_outbox,
+      .init = ml_h_init, .fini = s_df_fini)
+{
+    ml_h_bureau ();
+    char *disk = ml_h_str ("%s/disk", ml_h_dir ());
+    s_mount_tmpfs (disk, "size=512k,mode=0700");
+    char *outbox = ml_h_str ("%s/outbox", disk);
+    ml_h_ini_set (ml_h_agent_ini ("H001"), "outbox", outbox);
+    s_import ("H001", DF_IMPORTED);
+
+    //  Other files take the disk but for 16 KiB. The first record after an import writes more
+    //  new pages than that at once, so the disk fills up halfway through LMDB's write, which
+    //  LMDB reports as a bare EIO: the error must still say why.
+    s_fill (disk, 16 << 10);
+    int code;
+    ml_h_out_t fail;
+    int talks = s_record_until_full (DF_IMPORTED + 1, RLIM_INFINITY, &code, &fail);
+    s_assert_clear_error (code, &fail, outbox, "No space left on device");
+    s_assert_outbox_kept (talks);
+
+    //  80 KiB more: records fill them up, one at a time.
+    cr_assert_eq (mount ("tmpfs", disk, "tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, "size=592k"), 0,
+                  "remount %s with 80 KiB more: %s", disk, strerror (errno));
+    talks = s_record_until_full (talks + 1, RLIM_INFINITY, &code, &fail);
+    s_assert_clear_error (code, &fail, outbox, "No space left on device");
+    s_assert_outbox_kept (talks);
+
+    //  A new agent's first import on the full disk: LMDB writes its lock file through a memory
+    //  map, where a missing page is a SIGBUS unless the outbox reserved the pages first.
+    char *fresh = ml_h_str ("%s/outbox-H002", disk);
+    ml_h_ini_set (ml_h_agent_ini ("H002"), "outbox", fresh);
+    char *ledger = ml_h_str ("%s/H002.jsonl", ml_h_dir ());
+    ml_h_write_events (ledger, "H002", 1, 1);
+    code = ml_h_run (&fail, 30000, ML_AGENT, "-c", ml_h_agent_ini ("H002"), "import", ledger, NULL);
+    cr_assert_eq (code, 1, "import into a new outbox on a full disk exited %d: %s", code, fail.err);
+    cr_assert (strstr (fail.err, ml_h_str ("%s: cannot open the outbox: No space left on device\n",
+                                           fresh)), "import said: %s", fail.err);
+
+    cr_assert_eq (mount ("tmpfs", disk, "tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, "size=8m"), 0,
+                  "remount %s bigger: %s", disk, strerror (errno));
+    s_assert_resumes (talks);
+    cr_assert_eq (umount (disk), 0, "umount %s: %s", disk, strerror (errno));
+    s_mnt[0] = 0;
+    ml_h_pass ();
+}
+
+Test (integration, file_size_limit_at_the_agent_record_fails_clearly_and_keeps_the_outbox,
+      .init = ml_h_init, .fini = ml_h_fini)
+{
+    ml_h_bureau ();
+    char *outbox = ml_h_str ("%s/outbox-H001", ml_h_dir ());
+    ml_h_ini_set (ml_h_agent_ini ("H001"), "outbox", outbox);
+    s_import ("H001", DF_IMPORTED);
+    //  The data file may grow by a few pages more: records fill them up.
+    struct stat st;
+    char *data = ml_h_str ("%s/data.mdb", outbox);
+    cr_assert_eq (stat (data, &st), 0, "%s: %s", data, strerror (errno));
+    rlim_t limit = (rlim_t) st.st_size + 20 * 4096;
+    int code;
+    ml_h_out_t fail;
+    int talks = s_record_until_full (DF_IMPORTED + 1, limit, &code, &fail);
+    s_assert_clear_error (code, &fail, outbox, "File too large");
+    cr_assert (strstr (fail.err, ml_h_str ("file size limit of %llu bytes", (unsigned long long) limit)),
+               "the error should give the limit, %llu bytes: %s", (unsigned long long) limit, fail.err);
+    s_assert_outbox_kept (talks);
+
+    s_assert_resumes (talks);
     ml_h_pass ();
 }

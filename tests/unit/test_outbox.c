@@ -1,10 +1,13 @@
 /* test_outbox.c -- the agent's durable outbox on a real LMDB in a temp dir: durability, seqs,
-   duplicates and conflicts, acks and rejects, all-or-nothing appends, a full map, and the
-   versions of a ref (corrections, voids, fixed rejects). */
+   duplicates and conflicts, acks and rejects, all-or-nothing appends, a full map, a data file
+   at the file size limit, and the versions of a ref (corrections, voids, fixed rejects). */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "massline.pb-c.h"
 #include "ml_err.h"
@@ -468,6 +471,59 @@ Test (outbox, bad_folder_is_reported)
     ml_outbox_t *ob = ml_outbox_open ("/proc/no/such/outbox", 0, err, sizeof err);
     cr_assert_null (ob);
     cr_expect (strstr (err, "/proc/no/such/outbox"), "the message names the folder: %s", err);
+}
+
+Test (outbox, short_write_at_the_file_size_limit_says_why_and_keeps_what_was_committed)
+{
+    ml_outbox_t *ob = s_open (0);
+    s_batch_t b;
+    s_batch (&b, 10, "A", NULL);
+    cr_assert_eq (ml_outbox_append (ob, b.items, b.n, false), 0, "%s", ml_outbox_error (ob));
+    s_batch_free (&b);
+    size_t committed = 10;
+    char data[96];
+    snprintf (data, sizeof data, "%s/data.mdb", s_path);
+    struct stat st;
+    cr_assert_eq (stat (data, &st), 0, "%s", data);
+
+    //  The limit half a page past the end: the write that crosses it comes up short, which LMDB
+    //  reports as a bare EIO. With SIGXFSZ ignored the write fails instead of killing the test.
+    struct rlimit old, rl;
+    cr_assert_eq (getrlimit (RLIMIT_FSIZE, &old), 0);
+    rl = old;
+    rl.rlim_cur = (rlim_t) st.st_size + 2048;
+    cr_assert (old.rlim_max == RLIM_INFINITY || old.rlim_max >= rl.rlim_cur);
+    signal (SIGXFSZ, SIG_IGN);
+    cr_assert_eq (setrlimit (RLIMIT_FSIZE, &rl), 0);
+    static char note[3000];
+    memset (note, 'x', sizeof note - 1);
+    int rc = 0;
+    for (int round = 0; round < 100 && rc == 0; round++) {
+        char prefix[16];
+        snprintf (prefix, sizeof prefix, "L%d-", round);
+        s_batch (&b, 10, prefix, note);
+        rc = ml_outbox_append (ob, b.items, b.n, false);
+        if (rc == 0)
+            committed += b.n;
+        s_batch_free (&b);
+    }
+    cr_assert_eq (setrlimit (RLIMIT_FSIZE, &old), 0);
+    cr_assert_neq (rc, 0, "the data file never reached the limit");
+    char want[128];
+    snprintf (want, sizeof want, "mdb_txn_commit: short write: File too large: data.mdb reached "
+              "the file size limit of %llu bytes", (unsigned long long) rl.rlim_cur);
+    cr_expect_str_eq (ml_outbox_error (ob), want);
+    cr_expect_eq (rc, ML_EFULL, "the file size limit is storage full");
+
+    //  Nothing of the failed batch is there; without the limit the next one goes in.
+    ml_outbox_stat_t stat = s_stat (ob);
+    cr_expect_eq (stat.events, committed);
+    cr_expect_eq (stat.next_seq, committed + 1);
+    s_batch (&b, 10, "B", note);
+    cr_expect_eq (ml_outbox_append (ob, b.items, b.n, false), 0, "%s", ml_outbox_error (ob));
+    s_batch_free (&b);
+    cr_expect_eq (s_stat (ob).events, committed + 10);
+    ml_outbox_close (&ob);
 }
 
 //  An item from one JSON event (ref set; what it supersedes filled in from the event); the
