@@ -558,7 +558,30 @@ s_derive_reject (s_derive_t *x, const char *unit)
 // ---------------------------------------------------------------------------
 // Opening.
 
-//  Opens (or, when CREATE, creates) every database in a fresh transaction of ENV.
+//  Describes a format_version value that is not this collector's into BUF: the number when it
+//  is 1-3 ASCII digits, else its size and bytes in hex (never raw bytes: one printable line).
+static void
+s_format_found (const MDB_val *v, char *buf, size_t len)
+{
+    const uint8_t *p = v->mv_data;
+    bool digits = v->mv_size >= 1 && v->mv_size <= 3;
+    for (size_t i = 0; digits && i < v->mv_size; i++)
+        digits = p[i] >= '0' && p[i] <= '9';
+    if (digits) {
+        snprintf (buf, len, "store format %.*s is not supported", (int) v->mv_size, (const char *) p);
+        return;
+    }
+    int n = snprintf (buf, len, "store format_version is not a format number (%zu bytes%s",
+                      v->mv_size, v->mv_size ? ": " : "");
+    for (size_t i = 0; i < v->mv_size && i < 16 && n > 0 && (size_t) n + 3 < len; i++)
+        n += snprintf (buf + n, len - (size_t) n, "%02x", p[i]);
+    if (n > 0 && (size_t) n + 2 < len)
+        snprintf (buf + n, len - (size_t) n, ")");
+}
+
+//  Opens every database in a fresh transaction of ENV; creates them and records the format only
+//  when CREATE and the environment is new (holds no database yet). An existing store must carry
+//  this collector's format_version and every database, or it is refused untouched.
 static int
 s_open_dbs (MDB_env *env, MDB_dbi *dbi, bool readonly, bool create, const char *dir,
             char *err, size_t errlen)
@@ -569,36 +592,70 @@ s_open_dbs (MDB_env *env, MDB_dbi *dbi, bool readonly, bool create, const char *
         snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
         return ml_err_from_mdb (rc);
     }
+    MDB_dbi main_db;
+    MDB_stat st;
+    rc = mdb_dbi_open (txn, NULL, 0, &main_db);
+    if (!rc)
+        rc = mdb_stat (txn, main_db, &st);
+    if (rc) {
+        snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
+        mdb_txn_abort (txn);
+        return ml_err_from_mdb (rc);
+    }
+    bool fresh = create && !readonly && st.ms_entries == 0;
+    rc = mdb_dbi_open (txn, s_db_names[DB_META], fresh ? MDB_CREATE : 0, &dbi[DB_META]);
+    if (rc) {
+        if (rc == MDB_NOTFOUND)
+            snprintf (err, errlen, "%s: not a massline store (no 'meta' database; this collector reads format %d)",
+                      dir, ML_STORE_FORMAT);
+        else
+            snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
+        mdb_txn_abort (txn);
+        return rc == MDB_NOTFOUND ? ML_ENOTFOUND : ml_err_from_mdb (rc);
+    }
+    char want[8];
+    snprintf (want, sizeof want, "%d", ML_STORE_FORMAT);
+    MDB_val k = { 14, "format_version" }, v;
+    rc = mdb_get (txn, dbi[DB_META], &k, &v);
+    if (rc == MDB_NOTFOUND && fresh) {
+        v.mv_data = want;
+        v.mv_size = strlen (want);
+        rc = mdb_put (txn, dbi[DB_META], &k, &v, 0);
+    }
+    else
+    if (rc == MDB_NOTFOUND) {
+        snprintf (err, errlen, "%s: no store format recorded (meta format_version is missing); "
+                  "this collector reads %d", dir, ML_STORE_FORMAT);
+        mdb_txn_abort (txn);
+        return ML_EPROTO;
+    }
+    else
+    if (rc == 0 && (v.mv_size != strlen (want) || memcmp (v.mv_data, want, v.mv_size))) {
+        char found[128];
+        s_format_found (&v, found, sizeof found);
+        snprintf (err, errlen, "%s: %s (this collector reads %d)", dir, found, ML_STORE_FORMAT);
+        mdb_txn_abort (txn);
+        return ML_EPROTO;
+    }
+    if (rc) {
+        snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
+        mdb_txn_abort (txn);
+        return ml_err_from_mdb (rc);
+    }
     for (int i = 0; i < DB_COUNT; i++) {
-        rc = mdb_dbi_open (txn, s_db_names[i], create ? MDB_CREATE : 0, &dbi[i]);
+        if (i == DB_META)
+            continue;
+        rc = mdb_dbi_open (txn, s_db_names[i], fresh ? MDB_CREATE : 0, &dbi[i]);
         if (rc) {
             if (rc == MDB_NOTFOUND)
-                snprintf (err, errlen, "%s: not a massline store (no '%s' database)", dir, s_db_names[i]);
+                snprintf (err, errlen, "%s: store format %d has no '%s' database (damaged, or written "
+                          "before it existed); this collector reads %d", dir, ML_STORE_FORMAT,
+                          s_db_names[i], ML_STORE_FORMAT);
             else
                 snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
             mdb_txn_abort (txn);
             return rc == MDB_NOTFOUND ? ML_ENOTFOUND : ml_err_from_mdb (rc);
         }
-    }
-    MDB_val k = { 14, "format_version" }, v;
-    rc = mdb_get (txn, dbi[DB_META], &k, &v);
-    if (rc == MDB_NOTFOUND && !readonly) {
-        v.mv_data = "1";
-        v.mv_size = 1;
-        rc = mdb_put (txn, dbi[DB_META], &k, &v, 0);
-    }
-    else
-    if (rc == 0 && (v.mv_size != 1 || *(char *) v.mv_data != '0' + ML_STORE_FORMAT)) {
-        snprintf (err, errlen, "%s: store format %.*s is not supported (this collector reads %d)",
-                  dir, (int) v.mv_size, (char *) v.mv_data, ML_STORE_FORMAT);
-        mdb_txn_abort (txn);
-        return ML_EPROTO;
-    }
-    if (rc) {
-        snprintf (err, errlen, "%s: %s", dir,
-                  rc == MDB_NOTFOUND ? "not a massline store (no format_version)" : mdb_strerror (rc));
-        mdb_txn_abort (txn);
-        return ml_err_from_mdb (rc);
     }
     rc = mdb_txn_commit (txn);
     if (rc) {
