@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -125,6 +126,8 @@ s_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *f
 // ---------------------------------------------------------------------------
 // Setup and teardown
 
+static rlim_t s_fsize_limit = RLIM_INFINITY;   //  ml_h_fsize_limit
+
 void
 ml_h_init (void)
 {
@@ -135,6 +138,7 @@ ml_h_init (void)
     unsetenv ("MASSLINE_DEBUG");
     s_passed = false;
     s_bureau = NULL;
+    s_fsize_limit = RLIM_INFINITY;
     s_collector = 0;
     memset (s_children, 0, sizeof s_children);
 }
@@ -221,6 +225,12 @@ s_child (pid_t pid)
     return NULL;
 }
 
+void
+ml_h_fsize_limit (unsigned long long limit)
+{
+    s_fsize_limit = (rlim_t) limit;
+}
+
 pid_t
 ml_h_spawnv (const char *log, char *const argv[])
 {
@@ -247,6 +257,13 @@ ml_h_spawnv (const char *log, char *const argv[])
         dup2 (out, 1);
         dup2 (err, 2);
         close_range (3, ~0U, 0);    //  nothing of the test worker (criterion's pipes) leaks in
+        if (s_fsize_limit != RLIM_INFINITY) {
+            struct rlimit rl = { s_fsize_limit, s_fsize_limit };
+            if (setrlimit (RLIMIT_FSIZE, &rl) || signal (SIGXFSZ, SIG_IGN) == SIG_ERR) {
+                dprintf (2, "setrlimit RLIMIT_FSIZE: %s\n", strerror (errno));
+                _exit (127);
+            }
+        }
         execv (argv[0], argv);
         dprintf (2, "exec %s: %s\n", argv[0], strerror (errno));
         _exit (127);

@@ -62,6 +62,11 @@ typedef struct {
 int ml_h_run (ml_h_out_t *out, int timeout_ms, const char *prog, ...) __attribute__ ((sentinel));
 int ml_h_runv (ml_h_out_t *out, int timeout_ms, char *const argv[]);
 
+//  Children started from now on run with the file size limit (ulimit -f) at LIMIT bytes and
+//  SIGXFSZ ignored, so a write past it fails with EFBIG rather than killing them; RLIM_INFINITY
+//  (the default, restored at init) for none.
+void ml_h_fsize_limit (unsigned long long limit);
+
 //  Polls PRED (ARG) every 50 ms until it returns true (then true) or TIMEOUT_MS pass (false).
 bool ml_h_until (bool (*pred) (void *arg), void *arg, int timeout_ms);
 

@@ -433,78 +433,13 @@ s_fill (const char *dir, size_t leave)
     cr_assert_eq (fclose (file), 0, "%s: %s", path, strerror (errno));
 }
 
-//  Fails the test when TEXT (a child's stderr) holds a sanitizer report, as ml_h_run does.
-static void
-s_no_sanitizer_report (const char *text, const char *what)
-{
-    const char *marks[] = { "runtime error:", "AddressSanitizer", "LeakSanitizer" };
-    for (size_t i = 0; text && i < sizeof marks / sizeof marks[0]; i++) {
-        const char *hit = strstr (text, marks[i]);
-        cr_assert_null (hit, "%s: sanitizer report: %.600s", what, hit);
-    }
-}
-
-//  Runs ARGV like ml_h_runv (60 s at most), with the file size limit (ulimit -f) at LIMIT bytes
-//  and SIGXFSZ ignored in the child (both survive exec), so that a write past the limit fails
-//  with EFBIG instead of killing the process. Returns as ml_h_wait (-1 when it hung).
+//  Runs ARGV like ml_h_runv (60 s at most) with the file size limit at LIMIT bytes.
 static int
 s_run_fsize (ml_h_out_t *out, rlim_t limit, char *const argv[])
 {
-    static int runs;
-    char *out_path = ml_h_str ("%s/fsize-%d.out", ml_h_dir (), ++runs);
-    char *err_path = ml_h_str ("%s/fsize-%d.err", ml_h_dir (), runs);
-    pid_t parent = getpid ();
-    fflush (NULL);
-    pid_t pid = fork ();
-    cr_assert (pid >= 0, "fork: %s", strerror (errno));
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid () != parent)
-            _exit (127);
-        int in = open ("/dev/null", O_RDONLY);
-        int fd_out = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fd_err = open (err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || fd_out < 0 || fd_err < 0)
-            _exit (127);
-        dup2 (in, 0);
-        dup2 (fd_out, 1);
-        dup2 (fd_err, 2);
-        close_range (3, ~0U, 0);
-        struct rlimit rl;
-        if (getrlimit (RLIMIT_FSIZE, &rl) == 0) {
-            rl.rlim_cur = limit;
-            if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < limit)
-                rl.rlim_cur = rl.rlim_max;
-        }
-        if (setrlimit (RLIMIT_FSIZE, &rl) || signal (SIGXFSZ, SIG_IGN) == SIG_ERR) {
-            dprintf (2, "setrlimit RLIMIT_FSIZE: %s\n", strerror (errno));
-            _exit (127);
-        }
-        execv (argv[0], argv);
-        dprintf (2, "exec %s: %s\n", argv[0], strerror (errno));
-        _exit (127);
-    }
-    int status, code = -1;
-    for (int waited = 0; waited < 60000; waited += 5) {
-        pid_t got = waitpid (pid, &status, WNOHANG);
-        cr_assert (got >= 0 || errno == EINTR, "waitpid %d: %s", (int) pid, strerror (errno));
-        if (got == pid) {
-            code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-            break;
-        }
-        nanosleep (&(struct timespec) { 0, 5000000 }, NULL);
-    }
-    if (code == -1) {
-        kill (pid, SIGKILL);
-        waitpid (pid, NULL, 0);
-    }
-    out->out = ml_h_read (out_path);
-    out->err = ml_h_read (err_path);
-    out->out = out->out ? out->out : ml_h_str ("%s", "");
-    out->err = out->err ? out->err : ml_h_str ("%s", "");
-    s_no_sanitizer_report (out->err, argv[0]);
-    unlink (out_path);
-    unlink (err_path);
+    ml_h_fsize_limit (limit);
+    int code = ml_h_runv (out, 60000, argv);
+    ml_h_fsize_limit (RLIM_INFINITY);
     return code;
 }
 
