@@ -139,6 +139,7 @@ s_cmd_serve (int argc, char **argv, const char *config)
     sa.sa_handler = s_on_signal;      //  no SA_RESTART: the poll returns at once
     sigaction (SIGTERM, &sa, NULL);
     sigaction (SIGINT, &sa, NULL);
+    signal (SIGXFSZ, SIG_IGN);        //  past ulimit -f a write fails (storage full), not the process
     int rc = ml_serve_run (serve, &s_stop);
     ml_serve_destroy (&serve);
     return rc ? 1 : 0;
