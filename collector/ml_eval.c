@@ -6,7 +6,7 @@
 #include "ml_err.h"
 #include "ml_eval.h"
 
-#define S_YEARS_MAX 12                      //  counter years kept (the year + term years)
+#define S_TERM_YEARS_MAX 11                 //  years of a term read (terms are five years)
 
 //  A counter row, kept small (24 bytes) so that a unit's year stays in cache.
 typedef struct {
@@ -26,8 +26,7 @@ typedef struct {
 
 typedef struct {
     const ml_source_t *src;
-    s_year_t years[S_YEARS_MAX];            //  [0] is the evaluated year
-    size_t nyears;
+    s_year_t year;                          //  the evaluated year's counters
     size_t results_cap, cases_cap;
     int rc;                                 //  first failure while loading
     char *err;
@@ -217,15 +216,20 @@ s_person_cmp (const void *a, const void *b)
     return strcmp (((const ml_person_t *) a)->id, ((const ml_person_t *) b)->id);
 }
 
+//  bsearch's order of an id (the key) against a person.
+static int
+s_id_cmp (const void *id, const void *person)
+{
+    return strcmp (id, ((const ml_person_t *) person)->id);
+}
+
 //  Index of person ID, -1 for "" (unit level), -2 when not in the roster.
 static int
 s_pidx (const ml_unit_eval_t *ue, const char *id)
 {
     if (!*id)
         return -1;
-    ml_person_t key;
-    snprintf (key.id, sizeof key.id, "%s", id);
-    const ml_person_t *p = bsearch (&key, ue->persons, ue->npersons, sizeof *p, s_person_cmp);
+    const ml_person_t *p = bsearch (id, ue->persons, ue->npersons, sizeof *p, s_id_cmp);
     return p ? (int) (p - ue->persons) : -2;
 }
 
@@ -257,29 +261,24 @@ s_on_row (void *arg, const ml_delta_t *row)
     return s_intern (y, row->sub, &r->sub);
 }
 
-//  The counters of YEAR, loaded on first use. NULL when loading failed.
-static s_year_t *
-s_year (ml_unit_eval_t *ue, int year)
+//  Loads the counters of the evaluated year. Returns 0 or the source's error (reported).
+static int
+s_load_year (ml_unit_eval_t *ue)
 {
     s_priv_t *priv = ue->priv;
-    for (size_t i = 0; i < priv->nyears; i++)
-        if (priv->years[i].year == year)
-            return &priv->years[i];
-    if (priv->rc || priv->nyears == S_YEARS_MAX)
-        return NULL;
-    s_year_t *y = &priv->years[priv->nyears++];
-    y->year = year;
+    s_year_t *y = &priv->year;
+    y->year = ue->year;
     s_load_rows_t l = { ue, y };
     int rc = ML_ENOMEM;
     if ((y->subs = malloc (1024))) {
         y->subs[0] = 0;            //  offset 0 is ""
         y->nsubs = 1;
         y->capsubs = 1024;
-        rc = priv->src->agg (priv->src->ctx, ue->unit, year, s_on_row, &l);
+        rc = priv->src->agg (priv->src->ctx, ue->unit, y->year, s_on_row, &l);
     }
     if (rc) {
         s_fail (ue, rc, "reading counters");
-        return NULL;
+        return rc;
     }
     //  The store hands rows in key order, which is this order unless persons are unknown.
     for (size_t i = 1; i < y->n; i++)
@@ -287,7 +286,7 @@ s_year (ml_unit_eval_t *ue, int year)
             qsort_r (y->rows, y->n, sizeof *y->rows, s_row_cmp, y->subs);
             break;
         }
-    return y;
+    return 0;
 }
 
 //  Sums METRIC over months FROM..TO for person index PIDX (INT32_MIN: every row), SUB (NULL: any).
@@ -327,7 +326,7 @@ ml_eval_sum (const ml_unit_eval_t *self, const char *person, int metric, const c
 {
     s_priv_t *priv = self->priv;
     int pidx = person ? s_pidx (self, person) : INT32_MIN;
-    return s_sum (&priv->years[0], pidx, metric, sub, from, to);
+    return s_sum (&priv->year, pidx, metric, sub, from, to);
 }
 
 //  ---------------------------------------------------------------------------
@@ -401,7 +400,7 @@ s_value (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const char *sub, i
         int id = rule->measures[i];
         int src = ml_measure_source (id, NULL);
         if (src == ML_SOURCE_AGG)
-            sum += s_sum (&priv->years[0], pidx, id, sub, from, to);
+            sum += s_sum (&priv->year, pidx, id, sub, from, to);
         else if (src == ML_SOURCE_PERSON && pidx >= 0)
             sum += ml_eval_assignments (ue, ue->persons[pidx].id, id == ML_MEASURE_CONTACT_POINTS
                                      ? ML_CASE_CONTACT_POINT : ML_CASE_PAIRED_FAMILY);
@@ -417,7 +416,7 @@ s_sum_of (ml_unit_eval_t *ue, const int *metrics, size_t n, int pidx, int to)
     s_priv_t *priv = ue->priv;
     int64_t sum = 0;
     for (size_t i = 0; i < n; i++)
-        sum += s_sum (&priv->years[0], pidx, metrics[i], NULL, 1, to);
+        sum += s_sum (&priv->year, pidx, metrics[i], NULL, 1, to);
     return sum;
 }
 
@@ -715,6 +714,45 @@ s_per_member (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *head, uin
     s_judge_coverage (res, covered, members);
 }
 
+typedef struct {
+    const ml_rule_t *rule;
+    int from, to;                           //  months
+    int64_t sum;
+} s_term_sum_t;
+
+static int
+s_on_term_row (void *arg, const ml_delta_t *row)
+{
+    s_term_sum_t *t = arg;
+    if (row->month < t->from || row->month > t->to)
+        return 0;
+    for (size_t i = 0; i < t->rule->nmeasures; i++)
+        if (row->metric == t->rule->measures[i])
+            t->sum += row->amount;
+    return 0;
+}
+
+//  The sum of RULE's metrics for person P over months FROM..TO of YEAR: the evaluated year from
+//  its loaded counters, an earlier one by reading only P's rows (a term is a handful of persons;
+//  their units' whole earlier years would cost a rollup as much as the year itself).
+static int64_t
+s_term_sum (ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_person_t *p, int year,
+            int from, int to)
+{
+    s_priv_t *priv = ue->priv;
+    int64_t sum = 0;
+    if (year == ue->year) {
+        for (size_t i = 0; i < rule->nmeasures; i++)
+            sum += s_sum (&priv->year, (int) (p - ue->persons), rule->measures[i], NULL, from, to);
+        return sum;
+    }
+    s_term_sum_t t = { rule, from, to, 0 };
+    int rc = priv->src->agg_person (priv->src->ctx, ue->unit, year, p->id, s_on_term_row, &t);
+    if (rc)
+        s_fail (ue, rc, "reading counters");
+    return t.sum;
+}
+
 //  8.2b/c: counted over the representative's term; unmet only once the term has ended.
 static void
 s_term (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p)
@@ -732,16 +770,13 @@ s_term (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p)
     int y1, m1, d1, y2, m2, d2;
     ml_date_to_ymd (from, &y1, &m1, &d1);
     ml_date_to_ymd (until, &y2, &m2, &d2);
-    if (y1 < y2 - S_YEARS_MAX + 2) {
-        y1 = y2 - S_YEARS_MAX + 2;    //  terms are five years; older counters are not read
+    if (y1 < y2 - S_TERM_YEARS_MAX + 1) {
+        y1 = y2 - S_TERM_YEARS_MAX + 1;   //  terms are five years; older counters are not read
         m1 = 1;
     }
-    int pidx = (int) (p - ue->persons);
     int64_t actual = 0;
     for (int y = y1; y <= y2; y++)
-        for (size_t i = 0; i < rule->nmeasures; i++)
-            actual += s_sum (s_year (ue, y), pidx, rule->measures[i], NULL,
-                             y == y1 ? m1 : 1, y == y2 ? m2 : 12);
+        actual += s_term_sum (ue, rule, p, y, y == y1 ? m1 : 1, y == y2 ? m2 : 12);
     s_judge (res, actual, rule->min);
     if (res->status != ML_STATUS_MET && (end == ML_NODAY || end > ue->to))
         res->status = ML_STATUS_NA;   //  the term is still running
@@ -1052,7 +1087,7 @@ s_load (ml_unit_eval_t *ue, const ml_source_t *src)
         s_fail (ue, rc, "reading cases");
         return rc;
     }
-    return s_year (ue, ue->year) ? 0 : ML_EIO;
+    return s_load_year (ue);
 }
 
 ml_unit_eval_t *
@@ -1094,9 +1129,9 @@ ml_eval_free (ml_unit_eval_t **self_p)
         return;
     ml_unit_eval_t *self = *self_p;
     s_priv_t *priv = self->priv;
-    for (size_t i = 0; priv && i < priv->nyears; i++) {
-        free (priv->years[i].rows);
-        free (priv->years[i].subs);
+    if (priv) {
+        free (priv->year.rows);
+        free (priv->year.subs);
     }
     free (priv);
     for (size_t i = 0; i < self->npersons; i++) {

@@ -32,6 +32,8 @@ typedef int (ml_case_fn) (void *arg, const ml_case_t *c);
 typedef struct {
     int (*units) (void *ctx, ml_unit_fn *fn, void *arg);          //  every unit: id, name
     int (*agg) (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg);   //  agg rows
+    int (*agg_person) (void *ctx, const char *unit, int year, const char *person,
+                       ml_row_fn *fn, void *arg);                 //  of one person ("": unit level)
     int (*persons) (void *ctx, const char *unit, ml_event_fn *fn, void *arg);  //  current Person events
     int (*orgs) (void *ctx, const char *unit, ml_event_fn *fn, void *arg);     //  current Org events
     int (*cases) (void *ctx, const char *unit, ml_case_fn *fn, void *arg);     //  every case
@@ -102,7 +104,7 @@ typedef struct {
     size_t nresults;
     ml_tally_t summary;
     ml_tally_t systems[ML_SYSTEMS + 1];     //  index 1..ML_SYSTEMS
-    void *priv;                             //  counters, per year loaded
+    void *priv;                             //  the year's counters
 } ml_unit_eval_t;
 
 //  Judges every rule of RULES for UNIT (named UNIT_NAME) in YEAR as of AS_OF. Returns NULL with

@@ -986,6 +986,20 @@ s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
     return s_scan (ctx, DB_AGG, prefix, ml_agg_prefix (year, unit, prefix), s_on_agg, &r);
 }
 
+//  One person's rows: the keys of (year, unit) that go on with person NUL.
+static int
+s_src_agg_person (void *ctx, const char *unit, int year, const char *person, ml_row_fn *fn,
+                  void *arg)
+{
+    uint8_t prefix[ML_AGG_KEY_MAX];
+    size_t len = ml_agg_prefix (year, unit, prefix), plen = strlen (person);
+    if (plen > ML_ID_MAX)
+        return 0;                       //  no key holds a longer id
+    memcpy (prefix + len, person, plen + 1);
+    s_relay_t r = { (void *) fn, arg };
+    return s_scan (ctx, DB_AGG, prefix, len + plen + 1, s_on_agg, &r);
+}
+
 //  A roster entry: source ref NUL packed event.
 static int
 s_on_roster (void *arg, const MDB_val *key, const MDB_val *val)
@@ -1065,7 +1079,9 @@ ml_store_source (ml_store_txn_t *txn, ml_source_units_fn *units, void *units_ctx
     txn->units = units;
     txn->units_ctx = units_ctx;
     txn->year = year;
-    *src = (ml_source_t) { s_src_units, s_src_agg, s_src_persons, s_src_orgs, s_src_cases, txn };
+    *src = (ml_source_t) { .units = s_src_units, .agg = s_src_agg, .agg_person = s_src_agg_person,
+                           .persons = s_src_persons, .orgs = s_src_orgs, .cases = s_src_cases,
+                           .ctx = txn };
 }
 
 // ---------------------------------------------------------------------------

@@ -250,25 +250,23 @@ s_src_units (void *ctx, ml_unit_fn *fn, void *arg)
     return 0;
 }
 
+//  Calls FN for the counters whose key starts with PROBE's.
 static int
-s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
+s_agg_range (const s_agg_t *probe, ml_row_fn *fn, void *arg)
 {
-    (void) ctx;
     s_agg_settle ();
-    s_agg_t probe;
-    probe.len = ml_agg_prefix (year, unit, probe.key);
     //  A cursor range: the first key at or after the prefix, while the prefix matches.
     size_t lo = 0, hi = s_db.nagg;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (s_agg_cmp (&s_db.agg[mid], &probe) < 0)
+        if (s_agg_cmp (&s_db.agg[mid], probe) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (size_t i = lo; i < s_db.nagg; i++) {
         const s_agg_t *row = &s_db.agg[i];
-        if (row->len < probe.len || memcmp (row->key, probe.key, probe.len) != 0)
+        if (row->len < probe->len || memcmp (row->key, probe->key, probe->len) != 0)
             break;
         ml_delta_t d;
         cr_assert_eq (ml_agg_key_decode (row->key, row->len, &d, NULL), 0);
@@ -278,6 +276,29 @@ s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
             return rc;
     }
     return 0;
+}
+
+static int
+s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
+{
+    (void) ctx;
+    s_agg_t probe;
+    probe.len = ml_agg_prefix (year, unit, probe.key);
+    return s_agg_range (&probe, fn, arg);
+}
+
+static int
+s_src_agg_person (void *ctx, const char *unit, int year, const char *person, ml_row_fn *fn,
+                  void *arg)
+{
+    (void) ctx;
+    s_agg_t probe;
+    probe.len = ml_agg_prefix (year, unit, probe.key);
+    size_t plen = strlen (person);
+    cr_assert_leq (plen, ML_ID_MAX);
+    memcpy (probe.key + probe.len, person, plen + 1);
+    probe.len += plen + 1;
+    return s_agg_range (&probe, fn, arg);
 }
 
 static int
@@ -323,8 +344,9 @@ s_src_cases (void *ctx, const char *unit, ml_case_fn *fn, void *arg)
     return 0;
 }
 
-static const ml_source_t s_source = { s_src_units, s_src_agg, s_src_persons, s_src_orgs,
-                                      s_src_cases, NULL };
+static const ml_source_t s_source = { .units = s_src_units, .agg = s_src_agg,
+                                      .agg_person = s_src_agg_person, .persons = s_src_persons,
+                                      .orgs = s_src_orgs, .cases = s_src_cases };
 
 static void
 s_setup (void)
@@ -1320,6 +1342,75 @@ Test (rules, r8_2b_r8_2c_counted_over_the_term_judged_at_its_end)
     s_expect_in (report, "R2", "8.2c", "met", 1, 1);
     cr_assert_null (s_entry (report, "R3", "8.2c"));              //  not front-line
     s_expect_in (report, "R4", "8.2c", "unmet", 0, 1);            //  proposed after the term
+    json_decref (report);
+}
+
+//  A proposal (8.2c) or committee meeting (8.2b) of PERSON on DAY.
+static void
+s_rep (const char *person, const char *day, const char *activity)
+{
+    s_put ("H001", "{\"kind\":\"rep_activity\",\"date\":\"%s\",\"person\":\"%s\",\"activity\":\"%s\"}",
+           day, person, activity);
+}
+
+Test (rules, r8_2_term_counts_every_year_of_the_term_and_only_the_persons_own_counters)
+{
+    s_person ("H001", "R1", "甲", NULL, "[{\"role\":\"rep_city\",\"from\":\"2021-07-01\","
+              "\"term_from\":\"2021-07-01\",\"term_to\":\"2025-06-30\",\"frontline\":true}]");
+    //  R10's id starts with R1's; R10's term ended in an earlier year (the role goes on).
+    s_person ("H001", "R10", "乙", NULL, "[{\"role\":\"rep_unit\",\"from\":\"2020-01-01\","
+              "\"term_from\":\"2020-01-01\",\"term_to\":\"2024-03-31\",\"frontline\":true}]");
+    s_rep ("R1", "2020-12-15", "proposal");          //  before the term's year
+    s_rep ("R1", "2021-06-30", "proposal");          //  the month before the term
+    s_rep ("R1", "2021-07-01", "proposal");          //  counted: the term's first month
+    s_rep ("R1", "2023-01-15", "proposal");          //  counted
+    s_rep ("R1", "2024-12-31", "proposal");          //  counted
+    s_rep ("R1", "2025-06-30", "proposal");          //  counted: the term's last month
+    s_rep ("R1", "2025-07-01", "proposal");          //  after the term
+    s_rep ("R1", "2022-11-11", "committee_meeting");
+    s_rep ("R1", "2024-02-02", "committee_meeting");
+    s_rep ("R10", "2020-01-20", "proposal");
+    s_rep ("R10", "2022-08-08", "proposal");
+    s_rep ("R10", "2023-08-08", "proposal");
+    s_rep ("R10", "2024-03-31", "proposal");         //  counted: the term's last month
+    s_rep ("R10", "2024-04-01", "proposal");         //  after R10's term
+    s_rep ("R10", "2025-02-01", "proposal");         //  after R10's term
+    s_put ("H001", "{\"kind\":\"results_exchange\",\"date\":\"2023-03-03\"}");   //  unit level
+    json_t *report = s_annual (NULL);
+    s_expect_in (report, "R1", "8.2c", "met", 4, 1);
+    s_expect_in (report, "R1", "8.2b", "met", 2, 1);
+    s_expect_in (report, "R10", "8.2c", "met", 4, 1);
+    s_expect_in (report, "R10", "8.2b", "unmet", 0, 1);
+    json_decref (report);
+    //  The year 2024 evaluated: R1's term runs on, its years up to 2024 are counted.
+    ml_report_ctx_t ctx = s_ctx ();
+    char err[512] = "";
+    report = ml_report_unit_annual (&ctx, "H001", 2024, ML_NODAY, err, sizeof err);
+    cr_assert (report, "%s", err);
+    s_expect_in (report, "R1", "8.2c", "met", 3, 1);
+    s_expect_in (report, "R1", "8.2b", "met", 2, 1);
+    s_expect_in (report, "R10", "8.2c", "met", 4, 1);
+    json_decref (report);
+}
+
+Test (rules, r8_2_terms_that_ended_long_ago_still_read_every_year)
+{
+    //  Three representatives whose terms together span 2010-2024, besides the year 2025: each
+    //  of those sixteen years is read (an earlier engine kept twelve and read 0 after them).
+    s_person ("H001", "R1", "甲", NULL, "[{\"role\":\"rep_unit\",\"from\":\"2010-01-01\","
+              "\"term_from\":\"2010-01-01\",\"term_to\":\"2014-12-31\"}]");
+    s_person ("H001", "R2", "乙", NULL, "[{\"role\":\"rep_unit\",\"from\":\"2015-01-01\","
+              "\"term_from\":\"2015-01-01\",\"term_to\":\"2019-12-31\"}]");
+    s_person ("H001", "R3", "丙", NULL, "[{\"role\":\"rep_unit\",\"from\":\"2020-01-01\","
+              "\"term_from\":\"2020-01-01\",\"term_to\":\"2024-12-31\"}]");
+    s_rep ("R1", "2010-01-05", "committee_meeting");
+    s_rep ("R2", "2019-12-05", "committee_meeting");
+    s_rep ("R3", "2024-12-05", "committee_meeting");
+    s_rep ("R3", "2021-12-05", "committee_meeting");
+    json_t *report = s_annual (NULL);
+    s_expect_in (report, "R1", "8.2b", "met", 1, 1);
+    s_expect_in (report, "R2", "8.2b", "met", 1, 1);
+    s_expect_in (report, "R3", "8.2b", "met", 2, 1);
     json_decref (report);
 }
 

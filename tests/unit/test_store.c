@@ -812,6 +812,72 @@ Test (store, counters_and_cases_follow_ingest_corrections_and_voids)
     ml_batch_result_free (&res);
 }
 
+//  The rows agg_person gives: checked to be of PERSON and YEAR; research_days summed.
+typedef struct {
+    const char *person;
+    int year;
+    int64_t rows, days;
+} s_person_rows_t;
+
+static int
+s_person_row (void *arg, const ml_delta_t *row)
+{
+    s_person_rows_t *s = arg;
+    cr_assert_str_eq (row->person, s->person);
+    cr_assert_eq (row->year, s->year);
+    s->rows++;
+    if (row->metric == ML_METRIC_RESEARCH_DAYS)
+        s->days += row->amount;
+    return 0;
+}
+
+static s_person_rows_t
+s_read_person (const char *unit, int year, const char *person)
+{
+    s_person_rows_t s = { person, year, 0, 0 };
+    int code;
+    ml_store_txn_t *txn = ml_store_begin (s_store, false, &code);
+    cr_assert_not_null (txn);
+    ml_source_t src;
+    ml_store_source (txn, s_two_units, NULL, year, &src);
+    cr_assert_eq (src.agg_person (src.ctx, unit, year, person, s_person_row, &s), 0);
+    ml_store_abort (&txn);
+    return s;
+}
+
+Test (store, agg_person_reads_one_persons_counters_of_one_year_of_one_unit)
+{
+    s_batch_t b = { .n = 0 };
+    ml_batch_result_t res = { 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, PERSON ("P10"));                                  //  P1's id is a prefix of it
+    s_add (&b, 3, TRIP ("RT1", "2024-12-30", "2025-01-02"));        //  2 days in 2024, 2 in 2025
+    s_add (&b, 4, TRIP ("RT2", "2024-03-01", "2024-03-03"));
+    s_add (&b, 5, "{'kind':'research_trip','ref':'RT3','date':'2024-03-01','person':'P10',"
+                  "'end':'2024-03-10','place':'p','stationed':false,'unannounced':false,'topic':'t'}");
+    s_add (&b, 6, "{'kind':'opinion','ref':'OP1','date':'2024-05-01','opinion':'YJ1','channel':'forum','topic':'t'}");
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    s_add (&b, 1, PERSON ("P1"));
+    s_add (&b, 2, TRIP ("RT1", "2024-06-01", "2024-06-30"));        //  the same person in H002
+    s_apply ("A2", "H002", &b, &res);
+    s_batch_free (&b);
+
+    s_person_rows_t s = s_read_person ("H001", 2024, "P1");
+    cr_assert_eq (s.days, 5);
+    cr_assert_eq (s_read_person ("H001", 2025, "P1").days, 2);
+    cr_assert_eq (s_read_person ("H001", 2024, "P10").days, 10);
+    cr_assert_eq (s_read_person ("H002", 2024, "P1").days, 30);
+    cr_assert_eq (s_read_person ("H001", 2023, "P1").rows, 0);
+    cr_assert_eq (s_read_person ("H001", 2024, "P2").rows, 0);
+    //  "" is the unit-level rows: the opinion.
+    cr_assert_eq (s_read_person ("H001", 2024, "").rows, 1);
+    //  Together the persons' rows are the year's.
+    s_seen_t all = s_read ("H001", 2024);
+    cr_assert_eq (all.rows, s.rows + s_read_person ("H001", 2024, "P10").rows + 1);
+    ml_batch_result_free (&res);
+}
+
 Test (store, check_names_a_corrupted_aggregate_and_a_missing_case)
 {
     s_batch_t b = { .n = 0 };
