@@ -12,6 +12,7 @@ bool ml_key_is_z85 (const char *s);
 
 //  Writes PREFIX.pub (0644) and PREFIX.key (0600), each one line of Z85 text.
 //  Refuses (ML_EEXIST) if either exists. Fills PUB (41 bytes) with the public key if not NULL.
+//  (In ml_keygen.c: the only function here that needs libzmq.)
 int ml_keys_write (const char *prefix, char *pub, char *err, size_t errlen);
 
 //  Reads a public key file (first line, 40 Z85 chars) into OUT (41 bytes).
