@@ -757,3 +757,16 @@ ml_h_sort (char **strs, size_t n)
 {
     qsort (strs, n, sizeof *strs, s_strcmp_p);
 }
+
+void
+ml_h_assert_stored_once (const char *unit, int talks)
+{
+    cr_assert_eq (ml_h_collector_events (unit), talks + 1);
+    cr_assert_eq (ml_h_collector_events (NULL), talks + 1);
+    cr_assert_eq (ml_h_collector_stop (SIGTERM), 0);
+    size_t nwant, ngot;
+    const char *const units[] = { unit };
+    char **want = ml_h_expected_refs (units, 1, talks, &nwant);
+    char **got = ml_h_collector_refs (&ngot);
+    ml_h_assert_same (want, nwant, got, ngot);
+}

@@ -142,4 +142,9 @@ void ml_h_assert_same (char **want, size_t nwant, char **got, size_t ngot);
 //  Sorted "UNIT/REF" strings the tests expect for ml_h_write_events (UNIT, 1, N): person + talks.
 char **ml_h_expected_refs (const char *const units[], int nunits, int n, size_t *count);
 
+//  Asserts that the running collector holds exactly what ml_h_write_events (UNIT, 1, TALKS)
+//  writes, once, and nothing else: UNIT's events and all events are TALKS + 1. Then stops the
+//  collector (SIGTERM, exit 0) and compares the refs in its store with the expected ones.
+void ml_h_assert_stored_once (const char *unit, int talks);
+
 #endif
