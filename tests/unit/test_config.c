@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ml_config.h"
 #include "ml_err.h"
+#include "ml_test.h"
 
 typedef struct {
     char *endpoint;
@@ -24,71 +24,39 @@ static const ml_opt_t s_opts[] = {
     { NULL, NULL, 0, NULL, 0, NULL },
 };
 
-static char s_dir[] = "/tmp/ml-test-config-XXXXXX";
 static const char *s_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
 
-static char *
-s_write (const char *name, const char *text)
-{
-    char *path;
-    cr_assert (asprintf (&path, "%s/%s", s_dir, name) > 0);
-    FILE *f = fopen (path, "w");
-    cr_assert (f);
-    fputs (text, f);
-    fclose (f);
-    return path;
-}
-
-static void
-s_setup (void)
-{
-    cr_assert (mkdtemp (s_dir));
-}
-
-static void
-s_teardown (void)
-{
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    cr_assert (system (cmd) == 0);
-}
-
-TestSuite (config, .init = s_setup, .fini = s_teardown);
+TestSuite (config, .init = t_dir_setup, .fini = t_dir_teardown);
 
 Test (config, defaults_and_relative_paths)
 {
     char text[256];
     snprintf (text, sizeof text, "[agent]\ncollector_key = %s\n[other]\nfoo = bar\n", s_key);
-    char *path = s_write ("a.ini", text);
+    const char *path = t_write ("a.ini", text);
     s_conf_t conf = { 0 };
     char err[256] = "";
     cr_assert_eq (ml_config_load (path, s_opts, &conf, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq (conf.endpoint, "tcp://127.0.0.1:7701");
     cr_assert_eq (conf.batch, 1000);
-    char *want;
-    cr_assert (asprintf (&want, "%s/outbox", s_dir) > 0);
-    cr_assert_str_eq (conf.outbox, want, "outbox resolved against the file's folder");
+    cr_assert_str_eq (conf.outbox, t_path ("outbox"), "outbox resolved against the file's folder");
     cr_assert_str_eq (conf.server_key, s_key);
     ml_config_free (s_opts, &conf);
     cr_assert_null (conf.outbox);
     ml_config_free (s_opts, &conf);
-    free (want);
-    free (path);
 }
 
 Test (config, key_from_file)
 {
     char text[128];
     snprintf (text, sizeof text, "%s\n", s_key);
-    free (s_write ("collector.pub", text));
-    char *path = s_write ("b.ini", "[agent]\ncollector_key = collector.pub\nbatch_size = 50\n");
+    t_write ("collector.pub", text);
+    const char *path = t_write ("b.ini", "[agent]\ncollector_key = collector.pub\nbatch_size = 50\n");
     s_conf_t conf = { 0 };
     char err[256] = "";
     cr_assert_eq (ml_config_load (path, s_opts, &conf, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq (conf.server_key, s_key);
     cr_assert_eq (conf.batch, 50);
     ml_config_free (s_opts, &conf);
-    free (path);
 }
 
 Test (config, errors_name_file_line_and_option)
@@ -102,16 +70,15 @@ Test (config, errors_name_file_line_and_option)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[256];
         snprintf (text, sizeof text, cases[i].text, s_key);
-        char *path = s_write ("c.ini", text);
+        const char *path = t_write ("c.ini", text);
         s_conf_t conf = { 0 };
         char err[512] = "";
         cr_assert_eq (ml_config_load (path, s_opts, &conf, err, sizeof err), ML_EINVAL, "case %zu", i);
-        cr_assert (strncmp (err, s_dir, strlen (s_dir)) == 0, "case %zu: %s", i, err);
-        const char *base = err + strlen (s_dir) + 1;
+        cr_assert (strncmp (err, t_dir (), strlen (t_dir ())) == 0, "case %zu: %s", i, err);
+        const char *base = err + strlen (t_dir ()) + 1;
         cr_assert (strncmp (base, cases[i].want, strlen (cases[i].want)) == 0,
                    "case %zu: got '%s', want '%s'", i, base, cases[i].want);
         cr_assert_null (conf.endpoint, "nothing left allocated on failure");
-        free (path);
     }
 }
 

@@ -7,30 +7,15 @@
 
 #include "ml_err.h"
 #include "ml_keys.h"
+#include "ml_test.h"
 
-static char s_dir[] = "/tmp/ml-test-keys-XXXXXX";
-
-static void
-s_setup (void)
-{
-    cr_assert (mkdtemp (s_dir));
-}
-
-static void
-s_teardown (void)
-{
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    cr_assert (system (cmd) == 0);
-}
-
-TestSuite (keys, .init = s_setup, .fini = s_teardown);
+TestSuite (keys, .init = t_dir_setup, .fini = t_dir_teardown);
 
 Test (keys, write_then_read_back)
 {
-    char prefix[256], path[300], pub[ML_KEY_LEN + 1], pub2[ML_KEY_LEN + 1], sec[ML_KEY_LEN + 1];
+    char path[300], pub[ML_KEY_LEN + 1], pub2[ML_KEY_LEN + 1], sec[ML_KEY_LEN + 1];
     char err[512] = "";
-    snprintf (prefix, sizeof prefix, "%s/agent", s_dir);
+    const char *prefix = t_path ("agent");
     cr_assert_eq (ml_keys_write (prefix, pub, err, sizeof err), 0, "%s", err);
     cr_assert (ml_key_is_z85 (pub));
     snprintf (path, sizeof path, "%s.key", prefix);
@@ -46,8 +31,8 @@ Test (keys, write_then_read_back)
 
 Test (keys, refuses_to_overwrite)
 {
-    char prefix[256], err[512] = "";
-    snprintf (prefix, sizeof prefix, "%s/c", s_dir);
+    char err[512] = "";
+    const char *prefix = t_path ("c");
     cr_assert_eq (ml_keys_write (prefix, NULL, err, sizeof err), 0);
     cr_assert_eq (ml_keys_write (prefix, NULL, err, sizeof err), ML_EEXIST);
     cr_assert (strstr (err, "already exists"), "%s", err);
@@ -55,8 +40,8 @@ Test (keys, refuses_to_overwrite)
 
 Test (keys, world_readable_secret_is_refused)
 {
-    char prefix[256], path[300], sec[ML_KEY_LEN + 1], err[512] = "", want[1024];
-    snprintf (prefix, sizeof prefix, "%s/w", s_dir);
+    char path[300], sec[ML_KEY_LEN + 1], err[512] = "", want[1024];
+    const char *prefix = t_path ("w");
     cr_assert_eq (ml_keys_write (prefix, NULL, err, sizeof err), 0);
     snprintf (path, sizeof path, "%s.key", prefix);
     cr_assert_eq (chmod (path, 0644), 0);

@@ -1,25 +1,19 @@
-/* test_metrics.c -- the metric catalogue (events to counter deltas, agg keys) and case lifecycles. */
+/* test_metrics.c -- the metric catalogue (ml_metrics): events to counter deltas, agg keys and
+   counter values. Case lifecycles are in test_cases.c. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml_cases.h"
 #include "ml_err.h"
 #include "ml_metrics.h"
+#include "ml_test.h"
 
 //  An event from one JSONL line, as the ledger would give it; fails the test when invalid.
 static Massline__Event *
 s_ev (const char *json)
 {
-    ml_verr_t err;
-    char buf[512];
-    Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &err);
-    cr_assert (ev, "%s: %s", json, ml_verr_text (&err, buf, sizeof buf));
-    ml_vctx_t ctx = { NULL, NULL, NULL, ml_date_from_ymd (2030, 1, 1) };
-    cr_assert (ml_event_validate (ev, &ctx, &err) == 0, "%s: %s", json,
-               ml_verr_text (&err, buf, sizeof buf));
-    return ev;
+    return t_event (json, ml_date_from_ymd (2030, 1, 1));
 }
 
 //  ---------------------------------------------------------------------------
@@ -340,193 +334,4 @@ Test (metrics, counter_values_are_signed_big_endian)
     cr_assert_eq (v[6], 1);
     cr_assert_eq (v[7], 2);
     cr_assert_eq (ml_agg_value_unpack (v), 258);
-}
-
-//  ---------------------------------------------------------------------------
-//  Cases
-
-//  Applies the JSONL lines to a case and returns it.
-static ml_case_t
-s_case_of (const char *const *lines, size_t n)
-{
-    ml_case_t c;
-    for (size_t i = 0; i < n; i++) {
-        Massline__Event *ev = s_ev (lines[i]);
-        ml_case_key_t key;
-        cr_assert_eq (ml_case_key_of (ev, &key), 0, "%s", lines[i]);
-        if (i == 0)
-            ml_case_init (&c, &key);
-        cr_assert_eq (ml_case_apply (&c, ev, 1), 0, "%s", lines[i]);
-        ml_event_free (&ev);
-    }
-    return c;
-}
-
-static ml_day_t
-s_day (const char *text)
-{
-    ml_day_t day;
-    cr_assert_eq (ml_date_parse (text, &day), 0);
-    return day;
-}
-
-static const char *s_petition[] = {
-    "{\"kind\":\"petition_case\",\"date\":\"2025-03-01\",\"case\":\"X1\",\"person\":\"L1\","
-    "\"group_size\":12,\"measures\":\"走访\",\"responsible\":\"医务处\",\"deadline\":\"2025-03-31\"}",
-    "{\"kind\":\"petition_closed\",\"date\":\"2025-04-01\",\"case\":\"X1\",\"signed_by\":\"L2\"}",
-};
-
-Test (cases, a_petition_is_folded_from_its_events)
-{
-    ml_case_t c = s_case_of (s_petition, 2);
-    cr_assert_eq (c.key.kind, ML_CASE_PETITION);
-    cr_assert_str_eq (c.key.id, "X1");
-    cr_assert_str_eq (c.person, "L1");
-    cr_assert_str_eq (c.signer, "L2");
-    cr_assert_eq (c.group_size, 12);
-    cr_assert (c.flags & ML_CASE_MEASURES);
-    cr_assert (c.flags & ML_CASE_RESPONSIBLE);
-    cr_assert_eq (c.opened, s_day ("2025-03-01"));
-    cr_assert_eq (c.deadline, s_day ("2025-03-31"));
-    cr_assert_eq (c.closed, s_day ("2025-04-01"));
-}
-
-Test (cases, closed_one_day_late_is_overdue_on_the_deadline_is_not)
-{
-    ml_case_t c = s_case_of (s_petition, 2);
-    cr_assert (ml_case_overdue (&c, s_day ("2025-12-31")));
-    c.closed = s_day ("2025-03-31");
-    cr_assert_not (ml_case_overdue (&c, s_day ("2025-12-31")));
-    //  Open: overdue only after the deadline.
-    c.flags &= ~ML_CASE_CLOSED;
-    cr_assert_not (ml_case_overdue (&c, s_day ("2025-03-31")));
-    cr_assert (ml_case_overdue (&c, s_day ("2025-04-01")));
-    //  Closed after as_of counts as open on as_of.
-    ml_case_t late = s_case_of (s_petition, 2);
-    cr_assert_not (ml_case_closed_by (&late, s_day ("2025-03-20")));
-    cr_assert_not (ml_case_overdue (&late, s_day ("2025-03-20")));
-}
-
-Test (cases, the_order_of_events_does_not_matter_and_revert_empties_the_case)
-{
-    const char *reversed[] = { s_petition[1], s_petition[0] };
-    ml_case_t a = s_case_of (s_petition, 2), b = s_case_of (reversed, 2);
-    uint8_t pa[ML_CASE_PACK_MAX], pb[ML_CASE_PACK_MAX];
-    size_t la = ml_case_pack (&a, pa), lb = ml_case_pack (&b, pb);
-    cr_assert_eq (la, lb);
-    cr_assert (memcmp (pa, pb, la) == 0);
-    for (int i = 1; i >= 0; i--) {
-        Massline__Event *ev = s_ev (s_petition[i]);
-        cr_assert_not (ml_case_empty (&a));
-        cr_assert_eq (ml_case_apply (&a, ev, -1), 0);
-        ml_event_free (&ev);
-    }
-    cr_assert (ml_case_empty (&a));
-    cr_assert_eq (a.deadline, ML_NODAY);
-    cr_assert_str_eq (a.signer, "");
-}
-
-Test (cases, a_corrected_opening_replaces_its_fields_and_keeps_the_closing)
-{
-    ml_case_t c = s_case_of (s_petition, 2);
-    Massline__Event *old = s_ev (s_petition[0]);
-    Massline__Event *fix = s_ev ("{\"kind\":\"correction\",\"supersedes\":\"x\",\"event\":"
-                                 "{\"kind\":\"petition_case\",\"date\":\"2025-03-01\",\"case\":\"X1\","
-                                 "\"person\":\"L2\",\"deadline\":\"2025-04-15\"}}");
-    cr_assert_eq (ml_case_apply (&c, old, -1), 0);
-    cr_assert_eq (ml_case_apply (&c, fix, 1), 0);
-    cr_assert_str_eq (c.person, "L2");
-    cr_assert_eq (c.group_size, 1);
-    cr_assert_not (c.flags & ML_CASE_MEASURES);
-    cr_assert_eq (c.deadline, s_day ("2025-04-15"));
-    cr_assert_eq (c.closed, s_day ("2025-04-01"));
-    cr_assert_not (ml_case_overdue (&c, s_day ("2025-12-31")));
-    ml_event_free (&old);
-    ml_event_free (&fix);
-}
-
-Test (cases, an_event_of_another_case_is_refused)
-{
-    ml_case_t c = s_case_of (s_petition, 1);
-    Massline__Event *ev = s_ev ("{\"kind\":\"petition_closed\",\"date\":\"2025-04-01\",\"case\":\"X2\"}");
-    cr_assert_eq (ml_case_apply (&c, ev, 1), ML_EINVAL);
-    ml_event_free (&ev);
-}
-
-Test (cases, pack_and_unpack_round_trip_every_field)
-{
-    const char *lines[] = {
-        "{\"kind\":\"commitment\",\"date\":\"2025-02-10\",\"commitment\":\"K1\",\"org\":\"B1\","
-        "\"type\":\"annual\",\"published\":\"公开栏\",\"content\":\"x\"}",
-        "{\"kind\":\"commitment_fulfilled\",\"date\":\"2025-11-01\",\"commitment\":\"K1\"}",
-        "{\"kind\":\"commitment_evaluated\",\"date\":\"2025-12-20\",\"commitment\":\"K1\","
-        "\"grade\":\"good\",\"method\":\"masses\"}",
-    };
-    ml_case_t c = s_case_of (lines, 3);
-    uint8_t buf[ML_CASE_PACK_MAX];
-    size_t len = ml_case_pack (&c, buf);
-    ml_case_t back;
-    cr_assert_eq (ml_case_unpack (buf, len, &back), 0);
-    cr_assert_str_eq (back.key.id, "K1");
-    cr_assert_str_eq (back.org, "B1");
-    cr_assert_eq (back.category, MASSLINE__COMMITMENT__TYPE__annual);
-    cr_assert_eq (back.grades[2], MASSLINE__COMMITMENT_EVALUATED__GRADE__good);
-    cr_assert_eq (back.closed, s_day ("2025-11-01"));
-    cr_assert_eq (back.deadline, ML_NODAY);
-    cr_assert (back.flags & ML_CASE_PUBLISHED);
-    cr_assert (memcmp (&back, &c, sizeof c) == 0, "unpack gives back what was packed");
-    //  A commitment without a deadline is due on 31 December of its year.
-    cr_assert_eq (ml_case_due (&back), s_day ("2025-12-31"));
-    cr_assert_eq (ml_case_unpack (buf, len - 1, &back), ML_EINVAL);
-    buf[0] = 9;
-    cr_assert_eq (ml_case_unpack (buf, len, &back), ML_EINVAL);
-}
-
-Test (cases, every_case_kind_has_its_key)
-{
-    struct { const char *json; int kind; const char *id; } cases[] = {
-        { "{\"kind\":\"opinion\",\"date\":\"2025-01-05\",\"opinion\":\"O1\",\"channel\":\"mailbox\"}", ML_CASE_OPINION, "O1" },
-        { "{\"kind\":\"opinion_assigned\",\"date\":\"2025-01-05\",\"opinion\":\"O1\",\"department\":\"d\",\"deadline\":\"2025-02-01\"}", ML_CASE_OPINION, "O1" },
-        { "{\"kind\":\"opinion_closed\",\"date\":\"2025-01-05\",\"opinion\":\"O1\",\"adopted\":true}", ML_CASE_OPINION, "O1" },
-        { "{\"kind\":\"secondment_review\",\"date\":\"2025-01-05\",\"person\":\"P\"}", ML_CASE_SECONDMENT, "P" },
-        { "{\"kind\":\"contact_point\",\"date\":\"2025-01-05\",\"person\":\"P\",\"point\":\"CP1\"}", ML_CASE_CONTACT_POINT, "P/CP1" },
-        { "{\"kind\":\"paired_family\",\"date\":\"2025-01-05\",\"person\":\"P\",\"family\":\"F1\"}", ML_CASE_PAIRED_FAMILY, "P/F1" },
-        { "{\"kind\":\"mailbox\",\"date\":\"2025-01-05\",\"channel\":\"书记信箱\"}", ML_CASE_MAILBOX, "书记信箱" },
-        { "{\"kind\":\"correction\",\"supersedes\":\"r\",\"event\":{\"kind\":\"commitment_fulfilled\",\"date\":\"2025-01-05\",\"commitment\":\"K\"}}", ML_CASE_COMMITMENT, "K" },
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        Massline__Event *ev = s_ev (cases[i].json);
-        ml_case_key_t key;
-        cr_assert_eq (ml_case_key_of (ev, &key), 0, "%s", cases[i].json);
-        cr_assert_eq (key.kind, cases[i].kind, "%s", cases[i].json);
-        cr_assert_str_eq (key.id, cases[i].id);
-        ml_event_free (&ev);
-    }
-    Massline__Event *ev = s_ev ("{\"kind\":\"talk\",\"date\":\"2025-01-05\",\"person\":\"P\",\"with\":\"M\",\"with_category\":\"masses\"}");
-    ml_case_key_t key;
-    cr_assert_eq (ml_case_key_of (ev, &key), ML_ENOTFOUND);
-    ml_event_free (&ev);
-    uint8_t dbkey[ML_CASE_KEY_MAX];
-    ml_case_key_t k = { ML_CASE_PETITION, "X1" };
-    size_t len = ml_case_db_key ("H001", &k, dbkey);
-    cr_assert_eq (len, 8);
-    cr_assert (memcmp (dbkey, "H001\0\001X1", 8) == 0);
-    cr_assert_str_eq (ml_case_kind_name (ML_CASE_SECONDMENT), "secondment");
-    cr_assert_eq (ml_case_kind_by_name ("opinion"), ML_CASE_OPINION);
-}
-
-Test (cases, a_secondment_and_its_review)
-{
-    const char *lines[] = {
-        "{\"kind\":\"secondment\",\"date\":\"2025-01-02\",\"person\":\"S1\",\"category\":\"reserve\","
-        "\"host\":\"某社区卫生服务中心\",\"from\":\"2025-01-01\",\"to\":\"2025-06-30\",\"mentor\":\"L1\"}",
-        "{\"kind\":\"secondment_review\",\"date\":\"2025-07-20\",\"person\":\"S1\"}",
-    };
-    ml_case_t c = s_case_of (lines, 2);
-    cr_assert_eq (c.category, MASSLINE__SECONDMENT__CATEGORY__reserve);
-    cr_assert (c.flags & ML_CASE_MENTOR);
-    cr_assert (c.flags & ML_CASE_REVIEWED);
-    cr_assert_eq (c.from, s_day ("2025-01-01"));
-    cr_assert_eq (c.to, s_day ("2025-06-30"));
-    cr_assert_eq (c.reviewed, s_day ("2025-07-20"));
 }

@@ -3,29 +3,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ml_registry.h"
+#include "ml_test.h"
 
-static char s_dir[64];
-static char s_path[128];
+static const char *s_path;             //  registry.ini in the temp folder
 
 static void
 s_setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/test_registry-XXXXXX");
-    cr_assert_not_null (mkdtemp (s_dir));
-    snprintf (s_path, sizeof s_path, "%s/registry.ini", s_dir);
+    t_dir_setup ();
+    s_path = t_path ("registry.ini");
 }
 
-static void
-s_teardown (void)
-{
-    unlink (s_path);
-    rmdir (s_dir);
-}
-
-TestSuite (registry, .init = s_setup, .fini = s_teardown);
+TestSuite (registry, .init = s_setup, .fini = t_dir_teardown);
 
 #define K1 "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 #define K2 "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
@@ -34,10 +25,7 @@ TestSuite (registry, .init = s_setup, .fini = s_teardown);
 static void
 s_write (const char *text)
 {
-    FILE *f = fopen (s_path, "w");
-    cr_assert_not_null (f);
-    fputs (text, f);
-    fclose (f);
+    t_write ("registry.ini", text);
 }
 
 //  Loading TEXT fails with "PATH:REST".

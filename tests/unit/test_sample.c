@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ml_err.h"
 #include "ml_sample.h"
+#include "ml_test.h"
 
 //  The commands of docs/sampling.md, verbatim; the test checks the document holds them.
 static const char *s_one_liner =
@@ -23,32 +23,20 @@ static const char *s_seed = "3546311556112163624615351222";
 static const char *s_vector[] = { "H001", "H002", "H003", "H004", "H005",
                                   "H006", "H007", "H008", "H009", "H010" };
 
-static char s_dir[] = "/tmp/ml-test-sample-XXXXXX";
-
 static void
 s_setup (void)
 {
     cr_assert (sodium_init () >= 0);
-    cr_assert (mkdtemp (s_dir));
+    t_dir_setup ();
 }
 
-static void
-s_teardown (void)
-{
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    cr_assert (system (cmd) == 0);
-}
-
-TestSuite (sample, .init = s_setup, .fini = s_teardown);
+TestSuite (sample, .init = s_setup, .fini = t_dir_teardown);
 
 //  Writes IDS to items.txt in the temp dir, one per line.
 static void
 s_write_items (const char **ids, size_t n)
 {
-    char path[128];
-    snprintf (path, sizeof path, "%s/items.txt", s_dir);
-    FILE *f = fopen (path, "w");
+    FILE *f = fopen (t_path ("items.txt"), "w");
     cr_assert (f);
     for (size_t i = 0; i < n; i++)
         fprintf (f, "%s\n", ids[i]);
@@ -66,7 +54,7 @@ s_run (const char *script, const char *seed, size_t size, size_t *count)
     cr_assert (setenv ("SEED", seed, 1) == 0);
     cr_assert (setenv ("SIZE", sizetext, 1) == 0);
     cr_assert (setenv ("ML_SCRIPT", script, 1) == 0);
-    snprintf (cmd, sizeof cmd, "cd %s && /bin/bash -c \"$ML_SCRIPT\"", s_dir);
+    snprintf (cmd, sizeof cmd, "cd %s && /bin/bash -c \"$ML_SCRIPT\"", t_dir ());
     FILE *p = popen (cmd, "r");
     cr_assert (p);
     char **lines = NULL, *line = NULL;
@@ -182,10 +170,7 @@ Test (sample, documented_one_liner_agrees_on_random_ids_and_seed, .timeout = 60)
 
 Test (sample, documentation_holds_the_tested_commands)
 {
-    const char *root = getenv ("MASSLINE_SOURCE_ROOT");
-    cr_assert (root, "MASSLINE_SOURCE_ROOT is not set");
-    char path[512];
-    snprintf (path, sizeof path, "%s/docs/sampling.md", root);
+    const char *path = t_source_path ("docs/sampling.md");
     FILE *f = fopen (path, "r");
     cr_assert (f, "cannot open %s", path);
     static char text[65536];
