@@ -1,8 +1,6 @@
 /* ml_render_csv.c -- reports as CSV: one flat table each, UTF-8 with a BOM (for Excel and WPS),
    CRLF line ends, RFC 4180 quoting. */
 #include <assert.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ml_err.h"

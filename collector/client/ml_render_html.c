@@ -1,7 +1,6 @@
 /* ml_render_html.c -- reports as HTML: one self-contained page per report, printable on A4,
    with inline CSS and SVG charts (a heat map of units x systems, stacked bars per system). */
 #include <assert.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
