@@ -134,7 +134,7 @@ s_parse (const ml_query_t *q, s_request_t *r, char *code, size_t codelen, char *
     if ((v = r->value[3])) {
         ml_day_t from, to;
         int m, d;
-        if (ml_report_period (v, &from, &to))
+        if (ml_date_period (v, &from, &to))
             return S_INVALID ("period: not a month (2025-03) or a quarter (2025-Q1): '%.20s'", v);
         ml_date_to_ymd (from, &r->year, &m, &d);
     }

@@ -433,27 +433,6 @@ ml_report_rollup (const ml_report_ctx_t *ctx, int year, ml_day_t as_of, char *er
     return obj;
 }
 
-int
-ml_report_period (const char *period, ml_day_t *from, ml_day_t *to)
-{
-    int year, n, len = 0;
-    char q;
-    if (sscanf (period, "%4d-%c%d%n", &year, &q, &n, &len) == 3 && q == 'Q' && len == 7
-        && n >= 1 && n <= 4 && year >= 1900 && year <= 2999) {
-        *from = ml_date_from_ymd (year, 3 * n - 2, 1);
-        *to = (n == 4 ? ml_date_from_ymd (year + 1, 1, 1) : ml_date_from_ymd (year, 3 * n + 1, 1)) - 1;
-        return ML_OK;
-    }
-    char text[16];
-    if (strlen (period) != 7 || snprintf (text, sizeof text, "%s-01", period) < 0
-        || ml_date_parse (text, from))
-        return ML_EINVAL;
-    int y, m, d;
-    ml_date_to_ymd (*from, &y, &m, &d);
-    *to = (m == 12 ? ml_date_from_ymd (y + 1, 1, 1) : ml_date_from_ymd (y, m + 1, 1)) - 1;
-    return ML_OK;
-}
-
 static int
 s_rank_cmp (const void *a, const void *b)
 {
@@ -493,7 +472,7 @@ json_t *
 ml_report_bulletin (const ml_report_ctx_t *ctx, const char *period, char *err, size_t errlen)
 {
     ml_day_t from, to;
-    if (ml_report_period (period, &from, &to)) {
+    if (ml_date_period (period, &from, &to)) {
         snprintf (err, errlen, "period: not a month (2025-03) or a quarter (2025-Q1): '%.20s'",
                   period);
         return NULL;

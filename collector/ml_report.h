@@ -36,7 +36,4 @@ json_t *ml_report_bulletin (const ml_report_ctx_t *ctx, const char *period,
 json_t *ml_report_watchlist (const ml_report_ctx_t *ctx, int year, ml_day_t as_of,
                              char *err, size_t errlen);
 
-//  Parses PERIOD ("2025-03", "2025-Q1") into its first and last day. Returns 0 or ML_EINVAL.
-int ml_report_period (const char *period, ml_day_t *from, ml_day_t *to);
-
 #endif

@@ -127,6 +127,29 @@ ml_date_format (ml_day_t day, char *buf)
     return buf;
 }
 
+int
+ml_date_period (const char *period, ml_day_t *from, ml_day_t *to)
+{
+    if (!period)
+        return ML_EINVAL;
+    int year, n, len = 0;
+    char q;
+    if (sscanf (period, "%4d-%c%d%n", &year, &q, &n, &len) == 3 && q == 'Q' && len == 7
+        && n >= 1 && n <= 4 && year >= 1900 && year <= 2999) {
+        *from = ml_date_from_ymd (year, 3 * n - 2, 1);
+        *to = (n == 4 ? ml_date_from_ymd (year + 1, 1, 1) : ml_date_from_ymd (year, 3 * n + 1, 1)) - 1;
+        return ML_OK;
+    }
+    char text[16];
+    if (strlen (period) != 7 || snprintf (text, sizeof text, "%s-01", period) < 0
+        || ml_date_parse (text, from))
+        return ML_EINVAL;
+    int y, m, d;
+    ml_date_to_ymd (*from, &y, &m, &d);
+    *to = (m == 12 ? ml_date_from_ymd (y + 1, 1, 1) : ml_date_from_ymd (y, m + 1, 1)) - 1;
+    return ML_OK;
+}
+
 ml_day_t
 ml_date_today (void)
 {

@@ -23,6 +23,11 @@ ml_day_t ml_date_from_ymd (int year, int month, int mday);
 //  Splits a day number into year, month (1..12) and day of month (1..31).
 void ml_date_to_ymd (ml_day_t day, int *year, int *month, int *mday);
 
+//  Parses PERIOD, a month "2025-03" or a quarter "2025-Q1" (years 1900..2999), into its first
+//  day *FROM and last day *TO. Returns 0, or ML_EINVAL for anything else (a year alone, "2025-Q5",
+//  "2025-13", NULL); then *FROM and *TO are unspecified.
+int ml_date_period (const char *period, ml_day_t *from, ml_day_t *to);
+
 //  Today in local time, or the date in $MASSLINE_TODAY (YYYY-MM-DD) when set: a hook
 //  for tests and demos that need a fixed "today".
 ml_day_t ml_date_today (void);

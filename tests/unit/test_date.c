@@ -116,3 +116,42 @@ Test (date, today_honours_massline_today)
     ml_day_t today = ml_date_today ();
     cr_expect (today == real || today == real + 1);
 }
+
+static void
+s_period (const char *period, const char *from, const char *to)
+{
+    ml_day_t f = -1, t = -1;
+    cr_assert_eq (ml_date_period (period, &f, &t), ML_OK, "%s should parse", period);
+    cr_expect_eq (f, s_day (from), "%s starts on %s", period, from);
+    cr_expect_eq (t, s_day (to), "%s ends on %s", period, to);
+}
+
+Test (date, period_months_and_quarters)
+{
+    s_period ("2025-03", "2025-03-01", "2025-03-31");
+    s_period ("2025-01", "2025-01-01", "2025-01-31");
+    s_period ("2025-12", "2025-12-01", "2025-12-31");     //  the year turns
+    s_period ("2024-02", "2024-02-01", "2024-02-29");     //  leap February
+    s_period ("2025-02", "2025-02-01", "2025-02-28");
+    s_period ("2025-Q1", "2025-01-01", "2025-03-31");
+    s_period ("2025-Q2", "2025-04-01", "2025-06-30");
+    s_period ("2025-Q3", "2025-07-01", "2025-09-30");
+    s_period ("2025-Q4", "2025-10-01", "2025-12-31");
+    s_period ("1900-Q1", "1900-01-01", "1900-03-31");
+    s_period ("2999-12", "2999-12-01", "2999-12-31");
+}
+
+Test (date, period_refuses_everything_else)
+{
+    static const char *const bad[] = {
+        "2025", "2025-", "2025-Q0", "2025-Q5", "2025-Q", "2025-Q01", " 2025-Q1",
+        "2025-q1", "2025-H1", "2025-00", "2025-13", "2025-3", "2025-03-01", "2025/03", "1899-12",
+        "1899-Q4", "3000-Q1", "3000-01", "+202-Q1", "", "2025-03x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ml_day_t from, to;
+        cr_expect_eq (ml_date_period (bad[i], &from, &to), ML_EINVAL, "'%s' should be refused", bad[i]);
+    }
+    ml_day_t from, to;
+    cr_expect_eq (ml_date_period (NULL, &from, &to), ML_EINVAL);
+}

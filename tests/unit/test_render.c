@@ -629,6 +629,24 @@ Test (render, bad_reports_fail_with_a_message_and_write_nothing)
     }
 }
 
+Test (render, unknown_format_fails_and_writes_nothing)
+{
+    json_t *report = s_fixture ("rollup");
+    const int formats [] = { ML_FORMAT_HTML + 1, 99, -1 };
+    for (size_t i = 0; i < sizeof formats / sizeof formats [0]; i++) {
+        char err [256] = "", want [64];
+        int rc;
+        char *text = s_render_rc (report, (ml_format_t) formats [i], &rc, err, sizeof err);
+        cr_assert_eq (rc, ML_EINVAL, "format %d", formats [i]);
+        snprintf (want, sizeof want, "report: unknown format %d", formats [i]);
+        cr_assert_str_eq (err, want);
+        cr_assert_str_eq (text, "", "output written for format %d", formats [i]);
+        free (text);
+    }
+    cr_assert_str_eq (ml_format_name ((ml_format_t) 99), "?");
+    json_decref (report);
+}
+
 Test (render, write_failure_is_eio)
 {
     json_t *report = s_fixture ("rollup");

@@ -1,10 +1,10 @@
 /* client_report.c -- `massline report KIND ...`: asks the collector for a report (one QueryRequest
    "report KIND" with key=value arguments) and renders its JSON as text, json, csv or html. */
 #include "ml_client.h"
+#include "ml_date.h"
 #include "ml_err.h"
 #include "ml_log.h"
 #include "ml_render.h"
-#include "ml_report.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -188,7 +188,7 @@ ml_client_report (int argc, char **argv, const char *config)
         return s_usage_error ("--year: not a year (%s)", value[2]);
     if (value[4] && ml_date_parse (value[4], &day))
         return s_usage_error ("--as-of: not a date (%s)", value[4]);
-    if (value[3] && ml_report_period (value[3], &day, &to))
+    if (value[3] && ml_date_period (value[3], &day, &to))
         return s_usage_error ("--period: not a month (2025-03) or a quarter (2025-Q1): '%s'", value[3]);
 
     ml_format_t format = isatty (STDOUT_FILENO) ? ML_FORMAT_TEXT : ML_FORMAT_JSON;
