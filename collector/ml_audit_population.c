@@ -3,6 +3,7 @@
    population digest (docs/sampling.md). */
 #include "ml_audit_private.h"
 #include "ml_err.h"
+#include "ml_pb.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -66,64 +67,6 @@ ml_audit_db_end (ml_audit_db_t *db, bool commit, char *err, size_t errlen)
 // store, so it reads the two strings it needs (kind is in refs; the date) straight from the
 // protobuf wire format. The sampled items are unpacked in full for the checklist.
 
-static bool
-s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        x |= (uint64_t) (b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return true;
-        }
-    }
-    return false;
-}
-
-//  Finds length-delimited field FIELD in the message of LEN bytes at BUF (the last one, as a
-//  decoder would). False when absent or when the bytes are not a message.
-static bool
-s_pb_field (const uint8_t *buf, size_t len, uint32_t field, const uint8_t **val, size_t *vlen)
-{
-    const uint8_t *p = buf, *end = buf + len;
-    bool found = false;
-    while (p < end) {
-        uint64_t tag, n;
-        if (!s_varint (&p, end, &tag))
-            return false;
-        switch (tag & 7) {
-            case 0:
-                if (!s_varint (&p, end, &n))
-                    return false;
-                break;
-            case 1:
-                if (end - p < 8)
-                    return false;
-                p += 8;
-                break;
-            case 5:
-                if (end - p < 4)
-                    return false;
-                p += 4;
-                break;
-            case 2:
-                if (!s_varint (&p, end, &n) || n > (uint64_t) (end - p))
-                    return false;
-                if ((tag >> 3) == field) {
-                    *val = p;
-                    *vlen = (size_t) n;
-                    found = true;
-                }
-                p += n;
-                break;
-            default:
-                return false;
-        }
-    }
-    return found;
-}
-
 //  The date (YYYY-MM-DD, not NUL-terminated) of the current version of an event of body case
 //  KIND stored as BYTES; CORRECTED when BYTES is the correction that holds it.
 static bool
@@ -139,12 +82,12 @@ s_event_date (const uint8_t *bytes, size_t len, uint32_t kind, bool corrected, c
                               &massline__correction__descriptor, "event")->id;
         const uint8_t *c;
         size_t clen;
-        if (!s_pb_field (bytes, len, MASSLINE__EVENT__BODY_CORRECTION, &c, &clen)
-        ||  !s_pb_field (c, clen, inner_field, &v, &vlen))
+        if (!ml_pb_field (bytes, len, MASSLINE__EVENT__BODY_CORRECTION, &c, &clen)
+        ||  !ml_pb_field (c, clen, inner_field, &v, &vlen))
             return false;
     }
-    return s_pb_field (v, vlen, kind, &body, &blen)
-        && s_pb_field (body, blen, ml_audit_date_field (kind), date, dlen);
+    return ml_pb_field (v, vlen, kind, &body, &blen)
+        && ml_pb_field (body, blen, ml_audit_date_field (kind), date, dlen);
 }
 
 //  The current version of the event at refs value REF (unpacked; a correction's inner event in
