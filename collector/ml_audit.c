@@ -24,12 +24,6 @@ ml_audit_fail (char *err, size_t errlen, int code, const char *fmt, ...)
 }
 
 int
-ml_audit_mdb_fail (char *err, size_t errlen, int rc, const char *what)
-{
-    return ml_audit_fail (err, errlen, ml_err_from_mdb (rc), "store: %s: %s", what, mdb_strerror (rc));
-}
-
-int
 ml_audit_strcmp_p (const void *a, const void *b)
 {
     return strcmp (*(const char *const *) a, *(const char *const *) b);
@@ -56,9 +50,9 @@ s_set_str (json_t *obj, const char *key, const char *value)
 
 //  Adds the name of PERSON of UNIT to ENTRY.
 static void
-s_add_name (ml_audit_db_t *db, json_t *entry, const char *unit, const char *person)
+s_add_name (ml_store_txn_t *txn, json_t *entry, const char *unit, const char *person)
 {
-    Massline__Event *pev = person ? ml_audit_load_person (db, unit, person) : NULL;
+    Massline__Event *pev = person ? ml_audit_load_person (txn, unit, person) : NULL;
     if (pev)
         s_set_str (entry, "name", pev->person->name);
     ml_event_free (&pev);
@@ -66,11 +60,11 @@ s_add_name (ml_audit_db_t *db, json_t *entry, const char *unit, const char *pers
 
 //  Fills ENTRY for event item UNIT/REF.
 static void
-s_details_event (ml_audit_db_t *db, json_t *entry, const char *unit, const char *ref)
+s_details_event (ml_store_txn_t *txn, json_t *entry, const char *unit, const char *ref)
 {
     const Massline__Event *body = NULL;
     int state;
-    Massline__Event *ev = ml_audit_load_event (db, unit, ref, &body, &state);
+    Massline__Event *ev = ml_audit_load_event (txn, unit, ref, &body, &state);
     if (!ev)
         return;
     const char *kind = ml_event_kind (body);
@@ -78,7 +72,7 @@ s_details_event (ml_audit_db_t *db, json_t *entry, const char *unit, const char 
     s_set_str (entry, "date", ml_event_str (body, "date"));
     const char *person = ml_event_str (body, "person");
     s_set_str (entry, "person", person);
-    s_add_name (db, entry, unit, person);
+    s_add_name (txn, entry, unit, person);
     static const char *const subjects[] = { "case", "opinion", "commitment", "point", "family",
                                             "with", "host", "channel", "end", NULL };
     for (int i = 0; subjects[i]; i++) {
@@ -94,11 +88,11 @@ s_details_event (ml_audit_db_t *db, json_t *entry, const char *unit, const char 
 
 //  Fills ENTRY for person item UNIT/PERSON: name and roles held in YEAR.
 static void
-s_details_person (ml_audit_db_t *db, json_t *entry, const char *unit, const char *person, int year)
+s_details_person (ml_store_txn_t *txn, json_t *entry, const char *unit, const char *person, int year)
 {
     s_set_str (entry, "person", person);
     json_object_set_new (entry, "kind", json_string ("person"));
-    Massline__Event *pev = ml_audit_load_person (db, unit, person);
+    Massline__Event *pev = ml_audit_load_person (txn, unit, person);
     if (pev) {
         s_set_str (entry, "name", pev->person->name);
         char first[16], last[16], roles[512] = "";
@@ -121,7 +115,7 @@ s_details_person (ml_audit_db_t *db, json_t *entry, const char *unit, const char
 
 //  The checklist of the drawn STRATA.
 static json_t *
-s_checklist (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_params_t *p,
+s_checklist (ml_store_txn_t *txn, const ml_registry_t *registry, const ml_audit_params_t *p,
              const json_t *strata)
 {
     json_t *list = json_array ();
@@ -150,9 +144,9 @@ s_checklist (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_pa
                 continue;
             s_set_str (entry, "unit", unit);
             if (p->population == ML_AUDIT_EVENTS)
-                s_details_event (db, entry, unit, rest);
+                s_details_event (txn, entry, unit, rest);
             else
-                s_details_person (db, entry, unit, rest, p->year);
+                s_details_person (txn, entry, unit, rest, p->year);
         }
     }
     return list;
@@ -161,111 +155,123 @@ s_checklist (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_pa
 // ---------------------------------------------------------------------------
 // Frozen records.
 
-//  The next free id of YEAR: "S2025-001", "S2025-002"...
+typedef struct {
+    size_t plen;                        //  "S2025-"
+    long last;                          //  the highest number of the year so far
+} s_ids_t;
+
 static int
-s_next_id (ml_audit_db_t *db, int year, char *id, size_t idlen)
+s_on_id (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
-    char prefix[16];
-    int plen = snprintf (prefix, sizeof prefix, "S%04d-", year);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (db->txn, db->samples, &cur);
-    if (rc)
-        return rc;
-    long last = 0;
-    MDB_val k = { (size_t) plen, prefix }, v;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size <= (size_t) plen || memcmp (k.mv_data, prefix, (size_t) plen) != 0)
-            break;
+    (void) val, (void) vlen;
+    s_ids_t *ids = arg;
+    if (klen > ids->plen) {
         char num[24];
-        snprintf (num, sizeof num, "%.*s", (int) (k.mv_size - (size_t) plen), (char *) k.mv_data + plen);
+        snprintf (num, sizeof num, "%.*s", (int) (klen - ids->plen), (const char *) key + ids->plen);
         long n = strtol (num, NULL, 10);
-        last = n > last ? n : last;
+        ids->last = n > ids->last ? n : ids->last;
     }
-    mdb_cursor_close (cur);
-    if (rc && rc != MDB_NOTFOUND)
-        return rc;
-    snprintf (id, idlen, "%s%03ld", prefix, last + 1);
     return 0;
 }
 
-//  Reads the frozen record ID: parsed, with its digest checked. *TEXT_OUT (optional) gets the
+//  The next free id of YEAR: "S2025-001", "S2025-002"...
+static int
+s_next_id (ml_store_txn_t *txn, int year, char *id, size_t idlen)
+{
+    char prefix[16];
+    s_ids_t ids = { (size_t) snprintf (prefix, sizeof prefix, "S%04d-", year), 0 };
+    int rc = ml_store_table_each (txn, ML_STORE_SAMPLES, prefix, ids.plen, s_on_id, &ids);
+    if (rc)
+        return rc;
+    snprintf (id, idlen, "%s%03ld", prefix, ids.last + 1);
+    return 0;
+}
+
+//  Reads the frozen record ID: parsed, with its digest checked. *TEXT, *TLEN (optional) get the
 //  stored text (borrowed from the transaction).
 static int
-s_read_record (ml_audit_db_t *db, const char *id, json_t **record, char hex[ML_SAMPLE_HEX_LEN],
-               MDB_val *text_out, char *err, size_t errlen)
+s_read_record (ml_store_txn_t *txn, const char *id, json_t **record, char hex[ML_SAMPLE_HEX_LEN],
+               const char **text, size_t *tlen, char *err, size_t errlen)
 {
     *record = NULL;
-    MDB_val k = { strlen (id), (void *) id }, v;
-    int rc = db->ours ? mdb_get (db->txn, db->samples, &k, &v) : MDB_NOTFOUND;
-    if (rc == MDB_NOTFOUND)
+    const void *val;
+    size_t vlen;
+    int rc = ml_store_table_get (txn, ML_STORE_SAMPLES, id, strlen (id), &val, &vlen);
+    if (rc == ML_ENOTFOUND)
         return ml_audit_fail (err, errlen, ML_ENOTFOUND, "no sample '%s' (massline sample list)", id);
     if (rc)
-        return ml_audit_mdb_fail (err, errlen, rc, "samples");
-    if (v.mv_size < ML_SAMPLE_HEX_LEN || ((char *) v.mv_data)[ML_SAMPLE_HEX_LEN - 1] != '\n')
+        return ml_audit_store_fail (err, errlen, rc, "samples");
+    const char *v = val;
+    if (vlen < ML_SAMPLE_HEX_LEN || v[ML_SAMPLE_HEX_LEN - 1] != '\n')
         return ml_audit_fail (err, errlen, ML_ECONFLICT, "sample %s: stored record is malformed", id);
-    MDB_val text = { v.mv_size - ML_SAMPLE_HEX_LEN, (char *) v.mv_data + ML_SAMPLE_HEX_LEN };
-    ml_sample_digest (text.mv_data, text.mv_size, hex);
-    if (memcmp (hex, v.mv_data, ML_SAMPLE_HEX_LEN - 1) != 0)
+    const char *body = v + ML_SAMPLE_HEX_LEN;
+    size_t blen = vlen - ML_SAMPLE_HEX_LEN;
+    ml_sample_digest (body, blen, hex);
+    if (memcmp (hex, v, ML_SAMPLE_HEX_LEN - 1) != 0)
         return ml_audit_fail (err, errlen, ML_ECONFLICT, "sample %s: stored record does not match its "
-                       "digest %.64s (now %s)", id, (char *) v.mv_data, hex);
+                              "digest %.64s (now %s)", id, v, hex);
     json_error_t jerr;
-    *record = json_loadb (text.mv_data, text.mv_size, 0, &jerr);
+    *record = json_loadb (body, blen, 0, &jerr);
     if (!*record)
         return ml_audit_fail (err, errlen, ML_ECONFLICT, "sample %s: stored record is not JSON: %s", id, jerr.text);
-    if (text_out)
-        *text_out = text;
+    if (text) {
+        *text = body;
+        *tlen = blen;
+    }
+    return 0;
+}
+
+typedef struct {
+    size_t plen;                        //  "S2025-001\0"
+    json_t *findings;
+} s_findings_t;
+
+static int
+s_on_finding (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_findings_t *f = arg;
+    if (klen <= f->plen)
+        return 0;
+    char item[2 * ML_ID_MAX + 8];
+    snprintf (item, sizeof item, "%.*s", (int) (klen - f->plen), (const char *) key + f->plen);
+    json_t *list = json_loadb (val, vlen, 0, NULL);
+    if (json_is_array (list))
+        json_object_set_new (f->findings, item, list);
+    else
+        json_decref (list);
     return 0;
 }
 
 //  The findings of sample ID: an object item -> array of findings (oldest first).
 static int
-s_read_findings (ml_audit_db_t *db, const char *id, json_t **findings, char *err, size_t errlen)
+s_read_findings (ml_store_txn_t *txn, const char *id, json_t **findings, char *err, size_t errlen)
 {
     *findings = json_object ();
     if (!*findings)
         return ml_audit_fail (err, errlen, ML_ENOMEM, "findings: out of memory");
-    if (!db->ours)
-        return 0;
-    size_t plen = strlen (id) + 1;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (db->txn, db->findings, &cur);
-    if (rc)
-        return ml_audit_mdb_fail (err, errlen, rc, "findings");
-    MDB_val k = { plen, (void *) id }, v;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size <= plen || memcmp (k.mv_data, id, plen) != 0)
-            break;
-        char item[2 * ML_ID_MAX + 8];
-        snprintf (item, sizeof item, "%.*s", (int) (k.mv_size - plen), (char *) k.mv_data + plen);
-        json_t *list = json_loadb (v.mv_data, v.mv_size, 0, NULL);
-        if (json_is_array (list))
-            json_object_set_new (*findings, item, list);
-        else
-            json_decref (list);
-    }
-    mdb_cursor_close (cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ml_audit_mdb_fail (err, errlen, rc, "findings");
+    s_findings_t f = { strlen (id) + 1, *findings };
+    int rc = ml_store_table_each (txn, ML_STORE_FINDINGS, id, f.plen, s_on_finding, &f);
+    return rc ? ml_audit_store_fail (err, errlen, rc, "findings") : 0;
 }
 
-//  Sample ID as ml_audit_get answers, in the open transaction DB.
+//  Sample ID as ml_audit_get answers, in the open transaction TXN.
 static int
-s_get (ml_audit_db_t *db, const char *id, json_t **sample, char *err, size_t errlen)
+s_get (ml_store_txn_t *txn, const char *id, json_t **sample, char *err, size_t errlen)
 {
     char hex[ML_SAMPLE_HEX_LEN];
-    MDB_val text;
+    const char *text;
+    size_t tlen;
     json_t *findings = NULL;
-    int rc = s_read_record (db, id, sample, hex, &text, err, errlen);
+    int rc = s_read_record (txn, id, sample, hex, &text, &tlen, err, errlen);
     if (!rc)
-        rc = s_read_findings (db, id, &findings, err, errlen);
+        rc = s_read_findings (txn, id, &findings, err, errlen);
     if (rc) {
         json_decref (*sample);
         *sample = NULL;
         return rc;
     }
     json_object_set_new (*sample, "record_digest", json_string (hex));
-    json_object_set_new (*sample, "record", json_stringn (text.mv_data, text.mv_size));
+    json_object_set_new (*sample, "record", json_stringn (text, tlen));
     size_t i, examined = 0;
     json_t *entry;
     json_array_foreach (json_object_get (*sample, "checklist"), i, entry) {
@@ -295,51 +301,52 @@ s_get (ml_audit_db_t *db, const char *id, json_t **sample, char *err, size_t err
 int
 ml_audit_get (ml_store_t *store, const char *id, json_t **sample, char *err, size_t errlen)
 {
-    ml_audit_db_t db;
     *sample = NULL;
-    int rc = ml_audit_db_begin (store, false, &db, err, errlen);
-    if (rc)
+    int rc;
+    ml_store_txn_t *txn = ml_audit_begin (store, false, &rc, err, errlen);
+    if (!txn)
         return rc;
-    rc = s_get (&db, id, sample, err, errlen);
-    ml_audit_db_end (&db, true, err, errlen);
+    rc = s_get (txn, id, sample, err, errlen);
+    ml_audit_end (&txn, true, err, errlen);
     return rc;
 }
 
 int
 ml_audit_draw (ml_store_t *store, const ml_registry_t *registry,
-                 const ml_audit_params_t *p, const char *who, json_t **sample,
-                 char *err, size_t errlen)
+               const ml_audit_params_t *p, const char *who, json_t **sample,
+               char *err, size_t errlen)
 {
     *sample = NULL;
-    ml_audit_db_t db;
     ml_audit_pop_t *pop = NULL;
     json_t *record = NULL;
     char *text = NULL, *value = NULL;
-    int rc = ml_audit_db_begin (store, true, &db, err, errlen);
-    if (rc)
+    int rc;
+    ml_store_txn_t *txn = ml_audit_begin (store, true, &rc, err, errlen);
+    if (!txn)
         return rc;
     //  One write transaction: the population read and the id taken are one consistent state.
-    rc = ml_audit_population_in (&db, registry, p, &pop, err, errlen);
+    rc = ml_audit_population_in (txn, registry, p, &pop, err, errlen);
     if (rc)
         goto done;
     if (pop->total == 0) {
-        rc = ml_audit_fail (err, errlen, ML_EINVAL, "nothing to draw from: no %s in %d%s", ml_audit_pop_names[p->population],
-                     p->year, p->population == ML_AUDIT_EVENTS ? " of the kinds asked" : "");
+        rc = ml_audit_fail (err, errlen, ML_EINVAL, "nothing to draw from: no %s in %d%s",
+                            ml_audit_pop_names[p->population], p->year,
+                            p->population == ML_AUDIT_EVENTS ? " of the kinds asked" : "");
         goto done;
     }
     char hex[ML_SAMPLE_HEX_LEN], id[64], now[32];
     json_t *strata = ml_audit_select (pop, p, false, hex, &rc, err, errlen);
     if (!strata)
         goto done;
-    rc = s_next_id (&db, p->year, id, sizeof id);
+    rc = s_next_id (txn, p->year, id, sizeof id);
     if (rc) {
         json_decref (strata);
-        rc = ml_audit_mdb_fail (err, errlen, rc, "samples");
+        rc = ml_audit_store_fail (err, errlen, rc, "samples");
         goto done;
     }
     s_now_iso (now);
     record = ml_audit_params_json (p);
-    json_t *checklist = s_checklist (&db, registry, p, strata);
+    json_t *checklist = s_checklist (txn, registry, p, strata);
     if (!record || !checklist
     ||  json_object_set_new (record, "algorithm", json_string (ML_AUDIT_ALGORITHM))
     ||  json_object_set_new (record, "sample", json_string (id))
@@ -367,17 +374,16 @@ ml_audit_draw (ml_store_t *store, const ml_registry_t *registry,
     ml_sample_digest (text, tlen, value);
     value[ML_SAMPLE_HEX_LEN - 1] = '\n';
     memcpy (value + ML_SAMPLE_HEX_LEN, text, tlen);
-    MDB_val k = { strlen (id), id }, v = { ML_SAMPLE_HEX_LEN + tlen, value };
-    int mrc = mdb_put (db.txn, db.samples, &k, &v, MDB_NOOVERWRITE);
-    if (mrc) {
-        rc = ml_audit_mdb_fail (err, errlen, mrc, "samples");
+    rc = ml_store_table_put (txn, ML_STORE_SAMPLES, id, strlen (id), value, ML_SAMPLE_HEX_LEN + tlen, false);
+    if (rc) {
+        rc = ml_audit_store_fail (err, errlen, rc, "samples");
         goto done;
     }
-    rc = ml_audit_db_end (&db, true, err, errlen);
+    rc = ml_audit_end (&txn, true, err, errlen);
     if (!rc)
         rc = ml_audit_get (store, id, sample, err, errlen);
 done:
-    ml_audit_db_end (&db, false, err, errlen);
+    ml_audit_end (&txn, false, err, errlen);
     ml_audit_pop_destroy (&pop);
     json_decref (record);
     free (text);
@@ -390,7 +396,7 @@ done:
 
 //  Why ITEM is not in the population of P now.
 static void
-s_why_gone (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_params_t *p, const char *item,
+s_why_gone (ml_store_txn_t *txn, const ml_registry_t *registry, const ml_audit_params_t *p, const char *item,
             char *buf, size_t len)
 {
     char unit[ML_ID_MAX + 1];
@@ -404,14 +410,14 @@ s_why_gone (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_par
     if (!rest)
         return;
     if (p->population == ML_AUDIT_PERSONS) {
-        Massline__Event *pev = ml_audit_load_person (db, unit, rest);
+        Massline__Event *pev = ml_audit_load_person (txn, unit, rest);
         snprintf (buf, len, pev ? "no role in %d any more" : "no longer in the roster", p->year);
         ml_event_free (&pev);
         return;
     }
     const Massline__Event *body = NULL;
     int state;
-    Massline__Event *ev = ml_audit_load_event (db, unit, rest, &body, &state);
+    Massline__Event *ev = ml_audit_load_event (txn, unit, rest, &body, &state);
     if (state != ML_AUDIT_PRESENT) {
         snprintf (buf, len, state == ML_AUDIT_GONE ? "no longer in the store" : "voided since the draw");
         ml_event_free (&ev);
@@ -456,7 +462,7 @@ s_differ (json_t *diffs, const char *fmt, ...)
 //  Compares one frozen stratum F with the same stratum S now (either may be NULL) and adds
 //  the differences; the entry for the answer goes into OUT.
 static bool
-s_compare_stratum (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_params_t *p,
+s_compare_stratum (ml_store_txn_t *txn, const ml_registry_t *registry, const ml_audit_params_t *p,
                    const ml_audit_stratum_t *now_pop, json_t *f, json_t *s, json_t *diffs, json_t *out)
 {
     const char *id = json_string_value (json_object_get (f ? f : s, "stratum"));
@@ -501,7 +507,7 @@ s_compare_stratum (ml_audit_db_t *db, const ml_registry_t *registry, const ml_au
         if (now_pop && s_holds (now_pop->ids, now_pop->n, it))
             snprintf (why, sizeof why, "still in the population but no longer drawn");
         else
-            s_why_gone (db, registry, p, it, why, sizeof why);
+            s_why_gone (txn, registry, p, it, why, sizeof why);
         s_differ (diffs, "item %s: %s", it, why);
     }
     json_array_foreach (items_now, i, item)
@@ -516,22 +522,22 @@ s_compare_stratum (ml_audit_db_t *db, const ml_registry_t *registry, const ml_au
 
 int
 ml_audit_verify (ml_store_t *store, const ml_registry_t *registry, const char *id,
-                   bool population_list, json_t **result, char *err, size_t errlen)
+                 bool population_list, json_t **result, char *err, size_t errlen)
 {
     *result = NULL;
-    ml_audit_db_t db;
     json_t *sample = NULL, *strata = NULL;
     ml_audit_pop_t *pop = NULL;
     ml_audit_params_t p;
     char hex[ML_SAMPLE_HEX_LEN], rhex[ML_SAMPLE_HEX_LEN];
-    int rc = ml_audit_db_begin (store, false, &db, err, errlen);
-    if (rc)
+    int rc;
+    ml_store_txn_t *txn = ml_audit_begin (store, false, &rc, err, errlen);
+    if (!txn)
         return rc;
-    rc = s_read_record (&db, id, &sample, rhex, NULL, err, errlen);
+    rc = s_read_record (txn, id, &sample, rhex, NULL, NULL, err, errlen);
     if (!rc)
         rc = ml_audit_params_of (sample, &p, err, errlen);
     if (!rc)
-        rc = ml_audit_population_in (&db, registry, &p, &pop, err, errlen);
+        rc = ml_audit_population_in (txn, registry, &p, &pop, err, errlen);
     if (rc)
         goto done;
     //  An empty population now draws nothing; compare against no strata.
@@ -551,7 +557,7 @@ ml_audit_verify (ml_store_t *store, const ml_registry_t *registry, const char *i
         int cmp = !f ? 1 : !s ? -1 : strcmp (json_string_value (json_object_get (f, "stratum")),
                                              json_string_value (json_object_get (s, "stratum")));
         const ml_audit_stratum_t *now_pop = cmp >= 0 ? &pop->strata[b] : NULL;
-        all = s_compare_stratum (&db, registry, &p, now_pop, cmp <= 0 ? f : NULL, cmp >= 0 ? s : NULL,
+        all = s_compare_stratum (txn, registry, &p, now_pop, cmp <= 0 ? f : NULL, cmp >= 0 ? s : NULL,
                                  diffs, out) && all;
         a += cmp <= 0;
         b += cmp >= 0;
@@ -567,7 +573,7 @@ ml_audit_verify (ml_store_t *store, const ml_registry_t *registry, const char *i
     if (!*result)
         rc = ml_audit_fail (err, errlen, ML_ENOMEM, "verify: out of memory");
 done:
-    ml_audit_db_end (&db, true, err, errlen);
+    ml_audit_end (&txn, true, err, errlen);
     json_decref (sample);
     json_decref (strata);
     ml_audit_pop_destroy (&pop);
@@ -579,7 +585,7 @@ done:
 
 int
 ml_audit_finding (ml_store_t *store, const char *id, const char *item, const char *result,
-                    const char *note, const char *who, json_t **finding, char *err, size_t errlen)
+                  const char *note, const char *who, json_t **finding, char *err, size_t errlen)
 {
     *finding = NULL;
     if (strcmp (result, "ok") != 0 && strcmp (result, "deviation") != 0 && strcmp (result, "not_found") != 0)
@@ -592,14 +598,14 @@ ml_audit_finding (ml_store_t *store, const char *id, const char *item, const cha
     }
     if (note && (strlen (note) > ML_TEXT_MAX || !utf8))
         return ml_audit_fail (err, errlen, ML_EINVAL, "note: at most %d bytes of UTF-8", ML_TEXT_MAX);
-    ml_audit_db_t db;
     json_t *record = NULL, *list = NULL;
     char *text = NULL;
     char hex[ML_SAMPLE_HEX_LEN], now[32];
-    int rc = ml_audit_db_begin (store, true, &db, err, errlen);
-    if (rc)
+    int rc;
+    ml_store_txn_t *txn = ml_audit_begin (store, true, &rc, err, errlen);
+    if (!txn)
         return rc;
-    rc = s_read_record (&db, id, &record, hex, NULL, err, errlen);
+    rc = s_read_record (txn, id, &record, hex, NULL, NULL, err, errlen);
     if (rc)
         goto done;
     bool in = false;
@@ -610,7 +616,7 @@ ml_audit_finding (ml_store_t *store, const char *id, const char *item, const cha
             in = in || strcmp (json_string_value (it), item) == 0;
     if (!in) {
         rc = ml_audit_fail (err, errlen, ML_ENOTFOUND, "sample %s has no item '%s' (massline sample show %s)",
-                     id, item, id);
+                            id, item, id);
         goto done;
     }
     size_t ilen = strlen (item), klen = strlen (id) + 1 + ilen;
@@ -621,9 +627,10 @@ ml_audit_finding (ml_store_t *store, const char *id, const char *item, const cha
     }
     memcpy (key, id, strlen (id) + 1);
     memcpy (key + strlen (id) + 1, item, ilen);
-    MDB_val k = { klen, key }, v;
-    int mrc = mdb_get (db.txn, db.findings, &k, &v);
-    list = mrc == 0 ? json_loadb (v.mv_data, v.mv_size, 0, NULL) : json_array ();
+    const void *val;
+    size_t vlen;
+    int grc = ml_store_table_get (txn, ML_STORE_FINDINGS, key, klen, &val, &vlen);
+    list = grc == 0 ? json_loadb (val, vlen, 0, NULL) : json_array ();
     if (!json_is_array (list)) {
         json_decref (list);
         list = json_array ();
@@ -635,15 +642,14 @@ ml_audit_finding (ml_store_t *store, const char *id, const char *item, const cha
                                "note", note ? json_string (note) : json_null (), "by", who, "at", now);
     json_array_append (list, entry);
     text = json_dumps (list, JSON_COMPACT);
-    if (mrc && mrc != MDB_NOTFOUND)
-        rc = ml_audit_mdb_fail (err, errlen, mrc, "findings");
+    if (grc && grc != ML_ENOTFOUND)
+        rc = ml_audit_store_fail (err, errlen, grc, "findings");
     else
     if (!text)
         rc = ml_audit_fail (err, errlen, ML_ENOMEM, "finding: out of memory");
     else {
-        v = (MDB_val) { strlen (text), text };
-        mrc = mdb_put (db.txn, db.findings, &k, &v, 0);
-        rc = mrc ? ml_audit_mdb_fail (err, errlen, mrc, "findings") : ml_audit_db_end (&db, true, err, errlen);
+        int prc = ml_store_table_put (txn, ML_STORE_FINDINGS, key, klen, text, strlen (text), true);
+        rc = prc ? ml_audit_store_fail (err, errlen, prc, "findings") : ml_audit_end (&txn, true, err, errlen);
     }
     free (key);
     if (!rc) {
@@ -656,7 +662,7 @@ ml_audit_finding (ml_store_t *store, const char *id, const char *item, const cha
     }
     json_decref (entry);
 done:
-    ml_audit_db_end (&db, false, err, errlen);
+    ml_audit_end (&txn, false, err, errlen);
     json_decref (record);
     json_decref (list);
     free (text);
@@ -666,46 +672,48 @@ done:
 // ---------------------------------------------------------------------------
 // The list.
 
+typedef struct {
+    ml_store_txn_t *txn;
+    json_t *list;
+} s_list_t;
+
+static int
+s_on_sample (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void) val, (void) vlen;
+    s_list_t *l = arg;
+    char id[64];
+    snprintf (id, sizeof id, "%.*s", (int) (klen < 63 ? klen : 63), (const char *) key);
+    json_t *sample;
+    char serr[256];
+    if (s_get (l->txn, id, &sample, serr, sizeof serr)) {
+        json_array_append_new (l->list, json_pack ("{s:s, s:s}", "sample", id, "error", serr));
+        return 0;
+    }
+    json_array_append_new (l->list, json_pack ("{s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "sample", id,
+                           "year", json_object_get (sample, "year"),
+                           "population", json_object_get (sample, "population"),
+                           "size", json_object_get (sample, "size"),
+                           "drawn_by", json_object_get (sample, "drawn_by"),
+                           "drawn_at", json_object_get (sample, "drawn_at"),
+                           "examined", json_object_get (sample, "examined")));
+    json_decref (sample);
+    return 0;
+}
+
 int
 ml_audit_list (ml_store_t *store, json_t **list, char *err, size_t errlen)
 {
-    ml_audit_db_t db;
     *list = json_array ();
-    int rc = ml_audit_db_begin (store, false, &db, err, errlen);
-    if (rc || !db.ours)
-        goto done;
-    MDB_cursor *cur;
-    rc = mdb_cursor_open (db.txn, db.samples, &cur);
-    if (rc) {
-        rc = ml_audit_mdb_fail (err, errlen, rc, "samples");
-        goto done;
+    int rc;
+    ml_store_txn_t *txn = ml_audit_begin (store, false, &rc, err, errlen);
+    if (txn) {
+        s_list_t l = { txn, *list };
+        rc = ml_store_table_each (txn, ML_STORE_SAMPLES, "", 0, s_on_sample, &l);
+        if (rc)
+            rc = ml_audit_store_fail (err, errlen, rc, "samples");
+        ml_audit_end (&txn, true, err, errlen);
     }
-    MDB_val k, v;
-    int mrc;
-    for (mrc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        char id[64];
-        snprintf (id, sizeof id, "%.*s", (int) (k.mv_size < 63 ? k.mv_size : 63), (char *) k.mv_data);
-        json_t *sample;
-        char serr[256];
-        if (s_get (&db, id, &sample, serr, sizeof serr)) {
-            json_array_append_new (*list, json_pack ("{s:s, s:s}", "sample", id, "error", serr));
-            continue;
-        }
-        json_array_append_new (*list, json_pack ("{s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "sample", id,
-                               "year", json_object_get (sample, "year"),
-                               "population", json_object_get (sample, "population"),
-                               "size", json_object_get (sample, "size"),
-                               "drawn_by", json_object_get (sample, "drawn_by"),
-                               "drawn_at", json_object_get (sample, "drawn_at"),
-                               "examined", json_object_get (sample, "examined")));
-        json_decref (sample);
-    }
-    mdb_cursor_close (cur);
-    if (mrc != MDB_NOTFOUND && !rc)
-        rc = ml_audit_mdb_fail (err, errlen, mrc, "samples");
-done:
-    ml_audit_db_end (&db, true, err, errlen);
     if (rc) {
         json_decref (*list);
         *list = NULL;

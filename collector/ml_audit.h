@@ -2,13 +2,14 @@
    year, frozen draws, inspectors' findings and their appraisal (docs/sampling.md, issue 4). The
    selection mathematics is lib/ml_sample.h; this module is the bookkeeping around it.
 
-   Two databases of their own in the store's environment (keys are bytes; "a\0b" is a, NUL, b):
-     samples   sample id ("S2025-001")  -> 64 hex digits of SHA-256 over the record, "\n",
-                                           the record (canonical JSON: compact, keys sorted)
-     findings  sample id\0item id       -> JSON array of findings, oldest first; the last counts
+   Two tables the store keeps for this module (keys are bytes; "a\0b" is a, NUL, b):
+     ML_STORE_SAMPLES   sample id ("S2025-001") -> 64 hex digits of SHA-256 over the record, "\n",
+                                                  the record (canonical JSON: compact, keys sorted)
+     ML_STORE_FINDINGS  sample id\0item id      -> JSON array of findings, oldest first; the last counts
    A record is frozen once: algorithm, parameters, who drew it and when, the population digest
    per stratum and overall, the items of each stratum in ticket order and the on-site checklist.
-   The population is read from the store's refs, events and persons databases (ml_store.h). */
+   The population is read through the store's functions (refs, events, roster: ml_store.h), in
+   the store's transactions; this module knows nothing of LMDB or of the store's byte layout. */
 #ifndef ML_AUDIT_H
 #define ML_AUDIT_H
 

@@ -42,7 +42,7 @@ s_appraisal_json (const json_t *s, const ml_sample_appraisal_t *a, size_t not_fo
 
 int
 ml_audit_appraise (const json_t *sample, double confidence, double tolerable,
-                     json_t **appraisal, char *err, size_t errlen)
+                   json_t **appraisal, char *err, size_t errlen)
 {
     *appraisal = NULL;
     if (!(confidence > 0 && confidence < 1))
@@ -84,7 +84,7 @@ ml_audit_appraise (const json_t *sample, double confidence, double tolerable,
         ml_sample_appraisal_t a;
         if (ml_sample_appraise_stratum (&st[h], confidence, &a)) {
             rc = ml_audit_fail (err, errlen, ML_EINVAL, "stratum %s: %zu findings for a population of %zu",
-                         json_string_value (json_object_get (s, "stratum")), st[h].n, st[h].population);
+                                json_string_value (json_object_get (s, "stratum")), st[h].n, st[h].population);
             goto done;
         }
         if (json_array_append_new (out, s_appraisal_json (s, &a, nf[h], tolerable)))
@@ -93,7 +93,7 @@ ml_audit_appraise (const json_t *sample, double confidence, double tolerable,
     ml_sample_appraisal_t all;
     if (ml_sample_appraise (st, h_n, confidence, &all)) {
         rc = ml_audit_fail (err, errlen, ML_EINVAL, "sample %s: nothing to appraise",
-                     json_string_value (json_object_get (sample, "sample")));
+                            json_string_value (json_object_get (sample, "sample")));
         goto done;
     }
     *appraisal = json_pack ("{s:O, s:o, s:o, s:I, s:s}", "sample", json_object_get (sample, "sample"),

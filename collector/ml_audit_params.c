@@ -141,8 +141,8 @@ s_set_kinds (ml_audit_params_t *p, const char *value, char *err, size_t errlen)
             return ml_audit_fail (err, errlen, ML_EINVAL, "kinds: unknown kind '%.*s'", (int) len, s);
         if (!ml_audit_date_field (f->id))
             return ml_audit_fail (err, errlen, ML_EINVAL, "kinds: '%s' is not an activity kind (%s)", name,
-                           strcmp (name, "person") == 0 ? "use --population persons"
-                                                        : "corrections and voids are not items");
+                                  strcmp (name, "person") == 0 ? "use --population persons"
+                                                               : "corrections and voids are not items");
         p->kinds |= (uint64_t) 1 << f->id;
         s += len;
         if (*s == ',')
@@ -155,7 +155,7 @@ s_set_kinds (ml_audit_params_t *p, const char *value, char *err, size_t errlen)
 
 int
 ml_audit_params_set (ml_audit_params_t *p, const char *key, const char *value,
-                       char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
     size_t n;
     if (strcmp (key, "year") == 0) {
@@ -168,10 +168,10 @@ ml_audit_params_set (ml_audit_params_t *p, const char *key, const char *value,
         size_t len = strlen (value);
         if (strspn (value, "0123456789") != len)
             return ml_audit_fail (err, errlen, ML_EINVAL, "seed: decimal digits only (from ten-sided dice), "
-                           "got '%.40s'", value);
+                                  "got '%.40s'", value);
         if (len < ML_AUDIT_SEED_MIN || len > ML_AUDIT_SEED_MAX)
             return ml_audit_fail (err, errlen, ML_EINVAL, "seed: needs %d to %d decimal digits rolled on "
-                           "ten-sided dice; got %zu", ML_AUDIT_SEED_MIN, ML_AUDIT_SEED_MAX, len);
+                                  "ten-sided dice; got %zu", ML_AUDIT_SEED_MIN, ML_AUDIT_SEED_MAX, len);
         memcpy (p->seed, value, len + 1);
     }
     else
@@ -223,7 +223,7 @@ ml_audit_params_check (ml_audit_params_t *p, char *err, size_t errlen)
         return ml_audit_fail (err, errlen, ML_EINVAL, "year: missing (--year YYYY)");
     if (!p->seed[0])
         return ml_audit_fail (err, errlen, ML_EINVAL, "seed: missing (--seed DIGITS, at least %d rolled on "
-                       "ten-sided dice)", ML_AUDIT_SEED_MIN);
+                              "ten-sided dice)", ML_AUDIT_SEED_MIN);
     if (!p->size)
         return ml_audit_fail (err, errlen, ML_EINVAL, "size: missing (--size N)");
     if (p->kinds && p->population != ML_AUDIT_EVENTS)
@@ -273,7 +273,7 @@ ml_audit_params_of (const json_t *sample, ml_audit_params_t *p, char *err, size_
         else
             return ml_audit_fail (err, errlen, ML_EINVAL, "sample record: no '%s'", keys[i]);
         int rc = ml_audit_params_set (p, strcmp (keys[i], "strata_by") == 0 ? "strata" : keys[i],
-                                        text, err, errlen);
+                                      text, err, errlen);
         if (rc)
             return rc;
     }

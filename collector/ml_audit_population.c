@@ -11,55 +11,37 @@
 #include <string.h>
 
 // ---------------------------------------------------------------------------
-// The databases, in one transaction of the store's environment.
-
-//  The flags byte of a refs value, as ml_store.c writes it.
-#define REF_CONTROL   0x01      //  the own ref of a correction or a void
-#define REF_CORRECTED 0x02      //  the events key points at the correction holding the current version
-#define REF_VOIDED    0x04      //  voided: not in any population
-#define REF_HEAD      34        //  flags, kind, sha256; the events key follows
+// The store, in one of its transactions, through its functions only.
 
 int
-ml_audit_db_begin (ml_store_t *store, bool write, ml_audit_db_t *db, char *err, size_t errlen)
+ml_audit_store_fail (char *err, size_t errlen, int code, const char *what)
 {
-    memset (db, 0, sizeof *db);
-    MDB_env *env = ml_store_env (store);
-    int rc = mdb_txn_begin (env, NULL, write ? 0 : MDB_RDONLY, &db->txn);
-    if (rc)
-        return ml_audit_mdb_fail (err, errlen, rc, "cannot begin a transaction");
-    const char *names[] = { "refs", "events", "persons" };
-    MDB_dbi *dbis[] = { &db->refs, &db->events, &db->persons };
-    for (int i = 0; i < 3 && !rc; i++)
-        rc = mdb_dbi_open (db->txn, names[i], 0, dbis[i]);
-    if (rc) {
-        mdb_txn_abort (db->txn);
-        db->txn = NULL;
-        return ml_audit_mdb_fail (err, errlen, rc, "the event databases");
+    return ml_audit_fail (err, errlen, code, "store: %s: %s", what, ml_strerror (code));
+}
+
+ml_store_txn_t *
+ml_audit_begin (ml_store_t *store, bool write, int *rc, char *err, size_t errlen)
+{
+    *rc = 0;
+    ml_store_txn_t *txn = ml_store_begin (store, write, rc);
+    if (!txn) {
+        *rc = *rc ? *rc : ML_EIO;
+        ml_audit_store_fail (err, errlen, *rc, "cannot begin a transaction");
     }
-    rc = mdb_dbi_open (db->txn, "samples", write ? MDB_CREATE : 0, &db->samples);
-    if (!rc)
-        rc = mdb_dbi_open (db->txn, "findings", write ? MDB_CREATE : 0, &db->findings);
-    db->ours = rc == 0;
-    if (rc && (write || rc != MDB_NOTFOUND)) {
-        mdb_txn_abort (db->txn);
-        db->txn = NULL;
-        return ml_audit_mdb_fail (err, errlen, rc, "the samples databases");
-    }
-    return 0;
+    return txn;
 }
 
 int
-ml_audit_db_end (ml_audit_db_t *db, bool commit, char *err, size_t errlen)
+ml_audit_end (ml_store_txn_t **txn_p, bool commit, char *err, size_t errlen)
 {
-    if (!db->txn)
+    if (!*txn_p)
         return 0;
-    int rc = 0;
-    if (commit)
-        rc = mdb_txn_commit (db->txn);
-    else
-        mdb_txn_abort (db->txn);
-    db->txn = NULL;
-    return rc ? ml_audit_mdb_fail (err, errlen, rc, "commit") : 0;
+    if (!commit) {
+        ml_store_abort (txn_p);
+        return 0;
+    }
+    int rc = ml_store_commit (txn_p);
+    return rc ? ml_audit_store_fail (err, errlen, rc, "commit") : 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -90,64 +72,44 @@ s_event_date (const uint8_t *bytes, size_t len, uint32_t kind, bool corrected, c
         && ml_pb_field (body, blen, ml_audit_date_field (kind), date, dlen);
 }
 
-//  The current version of the event at refs value REF (unpacked; a correction's inner event in
-//  *BODY). NULL when missing or undecodable.
-static Massline__Event *
-s_load_current (ml_audit_db_t *db, const MDB_val *ref, const Massline__Event **body)
+Massline__Event *
+ml_audit_load_event (ml_store_txn_t *txn, const char *unit, const char *ref,
+                     const Massline__Event **body, int *state)
 {
-    if (ref->mv_size <= REF_HEAD)
+    ml_store_ref_t r;
+    if (ml_store_event (txn, unit, ref, &r)) {
+        *state = ML_AUDIT_GONE;
         return NULL;
-    MDB_val k = { ref->mv_size - REF_HEAD, (uint8_t *) ref->mv_data + REF_HEAD }, v;
-    if (mdb_get (db->txn, db->events, &k, &v))
+    }
+    *state = r.voided ? ML_AUDIT_VOIDED : ML_AUDIT_PRESENT;
+    const uint8_t *data;
+    size_t len;
+    if (ml_store_ref_event (&r, &data, &len))
         return NULL;
     ml_verr_t verr;
-    Massline__Event *ev = ml_event_unpack (v.mv_data, v.mv_size, &verr);
+    Massline__Event *ev = ml_event_unpack (data, len, &verr);
     if (ev)
         *body = ev->body_case == MASSLINE__EVENT__BODY_CORRECTION ? ev->correction->event : ev;
     return ev;
 }
 
-//  Looks up "a\0b" in DBI.
-static int
-s_get2 (ml_audit_db_t *db, MDB_dbi dbi, const char *a, const char *b, size_t blen, MDB_val *v)
+//  The roster entry in DATA, LEN unpacked, or NULL when it is not one.
+static Massline__Event *
+s_unpack_person (const uint8_t *data, size_t len)
 {
-    char key[2 * (ML_ID_MAX + 1) + 8];
-    size_t alen = strlen (a);
-    if (alen > ML_ID_MAX || blen > ML_ID_MAX)
-        return MDB_NOTFOUND;
-    memcpy (key, a, alen + 1);
-    memcpy (key + alen + 1, b, blen);
-    MDB_val k = { alen + 1 + blen, key };
-    return mdb_get (db->txn, dbi, &k, v);
-}
-
-Massline__Event *
-ml_audit_load_event (ml_audit_db_t *db, const char *unit, const char *ref,
-                     const Massline__Event **body, int *state)
-{
-    MDB_val v;
-    if (s_get2 (db, db->refs, unit, ref, strlen (ref), &v) || v.mv_size <= REF_HEAD) {
-        *state = ML_AUDIT_GONE;
-        return NULL;
-    }
-    *state = ((uint8_t *) v.mv_data)[0] & REF_VOIDED ? ML_AUDIT_VOIDED : ML_AUDIT_PRESENT;
-    return s_load_current (db, &v, body);
-}
-
-Massline__Event *
-ml_audit_load_person (ml_audit_db_t *db, const char *unit, const char *person)
-{
-    MDB_val v;
-    if (s_get2 (db, db->persons, unit, person, strlen (person), &v))
-        return NULL;
-    size_t rlen = strnlen (v.mv_data, v.mv_size);
-    if (rlen >= v.mv_size)
-        return NULL;
     ml_verr_t verr;
-    Massline__Event *ev = ml_event_unpack ((uint8_t *) v.mv_data + rlen + 1, v.mv_size - rlen - 1, &verr);
+    Massline__Event *ev = ml_event_unpack (data, len, &verr);
     if (ev && ev->body_case != MASSLINE__EVENT__BODY_PERSON)
         ml_event_free (&ev);
     return ev;
+}
+
+Massline__Event *
+ml_audit_load_person (ml_store_txn_t *txn, const char *unit, const char *person)
+{
+    const uint8_t *data;
+    size_t len;
+    return ml_store_person (txn, unit, person, &data, &len) ? NULL : s_unpack_person (data, len);
 }
 
 //  True when PERSON holds a role on some day of YEAR.
@@ -245,105 +207,80 @@ s_item (s_build_t *b, const char *a, size_t alen, const char *bb, size_t blen)
     return true;
 }
 
-//  Adds the item of a key "unit\0id" (refs, persons) under its stratum.
+//  Adds the item "UNIT/ID" under its stratum (UNIT, or "all").
 static bool
-s_item_key (s_build_t *b, const MDB_val *key, bool by_unit)
+s_item_of (s_build_t *b, const char *unit, const char *id, bool by_unit)
 {
-    const char *k = key->mv_data;
-    size_t ulen = strnlen (k, key->mv_size);
-    if (ulen >= key->mv_size)
-        return true;                    //  not a unit\0id key: not an item
-    return s_stratum (b, by_unit ? k : ML_AUDIT_ALL, by_unit ? ulen : strlen (ML_AUDIT_ALL))
-        && s_item (b, k, ulen, k + ulen + 1, key->mv_size - ulen - 1);
+    size_t ulen = strlen (unit);
+    return s_stratum (b, by_unit ? unit : ML_AUDIT_ALL, by_unit ? ulen : strlen (ML_AUDIT_ALL))
+        && s_item (b, unit, ulen, id, strlen (id));
+}
+
+typedef struct {
+    const ml_audit_params_t *p;
+    s_build_t *b;
+    char year[8];                       //  "2025-"
+} s_scan_t;
+
+static int
+s_on_ref (void *arg, const ml_store_ref_t *r)
+{
+    s_scan_t *s = arg;
+    if (r->control || r->voided || r->kind < 0 || r->kind >= ML_AUDIT_MAX_CASE
+    ||  !(s->p->kinds >> r->kind & 1))
+        return 0;
+    //  The store keeps its place in the events beside the refs: most of these cost one step.
+    const uint8_t *data, *date;
+    size_t len, dlen;
+    int rc = ml_store_ref_event (r, &data, &len);
+    if (rc)
+        return rc == ML_ENOTFOUND ? 0 : rc;
+    if (!s_event_date (data, len, (uint32_t) r->kind, r->corrected, &date, &dlen)
+    ||  dlen != 10 || memcmp (date, s->year, 5) != 0)
+        return 0;
+    return s_item_of (s->b, r->unit, r->ref, s->p->by_unit) ? 0 : ML_ENOMEM;
 }
 
 //  Current events of P's kinds dated in P's year.
 static int
-s_scan_events (ml_audit_db_t *db, const ml_audit_params_t *p, s_build_t *b, char *err, size_t errlen)
+s_scan_events (ml_store_txn_t *txn, const ml_audit_params_t *p, s_build_t *b, char *err, size_t errlen)
 {
-    char year[8];
-    snprintf (year, sizeof year, "%04d-", p->year);
+    s_scan_t s = { .p = p, .b = b };
+    snprintf (s.year, sizeof s.year, "%04d-", p->year);
     //  Room for every ref at once: growing a million-entry array costs more than it saves.
-    MDB_stat st;
-    int rc = mdb_stat (db->txn, db->refs, &st);
+    uint64_t n;
+    int rc = ml_store_ref_count (txn, &n);
     if (rc)
-        return ml_audit_mdb_fail (err, errlen, rc, "refs");
-    if (!s_grow ((void **) &b->items, &b->icap, st.ms_entries + 1, sizeof (size_t))
-    ||  !s_grow ((void **) &b->buf, &b->cap, 24 * (st.ms_entries + 1), 1))
+        return ml_audit_store_fail (err, errlen, rc, "refs");
+    if (!s_grow ((void **) &b->items, &b->icap, n + 1, sizeof (size_t))
+    ||  !s_grow ((void **) &b->buf, &b->cap, 24 * (n + 1), 1))
         return ml_audit_fail (err, errlen, ML_ENOMEM, "population: out of memory");
-    //  Events are looked up through a cursor: LMDB stays on the current leaf page when the next
-    //  key is near, and refs and seqs mostly grow together.
-    MDB_cursor *cur, *ecur;
-    rc = mdb_cursor_open (db->txn, db->refs, &cur);
-    if (rc)
-        return ml_audit_mdb_fail (err, errlen, rc, "refs");
-    rc = mdb_cursor_open (db->txn, db->events, &ecur);
-    if (rc) {
-        mdb_cursor_close (cur);
-        return ml_audit_mdb_fail (err, errlen, rc, "events");
-    }
-    MDB_val k, v, ev;
-    bool ok = true, started = false;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0 && ok;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (v.mv_size <= REF_HEAD)
-            continue;
-        const uint8_t *head = v.mv_data;
-        uint32_t kind = head[1];
-        if ((head[0] & (REF_CONTROL | REF_VOIDED)) || kind >= ML_AUDIT_MAX_CASE || !(p->kinds >> kind & 1))
-            continue;
-        //  Often the event wanted is the one after the last (refs assigned in order): try that
-        //  first, then search.
-        MDB_val ek = { v.mv_size - REF_HEAD, (uint8_t *) v.mv_data + REF_HEAD }, nk;
-        int grc = started ? mdb_cursor_get (ecur, &nk, &ev, MDB_NEXT) : MDB_NOTFOUND;
-        if (grc || nk.mv_size != ek.mv_size || memcmp (nk.mv_data, ek.mv_data, ek.mv_size) != 0)
-            grc = mdb_cursor_get (ecur, &ek, &ev, MDB_SET);
-        started = grc == 0;
-        if (grc == MDB_NOTFOUND)
-            continue;
-        if (grc) {
-            rc = grc;
-            break;
-        }
-        const uint8_t *date;
-        size_t dlen;
-        if (!s_event_date (ev.mv_data, ev.mv_size, kind, head[0] & REF_CORRECTED, &date, &dlen)
-        ||  dlen != 10 || memcmp (date, year, 5) != 0)
-            continue;
-        ok = s_item_key (b, &k, p->by_unit);
-    }
-    mdb_cursor_close (ecur);
-    mdb_cursor_close (cur);
-    if (!ok)
+    rc = ml_store_refs_each (txn, s_on_ref, &s);
+    if (rc == ML_ENOMEM)
         return ml_audit_fail (err, errlen, ML_ENOMEM, "population: out of memory");
-    return rc == MDB_NOTFOUND ? 0 : ml_audit_mdb_fail (err, errlen, rc, "refs");
+    return rc ? ml_audit_store_fail (err, errlen, rc, "refs") : 0;
+}
+
+static int
+s_on_person (void *arg, const char *unit, const char *person, const uint8_t *data, size_t len)
+{
+    s_scan_t *s = arg;
+    Massline__Event *ev = s_unpack_person (data, len);
+    bool ok = !ev || !s_person_in_year (ev->person, s->p->year)
+           || s_item_of (s->b, unit, person, s->p->by_unit);
+    ml_event_free (&ev);
+    return ok ? 0 : ML_ENOMEM;
 }
 
 //  Roster persons with a role in P's year.
 static int
-s_scan_persons (ml_audit_db_t *db, const ml_audit_params_t *p, s_build_t *b, char *err, size_t errlen)
+s_scan_persons (ml_store_txn_t *txn, const ml_audit_params_t *p, s_build_t *b, char *err, size_t errlen)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (db->txn, db->persons, &cur);
-    if (rc)
-        return ml_audit_mdb_fail (err, errlen, rc, "persons");
-    MDB_val k, v;
-    bool ok = true;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0 && ok;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        size_t rlen = strnlen (v.mv_data, v.mv_size);
-        if (rlen >= v.mv_size)
-            continue;
-        ml_verr_t verr;
-        Massline__Event *ev = ml_event_unpack ((uint8_t *) v.mv_data + rlen + 1, v.mv_size - rlen - 1, &verr);
-        if (ev && ev->body_case == MASSLINE__EVENT__BODY_PERSON && s_person_in_year (ev->person, p->year))
-            ok = s_item_key (b, &k, p->by_unit);
-        ml_event_free (&ev);
-    }
-    mdb_cursor_close (cur);
-    if (!ok)
+    s_scan_t s = { .p = p, .b = b };
+    int rc = ml_store_persons_each (txn, s_on_person, &s);
+    if (rc == ML_ENOMEM)
         return ml_audit_fail (err, errlen, ML_ENOMEM, "population: out of memory");
-    return rc == MDB_NOTFOUND ? 0 : ml_audit_mdb_fail (err, errlen, rc, "persons");
+    return rc ? ml_audit_store_fail (err, errlen, rc, "persons") : 0;
 }
 
 //  The registry's units, in id order.
@@ -417,12 +354,12 @@ s_pop_from (s_build_t *b)
 }
 
 int
-ml_audit_population_in (ml_audit_db_t *db, const ml_registry_t *registry, const ml_audit_params_t *p,
+ml_audit_population_in (ml_store_txn_t *txn, const ml_registry_t *registry, const ml_audit_params_t *p,
                         ml_audit_pop_t **pop, char *err, size_t errlen)
 {
     s_build_t b = { 0 };
-    int rc = p->population == ML_AUDIT_EVENTS ? s_scan_events (db, p, &b, err, errlen)
-           : p->population == ML_AUDIT_PERSONS ? s_scan_persons (db, p, &b, err, errlen)
+    int rc = p->population == ML_AUDIT_EVENTS ? s_scan_events (txn, p, &b, err, errlen)
+           : p->population == ML_AUDIT_PERSONS ? s_scan_persons (txn, p, &b, err, errlen)
            : s_scan_units (registry, p, &b, err, errlen);
     if (!rc) {
         *pop = s_pop_from (&b);
@@ -437,16 +374,16 @@ ml_audit_population_in (ml_audit_db_t *db, const ml_registry_t *registry, const 
 
 int
 ml_audit_population (ml_store_t *store, const ml_registry_t *registry,
-                       const ml_audit_params_t *p, ml_audit_pop_t **pop,
-                       char *err, size_t errlen)
+                     const ml_audit_params_t *p, ml_audit_pop_t **pop,
+                     char *err, size_t errlen)
 {
     *pop = NULL;
-    ml_audit_db_t db;
-    int rc = ml_audit_db_begin (store, false, &db, err, errlen);
-    if (rc)
+    int rc;
+    ml_store_txn_t *txn = ml_audit_begin (store, false, &rc, err, errlen);
+    if (!txn)
         return rc;
-    rc = ml_audit_population_in (&db, registry, p, pop, err, errlen);
-    ml_audit_db_end (&db, rc == 0, err, errlen);
+    rc = ml_audit_population_in (txn, registry, p, pop, err, errlen);
+    ml_audit_end (&txn, rc == 0, err, errlen);
     return rc;
 }
 
@@ -548,7 +485,7 @@ ml_audit_select (const ml_audit_pop_t *pop, const ml_audit_params_t *p, bool lis
         pops[h] = pop->strata[h].n;
     if (ml_sample_allocate (p->allocation, pops, h_n, p->size, p->minimum, sizes)) {
         *rc = ml_audit_fail (err, errlen, ML_EINVAL, "minimum: %zu per stratum over %zu strata does not "
-                      "fit in a sample of %zu", p->minimum, h_n, p->size);
+                             "fit in a sample of %zu", p->minimum, h_n, p->size);
         goto fail;
     }
     for (size_t h = 0; h < h_n; h++)

@@ -8,16 +8,11 @@
 #include "ml_audit.h"
 #include "ml_event.h"
 
-#include <lmdb.h>
-
 #define ML_AUDIT_MAX_CASE 64            //  body cases are protobuf field numbers below this
 
 //  Writes the one-line reason into ERR and returns CODE.
 int ml_audit_fail (char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
-
-//  Fails with the LMDB error RC while doing WHAT.
-int ml_audit_mdb_fail (char *err, size_t errlen, int rc, const char *what);
 
 //  strcmp over two (const char *) array elements, for qsort and bsearch.
 int ml_audit_strcmp_p (const void *a, const void *b);
@@ -38,38 +33,35 @@ uint32_t ml_audit_date_field (uint32_t kind);
 json_t *ml_audit_params_json (const ml_audit_params_t *p);
 
 // ---------------------------------------------------------------------------
-// The store, in one transaction (ml_audit_population.c).
+// The store, through its functions only (ml_audit_population.c).
 
-typedef struct {
-    MDB_txn *txn;
-    MDB_dbi refs, events, persons;      //  the store's (read only here)
-    MDB_dbi samples, findings;          //  ours
-    bool ours;                          //  samples and findings exist
-} ml_audit_db_t;
+//  Begins a transaction of STORE. NULL with *RC and ERR on failure.
+ml_store_txn_t *ml_audit_begin (ml_store_t *store, bool write, int *rc, char *err, size_t errlen);
 
-//  Begins a transaction and opens the databases; WRITE creates ours.
-int ml_audit_db_begin (ml_store_t *store, bool write, ml_audit_db_t *db, char *err, size_t errlen);
+//  Ends *TXN_P (safe on NULL): commits when COMMIT, else aborts. Returns 0, or the first
+//  failure of the transaction with ERR "store: ...".
+int ml_audit_end (ml_store_txn_t **txn_p, bool commit, char *err, size_t errlen);
 
-//  Ends the transaction: commits when COMMIT (also keeps handles opened by a read), else aborts.
-int ml_audit_db_end (ml_audit_db_t *db, bool commit, char *err, size_t errlen);
-
-//  The current version of event UNIT/REF (unpacked; a correction's inner event in *BODY), or NULL
-//  when gone or undecodable. *STATE: ML_AUDIT_PRESENT, ML_AUDIT_GONE or ML_AUDIT_VOIDED.
-Massline__Event *ml_audit_load_event (ml_audit_db_t *db, const char *unit, const char *ref,
-                                      const Massline__Event **body, int *state);
+//  Fails with the store's error CODE while doing WHAT: ERR "store: WHAT: reason".
+int ml_audit_store_fail (char *err, size_t errlen, int code, const char *what);
 
 #define ML_AUDIT_PRESENT 0              //  the ref is stored and not voided
 #define ML_AUDIT_GONE 1                 //  no such ref in the store
 #define ML_AUDIT_VOIDED 2               //  the ref is voided
 
+//  The current version of event UNIT/REF (unpacked; a correction's inner event in *BODY), or
+//  NULL when gone or undecodable. *STATE: ML_AUDIT_PRESENT, ML_AUDIT_GONE or ML_AUDIT_VOIDED.
+Massline__Event *ml_audit_load_event (ml_store_txn_t *txn, const char *unit, const char *ref,
+                                      const Massline__Event **body, int *state);
+
 //  The roster entry of PERSON in UNIT, unpacked, or NULL.
-Massline__Event *ml_audit_load_person (ml_audit_db_t *db, const char *unit, const char *person);
+Massline__Event *ml_audit_load_person (ml_store_txn_t *txn, const char *unit, const char *person);
 
 // ---------------------------------------------------------------------------
 // The population and the selection (ml_audit_population.c).
 
-//  The population of P in the open transaction DB.
-int ml_audit_population_in (ml_audit_db_t *db, const ml_registry_t *registry,
+//  The population of P in the open transaction TXN.
+int ml_audit_population_in (ml_store_txn_t *txn, const ml_registry_t *registry,
                             const ml_audit_params_t *p, ml_audit_pop_t **pop,
                             char *err, size_t errlen);
 
