@@ -72,7 +72,7 @@ void ml_outbox_close (ml_outbox_t **self_p);
 //  The folder the outbox lives in. Borrowed.
 const char *ml_outbox_dir (ml_outbox_t *self);
 
-//  The text of the last storage failure ("mdb_put: MDB_MAP_FULL: ..."). A short write, which
+//  The text of the last storage failure ("mdb_put events: the map is full ..."). A short write, which
 //  LMDB reports as a bare EIO, is said with its cause when one is found: "mdb_txn_commit: short
 //  write: No space left on device", or "... File too large: data.mdb reached the file size
 //  limit of N bytes". Borrowed.

@@ -10,6 +10,7 @@
 #include "ml_err.h"
 #include "ml_log.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <lmdb.h>
@@ -37,9 +38,13 @@ static const int s_derived_dbs[] = { DB_UNITS, DB_REFS, DB_PERSONS, DB_ORGS, DB_
 #define KEY_MAX       (2 * (ML_ID_MAX + 1) + 8)
 #define CHECK_CHUNK   50000     //  events per scratch transaction in check
 
+static const char *s_table_names[ML_STORE_TABLES] = { "samples", "findings" };
+
 struct ml_store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
+    MDB_dbi tdbi[ML_STORE_TABLES];      //  the other modules' tables...
+    bool thas[ML_STORE_TABLES];         //  ...where they exist (made by their first put)
     bool readonly;
 };
 
@@ -60,7 +65,15 @@ typedef struct {
     uint64_t drej;                      //  rejects not yet added to units[unit]
 } s_derive_t;
 
+//  Where ml_store_refs_each is: the events cursor it keeps beside the refs.
+typedef struct {
+    struct ml_store_txn *t;
+    MDB_cursor *ecur;                   //  NULL: look events up one by one
+    bool placed;                        //  ecur is on an entry
+} s_walk_t;
+
 struct ml_store_txn {
+    s_walk_t walk;                      //  the walk of refs looked up by ml_store_event
     ml_store_t *store;
     bool write;
     s_derive_t x;                       //  x.d == x.p == this transaction
@@ -68,7 +81,10 @@ struct ml_store_txn {
     ml_source_units_fn *units;          //  the report source's units (ml_store_source)
     void *units_ctx;
     int year;                           //  its year: which case_years buckets it lists
+    MDB_dbi tdbi[ML_STORE_TABLES];      //  tables opened in this transaction...
+    uint8_t tstate[ML_STORE_TABLES];    //  ...T_OPENED, or T_ABSENT when known not to exist
 };
+enum { T_UNKNOWN, T_OPENED, T_ABSENT };
 
 // ---------------------------------------------------------------------------
 // Small helpers: errors, big-endian numbers, keys.
@@ -665,6 +681,29 @@ s_open_dbs (MDB_env *env, MDB_dbi *dbi, bool readonly, bool create, const char *
     return 0;
 }
 
+//  Opens the other modules' tables that exist (they are made by their first put).
+static int
+s_open_tables (ml_store_t *self, const char *dir, char *err, size_t errlen)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    for (int i = 0; i < ML_STORE_TABLES && !rc; i++) {
+        rc = mdb_dbi_open (txn, s_table_names[i], 0, &self->tdbi[i]);
+        self->thas[i] = rc == 0;
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    if (!rc)
+        rc = mdb_txn_commit (txn);          //  keeps the handles
+    else
+        mdb_txn_abort (txn);
+    if (rc) {
+        snprintf (err, errlen, "%s: %s", dir, mdb_strerror (rc));
+        return ml_err_from_mdb (rc);
+    }
+    return 0;
+}
+
 //  Creates and opens an environment in DIR.
 static MDB_env *
 s_env_open (const char *dir, size_t map_size, unsigned flags, char *err, size_t errlen)
@@ -705,7 +744,8 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
     self->readonly = readonly;
     self->env = s_env_open (dir, (size_t) map_size_mb << 20, readonly ? MDB_RDONLY : 0, err, errlen);
     if (!self->env
-    ||  s_open_dbs (self->env, self->dbi, readonly, !readonly, dir, err, errlen))
+    ||  s_open_dbs (self->env, self->dbi, readonly, !readonly, dir, err, errlen)
+    ||  s_open_tables (self, dir, err, errlen))
         goto fail;
     return self;
 fail:
@@ -766,11 +806,39 @@ ml_store_abort (ml_store_txn_t **txn_p)
     *txn_p = NULL;
 }
 
+//  Adopts the table handles TXN opened, once it has committed.
+static void
+s_tables_keep (ml_store_txn_t *t)
+{
+    for (int i = 0; i < ML_STORE_TABLES; i++)
+        if (t->tstate[i] == T_OPENED && !t->store->thas[i]) {
+            t->store->tdbi[i] = t->tdbi[i];
+            t->store->thas[i] = true;
+        }
+}
+
+static bool
+s_tables_opened (ml_store_txn_t *t)
+{
+    for (int i = 0; i < ML_STORE_TABLES; i++)
+        if (t->tstate[i] == T_OPENED)
+            return true;
+    return false;
+}
+
 int
 ml_store_commit (ml_store_txn_t **txn_p)
 {
     ml_store_txn_t *t = *txn_p;
     if (!t->write) {
+        //  a read that opened a table commits, so that the handle stays open
+        if (s_tables_opened (t)) {
+            if (mdb_txn_commit (t->x.d.txn) == 0)
+                s_tables_keep (t);
+            free (t);
+            *txn_p = NULL;
+            return 0;
+        }
         ml_store_abort (txn_p);
         return 0;
     }
@@ -786,6 +854,8 @@ ml_store_commit (ml_store_txn_t **txn_p)
         return ret;
     }
     int rc = mdb_txn_commit (t->x.d.txn);
+    if (!rc)
+        s_tables_keep (t);
     free (t);
     *txn_p = NULL;
     return ml_err_from_mdb (rc);
@@ -943,7 +1013,7 @@ s_scan (ml_store_txn_t *t, int db, const void *prefix, size_t plen, s_scan_fn *f
         return ml_err_from_mdb (rc);
     MDB_val k = { plen, (void *) prefix }, v;
     int ret = 0;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
+    for (rc = mdb_cursor_get (cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0 && !ret;
          rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < plen || memcmp (k.mv_data, prefix, plen) != 0)
             break;
@@ -1667,4 +1737,278 @@ ml_store_check (ml_store_t *self, const char *tmpdir, ml_check_fn *report, void 
     if (rc)
         return rc;
     return stats->mismatches ? ML_ECONFLICT : 0;
+}
+
+// ---------------------------------------------------------------------------
+// Reading for the audit.
+
+//  Fills OUT from refs entry KEY -> VAL. False when the entry is not a well-formed one.
+static bool
+s_ref_fill (ml_store_ref_t *out, const MDB_val *key, const MDB_val *val, s_walk_t *w)
+{
+    const char *k = key->mv_data;
+    size_t ulen = strnlen (k, key->mv_size);
+    size_t rlen = ulen < key->mv_size ? key->mv_size - ulen - 1 : 0;
+    if (ulen >= key->mv_size || rlen > ML_ID_MAX || val->mv_size <= REF_HEAD)
+        return false;
+    const uint8_t *head = val->mv_data;
+    out->unit = k;
+    memcpy (out->ref, k + ulen + 1, rlen);
+    out->ref[rlen] = 0;
+    out->kind = head[1];
+    out->control = head[0] & REF_CONTROL;
+    out->corrected = head[0] & REF_CORRECTED;
+    out->voided = head[0] & REF_VOIDED;
+    out->ekey_ = head + REF_HEAD;
+    out->eklen_ = val->mv_size - REF_HEAD;
+    out->walk_ = w;
+    return true;
+}
+
+int
+ml_store_ref_count (ml_store_txn_t *txn, uint64_t *n)
+{
+    MDB_stat st;
+    *n = 0;
+    if (txn->x.ret)
+        return txn->x.ret;
+    int rc = mdb_stat (txn->x.p.txn, txn->x.p.dbi[DB_REFS], &st);
+    if (rc)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    *n = st.ms_entries;
+    return 0;
+}
+
+int
+ml_store_ref_event (const ml_store_ref_t *ref, const uint8_t **data, size_t *len)
+{
+    s_walk_t *w = ref->walk_;
+    ml_store_txn_t *t = w->t;
+    *data = NULL;
+    *len = 0;
+    if (t->x.ret)
+        return t->x.ret;
+    MDB_val ek = { ref->eklen_, (void *) ref->ekey_ }, nk, ev;
+    int rc;
+    if (w->ecur) {
+        //  Often the event wanted is the one after the last (refs assigned in order): try that
+        //  first, then search.
+        rc = w->placed ? mdb_cursor_get (w->ecur, &nk, &ev, MDB_NEXT) : MDB_NOTFOUND;
+        if (rc || nk.mv_size != ek.mv_size || memcmp (nk.mv_data, ek.mv_data, ek.mv_size) != 0)
+            rc = mdb_cursor_get (w->ecur, &ek, &ev, MDB_SET);
+        w->placed = rc == 0;
+    }
+    else
+        rc = mdb_get (t->x.p.txn, t->x.p.dbi[DB_EVENTS], &ek, &ev);
+    if (rc == MDB_NOTFOUND)
+        return ML_ENOTFOUND;
+    if (rc)
+        return t->x.ret = ml_err_from_mdb (rc);
+    *data = ev.mv_data;
+    *len = ev.mv_size;
+    return 0;
+}
+
+int
+ml_store_refs_each (ml_store_txn_t *txn, ml_store_ref_fn *fn, void *arg)
+{
+    if (txn->x.ret)
+        return txn->x.ret;
+    s_walk_t w = { .t = txn };
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn->x.p.txn, txn->x.p.dbi[DB_REFS], &cur);
+    if (!rc) {
+        rc = mdb_cursor_open (txn->x.p.txn, txn->x.p.dbi[DB_EVENTS], &w.ecur);
+        if (rc)
+            mdb_cursor_close (cur);
+    }
+    if (rc)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    MDB_val k, v;
+    int ret = 0;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0 && !ret;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        ml_store_ref_t r;
+        if (s_ref_fill (&r, &k, &v, &w))
+            ret = fn (arg, &r);
+    }
+    mdb_cursor_close (w.ecur);
+    mdb_cursor_close (cur);
+    if (ret)
+        return ret;
+    if (rc && rc != MDB_NOTFOUND)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    return txn->x.ret;
+}
+
+int
+ml_store_event (ml_store_txn_t *txn, const char *unit, const char *ref, ml_store_ref_t *out)
+{
+    memset (out, 0, sizeof *out);
+    uint8_t key[KEY_MAX];
+    size_t klen = s_key2 (key, unit, ref);
+    MDB_val v;
+    if (!klen || !s_get (&txn->x.ret, &txn->x.p, DB_REFS, key, klen, &v))
+        return txn->x.ret ? txn->x.ret : ML_ENOTFOUND;
+    txn->walk.t = txn;
+    MDB_val k = { klen, key };
+    if (!s_ref_fill (out, &k, &v, &txn->walk))
+        return ML_ENOTFOUND;
+    out->unit = unit;
+    return 0;
+}
+
+//  Splits a roster value "source ref\0packed event". False when it is not one.
+static bool
+s_roster_event (const MDB_val *v, const uint8_t **data, size_t *len)
+{
+    size_t rlen = strnlen (v->mv_data, v->mv_size);
+    if (rlen >= v->mv_size)
+        return false;
+    *data = (const uint8_t *) v->mv_data + rlen + 1;
+    *len = v->mv_size - rlen - 1;
+    return true;
+}
+
+int
+ml_store_person (ml_store_txn_t *txn, const char *unit, const char *person,
+                 const uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    uint8_t key[KEY_MAX];
+    size_t klen = s_key2 (key, unit, person);
+    MDB_val v;
+    if (!klen || !s_get (&txn->x.ret, &txn->x.p, DB_PERSONS, key, klen, &v))
+        return txn->x.ret ? txn->x.ret : ML_ENOTFOUND;
+    return s_roster_event (&v, data, len) ? 0 : ML_ENOTFOUND;
+}
+
+typedef struct {
+    ml_store_person_fn *fn;
+    void *arg;
+} s_persons_t;
+
+static int
+s_on_person (void *arg, const MDB_val *key, const MDB_val *val)
+{
+    s_persons_t *p = arg;
+    const char *k = key->mv_data;
+    size_t ulen = strnlen (k, key->mv_size);
+    size_t plen = ulen < key->mv_size ? key->mv_size - ulen - 1 : 0;
+    const uint8_t *data;
+    size_t len;
+    if (ulen >= key->mv_size || plen > ML_ID_MAX || !s_roster_event (val, &data, &len))
+        return 0;                       //  not a roster entry
+    char person[ML_ID_MAX + 1];
+    memcpy (person, k + ulen + 1, plen);
+    person[plen] = 0;
+    return p->fn (p->arg, k, person, data, len);
+}
+
+int
+ml_store_persons_each (ml_store_txn_t *txn, ml_store_person_fn *fn, void *arg)
+{
+    if (txn->x.ret)
+        return txn->x.ret;
+    s_persons_t p = { fn, arg };
+    return s_scan (txn, DB_PERSONS, "", 0, s_on_person, &p);
+}
+
+//  The handle of TABLE in TXN; opens it, creating it when CREATE. ML_ENOTFOUND when it does not
+//  exist (and not CREATE).
+static int
+s_table (ml_store_txn_t *t, ml_store_table_t table, bool create, MDB_dbi *dbi)
+{
+    assert (table >= 0 && table < ML_STORE_TABLES);
+    if (t->x.ret)
+        return t->x.ret;
+    if (t->store->thas[table]) {
+        *dbi = t->store->tdbi[table];
+        return 0;
+    }
+    if (t->tstate[table] == T_OPENED) {
+        *dbi = t->tdbi[table];
+        return 0;
+    }
+    if (t->tstate[table] == T_ABSENT && !create)
+        return ML_ENOTFOUND;
+    int rc = mdb_dbi_open (t->x.d.txn, s_table_names[table], create ? MDB_CREATE : 0, &t->tdbi[table]);
+    if (rc == MDB_NOTFOUND) {
+        t->tstate[table] = T_ABSENT;
+        return ML_ENOTFOUND;
+    }
+    if (rc)
+        return t->x.ret = ml_err_from_mdb (rc);
+    t->tstate[table] = T_OPENED;
+    *dbi = t->tdbi[table];
+    return 0;
+}
+
+int
+ml_store_table_get (ml_store_txn_t *txn, ml_store_table_t table, const void *key, size_t klen,
+                    const void **val, size_t *vlen)
+{
+    *val = NULL;
+    *vlen = 0;
+    MDB_dbi dbi;
+    int rc = s_table (txn, table, false, &dbi);
+    if (rc)
+        return rc;
+    MDB_val k = { klen, (void *) key }, v;
+    rc = mdb_get (txn->x.d.txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return ML_ENOTFOUND;
+    if (rc)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    *val = v.mv_data;
+    *vlen = v.mv_size;
+    return 0;
+}
+
+int
+ml_store_table_put (ml_store_txn_t *txn, ml_store_table_t table, const void *key, size_t klen,
+                    const void *val, size_t vlen, bool overwrite)
+{
+    if (!txn->write)
+        return ML_EPERM;
+    MDB_dbi dbi;
+    int rc = s_table (txn, table, true, &dbi);
+    if (rc)
+        return rc;
+    MDB_val k = { klen, (void *) key }, v = { vlen, (void *) val };
+    rc = mdb_put (txn->x.d.txn, dbi, &k, &v, overwrite ? 0 : MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return ML_EEXIST;
+    if (rc)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    return 0;
+}
+
+int
+ml_store_table_each (ml_store_txn_t *txn, ml_store_table_t table, const void *prefix,
+                     size_t plen, ml_store_row_fn *fn, void *arg)
+{
+    MDB_dbi dbi;
+    int rc = s_table (txn, table, false, &dbi);
+    if (rc)
+        return rc == ML_ENOTFOUND ? 0 : rc;
+    MDB_cursor *cur;
+    rc = mdb_cursor_open (txn->x.d.txn, dbi, &cur);
+    if (rc)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    MDB_val k = { plen, (void *) prefix }, v;
+    int ret = 0;
+    for (rc = mdb_cursor_get (cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0 && !ret;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < plen || memcmp (k.mv_data, prefix, plen) != 0)
+            break;
+        ret = fn (arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+    }
+    mdb_cursor_close (cur);
+    if (ret)
+        return ret;
+    if (rc && rc != MDB_NOTFOUND)
+        return txn->x.ret = ml_err_from_mdb (rc);
+    return 0;
 }

@@ -133,6 +133,85 @@ int ml_store_unit (ml_store_txn_t *txn, const char *unit, ml_unit_counts_t *out)
 int ml_store_hello (ml_store_txn_t *txn, const char *agent, const char *unit, uint64_t acked_seq,
                     int64_t now, uint64_t *hwm, ml_reject_t **rejects, size_t *n);
 
+//  ---------------------------------------------------------------------------------------------
+//  Reading for the audit (spot-check samples): the store's data through functions, never through
+//  its databases or byte layout. TXN is any transaction of the store (read or write); borrowed
+//  pointers stay valid until TXN ends or writes. LMDB failures are sticky in TXN as everywhere.
+
+//  A ref as ml_store_refs_each and ml_store_event give it.
+typedef struct {
+    const char *unit;               //  NUL-terminated, borrowed
+    char ref[ML_ID_MAX + 1];        //  the ref
+    int kind;                       //  body case of the ref's event (Massline__Event's body_case);
+                                    //  for a correction's or void's own ref: CORRECTION or VOID
+    bool control;                   //  the own ref of a correction or a void
+    bool corrected;                 //  the current version is held by a correction (see below)
+    bool voided;                    //  voided: counts nowhere any more
+    const void *ekey_;              //  private to the store
+    size_t eklen_;
+    void *walk_;
+} ml_store_ref_t;
+
+//  Called for each ref; a non-zero return stops the walk and is returned by it.
+typedef int (ml_store_ref_fn) (void *arg, const ml_store_ref_t *ref);
+
+//  The number of refs in the store (every unit, control refs included), in *N.
+int ml_store_ref_count (ml_store_txn_t *txn, uint64_t *n);
+
+//  Calls FN for every ref of every unit in key order (unit, then ref). FN may call
+//  ml_store_ref_event on the ref it is given (the walk keeps its place in the event log, so doing
+//  that for most refs costs about one step each). Returns 0, FN's non-zero return, or the error.
+int ml_store_refs_each (ml_store_txn_t *txn, ml_store_ref_fn *fn, void *arg);
+
+//  The stored bytes of the current version of REF (borrowed): the packed Event as received; when
+//  REF->corrected it is the correction event whose inner `event` is the current version. Returns
+//  0, ML_ENOTFOUND when the event log has no such event, or the LMDB error.
+int ml_store_ref_event (const ml_store_ref_t *ref, const uint8_t **data, size_t *len);
+
+//  Looks up REF of UNIT: fills *OUT (usable with ml_store_ref_event until TXN ends) and returns 0,
+//  or ML_ENOTFOUND when the unit has no such ref.
+int ml_store_event (ml_store_txn_t *txn, const char *unit, const char *ref, ml_store_ref_t *out);
+
+//  The roster entry of PERSON in UNIT: the packed person Event of its current version (borrowed)
+//  in *DATA, *LEN. ML_ENOTFOUND when the roster has no such person.
+int ml_store_person (ml_store_txn_t *txn, const char *unit, const char *person,
+                     const uint8_t **data, size_t *len);
+
+//  Called for each roster person: UNIT and PERSON NUL-terminated, the packed person Event of its
+//  current version (all borrowed). A non-zero return stops the walk and is returned by it.
+typedef int (ml_store_person_fn) (void *arg, const char *unit, const char *person,
+                                  const uint8_t *data, size_t len);
+
+//  Calls FN for every person of every unit's roster, in key order (unit, then person).
+int ml_store_persons_each (ml_store_txn_t *txn, ml_store_person_fn *fn, void *arg);
+
+//  Tables the store keeps for other modules, in its environment and its transactions (keys and
+//  values are the module's bytes; the store does not read them). They are created by the first
+//  put; until then they read as empty, so a store written before they existed serves unchanged.
+typedef enum {
+    ML_STORE_SAMPLES,               //  the audit's frozen sample records
+    ML_STORE_FINDINGS,              //  the audit's findings
+    ML_STORE_TABLES
+} ml_store_table_t;
+
+//  Looks KEY up in TABLE: 0 and the value (borrowed) in *VAL, *VLEN; ML_ENOTFOUND when absent.
+int ml_store_table_get (ml_store_txn_t *txn, ml_store_table_t table, const void *key, size_t klen,
+                        const void **val, size_t *vlen);
+
+//  Stores VAL under KEY in TABLE (write transaction). Unless OVERWRITE, an existing KEY is kept
+//  and ML_EEXIST comes back (not sticky: the transaction can go on). Other failures are sticky.
+int ml_store_table_put (ml_store_txn_t *txn, ml_store_table_t table, const void *key, size_t klen,
+                        const void *val, size_t vlen, bool overwrite);
+
+//  Called for each row: key and value borrowed. A non-zero return stops the walk.
+typedef int (ml_store_row_fn) (void *arg, const void *key, size_t klen, const void *val,
+                               size_t vlen);
+
+//  Calls FN for every row of TABLE whose key starts with PREFIX (PLEN bytes; 0: every row), in
+//  key order. Returns 0, FN's non-zero return, or the error.
+int ml_store_table_each (ml_store_txn_t *txn, ml_store_table_t table, const void *prefix,
+                         size_t plen, ml_store_row_fn *fn, void *arg);
+
 //  The reports' data source over a read transaction: ml_store_source in ml_store_source.h (kept
 //  apart because ml_eval.h and ml_registry.h cannot yet be included together).
 

@@ -1,8 +1,6 @@
 /* ml_err.c -- messages for ml_err_t. */
 #include "ml_err.h"
 
-#include <errno.h>
-#include <lmdb.h>
 
 const char *
 ml_strerror (int code)
@@ -21,21 +19,5 @@ ml_strerror (int code)
         case ML_EFULL:     return "storage full";
         case ML_EDUP:      return "duplicate";
         default:           return "unknown error";
-    }
-}
-
-int
-ml_err_from_mdb (int rc)
-{
-    switch (rc) {
-        case 0:             return ML_OK;
-        case MDB_NOTFOUND:  return ML_ENOTFOUND;
-        case MDB_MAP_FULL:
-        case MDB_TXN_FULL:
-        case ENOSPC:
-        case EDQUOT:
-        case EFBIG:         return ML_EFULL;     //  the file size limit (ulimit -f)
-        case ENOMEM:        return ML_ENOMEM;
-        default:            return ML_EIO;
     }
 }
