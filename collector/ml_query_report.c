@@ -9,7 +9,7 @@
      report watchlist    year= [as_of=]               S.3, every unit
    as_of defaults to today, or 31 December for a past year (ml_eval_default_as_of).
 
-   Who may ask which report is in the dispatcher's table (ml_query.c), checked after the
+   Who may ask which report is in the dispatcher's table (ml_query_dispatch.c), checked after the
    arguments (ml_query_report_check) and before the report is built. */
 
 #include "ml_query_report.h"

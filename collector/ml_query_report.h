@@ -1,9 +1,9 @@
 /* ml_query_report.h -- the "report KIND" queries (issue 3): their arguments, and the report built
-   from the store's aggregates. Who may ask is the dispatcher's table (ml_query.c). */
+   from the store's aggregates. Who may ask is the dispatcher's table (ml_query_dispatch.c). */
 #ifndef ML_QUERY_REPORT_H
 #define ML_QUERY_REPORT_H
 
-#include "ml_query_request.h"
+#include "ml_query.h"
 
 //  Checks the kind and arguments of a "report KIND" query (ml_query_check_fn): "invalid" names
 //  the argument. The dispatcher runs it before it checks who asks.

@@ -1,6 +1,6 @@
-/* ml_query_sample.c -- the 'sample ...' queries: arguments, and the log line of every draw and
-   finding. The work is in ml_samples.c; who may ask which verb is in the dispatcher's table
-   (ml_query.c). */
+/* ml_query_sample.c -- the 'sample ...' queries: who may do what, arguments, and the log line
+   of every draw and finding. The work is in ml_samples.c. */
+#include "ml_query.h"
 #include "ml_query_sample.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -189,6 +189,10 @@ s_code (int rc)
         default:           return "storage";
     }
 }
+
+// ---------------------------------------------------------------------------
+// The verbs as handlers (ml_query_sample.h). Who may ask which verb is decided before, by the
+// dispatcher's table (ml_query_dispatch.c).
 
 //  Runs VERB for Q as an ml_query_fn: the code is its ml_err_t's.
 static int
