@@ -1,8 +1,10 @@
 /* main.c -- massline-agent: records a unit's events in a durable outbox and forwards them to
    the bureau's collector. Commands: record, import, refs, correct, void, template, status here;
    run and flush (forwarding, and the spool folder) in massline-agent-forward, which this program
-   execs for them with the same command line (interfaces.md, ml_agent.h). */
+   execs for them with the command line as parsed here (interfaces.md, ml_agent.h). The command
+   line is lib/ml_cli's, as for massline-collector and massline. */
 #include "ml_agent.h"
+#include "ml_cli.h"
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_event.h"
@@ -21,6 +23,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define PROG "massline-agent"
 
 enum { EXIT_WORK = ML_AGENT_EXIT_WORK, EXIT_USAGE = ML_AGENT_EXIT_USAGE };
 
@@ -698,10 +702,10 @@ done:
 
 // ---------------------------------------------------------------------------------------------
 
-//  Execs massline-agent-forward with this process's command line ARGV: the one beside this
-//  program (the build tree) if there is one, else the installed one in ML_LIBEXECDIR. SIGTERM
-//  and SIGINT stay blocked across the exec until the forwarder has its handlers. Returns only
-//  on failure: EXIT_WORK (printed).
+//  Execs massline-agent-forward with the command line ARGV: the one beside this program (the
+//  build tree) if there is one, else the installed one in ML_LIBEXECDIR. SIGTERM and SIGINT stay
+//  blocked across the exec until the forwarder has its handlers. Returns only on failure:
+//  EXIT_WORK (printed).
 static int
 s_exec_forward (const char *cmd, char **argv)
 {
@@ -723,49 +727,162 @@ s_exec_forward (const char *cmd, char **argv)
     return EXIT_WORK;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The command table: what ml_cli runs for each command word.
+
+static char *s_argv0;                  //  this program as started (the forwarder's argv[0])
+
+//  The network's commands: massline-agent-forward reads the command line again, as parsed here
+//  (-c CONFIG -- CMD ARGS...), and agent.ini with it.
+static int
+s_forward (const char *cmd, int argc, char **argv, const char *config)
+{
+    char **fargv = calloc ((size_t) argc + 6, sizeof *fargv);
+    if (!fargv) {
+        ml_die_msg ("%s: %s", cmd, ml_strerror (ML_ENOMEM));
+        return EXIT_WORK;
+    }
+    char *head[] = { s_argv0, "-c", (char *) config, "--", (char *) cmd };
+    memcpy (fargv, head, sizeof head);
+    memcpy (fargv + 5, argv, (size_t) argc * sizeof *argv);
+    int ret = s_exec_forward (cmd, fargv);
+    free (fargv);
+    return ret;
+}
+
+//  Runs RUN with agent.ini loaded from CONFIG. Returns RUN's exit code, or EXIT_USAGE (printed).
+static int
+s_configured (int (*run) (const ml_agent_config_t *, int, char **), int argc, char **argv,
+              const char *config)
+{
+    ml_agent_config_t cfg;
+    int ret = ml_agent_config_load (config, &cfg);
+    //  record and import may just die on a signal: an LMDB transaction is all or nothing
+    if (ret == 0)
+        ret = run (&cfg, argc, argv);
+    ml_agent_config_free (&cfg);
+    return ret;
+}
+
+static int
+s_run_record (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_record, argc, argv, config);
+}
+
+static int
+s_run_import (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_import, argc, argv, config);
+}
+
+static int
+s_run_refs (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_refs, argc, argv, config);
+}
+
+static int
+s_run_correct (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_correct, argc, argv, config);
+}
+
+static int
+s_run_void (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_void, argc, argv, config);
+}
+
+static int
+s_run_template (int argc, char **argv, const char *config)
+{
+    (void) config;                      //  templates need no configuration
+    return s_cmd_template (argc, argv);
+}
+
+static int
+s_run_run (int argc, char **argv, const char *config)
+{
+    return s_forward ("run", argc, argv, config);
+}
+
+static int
+s_run_flush (int argc, char **argv, const char *config)
+{
+    return s_forward ("flush", argc, argv, config);
+}
+
+static int
+s_run_status (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_status, argc, argv, config);
+}
+
+static const ml_cli_command_t s_commands[] = {
+    { "record", s_run_record, "-c agent.ini record KIND key=value...",
+      "validate one event and commit it to the outbox; prints its ref. KIND is an event kind\n"
+      "      (person, org, research_trip, reception_day, talk, ...); keys as in the JSONL ledger,\n"
+      "      lists (roles) as JSON" },
+    { "import", s_run_import, "-c agent.ini import FILE...",
+      "import ledgers: .jsonl, or .csv (UTF-8 with or without BOM, or GB18030; Chinese headers\n"
+      "      as in the templates), all or nothing per file: every bad row is reported as\n"
+      "      FILE:LINE: field 'x': reason and nothing of that file is recorded; rows already\n"
+      "      recorded are skipped" },
+    { "refs", s_run_refs, "-c agent.ini refs FILE...",
+      "print the ref each row of a ledger gets, and whether it is recorded (FILE:LINE, REF,\n"
+      "      new or recorded); records nothing" },
+    { "correct", s_run_correct, "-c agent.ini correct REF key=value...",
+      "record a correction of event REF: its current version with the keys given changed\n"
+      "      (key= removes an optional key); prints its ref" },
+    { "void", s_run_void, "-c agent.ini void REF --reason TEXT",
+      "record that event REF is withdrawn; prints the void's ref" },
+    { "template", s_run_template, "template KIND [-o FILE] | template --all DIR | template --list",
+      "write the CSV template of a ledger (KIND: reception_day or 接访台账, ...; stdout by\n"
+      "      default), every template into DIR named after the ledgers, or list the ledgers:\n"
+      "      kind and Chinese name; needs no configuration" },
+    { "run", s_run_run, "-c agent.ini run",
+      "forward the outbox to the collector until SIGTERM/SIGINT; reconnects by itself. Also\n"
+      "      watches the spool folder: a .csv or .jsonl file put there (copy it elsewhere, then\n"
+      "      move it in) is imported and moved to done/, or to failed/ with NAME.errors.txt" },
+    { "flush", s_run_flush, "-c agent.ini flush [--timeout SECONDS]",
+      "forward until everything recorded so far is acknowledged (default 60 s; exit 1 on\n"
+      "      timeout); waits for a running `run` instead when one is forwarding" },
+    { "status", s_run_status, "-c agent.ini status [--json]",
+      "pending, acknowledged and rejected counts, last contact, and the rejected events with\n"
+      "      the collector's reasons" },
+    { NULL, NULL, NULL, NULL }
+};
+
+static void
+s_help (void)
+{
+    printf ("usage: " PROG " [-c FILE] COMMAND [ARGS]\n\n"
+            "The massline agent: records a unit's direct-contact activity events in a durable\n"
+            "outbox and forwards them to the bureau's massline-collector, exactly once, over\n"
+            "CURVE-encrypted ZeroMQ.\n\ncommands:\n");
+    for (const ml_cli_command_t *c = s_commands; c->name; c++)
+        printf ("  %s\n      %s\n", c->usage, c->help);
+    printf ("\noptions:\n"
+            "  -c, --config FILE   the agent's configuration (default agent.ini)\n"
+            "  -h, --help          this text\n"
+            "  -V, --version       the version\n"
+            "  --                  end of options: later words are the command's\n\n"
+            "agent.ini:\n");
+    ml_agent_config_help (stdout);
+    printf ("\nenvironment: MASSLINE_TODAY=YYYY-MM-DD fixes \"today\"; MASSLINE_DEBUG=1 prints debug lines\n"
+            "\nexit status: 0 ok, 1 the work failed (a bad row, a timeout), 2 bad usage or configuration\n");
+}
+
+static const ml_cli_t s_cli = { PROG, "agent.ini", s_commands, s_help,
+    "which command? record, import, refs, correct, void, template, run, flush or status", false, true };
+
 int
 main (int argc, char **argv)
 {
-    ml_log_init ("massline-agent", ML_LOG_INFO);
     //  Past ulimit -f a write fails (the outbox says so) instead of killing us; an ignored signal
     //  stays ignored across the exec of the forwarder.
     signal (SIGXFSZ, SIG_IGN);
-    ml_agent_args_t args;
-    int ret;
-    if (!ml_agent_args_parse (&args, argc, argv, &ret)) {
-        ml_agent_args_free (&args);
-        return ret;
-    }
-    const char *cmd = args.cmd;
-    int (*run) (const ml_agent_config_t *, int, char **) = NULL;
-    if (cmd && strcmp (cmd, "template") == 0) {
-        ret = s_cmd_template (args.nargs, args.args);
-        ml_agent_args_free (&args);
-        return ret;
-    }
-    //  the network's commands: the forwarder reads the command line again, agent.ini included
-    if (cmd && (strcmp (cmd, "run") == 0 || strcmp (cmd, "flush") == 0)) {
-        ml_agent_args_free (&args);
-        return s_exec_forward (cmd, argv);
-    }
-    if (!cmd)
-        ml_die_msg ("no command given (try --help)");
-    else
-    if (strcmp (cmd, "record") == 0) run = s_cmd_record;
-    else if (strcmp (cmd, "import") == 0) run = s_cmd_import;
-    else if (strcmp (cmd, "status") == 0) run = s_cmd_status;
-    else if (strcmp (cmd, "correct") == 0) run = s_cmd_correct;
-    else if (strcmp (cmd, "void") == 0) run = s_cmd_void;
-    else if (strcmp (cmd, "refs") == 0) run = s_cmd_refs;
-    else
-        ml_die_msg ("unknown command '%s' (try --help)", cmd);
-    ml_agent_config_t cfg;
-    ret = run ? ml_agent_config_load (args.config, &cfg) : EXIT_USAGE;
-    //  record and import may just die on a signal: an LMDB transaction is all or nothing
-    if (run && ret == 0)
-        ret = run (&cfg, args.nargs, args.args);
-    if (run)
-        ml_agent_config_free (&cfg);
-    ml_agent_args_free (&args);
-    return ret;
+    s_argv0 = argv[0];
+    return ml_cli_main (&s_cli, argc, argv);
 }

@@ -129,6 +129,12 @@ ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd)
 }
 
 void
+ml_agent_config_help (FILE *out)
+{
+    ml_config_print_help (out, s_opts);
+}
+
+void
 ml_agent_help (void)
 {
     printf (

@@ -6,6 +6,7 @@
 #define ML_AGENT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ml_outbox.h"
 
@@ -55,5 +56,8 @@ ml_outbox_t *ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd
 
 //  Prints massline-agent's --help on stdout.
 void ml_agent_help (void);
+
+//  Prints agent.ini's keys with their defaults and help on OUT (for a --help).
+void ml_agent_config_help (FILE *out);
 
 #endif

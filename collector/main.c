@@ -218,7 +218,7 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed, 2 bad usage or configuration\n");
 }
 
-static const ml_cli_t s_cli = { PROG, "collector.ini", s_commands, s_help, "which command? init, keygen, serve or check", false };
+static const ml_cli_t s_cli = { PROG, "collector.ini", s_commands, s_help, "which command? init, keygen, serve or check", false, false };
 
 int
 main (int argc, char **argv)

@@ -1,6 +1,8 @@
-/* ml_query.h -- the collector's QueryRequest handlers: reports (issue 3) and samples (issue 4).
-   A request is a command ("report unit-annual", "sample draw") with "key=value" arguments; the
-   answer is one JSON object, or an error code and a one-line message. */
+/* ml_query.h -- the collector's QueryRequests (reports, issue 3; samples, issue 4), as a handler
+   gets them: who asks, the command ("report unit-annual", "sample draw"), its "key=value"
+   arguments; and the handler's contract: one JSON object, or an error code and a one-line
+   message. The handlers (ml_query_report.c, ml_query_sample.c) depend on this module; the
+   dispatcher (ml_query_dispatch.c) depends on them. */
 #ifndef ML_QUERY_H
 #define ML_QUERY_H
 
@@ -21,18 +23,16 @@ typedef struct {
     const ml_ruleset_t *rules;          //  the rule file loaded at startup (reports)
 } ml_query_t;
 
+//  A handler: answers Q. On success returns 0 and sets *REPLY (the caller's to free). On failure
+//  returns a negative ml_err_t and fills CODE (e.g. "invalid", "not_found") and MSG (one line).
+typedef int ml_query_fn (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+                         char *msg, size_t msglen);
+
+//  Checks Q's arguments only, without the store: returns 0, or fails as ml_query_fn does.
+typedef int ml_query_check_fn (const ml_query_t *q, char *code, size_t codelen,
+                               char *msg, size_t msglen);
+
 //  The value of argument KEY, or NULL when not given. Borrowed.
 const char *ml_query_arg (const ml_query_t *q, const char *key);
-
-//  Answers Q: on success returns 0 and sets *REPLY (the caller's to free). On failure returns a
-//  negative ml_err_t and fills CODE (e.g. "denied", "invalid", "unknown") and MSG (one line).
-int ml_query_handle (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
-                     char *msg, size_t msglen);
-
-//  The handlers behind ml_query_handle, one module each, same contract.
-int ml_query_report (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
-                     char *msg, size_t msglen);
-int ml_query_sample (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
-                     char *msg, size_t msglen);
 
 #endif

@@ -1,5 +1,5 @@
-/* ml_query_report.c -- the "report KIND" queries: checks the arguments and who asks, then builds
-   the report (ml_report.h) from the store's aggregates in one read transaction.
+/* ml_query_report.c -- the "report KIND" queries: checks the arguments, then builds the report
+   (ml_report.h) from the store's aggregates in one read transaction.
 
    Arguments are key=value words:
      report unit-annual  unit= year= [as_of=]         R.1, one unit
@@ -9,11 +9,10 @@
      report watchlist    year= [as_of=]               S.3, every unit
    as_of defaults to today, or 31 December for a past year (ml_eval_default_as_of).
 
-   Who reads what: staff and auditor keys every report. An agent key reads only its own unit's
-   unit-annual and cadre; rollup, bulletin and watchlist cover (and rank) every unit, so an agent
-   key is refused them with code "denied" rather than shown a one-unit ranking. */
+   Who may ask which report is in the dispatcher's table (ml_query_dispatch.c), checked after the
+   arguments (ml_query_report_check) and before the report is built. */
 
-#include "ml_query.h"
+#include "ml_query_report.h"
 #include "ml_report.h"
 #include "ml_store_source.h"
 
@@ -35,15 +34,14 @@ typedef struct {
     const char *name;
     unsigned needs;                     //  required arguments
     unsigned takes;                     //  optional ones
-    bool one_unit;                      //  about one unit (an agent key may ask for its own)
 } s_kind_t;
 
 static const s_kind_t s_kinds[] = {
-    { "unit-annual", A_UNIT | A_YEAR, A_AS_OF, true },
-    { "rollup", A_YEAR, A_AS_OF, false },
-    { "cadre", A_UNIT | A_PERSON | A_YEAR, A_AS_OF, true },
-    { "bulletin", A_PERIOD, 0, false },
-    { "watchlist", A_YEAR, A_AS_OF, false },
+    { "unit-annual", A_UNIT | A_YEAR, A_AS_OF },
+    { "rollup", A_YEAR, A_AS_OF },
+    { "cadre", A_UNIT | A_PERSON | A_YEAR, A_AS_OF },
+    { "bulletin", A_PERIOD, 0 },
+    { "watchlist", A_YEAR, A_AS_OF },
 };
 #define S_KINDS (sizeof s_kinds / sizeof s_kinds[0])
 
@@ -141,25 +139,11 @@ s_parse (const ml_query_t *q, s_request_t *r, char *code, size_t codelen, char *
     return 0;
 }
 
-//  Staff and auditors read everything; an agent key its own unit's one-unit reports.
-static int
-s_allowed (const ml_query_t *q, const s_request_t *r, char *code, size_t codelen, char *msg,
-           size_t msglen)
+int
+ml_query_report_check (const ml_query_t *q, char *code, size_t codelen, char *msg, size_t msglen)
 {
-    const ml_principal_t *who = q->who;
-    if (who->kind == ML_PRINCIPAL_CLIENT && (who->role == ML_ROLE_STAFF || who->role == ML_ROLE_AUDITOR))
-        return 0;
-    if (who->kind != ML_PRINCIPAL_AGENT)
-        return s_fail (ML_EPERM, code, codelen, "denied", msg, msglen,
-                       "%s has no role that reads reports", who->user_id);
-    if (!r->kind->one_unit)
-        return s_fail (ML_EPERM, code, codelen, "denied", msg, msglen,
-                       "%s covers every unit; an agent key reads only its own unit's unit-annual "
-                       "and cadre reports", r->kind->name);
-    if (strcmp (r->value[0], who->unit) != 0)
-        return s_fail (ML_EPERM, code, codelen, "denied", msg, msglen,
-                       "the agent key of unit %s may not read unit %.70s", who->unit, r->value[0]);
-    return 0;
+    s_request_t r;
+    return s_parse (q, &r, code, codelen, msg, msglen);
 }
 
 static int
@@ -192,8 +176,6 @@ ml_query_report (const ml_query_t *q, json_t **reply, char *code, size_t codelen
 {
     s_request_t r;
     int rc = s_parse (q, &r, code, codelen, msg, msglen);
-    if (!rc)
-        rc = s_allowed (q, &r, code, codelen, msg, msglen);
     if (rc)
         return rc;
     const char *unit = r.value[0], *person = r.value[1];

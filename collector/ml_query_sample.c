@@ -1,6 +1,7 @@
 /* ml_query_sample.c -- the 'sample ...' queries: who may do what, arguments, and the log line
    of every draw and finding. The work is in ml_audit.c. */
 #include "ml_query.h"
+#include "ml_query_sample.h"
 #include "ml_err.h"
 #include "ml_log.h"
 #include "ml_audit.h"
@@ -9,14 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Who may ask for a verb.
-typedef enum { S_READ, S_WRITE } s_need_t;
-
-typedef struct {
-    const char *verb;
-    s_need_t need;
-    int (*run) (const ml_query_t *q, json_t **reply, char *err, size_t errlen);
-} s_verb_t;
+//  A verb: answers Q into *REPLY, or returns an ml_err_t with the message in ERR.
+typedef int s_verb_fn (const ml_query_t *q, json_t **reply, char *err, size_t errlen);
 
 //  The value of argument KEY, or fails the query naming it.
 static const char *
@@ -181,16 +176,6 @@ s_list (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
     return rc;
 }
 
-static const s_verb_t s_verbs[] = {
-    { "draw",     S_WRITE, s_draw },
-    { "finding",  S_WRITE, s_finding },
-    { "show",     S_READ,  s_show },
-    { "verify",   S_READ,  s_verify },
-    { "appraise", S_READ,  s_appraise },
-    { "list",     S_READ,  s_list },
-    { NULL, 0, NULL }
-};
-
 //  The query code of an ml_err_t.
 static const char *
 s_code (int rc)
@@ -205,33 +190,17 @@ s_code (int rc)
     }
 }
 
-int
-ml_query_sample (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+// ---------------------------------------------------------------------------
+// The verbs as handlers (ml_query_sample.h). Who may ask which verb is decided before, by the
+// dispatcher's table (ml_query_dispatch.c).
+
+//  Runs VERB for Q as an ml_query_fn: the code is its ml_err_t's.
+static int
+s_answer (s_verb_fn *verb, const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+          char *msg, size_t msglen)
 {
     *reply = NULL;
-    const char *verb = q->command + strlen ("sample ");
-    const s_verb_t *v = s_verbs;
-    while (v->verb && strcmp (v->verb, verb) != 0)
-        v++;
-    if (!v->verb) {
-        snprintf (code, codelen, "unknown");
-        snprintf (msg, msglen, "unknown query '%s' (samples: draw, show, verify, finding, appraise, list)",
-                  q->command);
-        return ML_EINVAL;
-    }
-    //  Agents never see samples; staff may read them; only auditors draw and record findings.
-    const ml_principal_t *who = q->who;
-    bool auditor = who->kind == ML_PRINCIPAL_CLIENT && who->role == ML_ROLE_AUDITOR;
-    bool staff = who->kind == ML_PRINCIPAL_CLIENT && who->role == ML_ROLE_STAFF;
-    if (!(auditor || (staff && v->need == S_READ))) {
-        snprintf (code, codelen, "denied");
-        snprintf (msg, msglen, "%s: %s; %s is %s", q->command,
-                  v->need == S_WRITE ? "only auditor keys may draw samples and record findings"
-                                     : "only staff and auditor keys may see samples",
-                  who->user_id, who->kind == ML_PRINCIPAL_AGENT ? "an agent" : staff ? "staff" : "no client role");
-        return ML_EPERM;
-    }
-    int rc = v->run (q, reply, msg, msglen);
+    int rc = verb (q, reply, msg, msglen);
     if (rc) {
         json_decref (*reply);
         *reply = NULL;
@@ -244,4 +213,40 @@ ml_query_sample (const ml_query_t *q, json_t **reply, char *code, size_t codelen
         return ML_ENOMEM;
     }
     return 0;
+}
+
+int
+ml_query_sample_draw (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_answer (s_draw, q, reply, code, codelen, msg, msglen);
+}
+
+int
+ml_query_sample_show (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_answer (s_show, q, reply, code, codelen, msg, msglen);
+}
+
+int
+ml_query_sample_verify (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_answer (s_verify, q, reply, code, codelen, msg, msglen);
+}
+
+int
+ml_query_sample_finding (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_answer (s_finding, q, reply, code, codelen, msg, msglen);
+}
+
+int
+ml_query_sample_appraise (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_answer (s_appraise, q, reply, code, codelen, msg, msglen);
+}
+
+int
+ml_query_sample_list (const ml_query_t *q, json_t **reply, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_answer (s_list, q, reply, code, codelen, msg, msglen);
 }

@@ -9,7 +9,7 @@
 #include "ml_err.h"
 #include "ml_keys.h"
 #include "ml_log.h"
-#include "ml_query.h"
+#include "ml_query_dispatch.h"
 #include "ml_registry.h"
 #include "ml_store.h"
 #include "ml_wire.h"
@@ -717,7 +717,7 @@ s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *req
                      self->rules };
     json_t *answer = NULL;
     char code[32] = "", msg[512] = "";
-    if (ml_query_handle (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
+    if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
         ml_warn ("query %s by %s refused: %s: %s", request->command, m->who->user_id, code, msg);
         s_send_error (self->query, m->rid, m->rid_len, m->delim, code, msg);
         return;

@@ -1,4 +1,4 @@
-/* ml_cli.c -- the shared command line of massline-collector and massline. */
+/* ml_cli.c -- the shared command line of massline-agent, massline-collector and massline. */
 #include "ml_cli.h"
 #include "ml_log.h"
 
@@ -25,6 +25,17 @@ s_is_help (const char *arg)
     return strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0;
 }
 
+//  The command named ARG, or NULL after printing "unknown command" (the caller returns 2).
+static const ml_cli_command_t *
+s_command (const ml_cli_t *cli, const char *arg)
+{
+    for (const ml_cli_command_t *c = cli->commands; c->name; c++)
+        if (strcmp (c->name, arg) == 0)
+            return c;
+    ml_cli_usage_error ("unknown command '%s'", arg);
+    return NULL;
+}
+
 //  The parse proper; REST (argc + 1 slots) collects the command's words.
 static int
 s_main (const ml_cli_t *cli, int argc, char **argv, char **rest)
@@ -32,8 +43,21 @@ s_main (const ml_cli_t *cli, int argc, char **argv, char **rest)
     const char *config = cli->default_config;
     const ml_cli_command_t *cmd = NULL;
     int nrest = 0;
+    bool options = true;            //  false after "--"
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        if (options && cli->double_dash && strcmp (arg, "--") == 0) {
+            options = false;
+            continue;
+        }
+        if (!options) {
+            if (cmd)
+                rest[nrest++] = argv[i];
+            else
+            if (!(cmd = s_command (cli, arg)))
+                return 2;
+            continue;
+        }
         if (cmd && cli->command_help && s_is_help (arg)) {
             char *help[] = { "help", NULL };
             return cmd->run (1, help, config);
@@ -56,11 +80,8 @@ s_main (const ml_cli_t *cli, int argc, char **argv, char **rest)
             config = arg + 9;
         else
         if (!cmd && arg[0] != '-') {
-            for (const ml_cli_command_t *c = cli->commands; c->name; c++)
-                if (strcmp (c->name, arg) == 0)
-                    cmd = c;
-            if (!cmd)
-                return ml_cli_usage_error ("unknown command '%s'", arg);
+            if (!(cmd = s_command (cli, arg)))
+                return 2;
         }
         else
         if (!cmd)

@@ -20,10 +20,13 @@ typedef struct {
     void (*help) (void);         //  prints the whole --help text
     const char *which;           //  "which command? ..." when none is given
     bool command_help;           //  --help after a command runs it with the word "help"
+    bool double_dash;            //  "--" ends the options: every later word is the command's
 } ml_cli_t;
 
-//  Parses -c/--config FILE, -h/--help, -V/--version and the subcommand in ARGV, then runs it.
-//  Returns the exit code: the command's, 0 for help/version, 2 for bad usage.
+//  Parses -c/--config FILE (or --config=FILE), -h/--help, -V/--version (anywhere, up
+//  to a "--" when the program takes one) and the subcommand in ARGV, then runs it with the other
+//  words. Returns the exit code: the command's, 0 for help/version, 2 for bad usage (printed as
+//  one line, "PROG: unknown option '-x' (try --help)").
 int ml_cli_main (const ml_cli_t *cli, int argc, char **argv);
 
 //  Prints "PROG: MESSAGE (try --help)" and returns 2, the exit code of bad usage.

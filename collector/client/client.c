@@ -349,7 +349,7 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed (no answer, refused), 2 bad usage or configuration\n");
 }
 
-static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report or sample", true };
+static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report or sample", true, false };
 
 int
 main (int argc, char **argv)

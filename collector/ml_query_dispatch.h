@@ -1,0 +1,14 @@
+/* ml_query_dispatch.h -- which handler answers a QueryRequest (ml_query.h), and whether who asks
+   may ask it: one table in ml_query_dispatch.c. */
+#ifndef ML_QUERY_DISPATCH_H
+#define ML_QUERY_DISPATCH_H
+
+#include "ml_query.h"
+
+//  Answers Q: finds its command, checks who asks, runs the handler. On success returns 0 and
+//  sets *REPLY (the caller's to free). On failure returns a negative ml_err_t and fills CODE
+//  (e.g. "denied", "invalid", "unknown") and MSG (one line).
+int ml_query_dispatch (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+                       char *msg, size_t msglen);
+
+#endif
