@@ -1,4 +1,4 @@
-/* ml_query_sample.c -- the 'sample ...' queries: who may do what, arguments, and the log line
+/* ml_query_sample.c -- the 'sample ...' queries: their arguments, and the log line
    of every draw and finding. The work is in ml_audit.c. */
 #include "ml_query.h"
 #include "ml_query_sample.h"
