@@ -92,6 +92,11 @@ ml_store_t *ml_store_open (const char *dir, long map_size_mb, bool readonly, cha
 //  Closes the store and sets *SELF_P to NULL. Safe on NULL. Open transactions must be gone.
 void ml_store_close (ml_store_t **self_p);
 
+//  The store's last failure in one line: the LMDB call and database that failed, then why, a short
+//  write explained ("...: short write: No space left on device"); "" when none. Borrowed: for the
+//  log line that goes with an ML_EFULL or ML_EIO from ml_store_commit. Cleared by ml_store_begin.
+const char *ml_store_error (const ml_store_t *self);
+
 //  The LMDB environment of the store, for a module that keeps its own named databases in it and
 //  runs its own transactions (ml_samples: samples, findings). Borrowed; at most one write
 //  transaction at a time across the store and such modules.

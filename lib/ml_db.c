@@ -195,6 +195,19 @@ ml_db_dir (const ml_db_t *self)
     return self->dir;
 }
 
+size_t
+ml_db_map_size (ml_db_t *self)
+{
+    MDB_envinfo info;
+    return mdb_env_info (self->env, &info) == 0 ? info.me_mapsize : 0;
+}
+
+struct MDB_env *
+ml_db_handle (ml_db_t *self)
+{
+    return self->env;
+}
+
 const char *
 ml_db_error (const ml_db_t *self)
 {
