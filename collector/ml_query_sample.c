@@ -1,9 +1,9 @@
 /* ml_query_sample.c -- the 'sample ...' queries: who may do what, arguments, and the log line
-   of every draw and finding. The work is in ml_samples.c. */
+   of every draw and finding. The work is in ml_audit.c. */
 #include "ml_query.h"
 #include "ml_err.h"
 #include "ml_log.h"
-#include "ml_samples.h"
+#include "ml_audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +56,8 @@ s_rate_arg (const ml_query_t *q, const char *key, double deflt, double *out, cha
 static int
 s_draw (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
 {
-    ml_samples_params_t p;
-    ml_samples_params_init (&p);
+    ml_audit_params_t p;
+    ml_audit_params_init (&p);
     for (size_t i = 0; i < q->n_args; i++) {
         char key[32];
         const char *eq = strchr (q->args[i], '=');
@@ -66,13 +66,13 @@ s_draw (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
             return ML_EINVAL;
         }
         snprintf (key, sizeof key, "%.*s", (int) (eq - q->args[i]), q->args[i]);
-        int rc = ml_samples_params_set (&p, key, eq + 1, err, errlen);
+        int rc = ml_audit_params_set (&p, key, eq + 1, err, errlen);
         if (rc)
             return rc;
     }
-    int rc = ml_samples_params_check (&p, err, errlen);
+    int rc = ml_audit_params_check (&p, err, errlen);
     if (!rc)
-        rc = ml_samples_draw (q->store, q->registry, &p, q->who->user_id, reply, err, errlen);
+        rc = ml_audit_draw (q->store, q->registry, &p, q->who->user_id, reply, err, errlen);
     if (!rc) {
         json_t *s = *reply;
         ml_info ("sample %s drawn by %s: %s of %d, seed %s, size %zu in %zu strata, population %"
@@ -93,13 +93,13 @@ s_show (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
     const char *id = s_need_arg (q, "sample", err, errlen);
     if (!id)
         return ML_EINVAL;
-    int rc = ml_samples_get (q->store, id, reply, err, errlen);
+    int rc = ml_audit_get (q->store, id, reply, err, errlen);
     if (rc || !s_flag (q, "population_list"))
         return rc;
     //  The current population of each stratum, from a verification (which says whether it is
     //  still the population the sample was drawn from).
     json_t *check = NULL;
-    rc = ml_samples_verify (q->store, q->registry, id, true, &check, err, errlen);
+    rc = ml_audit_verify (q->store, q->registry, id, true, &check, err, errlen);
     if (rc) {
         json_decref (*reply);
         *reply = NULL;
@@ -124,7 +124,7 @@ s_verify (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
     const char *id = s_need_arg (q, "sample", err, errlen);
     if (!id)
         return ML_EINVAL;
-    int rc = ml_samples_verify (q->store, q->registry, id, s_flag (q, "population_list"), reply, err, errlen);
+    int rc = ml_audit_verify (q->store, q->registry, id, s_flag (q, "population_list"), reply, err, errlen);
     if (!rc)
         ml_info ("sample %s verified by %s: %s", id, q->who->user_id,
                  json_is_true (json_object_get (*reply, "matches")) ? "matches" : "differs");
@@ -140,7 +140,7 @@ s_finding (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
     if (!result)
         return ML_EINVAL;
     const char *note = ml_query_arg (q, "note");
-    int rc = ml_samples_finding (q->store, id, item, result, note, q->who->user_id, reply, err, errlen);
+    int rc = ml_audit_finding (q->store, id, item, result, note, q->who->user_id, reply, err, errlen);
     if (!rc) {
         //  The log stays one line per finding whatever the note holds.
         char line[160] = "";
@@ -164,9 +164,9 @@ s_appraise (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
     ||  s_rate_arg (q, "tolerable", 0.05, &tolerable, err, errlen))
         return ML_EINVAL;
     json_t *sample = NULL;
-    int rc = ml_samples_get (q->store, id, &sample, err, errlen);
+    int rc = ml_audit_get (q->store, id, &sample, err, errlen);
     if (!rc)
-        rc = ml_samples_appraise (sample, confidence, tolerable, reply, err, errlen);
+        rc = ml_audit_appraise (sample, confidence, tolerable, reply, err, errlen);
     json_decref (sample);
     return rc;
 }
@@ -175,7 +175,7 @@ static int
 s_list (const ml_query_t *q, json_t **reply, char *err, size_t errlen)
 {
     json_t *list = NULL;
-    int rc = ml_samples_list (q->store, &list, err, errlen);
+    int rc = ml_audit_list (q->store, &list, err, errlen);
     if (!rc)
         *reply = json_pack ("{s:o}", "samples", list);
     return rc;

@@ -2,6 +2,7 @@
    protobuf-c descriptors so that massline.proto is the one description of every kind. */
 #include "ml_event.h"
 #include "ml_err.h"
+#include "ml_pb.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -956,68 +957,30 @@ ml_event_pack (const Massline__Event *ev, size_t *len)
 //  Messages inside messages that an event may have: real ones go 4 deep (correction.event.roles).
 #define S_MAX_DEPTH 8
 
-//  Reads the varint at *P (before END) into *OUT and advances *P; false when it is cut short.
-static bool
-s_varint (const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; *p < end && shift < 64; shift += 7) {
-        uint8_t b = *(*p)++;
-        v |= (uint64_t) (b & 0x7F) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
 //  Checks what protobuf-c does not, before it unpacks: that message fields of DESC in DATA nest at
 //  most DEPTH more levels (protobuf-c, the validator and the destructor recurse once per level,
 //  so a megabyte of nested corrections would exhaust the stack), and that no field is numbered 0
 //  (protobuf-c reads a tag of 0 written in two or more bytes, then repacks it in one byte, which
-//  it refuses: a stored event would no longer unpack). Groups, which protobuf-c refuses, too.
+//  it refuses: a stored event would no longer unpack). Groups, which protobuf-c refuses, too
+//  (ml_pb_next refuses both).
 static bool
 s_wire_ok (const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len, int depth)
 {
     if (len == 0)
         return true;            //  (DATA may be NULL then)
     const uint8_t *p = data, *end = data + len;
-    while (p < end) {
-        uint64_t key, v;
-        if (!s_varint (&p, end, &key) || key >> 3 == 0 || key >> 3 > UINT32_MAX)
+    ml_pb_field_t f;
+    int rc;
+    while ((rc = ml_pb_next (&p, end, &f)) > 0) {
+        if (f.wire != 2)
+            continue;
+        //  A length-delimited message field is checked inside.
+        const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field (desc, f.number);
+        if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE
+            && (depth == 0 || !s_wire_ok (fd->descriptor, f.data, f.len, depth - 1)))
             return false;
-        switch (key & 7) {
-            case 0:             //  varint
-                if (!s_varint (&p, end, &v))
-                    return false;
-                break;
-            case 1:             //  64-bit
-                if (end - p < 8)
-                    return false;
-                p += 8;
-                break;
-            case 5:             //  32-bit
-                if (end - p < 4)
-                    return false;
-                p += 4;
-                break;
-            case 2: {           //  length-delimited: a message field is checked inside
-                if (!s_varint (&p, end, &v) || v > (uint64_t) (end - p))
-                    return false;
-                const ProtobufCFieldDescriptor *f
-                    = protobuf_c_message_descriptor_get_field (desc, (unsigned) (key >> 3));
-                if (f && f->type == PROTOBUF_C_TYPE_MESSAGE
-                    && (depth == 0 || !s_wire_ok (f->descriptor, p, (size_t) v, depth - 1)))
-                    return false;
-                p += v;
-                break;
-            }
-            default:
-                return false;
-        }
     }
-    return true;
+    return rc == 0;
 }
 
 Massline__Event *

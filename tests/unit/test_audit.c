@@ -1,7 +1,6 @@
-/* test_samples_store.c -- ml_samples over a real store: which events make the population,
+/* test_audit.c -- ml_audit over a real store: which events make the population,
    frozen records that detect tampering, ids, findings and the appraisal of what was found. */
 #include <criterion/criterion.h>
-#include <lmdb.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,7 @@
 
 #include "ml_err.h"
 #include "ml_event.h"
-#include "ml_samples.h"
+#include "ml_audit.h"
 #include "ml_store.h"
 
 #define SEED "3546311556112163624615351222"
@@ -39,7 +38,7 @@ s_teardown (void)
     cr_assert_eq (system (cmd), 0);
 }
 
-TestSuite (samples_store, .init = s_setup, .fini = s_teardown);
+TestSuite (audit, .init = s_setup, .fini = s_teardown);
 
 //  Stores the events of UNIT (JSON lines, ' for "), sent by agent UNIT, one batch; all must apply.
 static void
@@ -107,25 +106,25 @@ s_fixture (void)
     s_events ("H1-2", h12);
 }
 
-static ml_samples_params_t
+static ml_audit_params_t
 s_params (const char *kinds, const char *strata, const char *size)
 {
-    ml_samples_params_t p;
+    ml_audit_params_t p;
     char err[256];
-    ml_samples_params_init (&p);
-    cr_assert_eq (ml_samples_params_set (&p, "year", "2025", err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_set (&p, "seed", SEED, err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_set (&p, "size", size, err, sizeof err), 0);
+    ml_audit_params_init (&p);
+    cr_assert_eq (ml_audit_params_set (&p, "year", "2025", err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_set (&p, "seed", SEED, err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_set (&p, "size", size, err, sizeof err), 0);
     if (kinds)
-        cr_assert_eq (ml_samples_params_set (&p, "kinds", kinds, err, sizeof err), 0, "%s", err);
+        cr_assert_eq (ml_audit_params_set (&p, "kinds", kinds, err, sizeof err), 0, "%s", err);
     if (strata)
-        cr_assert_eq (ml_samples_params_set (&p, "strata", strata, err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_check (&p, err, sizeof err), 0, "%s", err);
+        cr_assert_eq (ml_audit_params_set (&p, "strata", strata, err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_check (&p, err, sizeof err), 0, "%s", err);
     return p;
 }
 
 static void
-s_assert_ids (const ml_samples_stratum_t *s, const char *id, const char *const *want)
+s_assert_ids (const ml_audit_stratum_t *s, const char *id, const char *const *want)
 {
     cr_assert_str_eq (s->id, id);
     size_t n = 0;
@@ -136,96 +135,96 @@ s_assert_ids (const ml_samples_stratum_t *s, const char *id, const char *const *
         cr_assert_str_eq (s->ids[i], want[i], "stratum %s, id %zu", id, i);
 }
 
-Test (samples_store, population_follows_corrections_voids_kinds_and_year)
+Test (audit, population_follows_corrections_voids_kinds_and_year)
 {
     s_fixture ();
     char err[256];
-    ml_samples_pop_t *pop = NULL;
-    ml_samples_params_t p = s_params ("talk", NULL, "5");
-    cr_assert_eq (ml_samples_population (s_store, NULL, &p, &pop, err, sizeof err), 0, "%s", err);
+    ml_audit_pop_t *pop = NULL;
+    ml_audit_params_t p = s_params ("talk", NULL, "5");
+    cr_assert_eq (ml_audit_population (s_store, NULL, &p, &pop, err, sizeof err), 0, "%s", err);
     cr_assert_eq (pop->nstrata, 2);
     s_assert_ids (&pop->strata[0], "H1", (const char *[]) { "H1/T1", "H1/T5", NULL });
     s_assert_ids (&pop->strata[1], "H1-2", (const char *[]) { "H1-2/T1", "H1-2/T9", NULL });
     cr_assert_eq (pop->total, 4);
-    ml_samples_pop_destroy (&pop);
+    ml_audit_pop_destroy (&pop);
     cr_assert_null (pop);
 
     //  One stratum: sorted bytewise over units, as `LC_ALL=C sort` does.
     p = s_params (NULL, "none", "5");
-    cr_assert_eq (ml_samples_population (s_store, NULL, &p, &pop, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_population (s_store, NULL, &p, &pop, err, sizeof err), 0, "%s", err);
     cr_assert_eq (pop->nstrata, 1);
     s_assert_ids (&pop->strata[0], "all",
                   (const char *[]) { "H1-2/T1", "H1-2/T9", "H1/R1", "H1/T1", "H1/T5", NULL });
-    ml_samples_pop_destroy (&pop);
+    ml_audit_pop_destroy (&pop);
 
     //  Persons with a role in the year: H1-2's P1 left at the end of 2024.
-    ml_samples_params_t q = s_params (NULL, NULL, "5");
-    cr_assert_eq (ml_samples_params_set (&q, "population", "persons", err, sizeof err), 0);
+    ml_audit_params_t q = s_params (NULL, NULL, "5");
+    cr_assert_eq (ml_audit_params_set (&q, "population", "persons", err, sizeof err), 0);
     q.kinds = 0;
-    cr_assert_eq (ml_samples_params_check (&q, err, sizeof err), 0, "%s", err);
-    cr_assert_eq (ml_samples_population (s_store, NULL, &q, &pop, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_params_check (&q, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_population (s_store, NULL, &q, &pop, err, sizeof err), 0, "%s", err);
     cr_assert_eq (pop->nstrata, 1);
     s_assert_ids (&pop->strata[0], "H1", (const char *[]) { "H1/P1", NULL });
-    ml_samples_pop_destroy (&pop);
+    ml_audit_pop_destroy (&pop);
 }
 
-Test (samples_store, parameters_are_checked)
+Test (audit, parameters_are_checked)
 {
-    ml_samples_params_t p;
+    ml_audit_params_t p;
     char err[256];
-    ml_samples_params_init (&p);
-    cr_assert_eq (ml_samples_params_set (&p, "seed", "1234567890123456789", err, sizeof err), ML_EINVAL);
+    ml_audit_params_init (&p);
+    cr_assert_eq (ml_audit_params_set (&p, "seed", "1234567890123456789", err, sizeof err), ML_EINVAL);
     cr_assert_str_eq (err, "seed: needs 20 to 200 decimal digits rolled on ten-sided dice; got 19");
-    cr_assert_eq (ml_samples_params_set (&p, "seed", "1234567890123456789x", err, sizeof err), ML_EINVAL);
-    cr_assert_eq (ml_samples_params_set (&p, "kinds", "talk,void", err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_set (&p, "seed", "1234567890123456789x", err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_set (&p, "kinds", "talk,void", err, sizeof err), ML_EINVAL);
     cr_assert_str_eq (err, "kinds: 'void' is not an activity kind (corrections and voids are not items)");
-    cr_assert_eq (ml_samples_params_set (&p, "strata", "ward", err, sizeof err), ML_EINVAL);
-    cr_assert_eq (ml_samples_params_set (&p, "size", "0", err, sizeof err), ML_EINVAL);
-    cr_assert_eq (ml_samples_params_set (&p, "colour", "red", err, sizeof err), ML_EINVAL);
-    cr_assert_eq (ml_samples_params_check (&p, err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_set (&p, "strata", "ward", err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_set (&p, "size", "0", err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_set (&p, "colour", "red", err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_check (&p, err, sizeof err), ML_EINVAL);
     cr_assert_str_eq (err, "year: missing (--year YYYY)");
-    cr_assert_eq (ml_samples_params_set (&p, "year", "2025", err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_set (&p, "seed", SEED, err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_set (&p, "size", "3", err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_set (&p, "population", "units", err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_set (&p, "kinds", "talk", err, sizeof err), 0);
-    cr_assert_eq (ml_samples_params_check (&p, err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_params_set (&p, "year", "2025", err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_set (&p, "seed", SEED, err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_set (&p, "size", "3", err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_set (&p, "population", "units", err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_set (&p, "kinds", "talk", err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_check (&p, err, sizeof err), ML_EINVAL);
     cr_assert_str_eq (err, "kinds: only for --population events");
     p.kinds = 0;
-    cr_assert_eq (ml_samples_params_check (&p, err, sizeof err), 0);
+    cr_assert_eq (ml_audit_params_check (&p, err, sizeof err), 0);
     cr_assert_eq (p.by_unit, 0, "units are one stratum unless asked");
 }
 
-//  Changes one byte of the stored record of ID.
+//  Changes one byte of the stored record of ID (through the store's table, as a person with
+//  write access to the files could).
 static void
 s_tamper (const char *id)
 {
-    MDB_env *env = ml_store_env (s_store);
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
-    cr_assert_eq (mdb_dbi_open (txn, "samples", 0, &dbi), 0);
-    MDB_val k = { strlen (id), (void *) id }, v;
-    cr_assert_eq (mdb_get (txn, dbi, &k, &v), 0);
-    char *copy = malloc (v.mv_size);
-    memcpy (copy, v.mv_data, v.mv_size);
+    int code = 0;
+    ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+    cr_assert_not_null (txn, "begin: %d", code);
+    const void *val;
+    size_t vlen;
+    cr_assert_eq (ml_store_table_get (txn, ML_STORE_SAMPLES, id, strlen (id), &val, &vlen), 0);
+    char *copy = malloc (vlen + 1);
+    memcpy (copy, val, vlen);
+    copy[vlen] = 0;
     char *seed = strstr (copy, SEED);
     cr_assert_not_null (seed);
     seed[0] = seed[0] == '9' ? '8' : '9';
-    MDB_val nv = { v.mv_size, copy };
-    cr_assert_eq (mdb_put (txn, dbi, &k, &nv, 0), 0);
-    cr_assert_eq (mdb_txn_commit (txn), 0);
+    cr_assert_eq (ml_store_table_put (txn, ML_STORE_SAMPLES, id, strlen (id), copy, vlen, true), 0);
+    cr_assert_eq (ml_store_commit (&txn), 0);
     free (copy);
 }
 
-Test (samples_store, frozen_records_ids_findings_and_tampering)
+Test (audit, frozen_records_ids_findings_and_tampering)
 {
     s_fixture ();
     char err[256];
     json_t *a = NULL, *b = NULL, *c = NULL, *f = NULL;
-    ml_samples_params_t p = s_params ("talk", NULL, "3");
-    cr_assert_eq (ml_samples_draw (s_store, NULL, &p, "client:test", &a, err, sizeof err), 0, "%s", err);
-    cr_assert_eq (ml_samples_draw (s_store, NULL, &p, "client:test", &b, err, sizeof err), 0, "%s", err);
+    ml_audit_params_t p = s_params ("talk", NULL, "3");
+    cr_assert_eq (ml_audit_draw (s_store, NULL, &p, "client:test", &a, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_draw (s_store, NULL, &p, "client:test", &b, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq (json_string_value (json_object_get (a, "sample")), "S2025-001");
     cr_assert_str_eq (json_string_value (json_object_get (b, "sample")), "S2025-002");
     cr_assert (json_equal (json_object_get (a, "strata"), json_object_get (b, "strata")));
@@ -233,28 +232,28 @@ Test (samples_store, frozen_records_ids_findings_and_tampering)
     //  The overall digest does not depend on the strata: H1's ids do not all sort before
     //  H1-2's ("H1-2/" < "H1/"), so this compares the streamed digest with the sorted one.
     json_t *none = NULL;
-    ml_samples_params_t pn = s_params ("talk", "none", "3");
-    cr_assert_eq (ml_samples_draw (s_store, NULL, &pn, "client:test", &none, err, sizeof err), 0, "%s", err);
+    ml_audit_params_t pn = s_params ("talk", "none", "3");
+    cr_assert_eq (ml_audit_draw (s_store, NULL, &pn, "client:test", &none, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq (json_string_value (json_object_get (none, "digest")),
                       json_string_value (json_object_get (a, "digest")));
     cr_assert_str_eq (json_string_value (json_object_get (none, "sample")), "S2025-003");
     json_decref (none);
-    ml_samples_params_t q = p;
+    ml_audit_params_t q = p;
     q.year = 2024;
-    cr_assert_eq (ml_samples_draw (s_store, NULL, &q, "client:test", &c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_draw (s_store, NULL, &q, "client:test", &c, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq (json_string_value (json_object_get (c, "sample")), "S2024-001");
 
     //  Findings: only items of the sample, only the three results.
     const char *item = json_string_value (json_array_get (
         json_object_get (json_array_get (json_object_get (a, "strata"), 0), "items"), 0));
-    cr_assert_eq (ml_samples_finding (s_store, "S2025-001", "H1/T2", "ok", NULL, "client:test", &f,
+    cr_assert_eq (ml_audit_finding (s_store, "S2025-001", "H1/T2", "ok", NULL, "client:test", &f,
                                       err, sizeof err), ML_ENOTFOUND);
     cr_assert_str_eq (err, "sample S2025-001 has no item 'H1/T2' (massline sample show S2025-001)");
-    cr_assert_eq (ml_samples_finding (s_store, "S2025-001", item, "good", NULL, "client:test", &f,
+    cr_assert_eq (ml_audit_finding (s_store, "S2025-001", item, "good", NULL, "client:test", &f,
                                       err, sizeof err), ML_EINVAL);
-    cr_assert_eq (ml_samples_finding (s_store, "S2025-009", item, "ok", NULL, "client:test", &f,
+    cr_assert_eq (ml_audit_finding (s_store, "S2025-009", item, "ok", NULL, "client:test", &f,
                                       err, sizeof err), ML_ENOTFOUND);
-    cr_assert_eq (ml_samples_finding (s_store, "S2025-001", item, "not_found", "无记录", "client:test", &f,
+    cr_assert_eq (ml_audit_finding (s_store, "S2025-001", item, "not_found", "无记录", "client:test", &f,
                                       err, sizeof err), 0, "%s", err);
     cr_assert_str_eq (json_string_value (json_object_get (f, "by")), "client:test");
     cr_assert (json_is_null (json_object_get (f, "replaces")));
@@ -262,8 +261,8 @@ Test (samples_store, frozen_records_ids_findings_and_tampering)
 
     //  Appraisal: the not_found is a deviation; the stratum not examined has a bound of 1.
     json_t *s = NULL, *ap = NULL;
-    cr_assert_eq (ml_samples_get (s_store, "S2025-001", &s, err, sizeof err), 0, "%s", err);
-    cr_assert_eq (ml_samples_appraise (s, 0.95, 0.05, &ap, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_get (s_store, "S2025-001", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_appraise (s, 0.95, 0.05, &ap, err, sizeof err), 0, "%s", err);
     json_t *all = json_object_get (ap, "overall");
     cr_assert_eq (json_integer_value (json_object_get (all, "n")), 1);
     cr_assert_eq (json_integer_value (json_object_get (all, "deviations")), 1);
@@ -272,23 +271,23 @@ Test (samples_store, frozen_records_ids_findings_and_tampering)
     cr_assert (json_is_null (json_object_get (h12, "rate")));
     cr_assert_eq (json_real_value (json_object_get (h12, "upper_bound")), 1.0);
     json_t *nothing = NULL;
-    cr_assert_eq (ml_samples_appraise (s, 1.5, 0.05, &nothing, err, sizeof err), ML_EINVAL);
+    cr_assert_eq (ml_audit_appraise (s, 1.5, 0.05, &nothing, err, sizeof err), ML_EINVAL);
     cr_assert_null (nothing);
     json_decref (s);
 
     //  The same draw over the same data verifies.
     json_t *v = NULL;
-    cr_assert_eq (ml_samples_verify (s_store, NULL, "S2025-001", false, &v, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_verify (s_store, NULL, "S2025-001", false, &v, err, sizeof err), 0, "%s", err);
     cr_assert (json_is_true (json_object_get (v, "matches")), "%s", json_dumps (v, 0));
     json_decref (v);
 
     //  A changed byte in the stored record is found.
     s_tamper ("S2025-002");
-    cr_assert_eq (ml_samples_get (s_store, "S2025-002", &s, err, sizeof err), ML_ECONFLICT);
+    cr_assert_eq (ml_audit_get (s_store, "S2025-002", &s, err, sizeof err), ML_ECONFLICT);
     cr_assert (strstr (err, "sample S2025-002: stored record does not match its digest"), "%s", err);
-    cr_assert_eq (ml_samples_get (s_store, "S2025-001", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_get (s_store, "S2025-001", &s, err, sizeof err), 0, "%s", err);
     json_t *list = NULL;
-    cr_assert_eq (ml_samples_list (s_store, &list, err, sizeof err), 0);
+    cr_assert_eq (ml_audit_list (s_store, &list, err, sizeof err), 0);
     cr_assert_eq (json_array_size (list), 4);
     cr_assert_not_null (json_object_get (json_array_get (list, 2), "error"));
     cr_assert_null (json_object_get (json_array_get (list, 3), "error"));
@@ -300,11 +299,11 @@ Test (samples_store, frozen_records_ids_findings_and_tampering)
     json_decref (c);
 }
 
-Test (samples_store, the_checklist_says_what_to_verify)
+Test (audit, the_checklist_says_what_to_verify)
 {
-    cr_assert_str_eq (ml_samples_verify_text ("reception_day"), "接待登记簿/签到表及提前公布的通知");
-    cr_assert_str_eq (ml_samples_verify_text ("contact_visit"), "联系点走访记录");
-    cr_assert_str_eq (ml_samples_verify_text ("talk"), "谈心谈话记录本");
-    cr_assert_str_eq (ml_samples_verify_text ("research_trip"), "调研日程与调研报告");
-    cr_assert_str_eq (ml_samples_verify_text ("petition_case"), "接访事项纪要与答复意见书");
+    cr_assert_str_eq (ml_audit_verify_text ("reception_day"), "接待登记簿/签到表及提前公布的通知");
+    cr_assert_str_eq (ml_audit_verify_text ("contact_visit"), "联系点走访记录");
+    cr_assert_str_eq (ml_audit_verify_text ("talk"), "谈心谈话记录本");
+    cr_assert_str_eq (ml_audit_verify_text ("research_trip"), "调研日程与调研报告");
+    cr_assert_str_eq (ml_audit_verify_text ("petition_case"), "接访事项纪要与答复意见书");
 }
