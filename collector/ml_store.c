@@ -159,12 +159,6 @@ fail:
     return NULL;
 }
 
-struct MDB_env *
-ml_store_env (ml_store_t *self)
-{
-    return ml_db_handle (self->db);
-}
-
 void
 ml_store_close (ml_store_t **self_p)
 {

@@ -97,11 +97,6 @@ void ml_store_close (ml_store_t **self_p);
 //  log line that goes with an ML_EFULL or ML_EIO from ml_store_commit. Cleared by ml_store_begin.
 const char *ml_store_error (const ml_store_t *self);
 
-//  The LMDB environment of the store, for a module that keeps its own named databases in it and
-//  runs its own transactions (ml_samples: samples, findings). Borrowed; at most one write
-//  transaction at a time across the store and such modules.
-struct MDB_env *ml_store_env (ml_store_t *self);
-
 //  Begins a transaction (one writer at a time). Returns NULL and sets *CODE on failure.
 ml_store_txn_t *ml_store_begin (ml_store_t *self, bool write, int *code);
 

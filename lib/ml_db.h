@@ -57,10 +57,6 @@ const char *ml_db_dir (const ml_db_t *self);
 //  The size of the map in bytes (as another process may have grown it).
 size_t ml_db_map_size (ml_db_t *self);
 
-//  The LMDB environment (an MDB_env *), for code not yet on this layer (ml_samples.c). Goes
-//  when that code does.
-struct MDB_env *ml_db_handle (ml_db_t *self);
-
 //  The last failure, one line ("mdb_put events: MDB_MAP_FULL: ..."); "" when none.
 const char *ml_db_error (const ml_db_t *self);
 
