@@ -17,7 +17,8 @@
    events, log, rejects and agents are primary; refs, persons, orgs, units, agg, cases and
    case_years are derived from the log by one function, used by ingest (in the batch's write
    transaction) and by ml_store_check alike. A correction moves the derived state from the
-   superseded version to the new one, a void takes the voided version out. */
+   superseded version to the new one, a void takes the voided version out. The same layout in
+   code is ml_store_db.h, private to the store's own files (ml_store*.c). */
 #ifndef ML_STORE_H
 #define ML_STORE_H
 
