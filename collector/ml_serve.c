@@ -443,16 +443,19 @@ s_apply_range (ml_serve_t *self, size_t from, size_t to, ml_day_t today, int64_t
     return rc;
 }
 
-//  Marks pending batch P refused because the store failed with RC.
+//  Marks pending batch P refused because the store failed with RC; the log says why (the store's
+//  explanation: "... short write: No space left on device").
 static void
-s_refuse (s_pending_t *p, int rc)
+s_refuse (ml_serve_t *self, s_pending_t *p, int rc)
 {
     p->errcode = rc == ML_EFULL ? "full" : "storage";
     snprintf (p->errmsg, sizeof p->errmsg, "the collector could not store the batch: %s", ml_strerror (rc));
     if (rc == ML_EFULL)
-        ml_error ("storage full: batch from agent %s refused", p->who->id);
+        ml_error ("storage full: batch from agent %s refused: %s", p->who->id,
+                  ml_store_error (self->store));
     else
-        ml_error ("storage error (%s): batch from agent %s refused", ml_strerror (rc), p->who->id);
+        ml_error ("storage error (%s): batch from agent %s refused: %s", ml_strerror (rc), p->who->id,
+                  ml_store_error (self->store));
 }
 
 //  Applies every pending batch in one write transaction, commits once, then answers each.
@@ -469,7 +472,7 @@ s_flush_group (ml_serve_t *self)
     for (size_t i = 0; rc && i < self->npending; i++) {
         int one = rc == ML_EFULL && self->npending > 1 ? s_apply_range (self, i, i + 1, today, now) : rc;
         if (one)
-            s_refuse (&self->pending[i], one);
+            s_refuse (self, &self->pending[i], one);
     }
     //  Answer in arrival order, then log one line per agent.
     for (size_t i = 0; i < self->npending; i++) {
@@ -542,10 +545,12 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     }
     //  A full disk only loses the last_seen update; the answer itself was read.
     if (rc == ML_EFULL)
-        ml_warn ("storage full: could not note that agent %s was seen", who->id);
+        ml_warn ("storage full: could not note that agent %s was seen: %s", who->id,
+                 ml_store_error (self->store));
     else
     if (rc) {
-        ml_error ("agent %s: cannot read its state: %s", who->id, ml_strerror (rc));
+        ml_error ("agent %s: cannot read its state: %s: %s", who->id, ml_strerror (rc),
+                  ml_store_error (self->store));
         s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "storage", ml_strerror (rc));
         free (rejects);
         return;

@@ -17,7 +17,8 @@
    events, log, rejects and agents are primary; refs, persons, orgs, units, agg, cases and
    case_years are derived from the log by one function, used by ingest (in the batch's write
    transaction) and by ml_store_check alike. A correction moves the derived state from the
-   superseded version to the new one, a void takes the voided version out. */
+   superseded version to the new one, a void takes the voided version out. The same layout in
+   code is ml_store_db.h, private to the store's own files (ml_store*.c). */
 #ifndef ML_STORE_H
 #define ML_STORE_H
 
@@ -92,10 +93,10 @@ ml_store_t *ml_store_open (const char *dir, long map_size_mb, bool readonly, cha
 //  Closes the store and sets *SELF_P to NULL. Safe on NULL. Open transactions must be gone.
 void ml_store_close (ml_store_t **self_p);
 
-//  The LMDB environment of the store, for a module that keeps its own named databases in it and
-//  runs its own transactions (ml_samples: samples, findings). Borrowed; at most one write
-//  transaction at a time across the store and such modules.
-struct MDB_env *ml_store_env (ml_store_t *self);
+//  The store's last failure in one line: the LMDB call and database that failed, then why, a short
+//  write explained ("...: short write: No space left on device"); "" when none. Borrowed: for the
+//  log line that goes with an ML_EFULL or ML_EIO from ml_store_commit. Cleared by ml_store_begin.
+const char *ml_store_error (const ml_store_t *self);
 
 //  Begins a transaction (one writer at a time). Returns NULL and sets *CODE on failure.
 ml_store_txn_t *ml_store_begin (ml_store_t *self, bool write, int *code);

@@ -46,13 +46,6 @@ ml_db_err (int rc)
     }
 }
 
-//  Kept for modules not yet on ml_db (ml_err.h); the same translation.
-int
-ml_err_from_mdb (int rc)
-{
-    return rc == MDB_KEYEXIST ? ML_EIO : ml_db_err (rc);
-}
-
 // ---------------------------------------------------------------------------
 // Explaining failures.
 
@@ -193,6 +186,13 @@ const char *
 ml_db_dir (const ml_db_t *self)
 {
     return self->dir;
+}
+
+size_t
+ml_db_map_size (ml_db_t *self)
+{
+    MDB_envinfo info;
+    return mdb_env_info (self->env, &info) == 0 ? info.me_mapsize : 0;
 }
 
 const char *

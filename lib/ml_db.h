@@ -54,6 +54,9 @@ void ml_db_close (ml_db_t **self_p);
 //  The folder of the environment (borrowed).
 const char *ml_db_dir (const ml_db_t *self);
 
+//  The size of the map in bytes (as another process may have grown it).
+size_t ml_db_map_size (ml_db_t *self);
+
 //  The last failure, one line ("mdb_put events: MDB_MAP_FULL: ..."); "" when none.
 const char *ml_db_error (const ml_db_t *self);
 

@@ -21,8 +21,4 @@ typedef enum {
 //  Returns a short English description of CODE (never NULL).
 const char *ml_strerror (int code);
 
-//  Translates an LMDB (or errno) return code: ml_db_err of ml_db.h, which owns it. Kept only for
-//  collector/ml_samples.c until it reads through the store; defined in ml_db.c.
-int ml_err_from_mdb (int rc);
-
 #endif

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ml_err.h"
@@ -633,10 +636,58 @@ Test (store, full_map_fails_the_transaction_and_keeps_the_store_consistent)
         s_batch_free (&b);
     }
     cr_assert_eq (rc, ML_EFULL, "a 1 MB map fills up: %s", ml_strerror (rc));
+    cr_assert (strstr (ml_store_error (s_store), "MDB_MAP_FULL"), "the store says why: '%s'",
+               ml_store_error (s_store));
     cr_assert_eq (s_agent ("A1").hwm, seq - 1, "the refused batch did not move the hwm");
     cr_assert_eq (s_unit ("H001").events, seq - 1);
     ml_check_stats_t stats;
     cr_assert_eq (s_check (&stats), 0, "%s", s_lines);
+    ml_batch_result_free (&res);
+}
+
+//  A commit that crosses the file size limit comes up short (LMDB says only EIO): the store fails
+//  the transaction as storage full and says why, as the agent's outbox does. (Criterion runs each
+//  test in a process of its own, so the limit stays here.)
+Test (store, a_short_write_is_explained)
+{
+    ml_batch_result_t res = { 0 };
+    s_batch_t b = { .n = 0 };
+    s_add (&b, 1, PERSON ("P1"));
+    s_apply ("A1", "H001", &b, &res);
+    s_batch_free (&b);
+    char note[1900], text[2400];
+    memset (note, 'x', sizeof note - 1);
+    note[sizeof note - 1] = 0;
+    for (uint64_t seq = 2; seq < 34; seq++) {
+        snprintf (text, sizeof text, "{'kind':'talk','ref':'T%lu','date':'2026-03-01','person':'P1',"
+                  "'with':'x','with_category':'masses','note':'%s'}", (unsigned long) seq, note);
+        s_add (&b, seq, text);
+    }
+    char path[128];
+    struct stat st;
+    snprintf (path, sizeof path, "%s/data.mdb", s_dir);
+    cr_assert_eq (stat (path, &st), 0);
+    struct rlimit rl;
+    cr_assert_eq (getrlimit (RLIMIT_FSIZE, &rl), 0);
+    rl.rlim_cur = (rlim_t) st.st_size + 4096;
+    cr_assert (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= rl.rlim_cur);
+    signal (SIGXFSZ, SIG_IGN);
+    cr_assert_eq (setrlimit (RLIMIT_FSIZE, &rl), 0);
+
+    int code;
+    char err[256];
+    ml_store_txn_t *txn = ml_store_begin (s_store, true, &code);
+    cr_assert_not_null (txn);
+    int rc = ml_store_apply_batch (txn, "A1", "H001", b.env, b.n, s_today, 1, &res, err, sizeof err);
+    cr_assert_eq (rc, 0, "apply: %s %s", ml_strerror (rc), err);
+    rc = ml_store_commit (&txn);
+    cr_assert_eq (rc, ML_EFULL, "the file size limit is storage full: %s (%s)", ml_strerror (rc),
+                  ml_store_error (s_store));
+    char want[160];
+    snprintf (want, sizeof want, "mdb_txn_commit: short write: File too large: data.mdb reached "
+              "the file size limit of %llu bytes", (unsigned long long) rl.rlim_cur);
+    cr_assert_str_eq (ml_store_error (s_store), want);
+    s_batch_free (&b);
     ml_batch_result_free (&res);
 }
 
