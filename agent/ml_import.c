@@ -316,7 +316,9 @@ s_progress (ml_import_t *self, size_t line, bool done)
         fprintf (stderr, "\r\033[K");
     else
     if (now - self->progress_at >= 250) {
-        fprintf (stderr, "\r%s: %zu lines read, %zu bad", self->file, line, self->n_bad);
+        char file[512];
+        fprintf (stderr, "\r%s: %zu lines read, %zu bad", ml_log_escape (self->file, file, sizeof file),
+                 line, self->n_bad);
         self->progress_at = now;
     }
 }
