@@ -531,3 +531,183 @@ Test (ledger, correction_rows_make_the_next_version)
     free (persons);
     ml_outbox_close (&ob);
 }
+
+//  ---------------------------------------------------------------------------
+//  Issue 16: NUL bytes, UTF-8 files with a line in another encoding, derived-form refs
+
+Test (ledger, nul_byte_in_a_cell_refuses_the_row)
+{
+    static const char text[] = "日期,人员编号,接访方式,公布日期,备注,\n"
+                               "2025-03-05,P001,定点接访,2025-02-28,门诊楼,\n"
+                               "2025-03-06,P001,定点接访,2025-02-28,门诊\0楼,\n"
+                               ",,,,,\0\n";
+    char *path = s_write ("接访台账.csv", text, sizeof text - 1);
+    char err[512] = "";
+    ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
+    cr_assert (ledger, "%s", err);
+    s_got_t got = { 0 };
+    cr_assert_eq (ml_ledger_each (ledger, s_collect, &got), 0);
+    cr_assert_eq (got.nrows, 1);
+    cr_assert_eq (got.nerrors, 2, "a cell cut at a NUL is no good row, nor is a row of a NUL");
+    cr_assert_str_eq (got.errors[0], "3: 备注: contains a NUL byte");
+    cr_assert_str_eq (got.errors[1], "4: : contains a NUL byte (a column without header)");
+    s_free (&got);
+    ml_ledger_destroy (&ledger);
+    free (path);
+
+    static const char header[] = "日期,人员\0编号,接访方式\n2025-03-05,P001,定点接访\n";
+    path = s_write ("接访台账.csv", header, sizeof header - 1);
+    cr_assert_null (ml_ledger_open (path, err, sizeof err));
+    char *want;
+    cr_assert (asprintf (&want, "%s:1: the header of column 2 contains a NUL byte", path) > 0);
+    cr_assert_str_eq (err, want);
+    free (want);
+    free (path);
+}
+
+Test (ledger, nul_byte_import_is_all_or_nothing)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    static const char text[] = "日期,人员编号,接访方式,备注\n"
+                               "2025-03-05,P001,定点接访,好\n"
+                               "2025-03-06,P00\0002,定点接访,\n";
+    char *path = s_write ("接访台账.csv", text, sizeof text - 1);
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors, "接访台账.csv:3: field '人员编号': contains a NUL byte\n");
+    cr_assert_eq (s_events (ob), 2, "nothing of the file is recorded");
+    free (errors);
+    free (path);
+    free (persons);
+    ml_outbox_close (&ob);
+}
+
+//  TEXT (UTF-8) in GB18030, into OUT; returns the length.
+static size_t
+s_to_gb18030 (const char *text, char *out, size_t cap)
+{
+    iconv_t cd = iconv_open ("GB18030", "UTF-8");
+    char *src = (char *) text, *dst = out;
+    size_t left = strlen (text), room = cap;
+    cr_assert_neq (iconv (cd, &src, &left, &dst, &room), (size_t) -1);
+    iconv_close (cd);
+    return (size_t) (dst - out);
+}
+
+Test (ledger, utf8_file_with_a_gbk_line_is_refused_naming_the_line)
+{
+    const char *head = "日期,人员编号,接访方式,公布日期,备注\r\n"
+                       "2025/3/5,P001,定点接访,2025年2月28日,张三\r\n";
+    char data[1024];
+    size_t len = strlen (head);
+    memcpy (data, head, len);
+    len += s_to_gb18030 ("2025-04-02,P001,带案下访,,门诊楼\r\n", data + len, sizeof data - len);
+    memcpy (data + len, "2025-04-03,P001,带案下访,,\r\n", strlen ("2025-04-03,P001,带案下访,,\r\n"));
+    len += strlen ("2025-04-03,P001,带案下访,,\r\n");
+    char *path = s_write ("接访台账.csv", data, len);
+    char err[512] = "";
+    cr_assert_null (ml_ledger_open (path, err, sizeof err), "valid UTF-8 was read as GB18030");
+    char *want;
+    cr_assert (asprintf (&want, "%s:3: not valid UTF-8, while the rest of the file is; save the "
+                         "whole file again as UTF-8 (or all of it as GB18030)", path) > 0);
+    cr_assert_str_eq (err, want);
+    free (want);
+
+    //  through the import: one line naming file and line
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors, "接访台账.csv:3: not valid UTF-8, while the rest of the file is; save "
+                      "the whole file again as UTF-8 (or all of it as GB18030)\n");
+    free (errors);
+    free (path);
+
+    //  a GB18030 file whose only non-ASCII line is in GB18030 still reads as GB18030
+    len = s_to_gb18030 ("date,person,mode,note\r\n2025-04-02,P001,open,门诊楼一楼\r\n", data, sizeof data);
+    path = s_write ("reception_day.csv", data, len);
+    ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
+    cr_assert (ledger, "%s", err);
+    cr_assert_str_eq (ml_ledger_encoding (ledger), "gb18030");
+    s_got_t got = { 0 };
+    ml_ledger_each (ledger, s_collect, &got);
+    cr_assert_eq (got.nrows, 1);
+    cr_assert_str_eq (s_str (got.rows[0], "note"), "门诊楼一楼");
+    s_free (&got);
+    ml_ledger_destroy (&ledger);
+    free (path);
+    ml_outbox_close (&ob);
+}
+
+#define S_DERIVED "~0123456789abcdef01234567"
+
+Test (ledger, a_ref_of_the_derived_form_is_refused_from_people)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    const char *csv = "编号,日期,人员编号,接访方式\n"
+                      "JF-1,2025-03-05,P001,定点接访\n"
+                      S_DERIVED ",2025-03-06,P001,定点接访\n"
+                      "~x,2025-03-07,P001,定点接访\n";
+    char *path = s_write ("接访台账.csv", csv, strlen (csv));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors,
+        "接访台账.csv:3: field '编号': starts with '~', which is reserved for the refs the agent "
+        "derives for rows without one (leave it empty, or give a ref of your own)\n"
+        "接访台账.csv:4: field '编号': starts with '~', which is reserved for the refs the agent "
+        "derives for rows without one (leave it empty, or give a ref of your own)\n");
+    cr_assert_eq (s_events (ob), 2);
+    free (errors);
+    free (path);
+
+    //  JSONL
+    const char *jsonl = "{\"kind\":\"reception_day\",\"ref\":\"" S_DERIVED "\",\"date\":\"2025-03-06\","
+                        "\"person\":\"P001\",\"mode\":\"open\"}\n";
+    FILE *in = fmemopen ((void *) jsonl, strlen (jsonl), "r");
+    size_t len = 0;
+    errors = NULL;
+    FILE *copy = open_memstream (&errors, &len);
+    ml_import_t *imp = ml_import_new (ob, "talks.jsonl", ml_date_from_ymd (2026, 11, 26));
+    ml_import_copy_errors (imp, copy);
+    cr_assert_eq (ml_import_read_jsonl (imp, in), 0);
+    cr_assert_eq (ml_import_commit (imp, &recorded, &skipped), ML_EINVAL);
+    ml_import_destroy (&imp);
+    fclose (copy);
+    fclose (in);
+    const char *want = "talks.jsonl:1: field 'ref': starts with '~'";
+    cr_assert (strncmp (errors, want, strlen (want)) == 0, "%s", errors);
+    free (errors);
+
+    //  record's key=value words
+    char *words[] = { "date=2025-03-06", "person=P001", "mode=open", "ref=" S_DERIVED };
+    ml_verr_t err = { "", "" };
+    Massline__Event *ev = ml_event_from_kv ("reception_day", 4, words, &err);
+    cr_assert_null (ev);
+    cr_assert_str_eq (err.field, "ref");
+    words[3] = "ref=JF-9";
+    ev = ml_event_from_kv ("reception_day", 4, words, &err);
+    cr_assert_not_null (ev, "%s", err.reason);
+    ml_event_free (&ev);
+
+    //  the derived refs themselves: made for rows without 编号, corrected through 更正编号
+    const char *plain = "日期,人员编号,接访方式\n2025-03-06,P001,定点接访\n";
+    path = s_write ("接访台账.csv", plain, strlen (plain));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 1);
+    free (errors);
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 0, "the same row again is the same event");
+    free (errors);
+    free (path);
+    cr_assert_eq (s_events (ob), 3);
+    free (persons);
+    ml_outbox_close (&ob);
+}
