@@ -307,9 +307,6 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
     else {
         ml_vctx_t vctx = { s_has_person, s_has_org, self, self->today };
         size_t size = protobuf_c_message_get_packed_size (&ev->base);
-        if (ml_event_validate (ev, &vctx, &err))
-            ml_import_bad_row (self, line, &err);
-        else
         if (size > self->event_max) {
             //  it would stall the unit at the collector: refuse it where it enters
             snprintf (err.reason, sizeof err.reason, "the event is %zu bytes packed, more than the "
@@ -317,6 +314,9 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
                       size, self->frame_max, ML_BATCH_FRAMING);
             ml_import_bad_row (self, line, &err);
         }
+        else
+        if (ml_event_validate (ev, &vctx, &err))
+            ml_import_bad_row (self, line, &err);
         else
         if ((rc = s_keep (self, line, ev))) {
             snprintf (err.reason, sizeof err.reason, "%s", ml_strerror (rc));
