@@ -114,6 +114,17 @@ t_source_path (const char *fmt, ...)
     return s_keep (path);
 }
 
+char *
+t_json (const char *quoted)
+{
+    char *json = strdup (quoted);
+    cr_assert (json);
+    for (char *p = json; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    return json;
+}
+
 Massline__Event *
 t_event (const char *json, ml_day_t today)
 {

@@ -12,35 +12,26 @@
 #include "ml_err.h"
 #include "ml_event.h"
 #include "ml_store.h"
+#include "ml_test.h"
 
 //  ---------------------------------------------------------------------------
 //  Fixture: a fresh store in a temp dir; today is 2026-11-26.
 
-static char s_dir[64];
 static ml_store_t *s_store;
 static ml_day_t s_today;
-
-static void
-s_rm_rf (const char *dir)
-{
-    char cmd[256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq (system (cmd), 0);
-}
 
 static void
 s_open (long map_mb)
 {
     char err[256];
-    s_store = ml_store_open (s_dir, map_mb, false, err, sizeof err);
+    s_store = ml_store_open (t_dir (), map_mb, false, err, sizeof err);
     cr_assert_not_null (s_store, "open: %s", err);
 }
 
 static void
 s_setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/test_store-XXXXXX");
-    cr_assert_not_null (mkdtemp (s_dir));
+    t_dir_setup ();
     ml_date_parse ("2026-11-26", &s_today);
     s_open (64);
 }
@@ -49,7 +40,7 @@ static void
 s_teardown (void)
 {
     ml_store_close (&s_store);
-    s_rm_rf (s_dir);
+    t_dir_teardown ();
 }
 
 TestSuite (store, .init = s_setup, .fini = s_teardown);
@@ -67,10 +58,7 @@ typedef struct {
 static void
 s_add (s_batch_t *b, uint64_t seq, const char *text)
 {
-    char *json = strdup (text);
-    for (char *p = json; *p; p++)
-        if (*p == '\'')
-            *p = '"';
+    char *json = t_json (text);
     ml_verr_t verr;
     char why[512];
     Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &verr);
@@ -162,7 +150,7 @@ s_raw_open (const char *db, bool write)
     s_raw_t raw;
     cr_assert_eq (mdb_env_create (&raw.env), 0);
     mdb_env_set_maxdbs (raw.env, 32);
-    cr_assert_eq (mdb_env_open (raw.env, s_dir, write ? 0 : MDB_RDONLY, 0600), 0);
+    cr_assert_eq (mdb_env_open (raw.env, t_dir (), write ? 0 : MDB_RDONLY, 0600), 0);
     cr_assert_eq (mdb_txn_begin (raw.env, NULL, write ? 0 : MDB_RDONLY, &raw.txn), 0);
     cr_assert_eq (mdb_dbi_open (raw.txn, db, 0, &raw.dbi), 0, "no db %s", db);
     return raw;
@@ -663,9 +651,8 @@ Test (store, a_short_write_is_explained)
                   "'with':'x','with_category':'masses','note':'%s'}", (unsigned long) seq, note);
         s_add (&b, seq, text);
     }
-    char path[128];
+    const char *path = t_path ("data.mdb");
     struct stat st;
-    snprintf (path, sizeof path, "%s/data.mdb", s_dir);
     cr_assert_eq (stat (path, &st), 0);
     struct rlimit rl;
     cr_assert_eq (getrlimit (RLIMIT_FSIZE, &rl), 0);
@@ -1093,7 +1080,7 @@ s_has_db (const char *name)
     MDB_dbi dbi;
     cr_assert_eq (mdb_env_create (&env), 0);
     mdb_env_set_maxdbs (env, 32);
-    cr_assert_eq (mdb_env_open (env, s_dir, MDB_RDONLY, 0600), 0);
+    cr_assert_eq (mdb_env_open (env, t_dir (), MDB_RDONLY, 0600), 0);
     cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
     bool has = mdb_dbi_open (txn, name, 0, &dbi) == 0;
     mdb_txn_abort (txn);
