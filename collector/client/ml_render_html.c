@@ -33,8 +33,9 @@ static const char s_css [] =
     "th { background: #eef1f5; font-weight: bold }\n"
     "table.wide { font-size: 8.5pt }\n"
     "table.rules { table-layout: fixed }\n"
-    "table.metrics { width: auto; font-size: 9pt }\n"
-    "table.metrics th, table.metrics td { min-width: 16mm }\n"
+    "table.metrics { table-layout: fixed; font-size: 9pt }\n"
+    "table.metrics tbody th { background: none; font-weight: normal; white-space: nowrap }\n"
+    "p.metrics { font-size: 9pt; margin: 2pt 0 }\n"
     ".nw, td.met, td.unmet, td.warning, td.not_applicable { white-space: nowrap }\n"
     "td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap }\n"
     "thead { display: table-header-group }\n"
@@ -176,13 +177,6 @@ s_heat_color (double ratio, char *buf, size_t size, int *dark)
     *dark = ratio < 0.6 || ratio > 0.97;
 }
 
-//  Whole percent, rounded down so that 99.6% never shows as 100%.
-static int
-s_whole_pct (double ratio)
-{
-    return (int) (ratio * 100 + 1e-9);
-}
-
 //  Heat map of compliance per unit (rows) x system (columns), plus a total column.
 static void
 s_svg_heatmap (FILE *out, const json_t *units)
@@ -234,10 +228,12 @@ s_svg_heatmap (FILE *out, const json_t *units)
                 fprintf (out, ": 达标 %" JSON_INTEGER_FORMAT " / 检查 %" JSON_INTEGER_FORMAT,
                          ml_render_int (entry, "met"), ml_render_int (entry, "checked"));
             fprintf (out, "</title></rect>");
+            //  Written as the tables write it (ml_render_pct), so cell and table agree.
+            char pct [32];
             if (ratio >= 0)
-                fprintf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"%s>%d%%</text>",
-                         x + cell_w / 2, y + cell_h / 2 + 4,
-                         dark? " style=\"fill:#fff\"": "", s_whole_pct (ratio));
+                fprintf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"%s>%s</text>",
+                         x + cell_w / 2, y + cell_h / 2 + 4, dark? " style=\"fill:#fff\"": "",
+                         ml_render_pct (ratio, pct, sizeof pct, ""));
             fprintf (out, "\n");
         }
     }
@@ -253,8 +249,8 @@ s_svg_heatmap (FILE *out, const json_t *units)
         s_heat_color (known? marks [i]: -1, color, sizeof color, &dark);
         fprintf (out, "<rect x=\"%d\" y=\"%d\" width=\"16\" height=\"16\" fill=\"%s\"/>", x, y, color);
         if (known)
-            fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s%d%%</text>\n", x + 20, y + 13,
-                     i == 0? "≤": "", s_whole_pct (marks [i]));
+            fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s%.0f%%</text>\n", x + 20, y + 13,
+                     i == 0? "≤": "", marks [i] * 100);
         else
             fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#666\">无检查项</text>\n", x + 20, y + 13);
     }
@@ -394,23 +390,60 @@ s_html_rules (FILE *out, const json_t *rules)
     fprintf (out, "</tbody>\n</table>\n");
 }
 
-//  Metrics as a one-row table.
+//  The metrics of SYSTEM (0: every one; -1: those of no known system) as unbreakable
+//  "调研天数 <b>62</b>" items; lines break only between items. Returns how many it wrote.
+static int
+s_html_metric_items (FILE *out, const json_t *metrics, int system)
+{
+    const char *key;
+    json_t *value;
+    int count = 0;
+    json_object_foreach ((json_t *) metrics, key, value) {
+        char buf [64];
+        int of = ml_render_metric_system (key);
+        if ((system > 0 && of != system) || (system < 0 && of != 0))
+            continue;
+        fprintf (out, "%s<span class=\"nw\">", count++? "　": "");
+        s_html (out, ml_render_metric_label (key));
+        fprintf (out, " <b>");
+        s_html (out, ml_render_value (value, buf, sizeof buf, "-"));
+        fprintf (out, "</b></span>");
+    }
+    return count;
+}
+
+//  A person's metrics as one flowing line (unit-annual).
 static void
 s_html_metrics (FILE *out, const json_t *metrics)
 {
     if (json_object_size (metrics) == 0)
         return;
-    const char *key;
-    json_t *value;
-    fprintf (out, "<table class=\"metrics\">\n<thead><tr>");
-    json_object_foreach ((json_t *) metrics, key, value)
-        s_html_cell (out, "th", "n", ml_render_metric_label (key));
-    fprintf (out, "</tr></thead>\n<tbody><tr>");
-    json_object_foreach ((json_t *) metrics, key, value) {
-        char buf [64];
-        s_html_cell (out, "td", "n", ml_render_value (value, buf, sizeof buf, "-"));
+    fprintf (out, "<p class=\"metrics\">工作量 ");
+    s_html_metric_items (out, metrics, 0);
+    fprintf (out, "</p>\n");
+}
+
+//  The cadre annex's metrics: one row per system with its metrics side by side, so that any
+//  number of metrics fits the page's width; metrics of no known system under "其他".
+static void
+s_html_metrics_by_system (FILE *out, const json_t *metrics)
+{
+    fprintf (out, "<table class=\"metrics\">\n<colgroup><col style=\"width:16%%\"><col></colgroup>\n"
+             "<thead><tr><th>制度</th><th>工作量</th></tr></thead>\n<tbody>\n");
+    for (int system = 1; system <= ML_RENDER_SYSTEMS + 1; system++) {
+        const char *key;
+        json_t *value;
+        int any = 0, wanted = system <= ML_RENDER_SYSTEMS? system: 0;
+        json_object_foreach ((json_t *) metrics, key, value)
+            any |= ml_render_metric_system (key) == wanted;
+        if (!any)
+            continue;
+        fprintf (out, "<tr><th>%s</th><td>",
+                 system <= ML_RENDER_SYSTEMS? ml_render_system_short [system]: "其他");
+        s_html_metric_items (out, metrics, system <= ML_RENDER_SYSTEMS? system: -1);
+        fprintf (out, "</td></tr>\n");
     }
-    fprintf (out, "</tr></tbody>\n</table>\n");
+    fprintf (out, "</tbody>\n</table>\n");
 }
 
 static void
@@ -423,9 +456,10 @@ s_html_person (FILE *out, const json_t *person)
     s_html (out, ml_render_str (person, "person"));
     fprintf (out, " · ");
     s_html (out, ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles));
-    if (ml_render_str (person, "org")) {
+    char org [512];
+    if (ml_render_org (person, org, sizeof org)) {
         fprintf (out, " · ");
-        s_html (out, ml_render_str (person, "org"));
+        s_html (out, org);
     }
     fprintf (out, "</small></h3>\n");
     s_html_metrics (out, json_object_get (person, "metrics"));
@@ -533,6 +567,11 @@ s_html_cadre (const json_t *report, FILE *out)
     s_html (out, ml_render_str (report, "unit_name"));
     fprintf (out, " · 职务 Roles ");
     s_html (out, ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles));
+    char org [512];
+    if (ml_render_org (person, org, sizeof org)) {
+        fprintf (out, " · 党组织 Org ");
+        s_html (out, org);
+    }
     fprintf (out, "</p>\n");
     s_html_meta (out, report);
     json_t *systems = ml_render_systems_of_rules (rules);
@@ -542,7 +581,7 @@ s_html_cadre (const json_t *report, FILE *out)
     s_svg_systems (out, systems);
     if (json_object_size (json_object_get (person, "metrics")) > 0) {
         fprintf (out, "<h2>工作量 Metrics</h2>\n");
-        s_html_metrics (out, json_object_get (person, "metrics"));
+        s_html_metrics_by_system (out, json_object_get (person, "metrics"));
     }
     fprintf (out, "<h2>履职情况 Rules</h2>\n");
     s_html_rules (out, rules);
