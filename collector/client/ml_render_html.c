@@ -46,7 +46,15 @@ static const char s_css [] =
     ".person { break-inside: avoid; page-break-inside: avoid }\n"
     "svg.chart { display: block; max-width: 100%; height: auto; margin: 4pt 0 }\n"
     "svg.chart text { font-family: inherit; font-size: 11px; fill: #222 }\n"
-    "footer { margin-top: 14pt; border-top: 1px solid #ccc; padding-top: 3pt }\n";
+    "footer { margin-top: 14pt; border-top: 1px solid #ccc; padding-top: 3pt }\n"
+    //  The cadre annex is one A4 page (rules.md R.3): tighter type, a shorter chart.
+    "body.annex { font-size: 9pt; line-height: 1.3 }\n"
+    "body.annex h2 { font-size: 11pt; margin: 7pt 0 3pt }\n"
+    "body.annex .kpis { margin: 4pt 0 } body.annex .kpis b { font-size: 12pt }\n"
+    "body.annex th, body.annex td { padding: 1pt 3pt }\n"
+    "body.annex table.rules { font-size: 8.5pt }\n"
+    "body.annex svg.chart { width: auto; max-height: 42mm }\n"
+    "body.annex footer { margin-top: 6pt }\n";
 
 //  Writes TEXT with & < > " ' escaped; "-" when TEXT is NULL.
 static void
@@ -78,9 +86,11 @@ s_html_cell (FILE *out, const char *tag, const char *class, const char *text)
     fprintf (out, "</%s>", tag);
 }
 
-//  The document up to the end of the <h1>: TITLE (Chinese) and SUBTITLE (English).
+//  The document up to the end of the <h1>: TITLE (Chinese) and SUBTITLE (English); the body
+//  gets the class BODY_CLASS when not NULL.
 static void
-s_html_head (FILE *out, const char *title, const char *subtitle, const char *context)
+s_html_head (FILE *out, const char *title, const char *subtitle, const char *context,
+             const char *body_class)
 {
     fprintf (out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
@@ -89,7 +99,8 @@ s_html_head (FILE *out, const char *title, const char *subtitle, const char *con
         fputc (' ', out);
     }
     s_html (out, title);
-    fprintf (out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", s_css);
+    fprintf (out, "</title>\n<style>\n%s</style>\n</head>\n<body%s%s%s>\n<header>\n<h1>", s_css,
+             body_class? " class=\"": "", body_class? body_class: "", body_class? "\"": "");
     s_html (out, title);
     fprintf (out, "<small>");
     s_html (out, subtitle);
@@ -523,7 +534,7 @@ s_html_unit_annual (const json_t *report, FILE *out)
     json_t *systems = json_object_get (report, "systems");
     json_t *summary = json_object_get (report, "summary");
     s_html_head (out, "直接联系群众工作单位年度报告", "Unit annual report",
-                 ml_render_str (report, "unit_name"));
+                 ml_render_str (report, "unit_name"), NULL);
     fprintf (out, "<p class=\"meta\">单位 Unit <b>");
     s_html (out, ml_render_str (report, "unit_name"));
     fprintf (out, "</b> (");
@@ -558,7 +569,7 @@ s_html_cadre (const json_t *report, FILE *out)
     json_t *rules = json_object_get (person, "rules");
     char roles [512];
     s_html_head (out, "领导干部述职述廉附件：直接联系群众", "Cadre annex",
-                 ml_render_str (person, "name"));
+                 ml_render_str (person, "name"), "annex");
     fprintf (out, "<p class=\"meta\">姓名 Name <b>");
     s_html (out, ml_render_str (person, "name"));
     fprintf (out, "</b> (");
@@ -638,7 +649,7 @@ s_html_rollup (const json_t *report, FILE *out)
 {
     json_t *units = json_object_get (report, "units");
     json_t *summary = json_object_get (report, "summary");
-    s_html_head (out, "直接联系群众工作全局汇总", "Bureau roll-up", NULL);
+    s_html_head (out, "直接联系群众工作全局汇总", "Bureau roll-up", NULL, NULL);
     s_html_meta (out, report);
     s_html_kpis (out, summary, ml_render_ratio (summary), "单位 Units",
                  (json_int_t) json_array_size (units));
@@ -655,7 +666,7 @@ s_html_bulletin (const json_t *report, FILE *out)
 {
     json_t *units = json_object_get (report, "units");
     s_html_head (out, "直接联系群众工作进度通报", "Progress bulletin",
-                 ml_render_str (report, "period"));
+                 ml_render_str (report, "period"), NULL);
     fprintf (out, "<p class=\"meta\">期间 Period <b>");
     s_html (out, ml_render_str (report, "period"));
     fprintf (out, "</b> (");
@@ -678,7 +689,7 @@ s_html_watchlist (const json_t *report, FILE *out)
     static const char *const names [3] = { NULL, NULL, "未达标项 unmet rules" };
     json_t *rows = json_object_get (report, "rows");
     json_t *units = json_object_get (report, "units");
-    s_html_head (out, "督查名单", "Watch list: admonishment and rectification", NULL);
+    s_html_head (out, "督查名单", "Watch list: admonishment and rectification", NULL, NULL);
     s_html_meta (out, report);
     size_t count = json_array_size (units), index;
     if (count > 0) {

@@ -764,6 +764,7 @@ Test (render, cadre_annex_names_every_metric_in_chinese_grouped_by_system)
     cr_assert_leq (s_widest_row (html), 6, "a table row of %zu cells", s_widest_row (html));
     cr_assert (strstr (html, "<tr><th>接访</th><td>"), "no 接访 row in the metrics table");
     cr_assert_null (strstr (html, "min-width: 16mm"));
+    cr_assert (strstr (html, "<body class=\"annex\">"), "the annex lacks its one-page layout");
     json_decref (report);
     free (html);
 }
