@@ -4,6 +4,7 @@
    readers of report values. */
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,9 +34,11 @@ const char *const ml_render_system_long [ML_RENDER_SYSTEMS + 1] = {
     "基层党组织和党员承诺践诺服务群众制度", "党代表直接联系群众制度"
 };
 
+//  Every status and severity a report can carry (rules.md v2 adds exempted and no_data).
 static const s_label_t s_status_labels [] = {
     { "met", "达标" }, { "unmet", "未达标" }, { "warning", "提醒" },
-    { "not_applicable", "不适用" }, { NULL, NULL }
+    { "not_applicable", "不适用" }, { "exempted", "已豁免" }, { "no_data", "无数据" },
+    { NULL, NULL }
 };
 static const s_label_t s_role_labels [] = {
     { "main_leader", "主要领导" }, { "leader", "班子成员" }, { "org_head", "党组织书记" },
@@ -43,26 +46,53 @@ static const s_label_t s_role_labels [] = {
     { "seconded", "挂职干部" }, { NULL, NULL }
 };
 static const s_label_t s_severity_labels [] = {
-    { "violation", "硬性" }, { "warning", "提醒" }, { NULL, NULL }
+    { "violation", "硬性" }, { "warning", "提醒" }, { "info", "参考" }, { NULL, NULL }
 };
-//  Metric names the rule engine uses; an unknown metric is shown by its key.
-static const s_label_t s_metric_labels [] = {
-    { "research_days", "调研天数" }, { "stationed_days", "驻点天数" },
-    { "unannounced_trips", "随机调研次数" }, { "research_reports", "调研报告" },
-    { "work_items", "推进工作任务" }, { "contact_points", "联系点" },
-    { "paired_families", "结对家庭" }, { "contact_visits", "联系点走访" },
-    { "practical_deeds", "办实事" }, { "reception_days", "接访天数" },
-    { "reception_months", "接访月数" }, { "reception_half_months", "接访半月数" },
-    { "case_visits", "带案下访/约访" }, { "talks", "谈心谈话" },
-    { "talk_coverage", "谈心覆盖率" }, { "commitments", "承诺" },
-    { "rep_activities", "党代表活动" }, { NULL, NULL }
+
+//  Every metric a report can carry: the collector's counters (collector/ml_metrics.c) and what
+//  the report derives from them, with the system it belongs to. One table for every format.
+typedef struct {
+    const char *key;                //  the JSON key
+    const char *label;              //  what a reader sees
+    int system;                     //  1..ML_RENDER_SYSTEMS
+} s_metric_t;
+
+static const s_metric_t s_metrics [] = {
+    { "research_plans", "调研计划", 1 }, { "research_trips", "调研次数", 1 },
+    { "research_days", "调研天数", 1 }, { "stationed_days", "驻点天数", 1 },
+    { "unannounced_trips", "随机调研次数", 1 }, { "research_reports", "调研报告", 1 },
+    { "work_items", "推进工作任务", 1 }, { "results_exchanges", "调研成果交流", 1 },
+    { "contact_points", "联系点", 2 }, { "paired_families", "结对家庭", 2 },
+    { "contact_visits", "联系点走访", 2 }, { "practical_deeds", "办实事", 2 },
+    { "reception_days", "接访天数", 4 }, { "reception_months", "接访月数", 4 },
+    { "reception_half_months", "接访半月数", 4 }, { "reception_announced", "提前公布接访", 4 },
+    { "reception_fixed_point", "定点接访", 4 }, { "reception_open", "公开接访", 4 },
+    { "reception_key_appointment", "重点约访", 4 }, { "reception_thematic", "专题接访", 4 },
+    { "reception_visit_with_case", "带案下访", 4 },
+    { "reception_home_return_visit", "上门回访", 4 }, { "case_visits", "带案下访/约访", 4 },
+    { "petitions", "信访事项", 4 },
+    { "talks", "谈心谈话", 5 }, { "talks_team_member", "与班子成员谈心", 5 },
+    { "talks_department", "与分管部门谈心", 5 }, { "talks_contact_point", "与联系点谈心", 5 },
+    { "talks_party_member", "与党员谈心", 5 }, { "talks_masses", "与群众谈心", 5 },
+    { "talks_member", "与所属党员谈心", 5 }, { "talks_remote", "电话/上门谈心", 5 },
+    { "talk_coverage", "谈心覆盖率", 5 },
+    { "opinions", "群众意见", 6 },
+    { "commitments", "承诺", 7 }, { "commitments_annual", "年度承诺", 7 },
+    { "commitments_instant", "即时承诺", 7 },
+    { "rep_activities", "党代表活动", 8 }, { "rep_studio_reception", "驻室接待", 8 },
+    { "rep_advice", "建言献策", 8 }, { "rep_service", "参与服务", 8 },
+    { "rep_exchange", "交流研讨", 8 }, { "rep_inspection", "视察调研", 8 },
+    { "rep_committee_meeting", "列席党委会议", 8 }, { "rep_proposal", "提议", 8 },
+    { NULL, NULL, 0 }
 };
+
 static const s_label_t s_case_labels [] = {
     { "petitions", "信访事项 Petitions" }, { "opinions", "群众意见 Opinions" },
     { "commitments", "承诺事项 Commitments" },
     { "received", "受理" }, { "closed", "办结" }, { "overdue", "逾期" },
     { "unsigned", "未签署" }, { "assigned", "交办" }, { "closed_on_time", "按时办结" },
-    { "made", "作出" }, { "fulfilled", "兑现" }, { "evaluated", "测评" }, { NULL, NULL }
+    { "made", "作出" }, { "fulfilled", "兑现" }, { "evaluated", "测评" },
+    { "carried_over", "上年结转" }, { NULL, NULL }
 };
 
 //  Returns the label of KEY in TABLE, KEY itself when unknown, "-" when KEY is NULL.
@@ -89,10 +119,27 @@ ml_render_severity_label (const char *severity)
     return s_label (s_severity_labels, severity);
 }
 
+static const s_metric_t *
+s_metric (const char *key)
+{
+    for (const s_metric_t *metric = s_metrics; key && metric->key; metric++)
+        if (strcmp (metric->key, key) == 0)
+            return metric;
+    return NULL;
+}
+
 const char *
 ml_render_metric_label (const char *metric)
 {
-    return s_label (s_metric_labels, metric);
+    const s_metric_t *known = s_metric (metric);
+    return known? known->label: metric? metric: "-";
+}
+
+int
+ml_render_metric_system (const char *metric)
+{
+    const s_metric_t *known = s_metric (metric);
+    return known? known->system: 0;
 }
 
 const char *
@@ -185,6 +232,42 @@ ml_display_width (const char *utf8)
         width += s_in (s_double_width, sizeof s_double_width / sizeof s_double_width [0], cp)? 2: 1;
     }
     return width;
+}
+
+//  =========================================================================
+//  Text fit for a terminal
+//  =========================================================================
+
+const char *
+ml_text_safe (const char *utf8, char *buf, size_t size)
+{
+    assert (buf && size > 0);
+    const unsigned char *from = (const unsigned char *) (utf8? utf8: "");
+    size_t len = 0;
+    while (*from) {
+        uint32_t cp;
+        size_t step = s_utf8_next (from, &cp);
+        //  What replaces this character, and its length; never longer than the original,
+        //  so that BUF may be UTF8 itself.
+        const unsigned char *put = from;
+        size_t put_len = step;
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+            put = (const unsigned char *) " ";
+            put_len = 1;
+        }
+        else
+        if (cp == 0xFFFD && step == 1) {
+            put = (const unsigned char *) "?";
+            put_len = 1;
+        }
+        if (len + put_len >= size)
+            break;
+        memmove (buf + len, put, put_len);
+        len += put_len;
+        from += step;
+    }
+    buf [len] = 0;
+    return buf;
 }
 
 //  =========================================================================
@@ -282,6 +365,20 @@ ml_render_roles (const json_t *roles, char *buf, size_t size)
     return buf [0]? buf: "-";
 }
 
+//  "内科党支部 (B01)", the code alone without a name, NULL without an organisation.
+const char *
+ml_render_org (const json_t *person, char *buf, size_t size)
+{
+    const char *org = ml_render_str (person, "org"), *name = ml_render_str (person, "org_name");
+    if (!org || !*org)
+        return NULL;
+    if (name && *name && strcmp (name, org) != 0)
+        snprintf (buf, size, "%s (%s)", name, org);
+    else
+        snprintf (buf, size, "%s", org);
+    return buf;
+}
+
 //  One missed period for a reader: months as is, half-months "2025-03-a" as "2025-03上".
 const char *
 ml_render_period (const char *period, char *buf, size_t size)
@@ -337,13 +434,15 @@ ml_render_lagging (const json_t *unit)
     return ml_render_compliance (unit) < ML_RENDER_LAG_BELOW;
 }
 
-//  "93.3%", or MISSING for a negative ratio (nothing checked).
+//  "93.3%", or MISSING for a negative ratio (nothing checked). Tenths of a percent rounded half
+//  up (0.9475 is 94.8%), whatever the binary value of the ratio: every figure and chart alike.
 const char *
 ml_render_pct (double ratio, char *buf, size_t size, const char *missing)
 {
     if (ratio < 0)
         return missing;
-    snprintf (buf, size, "%.1f%%", ratio * 100);
+    long long tenths = (long long) floor (ratio * 1000 + 0.5 + 1e-7);
+    snprintf (buf, size, "%lld.%lld%%", tenths / 10, tenths % 10);
     return buf;
 }
 
