@@ -32,4 +32,11 @@ int ml_render (const json_t *report, ml_format_t format, FILE *out, char *err, s
 //  everything else printable 1; control characters 0; each invalid byte 1. NULL is 0.
 int ml_display_width (const char *utf8);
 
+//  Copies UTF8 into BUF (SIZE bytes, > 0) fit for a terminal, and returns BUF: every control
+//  character (C0, DEL, C1: ESC, BEL, CR, LF, ...) becomes a space and every byte that is not
+//  valid UTF-8 a '?', so no name can move the cursor, ring the bell or start an escape
+//  sequence. Cut on a character boundary when BUF is short; BUF may be UTF8 itself (cleaned
+//  in place); NULL gives "". Everything massline writes to a terminal from data goes through it.
+const char *ml_text_safe (const char *utf8, char *buf, size_t size);
+
 #endif
