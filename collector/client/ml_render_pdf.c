@@ -22,8 +22,8 @@
 
 #define S_PAGE_W    595.276
 #define S_PAGE_H    841.890
-#define S_LEFT      62.0            //  22 mm
-#define S_RIGHT     51.0            //  18 mm
+#define S_LEFT      57.0            //  20 mm
+#define S_RIGHT     45.0            //  16 mm
 #define S_WIDTH     (S_PAGE_W - S_LEFT - S_RIGHT)
 #define S_TOP       57.0            //  20 mm
 #define S_BOTTOM    774.0           //  the body stops here; the footer is below
@@ -36,12 +36,12 @@ static char s_issuer [256];         //  ml_render_set_document; "" for the defau
 static char s_prefix [256];
 
 typedef enum {
-    F_BODY, F_BOLD, F_SMALL, F_MONO, F_TEXT, F_TEXT_BOLD, F_HEAD, F_TITLE, F_ISSUER, F_COUNT
+    F_BODY, F_BOLD, F_SMALL, F_NARROW, F_MONO, F_TEXT, F_TEXT_BOLD, F_HEAD, F_TITLE, F_ISSUER, F_COUNT
 } s_font_t;
 
 //  Sans (黑体-like) for tables and headings, serif (宋体-like) for the title and running text.
 static const char *const s_font_names [F_COUNT] = {
-    "Noto Sans CJK SC 9", "Noto Sans CJK SC Bold 9", "Noto Sans CJK SC 8",
+    "Noto Sans CJK SC 9", "Noto Sans CJK SC Bold 9", "Noto Sans CJK SC 8", "Noto Sans CJK SC 8.5",
     "Noto Sans Mono CJK SC 7", "Noto Serif CJK SC 10.5", "Noto Serif CJK SC Bold 10.5",
     "Noto Sans CJK SC Bold 12", "Noto Serif CJK SC Bold 18", "Noto Serif CJK SC Bold 25"
 };
@@ -460,9 +460,9 @@ s_period (const json_t *report, char *buf, size_t size)
     return buf;
 }
 
-//  "张建国（P001）" for person ID of a unit-annual report, or ID alone; "" for NULL.
+//  "张建国（P001）" for person ID of the report (WITH_ID 0: "张建国"), or ID alone; "" for NULL.
 static const char *
-s_person_name (const json_t *report, const char *id, char *buf, size_t size)
+s_person_name (const json_t *report, const char *id, int with_id, char *buf, size_t size)
 {
     if (!id)
         return "";
@@ -471,13 +471,13 @@ s_person_name (const json_t *report, const char *id, char *buf, size_t size)
     json_array_foreach (json_object_get (report, "persons"), index, person)
         if (ml_render_str (person, "person") && strcmp (ml_render_str (person, "person"), id) == 0
         &&  ml_render_str (person, "name")) {
-            snprintf (buf, size, "%s（%s）", ml_render_str (person, "name"), id);
+            snprintf (buf, size, with_id? "%s（%s）": "%s", ml_render_str (person, "name"), id);
             return buf;
         }
     json_t *one = json_object_get (report, "person");
     if (ml_render_str (one, "person") && strcmp (ml_render_str (one, "person"), id) == 0
     &&  ml_render_str (one, "name")) {
-        snprintf (buf, size, "%s（%s）", ml_render_str (one, "name"), id);
+        snprintf (buf, size, with_id? "%s（%s）": "%s", ml_render_str (one, "name"), id);
         return buf;
     }
     return id;
@@ -805,14 +805,15 @@ s_units (s_doc_t *doc, const json_t *units, int ranked)
 {
     s_col_t cols [S_MAX_COLS];
     int n = 0;
-    cols [n++] = (s_col_t) { ranked? "名次": "序号", 28, PANGO_ALIGN_CENTER };
+    if (ranked)
+        cols [n++] = (s_col_t) { "名次", 24, PANGO_ALIGN_CENTER };
     cols [n++] = (s_col_t) { "单位", 0, PANGO_ALIGN_LEFT };
     if (!ranked)
-        cols [n++] = (s_col_t) { "人数", 28, PANGO_ALIGN_RIGHT };
+        cols [n++] = (s_col_t) { "人数", 24, PANGO_ALIGN_RIGHT };
     for (int number = 1; number <= ML_RENDER_SYSTEMS; number++)
-        cols [n++] = (s_col_t) { ml_render_system_short [number], 34, PANGO_ALIGN_CENTER };
-    cols [n++] = (s_col_t) { "未达标", 32, PANGO_ALIGN_RIGHT };
-    cols [n++] = (s_col_t) { "达标率", 40, PANGO_ALIGN_RIGHT };
+        cols [n++] = (s_col_t) { ml_render_system_short [number], 40, PANGO_ALIGN_CENTER };
+    cols [n++] = (s_col_t) { "未达标", 30, PANGO_ALIGN_RIGHT };
+    cols [n++] = (s_col_t) { "达标率", 38, PANGO_ALIGN_RIGHT };
     s_table_t table;
     s_table_init (&table, cols, n, 1);
     s_table_begin (doc, &table);
@@ -824,9 +825,10 @@ s_units (s_doc_t *doc, const json_t *units, int ranked)
         char text [S_MAX_COLS][160];
         s_cell_t cells [S_MAX_COLS];
         int c = 0;
-        snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT,
-                  ranked? ml_render_int (unit, "rank"): (json_int_t) index + 1);
-        cells [c] = (s_cell_t) { text [c], C_INK, 0 }, c++;
+        if (ranked) {
+            snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT, ml_render_int (unit, "rank"));
+            cells [c] = (s_cell_t) { text [c], C_INK, 0 }, c++;
+        }
         snprintf (text [c], sizeof text [c], "%s%s", lag? ML_RENDER_LAG_MARK " ": "",
                   ml_render_or (ml_render_str (unit, "unit_name"), ml_render_or (ml_render_str (unit, "unit"), "-")));
         cells [c] = (s_cell_t) { text [c], lag? C_RED: C_INK, 0 }, c++;
@@ -845,7 +847,7 @@ s_units (s_doc_t *doc, const json_t *units, int ranked)
         cells [c] = (s_cell_t) { text [c], C_INK, 0 }, c++;
         cells [c] = (s_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], "-"),
                                  lag? C_RED: C_INK, 0 }, c++;
-        s_row (doc, &table, cells, c, F_BODY, 0, 0);
+        s_row (doc, &table, cells, c, F_NARROW, 0, 0);
     }
     s_table_end (doc);
     char note [256];
@@ -889,11 +891,11 @@ s_signature (s_doc_t *doc)
     double y = doc->y + 18, radius = 59.5;     //  a 42 mm seal
     double cx = S_LEFT + S_WIDTH - radius - 12, cy = y + radius;
     s_sign_field (doc, S_LEFT, y + 14, "填报人：",
-                  s_person_name (doc->report, ml_render_str (submission, "filler"), filler, sizeof filler), 155);
+                  s_person_name (doc->report, ml_render_str (submission, "filler"), 0, filler, sizeof filler), 155);
     s_sign_field (doc, S_LEFT + 175, y + 14, "审核人：",
-                  s_person_name (doc->report, ml_render_str (submission, "reviewer"), reviewer, sizeof reviewer), 155);
+                  s_person_name (doc->report, ml_render_str (submission, "reviewer"), 0, reviewer, sizeof reviewer), 155);
     s_sign_field (doc, S_LEFT, y + 64, "负责人：",
-                  s_person_name (doc->report, ml_render_str (submission, "approver"), approver, sizeof approver), 155);
+                  s_person_name (doc->report, ml_render_str (submission, "approver"), 0, approver, sizeof approver), 155);
     s_sign_field (doc, S_LEFT + 175, y + 64, "日　期：", when? s_cn_date (when, date, sizeof date): "", 155);
     if (doc->draw) {
         static const double dash [] = { 3, 2 };
