@@ -2,88 +2,23 @@
    embedded): the issuing body in red, the document number, title, reporting unit and period,
    tables that continue over pages with their header repeated, the signature block with a place
    for the seal, and "第 n 页 共 m 页" with the document's digest on every page. The same report
-   gives the same bytes: nothing comes from the clock (the PDF's dates are the report's). */
+   gives the same bytes: nothing comes from the clock (the PDF's dates are the report's). This
+   file says what the documents say; ml_render_pdf_page.c lays it out on pages. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cairo.h>
 #include <cairo-pdf.h>
-#include <pango/pangocairo.h>
 #include <sodium.h>
 
 #include "ml_err.h"
 #include "ml_render.h"
-#include "ml_render_shared.h"
-
-//  =========================================================================
-//  The page: A4 portrait, in points
-//  =========================================================================
-
-#define S_PAGE_W    595.276
-#define S_PAGE_H    841.890
-#define S_LEFT      57.0            //  20 mm
-#define S_RIGHT     45.0            //  16 mm
-#define S_WIDTH     (S_PAGE_W - S_LEFT - S_RIGHT)
-#define S_TOP       57.0            //  20 mm
-#define S_BOTTOM    774.0           //  the body stops here; the footer is below
-#define S_PAD       3.0             //  cell padding
-#define S_MAX_COLS  16
+#include "ml_render_pdf_page.h"
 
 static const char s_default_issuer [] = "中共镇江市卫生局委员会";
 static const char s_default_prefix [] = "镇卫党台";
 static char s_issuer [256];         //  ml_render_set_document; "" for the default
 static char s_prefix [256];
-
-typedef enum {
-    F_BODY, F_BOLD, F_SMALL, F_NARROW, F_MONO, F_TEXT, F_TEXT_BOLD, F_HEAD, F_TITLE, F_ISSUER, F_COUNT
-} s_font_t;
-
-//  Sans (黑体-like) for tables and headings, serif (宋体-like) for the title and running text.
-static const char *const s_font_names [F_COUNT] = {
-    "Noto Sans CJK SC 9", "Noto Sans CJK SC Bold 9", "Noto Sans CJK SC 8", "Noto Sans CJK SC 8.5",
-    "Noto Sans Mono CJK SC 7", "Noto Serif CJK SC 10.5", "Noto Serif CJK SC Bold 10.5",
-    "Noto Sans CJK SC Bold 12", "Noto Serif CJK SC Bold 18", "Noto Serif CJK SC Bold 25"
-};
-
-typedef enum { C_INK, C_RED, C_GREY, C_GREEN, C_AMBER } s_color_t;
-static const double s_rgb [][3] = {
-    { 0.10, 0.10, 0.10 }, { 0.78, 0.05, 0.05 }, { 0.40, 0.40, 0.40 },
-    { 0.10, 0.48, 0.24 }, { 0.64, 0.35, 0.00 }
-};
-
-typedef struct {
-    const char *title;              //  header text
-    double width;                   //  points; 0: shares what the others leave
-    PangoAlignment align;
-} s_col_t;
-
-typedef struct {
-    const s_col_t *cols;
-    int ncols;
-    int header;                     //  has a header row, repeated on each page
-    double x [S_MAX_COLS], w [S_MAX_COLS];
-} s_table_t;
-
-typedef struct {
-    const char *text;               //  NULL: empty
-    s_color_t color;
-    size_t bold;                    //  how many leading bytes are bold
-} s_cell_t;
-
-typedef struct {
-    cairo_t *cr;
-    PangoContext *pango;
-    PangoFontDescription *fonts [F_COUNT];
-    int draw;                       //  0: the measuring pass, 1: the drawing pass
-    int page, pages;                //  this page (from 1); how many (known when drawing)
-    double y;                       //  top of the free space
-    const json_t *report;
-    ml_render_kind_t kind;
-    char number [512];              //  the document number
-    char digest [65];               //  ml_render_digest of the report
-    const s_table_t *table;         //  its header repeats after a page break; or NULL
-} s_doc_t;
 
 //  =========================================================================
 //  Settings and the digest
@@ -117,227 +52,13 @@ ml_render_digest (const json_t *report, char hex [65])
     return 0;
 }
 
-//  =========================================================================
-//  Text, rows and pages
-//  =========================================================================
-
-static PangoLayout *
-s_layout (s_doc_t *doc, s_font_t font, const char *text, double width, PangoAlignment align)
-{
-    PangoLayout *layout = pango_layout_new (doc->pango);
-    pango_layout_set_font_description (layout, doc->fonts [font]);
-    pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    if (width > 0)
-        pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
-    pango_layout_set_alignment (layout, align);
-    pango_layout_set_text (layout, text? text: "", -1);
-    return layout;
-}
-
-static double
-s_height (PangoLayout *layout)
-{
-    int width, height;
-    pango_layout_get_size (layout, &width, &height);
-    return (double) height / PANGO_SCALE;
-}
-
-static void
-s_show (s_doc_t *doc, PangoLayout *layout, double x, double y, s_color_t color)
-{
-    if (!doc->draw)
-        return;
-    cairo_set_source_rgb (doc->cr, s_rgb [color][0], s_rgb [color][1], s_rgb [color][2]);
-    cairo_move_to (doc->cr, x, y);
-    pango_cairo_show_layout (doc->cr, layout);
-}
 
 //  The second footer line, under the page number. This is the one place the footer text comes
 //  from: the seal (the unit's hash-chain head, the frozen document's state) joins it here.
-static void
-s_footer_text (const json_t *report, const char *number, const char *digest, char *buf, size_t size)
+void
+ml_pdf_footer_text (const ml_pdf_doc_t *doc, char *buf, size_t size)
 {
-    (void) report;
-    snprintf (buf, size, "%.400s　文档摘要 SHA-256：%.64s", number, digest);
-}
-
-static void
-s_footer (s_doc_t *doc)
-{
-    if (!doc->draw)
-        return;
-    char text [1024];
-    double y = S_BOTTOM + 14;
-    cairo_set_source_rgb (doc->cr, 0.6, 0.6, 0.6);
-    cairo_set_line_width (doc->cr, 0.5);
-    cairo_move_to (doc->cr, S_LEFT, y);
-    cairo_line_to (doc->cr, S_LEFT + S_WIDTH, y);
-    cairo_stroke (doc->cr);
-    snprintf (text, sizeof text, "第 %d 页 共 %d 页", doc->page, doc->pages);
-    PangoLayout *layout = s_layout (doc, F_BODY, text, S_WIDTH, PANGO_ALIGN_CENTER);
-    //  Wide spaces, so that text extraction (pdftotext -layout) keeps them.
-    PangoAttrList *attrs = pango_attr_list_new ();
-    for (char *space = strchr (text, ' '); space; space = strchr (space + 1, ' ')) {
-        PangoAttribute *wide = pango_attr_letter_spacing_new (3 * PANGO_SCALE);
-        wide->start_index = (guint) (space - text);
-        wide->end_index = wide->start_index + 1;
-        pango_attr_list_insert (attrs, wide);
-    }
-    pango_layout_set_attributes (layout, attrs);
-    pango_attr_list_unref (attrs);
-    s_show (doc, layout, S_LEFT, y + 4, C_INK);
-    double height = s_height (layout);
-    g_object_unref (layout);
-    s_footer_text (doc->report, doc->number, doc->digest, text, sizeof text);
-    layout = s_layout (doc, F_MONO, text, S_WIDTH, PANGO_ALIGN_CENTER);
-    s_show (doc, layout, S_LEFT, y + 6 + height, C_GREY);
-    g_object_unref (layout);
-}
-
-static void s_table_header (s_doc_t *doc, const s_table_t *table);
-
-static void
-s_new_page (s_doc_t *doc)
-{
-    s_footer (doc);
-    if (doc->draw)
-        cairo_show_page (doc->cr);
-    doc->page++;
-    doc->y = S_TOP;
-    if (doc->table)
-        s_table_header (doc, doc->table);
-}
-
-//  Starts a new page unless HEIGHT more points fit on this one.
-static void
-s_need (s_doc_t *doc, double height)
-{
-    if (doc->y + height > S_BOTTOM && doc->y > S_TOP)
-        s_new_page (doc);
-}
-
-//  A paragraph across the text width; AFTER points of space follow it.
-static void
-s_para (s_doc_t *doc, s_font_t font, s_color_t color, PangoAlignment align, const char *text,
-        double after)
-{
-    PangoLayout *layout = s_layout (doc, font, text, S_WIDTH, align);
-    double height = s_height (layout);
-    s_need (doc, height);
-    s_show (doc, layout, S_LEFT, doc->y, color);
-    doc->y += height + after;
-    g_object_unref (layout);
-}
-
-//  A section heading ("一、分制度达标情况"), kept with 60 points of what follows.
-static void
-s_heading (s_doc_t *doc, int *number, const char *text)
-{
-    static const char *const numerals [] = { "一", "二", "三", "四", "五", "六", "七", "八", "九", "十" };
-    char line [256];
-    snprintf (line, sizeof line, "%s、%s", numerals [*number % 10], text);
-    (*number)++;
-    doc->y += 6;
-    s_need (doc, 80);
-    s_para (doc, F_HEAD, C_INK, PANGO_ALIGN_LEFT, line, 5);
-}
-
-//  Places the table's columns across the text width.
-static void
-s_table_init (s_table_t *table, const s_col_t *cols, int ncols, int header)
-{
-    assert (ncols > 0 && ncols <= S_MAX_COLS);
-    double fixed = 0;
-    int flexible = 0;
-    for (int i = 0; i < ncols; i++) {
-        fixed += cols [i].width;
-        flexible += cols [i].width <= 0;
-    }
-    double share = flexible? (S_WIDTH - fixed) / flexible: 0;
-    double x = S_LEFT;
-    for (int i = 0; i < ncols; i++) {
-        table->x [i] = x;
-        table->w [i] = cols [i].width > 0? cols [i].width: share;
-        x += table->w [i];
-    }
-    table->cols = cols;
-    table->ncols = ncols;
-    table->header = header;
-}
-
-//  One row of NCELLS cells (the table's columns, or 1 spanning them all) in FONT on a grey
-//  SHADE background (0: none), vertically centred, ruled. It moves to a new page (header
-//  repeated) when it does not fit with KEEP more points.
-static void
-s_row (s_doc_t *doc, const s_table_t *table, const s_cell_t *cells, int ncells, s_font_t font,
-       double shade, double keep)
-{
-    assert (ncells == 1 || ncells == table->ncols);
-    PangoLayout *layouts [S_MAX_COLS];
-    double heights [S_MAX_COLS], height = 0;
-    for (int i = 0; i < ncells; i++) {
-        double width = ncells == 1? S_WIDTH: table->w [i];
-        layouts [i] = s_layout (doc, font, cells [i].text, width - 2 * S_PAD,
-                                ncells == 1? PANGO_ALIGN_LEFT: table->cols [i].align);
-        if (cells [i].bold > 0) {
-            PangoAttrList *attrs = pango_attr_list_new ();
-            PangoAttribute *bold = pango_attr_weight_new (PANGO_WEIGHT_BOLD);
-            bold->start_index = 0;
-            bold->end_index = (guint) cells [i].bold;
-            pango_attr_list_insert (attrs, bold);
-            pango_layout_set_attributes (layouts [i], attrs);
-            pango_attr_list_unref (attrs);
-        }
-        heights [i] = s_height (layouts [i]);
-        if (heights [i] > height)
-            height = heights [i];
-    }
-    height += 2 * S_PAD;
-    if (doc->y + height + keep > S_BOTTOM)
-        s_need (doc, height + keep);
-    for (int i = 0; i < ncells && doc->draw; i++) {
-        double x = ncells == 1? S_LEFT: table->x [i], width = ncells == 1? S_WIDTH: table->w [i];
-        if (shade > 0) {
-            cairo_set_source_rgb (doc->cr, shade, shade, shade);
-            cairo_rectangle (doc->cr, x, doc->y, width, height);
-            cairo_fill (doc->cr);
-        }
-        s_show (doc, layouts [i], x + S_PAD, doc->y + (height - heights [i]) / 2, cells [i].color);
-        cairo_set_source_rgb (doc->cr, 0.25, 0.25, 0.25);
-        cairo_set_line_width (doc->cr, 0.5);
-        cairo_rectangle (doc->cr, x, doc->y, width, height);
-        cairo_stroke (doc->cr);
-    }
-    for (int i = 0; i < ncells; i++)
-        g_object_unref (layouts [i]);
-    doc->y += height;
-}
-
-static void
-s_table_header (s_doc_t *doc, const s_table_t *table)
-{
-    s_cell_t cells [S_MAX_COLS];
-    for (int i = 0; i < table->ncols; i++)
-        cells [i] = (s_cell_t) { table->cols [i].title, C_INK, 0 };
-    s_row (doc, table, cells, table->ncols, F_BOLD, 0.90, 0);
-}
-
-//  Starts TABLE: its header (kept with a row) now and after each page break until s_table_end.
-static void
-s_table_begin (s_doc_t *doc, const s_table_t *table)
-{
-    if (table->header) {
-        s_need (doc, 90);
-        s_table_header (doc, table);
-    }
-    doc->table = table->header? table: NULL;
-}
-
-static void
-s_table_end (s_doc_t *doc)
-{
-    doc->table = NULL;
-    doc->y += 8;
+    snprintf (buf, size, "%.400s　文档摘要 SHA-256：%.64s", doc->number, doc->digest);
 }
 
 //  =========================================================================
@@ -387,7 +108,7 @@ s_version (const json_t *report)
 
 //  The document number (docs/reports.md): PREFIX〔YEAR〕SUBJECT-VERSION.
 static void
-s_number (s_doc_t *doc)
+s_number (ml_pdf_doc_t *doc)
 {
     const json_t *report = doc->report;
     char year [32], subject [160];
@@ -498,69 +219,69 @@ s_state_label (const char *state)
 
 //  The red head: issuing body, document number, a red rule; then the title and subtitle.
 static void
-s_head (s_doc_t *doc, const char *title, const char *subtitle)
+s_head (ml_pdf_doc_t *doc, const char *title, const char *subtitle)
 {
     const char *issuer = ml_render_str (doc->report, "issuer");
     if (!issuer)
         issuer = s_issuer [0]? s_issuer: s_default_issuer;
-    PangoLayout *layout = s_layout (doc, F_ISSUER, issuer, S_WIDTH, PANGO_ALIGN_CENTER);
+    PangoLayout *layout = ml_pdf_layout (doc, F_ISSUER, issuer, ML_PDF_WIDTH, PANGO_ALIGN_CENTER);
     PangoAttrList *attrs = pango_attr_list_new ();
     pango_attr_list_insert (attrs, pango_attr_letter_spacing_new (2 * PANGO_SCALE));
     pango_layout_set_attributes (layout, attrs);
     pango_attr_list_unref (attrs);
     doc->y += 8;
-    s_show (doc, layout, S_LEFT, doc->y, C_RED);
-    doc->y += s_height (layout) + 10;
+    ml_pdf_show (doc, layout, ML_PDF_LEFT, doc->y, C_RED);
+    doc->y += ml_pdf_height (layout) + 10;
     g_object_unref (layout);
-    s_para (doc, F_TEXT, C_INK, PANGO_ALIGN_CENTER, doc->number, 4);
+    ml_pdf_para (doc, F_TEXT, C_INK, PANGO_ALIGN_CENTER, doc->number, 4);
     if (doc->draw) {
-        cairo_set_source_rgb (doc->cr, s_rgb [C_RED][0], s_rgb [C_RED][1], s_rgb [C_RED][2]);
-        cairo_rectangle (doc->cr, S_LEFT, doc->y, S_WIDTH, 1.8);
+        cairo_set_source_rgb (doc->cr, ml_pdf_rgb [C_RED][0], ml_pdf_rgb [C_RED][1], ml_pdf_rgb [C_RED][2]);
+        cairo_rectangle (doc->cr, ML_PDF_LEFT, doc->y, ML_PDF_WIDTH, 1.8);
         cairo_fill (doc->cr);
     }
     doc->y += 18;
-    s_para (doc, F_TITLE, C_INK, PANGO_ALIGN_CENTER, title, 4);
+    ml_pdf_para (doc, F_TITLE, C_INK, PANGO_ALIGN_CENTER, title, 4);
     if (subtitle)
-        s_para (doc, F_TEXT, C_INK, PANGO_ALIGN_CENTER, subtitle, 10);
+        ml_pdf_para (doc, F_TEXT, C_INK, PANGO_ALIGN_CENTER, subtitle, 10);
 }
 
 //  Label/value rows (ROWS: label, value, label, value; a NULL label ends): two pairs to a
 //  row, or one spanning it when the second label is "".
 static void
-s_info (s_doc_t *doc, const char *const *rows)
+s_info (ml_pdf_doc_t *doc, const char *const *rows)
 {
-    static const s_col_t cols [] = {
+    static const ml_pdf_col_t cols [] = {
         { "", 64, PANGO_ALIGN_CENTER }, { "", 0, PANGO_ALIGN_LEFT },
         { "", 64, PANGO_ALIGN_CENTER }, { "", 0, PANGO_ALIGN_LEFT }
     };
-    s_table_t two, one;
-    s_table_init (&two, cols, 4, 0);
-    s_table_init (&one, cols, 2, 0);
+    ml_pdf_table_t two, one;
+    ml_pdf_table_init (&two, cols, 4, 0);
+    ml_pdf_table_init (&one, cols, 2, 0);
     for (int i = 0; rows [i]; i += 4) {
-        s_cell_t cells [4] = {
+        ml_pdf_cell_t cells [4] = {
             { rows [i], C_INK, strlen (rows [i]) }, { rows [i + 1], C_INK, 0 },
             { rows [i + 2], C_INK, strlen (rows [i + 2]) }, { rows [i + 3], C_INK, 0 }
         };
-        s_row (doc, rows [i + 2][0]? &two: &one, cells, rows [i + 2][0]? 4: 2, F_BODY, 0.97, 0);
+        ml_pdf_row (doc, rows [i + 2][0]? &two: &one, cells, rows [i + 2][0]? 4: 2, F_BODY, 0.97, 0);
     }
     doc->y += 10;
 }
 
 //  The headline figures: [count label,] checked, met, unmet, warnings, rate.
 static void
-s_kpis (s_doc_t *doc, const json_t *summary, const char *count_label, json_int_t count)
+s_kpis (ml_pdf_doc_t *doc, const json_t *summary, const char *count_label, json_int_t count)
 {
-    static const s_col_t cols [] = {
+    static const ml_pdf_col_t cols [] = {
         { "", 0, PANGO_ALIGN_CENTER }, { "检查项", 0, PANGO_ALIGN_CENTER },
         { "达标", 0, PANGO_ALIGN_CENTER }, { "未达标", 0, PANGO_ALIGN_CENTER },
         { "提醒", 0, PANGO_ALIGN_CENTER }, { "达标率", 0, PANGO_ALIGN_CENTER }
     };
-    s_col_t mine [6];
+    ml_pdf_col_t mine [6];
     memcpy (mine, cols, sizeof mine);
     mine [0].title = count_label;
     int first = count_label? 0: 1;
-    s_table_t table;
-    s_table_init (&table, mine + first, 6 - first, 1);
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, mine + first, 6 - first, 1);
     char text [6][32];
     snprintf (text [0], sizeof text [0], "%" JSON_INTEGER_FORMAT, count);
     snprintf (text [1], sizeof text [1], "%" JSON_INTEGER_FORMAT, ml_render_int (summary, "rules_checked"));
@@ -568,26 +289,26 @@ s_kpis (s_doc_t *doc, const json_t *summary, const char *count_label, json_int_t
     snprintf (text [3], sizeof text [3], "%" JSON_INTEGER_FORMAT, ml_render_int (summary, "unmet"));
     snprintf (text [4], sizeof text [4], "%" JSON_INTEGER_FORMAT, ml_render_int (summary, "warnings"));
     const char *rate = ml_render_pct (ml_render_ratio (summary), text [5], sizeof text [5], "-");
-    s_cell_t cells [6];
+    ml_pdf_cell_t cells [6];
     for (int i = 0; i < 6; i++)
-        cells [i] = (s_cell_t) { i == 5? rate: text [i], i == 3 && ml_render_int (summary, "unmet") > 0? C_RED: C_INK, 0 };
-    s_table_begin (doc, &table);
-    s_row (doc, &table, cells + first, 6 - first, F_BOLD, 0, 0);
-    s_table_end (doc);
+        cells [i] = (ml_pdf_cell_t) { i == 5? rate: text [i], i == 3 && ml_render_int (summary, "unmet") > 0? C_RED: C_INK, 0 };
+    ml_pdf_table_begin (doc, &table);
+    ml_pdf_row (doc, &table, cells + first, 6 - first, F_BOLD, 0, 0);
+    ml_pdf_table_end (doc);
 }
 
 //  Per system: checked, met, unmet, warnings, rate.
 static void
-s_systems (s_doc_t *doc, const json_t *systems)
+s_systems (ml_pdf_doc_t *doc, const json_t *systems)
 {
-    static const s_col_t cols [] = {
+    static const ml_pdf_col_t cols [] = {
         { "制度", 0, PANGO_ALIGN_LEFT }, { "检查", 48, PANGO_ALIGN_RIGHT },
         { "达标", 48, PANGO_ALIGN_RIGHT }, { "未达标", 48, PANGO_ALIGN_RIGHT },
         { "提醒", 48, PANGO_ALIGN_RIGHT }, { "达标率", 56, PANGO_ALIGN_RIGHT }
     };
-    s_table_t table;
-    s_table_init (&table, cols, 6, 1);
-    s_table_begin (doc, &table);
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, 6, 1);
+    ml_pdf_table_begin (doc, &table);
     size_t index;
     json_t *entry;
     json_array_foreach (systems, index, entry) {
@@ -600,21 +321,21 @@ s_systems (s_doc_t *doc, const json_t *systems)
         for (int i = 0; i < 4; i++)
             snprintf (text [i + 1], sizeof text [i + 1], "%" JSON_INTEGER_FORMAT, ml_render_int (entry, keys [i]));
         const char *rate = ml_render_pct (ml_render_ratio (entry), text [5], sizeof text [5], "-");
-        s_cell_t cells [6];
+        ml_pdf_cell_t cells [6];
         for (int i = 0; i < 6; i++)
-            cells [i] = (s_cell_t) { i == 5? rate: text [i], i == 3 && ml_render_int (entry, "unmet") > 0? C_RED: C_INK, 0 };
-        s_row (doc, &table, cells, 6, F_BODY, 0, 0);
+            cells [i] = (ml_pdf_cell_t) { i == 5? rate: text [i], i == 3 && ml_render_int (entry, "unmet") > 0? C_RED: C_INK, 0 };
+        ml_pdf_row (doc, &table, cells, 6, F_BODY, 0, 0);
     }
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
 }
 
-static const s_col_t s_rule_cols [] = {
+static const ml_pdf_col_t s_rule_cols [] = {
     { "规则", 40, PANGO_ALIGN_CENTER }, { "内容", 0, PANGO_ALIGN_LEFT },
     { "要求", 40, PANGO_ALIGN_RIGHT }, { "实际", 40, PANGO_ALIGN_RIGHT },
     { "结果", 46, PANGO_ALIGN_CENTER }, { "未完成期间", 112, PANGO_ALIGN_LEFT }
 };
 
-static s_color_t
+static ml_pdf_color_t
 s_status_color (const char *status)
 {
     if (!status)
@@ -630,14 +351,14 @@ s_status_color (const char *status)
 
 //  The rows of a rules table (its header is the caller's).
 static void
-s_rule_rows (s_doc_t *doc, const s_table_t *table, const json_t *rules)
+s_rule_rows (ml_pdf_doc_t *doc, const ml_pdf_table_t *table, const json_t *rules)
 {
     size_t index;
     json_t *rule;
     json_array_foreach (rules, index, rule) {
         char required [64], actual [64], missed [2048];
         const char *status = ml_render_str (rule, "status");
-        s_cell_t cells [6] = {
+        ml_pdf_cell_t cells [6] = {
             { ml_render_or (ml_render_str (rule, "rule"), "-"), C_INK, 0 },
             { ml_render_or (ml_render_str (rule, "text"), ""), C_INK, 0 },
             { ml_render_required (rule, required, sizeof required, "-"), C_INK, 0 },
@@ -645,18 +366,18 @@ s_rule_rows (s_doc_t *doc, const s_table_t *table, const json_t *rules)
             { ml_render_status_label (status), s_status_color (status), 0 },
             { ml_render_missed (json_object_get (rule, "missed"), missed, sizeof missed), C_INK, 0 }
         };
-        s_row (doc, table, cells, 6, F_BODY, 0, 0);
+        ml_pdf_row (doc, table, cells, 6, F_BODY, 0, 0);
     }
 }
 
 static void
-s_rules (s_doc_t *doc, const json_t *rules)
+s_rules (ml_pdf_doc_t *doc, const json_t *rules)
 {
-    s_table_t table;
-    s_table_init (&table, s_rule_cols, 6, 1);
-    s_table_begin (doc, &table);
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, s_rule_cols, 6, 1);
+    ml_pdf_table_begin (doc, &table);
     s_rule_rows (doc, &table, rules);
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
 }
 
 //  "调研天数 62　驻点天数 6": metrics with a Chinese label (unknown keys are left out).
@@ -707,18 +428,18 @@ s_person_counts (const json_t *rules, json_int_t counts [4], char *open, size_t 
 
 //  The persons of a unit-annual report, one row each.
 static void
-s_persons (s_doc_t *doc, const json_t *persons)
+s_persons (ml_pdf_doc_t *doc, const json_t *persons)
 {
-    static const s_col_t cols [] = {
+    static const ml_pdf_col_t cols [] = {
         { "序号", 26, PANGO_ALIGN_CENTER }, { "姓名", 52, PANGO_ALIGN_LEFT },
         { "编号", 36, PANGO_ALIGN_CENTER }, { "职务", 0, PANGO_ALIGN_LEFT },
         { "所在组织", 64, PANGO_ALIGN_LEFT }, { "检查", 30, PANGO_ALIGN_RIGHT },
         { "达标", 30, PANGO_ALIGN_RIGHT }, { "未达标", 34, PANGO_ALIGN_RIGHT },
         { "提醒", 30, PANGO_ALIGN_RIGHT }, { "未达标及提醒项", 96, PANGO_ALIGN_LEFT }
     };
-    s_table_t table;
-    s_table_init (&table, cols, 10, 1);
-    s_table_begin (doc, &table);
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, 10, 1);
+    ml_pdf_table_begin (doc, &table);
     size_t index;
     json_t *person;
     json_array_foreach (persons, index, person) {
@@ -729,7 +450,7 @@ s_persons (s_doc_t *doc, const json_t *persons)
         snprintf (text [1], sizeof text [1], "%" JSON_INTEGER_FORMAT, counts [3]);
         for (int i = 0; i < 3; i++)
             snprintf (text [i + 2], sizeof text [i + 2], "%" JSON_INTEGER_FORMAT, counts [i]);
-        s_cell_t cells [10] = {
+        ml_pdf_cell_t cells [10] = {
             { text [0], C_INK, 0 },
             { ml_render_or (ml_render_str (person, "name"), "-"), C_INK, 0 },
             { ml_render_or (ml_render_str (person, "person"), "-"), C_INK, 0 },
@@ -739,18 +460,18 @@ s_persons (s_doc_t *doc, const json_t *persons)
             { text [3], counts [1] > 0? C_RED: C_INK, 0 }, { text [4], C_INK, 0 },
             { open, counts [1] > 0? C_RED: C_INK, 0 }
         };
-        s_row (doc, &table, cells, 10, F_BODY, 0, 0);
+        ml_pdf_row (doc, &table, cells, 10, F_BODY, 0, 0);
     }
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
 }
 
 //  Every person's every rule: one table, a shaded row per person (name, roles, metrics).
 static void
-s_person_rules (s_doc_t *doc, const json_t *persons)
+s_person_rules (ml_pdf_doc_t *doc, const json_t *persons)
 {
-    s_table_t table;
-    s_table_init (&table, s_rule_cols, 6, 1);
-    s_table_begin (doc, &table);
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, s_rule_cols, 6, 1);
+    ml_pdf_table_begin (doc, &table);
     size_t index;
     json_t *person;
     json_array_foreach (persons, index, person) {
@@ -765,22 +486,22 @@ s_person_rules (s_doc_t *doc, const json_t *persons)
             len = strlen (line);
             snprintf (line + len, sizeof line - len, "\n工作量：%s", metrics);
         }
-        s_cell_t cell = { line, C_INK, bold > 0 && (size_t) bold < sizeof line? (size_t) bold: 0 };
-        s_row (doc, &table, &cell, 1, F_BODY, 0.95, 40);
+        ml_pdf_cell_t cell = { line, C_INK, bold > 0 && (size_t) bold < sizeof line? (size_t) bold: 0 };
+        ml_pdf_row (doc, &table, &cell, 1, F_BODY, 0.95, 40);
         s_rule_rows (doc, &table, json_object_get (person, "rules"));
     }
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
 }
 
 static void
-s_cases (s_doc_t *doc, const json_t *cases)
+s_cases (ml_pdf_doc_t *doc, const json_t *cases)
 {
-    static const s_col_t cols [] = {
+    static const ml_pdf_col_t cols [] = {
         { "事项", 110, PANGO_ALIGN_LEFT }, { "办理情况", 0, PANGO_ALIGN_LEFT }
     };
-    s_table_t table;
-    s_table_init (&table, cols, 2, 1);
-    s_table_begin (doc, &table);
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, 2, 1);
+    ml_pdf_table_begin (doc, &table);
     const char *kind, *key;
     json_t *counts, *value;
     json_object_foreach ((json_t *) cases, kind, counts) {
@@ -791,84 +512,84 @@ s_cases (s_doc_t *doc, const json_t *cases)
                 len += (size_t) snprintf (line + len, sizeof line - len, "%s%s %s", len? "　": "",
                                           s_zh (ml_render_case_label (key), label, sizeof label),
                                           ml_render_value (value, number, sizeof number, "-"));
-        s_cell_t cells [2] = {
+        ml_pdf_cell_t cells [2] = {
             { s_zh (ml_render_case_label (kind), name, sizeof name), C_INK, 0 }, { line, C_INK, 0 }
         };
-        s_row (doc, &table, cells, 2, F_BODY, 0, 0);
+        ml_pdf_row (doc, &table, cells, 2, F_BODY, 0, 0);
     }
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
 }
 
 //  Units x systems ("met/checked"), unmet and rate; RANKED adds the rank (bulletin).
 static void
-s_units (s_doc_t *doc, const json_t *units, int ranked)
+s_units (ml_pdf_doc_t *doc, const json_t *units, int ranked)
 {
-    s_col_t cols [S_MAX_COLS];
+    ml_pdf_col_t cols [ML_PDF_MAX_COLS];
     int n = 0;
     if (ranked)
-        cols [n++] = (s_col_t) { "名次", 24, PANGO_ALIGN_CENTER };
-    cols [n++] = (s_col_t) { "单位", 0, PANGO_ALIGN_LEFT };
+        cols [n++] = (ml_pdf_col_t) { "名次", 24, PANGO_ALIGN_CENTER };
+    cols [n++] = (ml_pdf_col_t) { "单位", 0, PANGO_ALIGN_LEFT };
     if (!ranked)
-        cols [n++] = (s_col_t) { "人数", 24, PANGO_ALIGN_RIGHT };
+        cols [n++] = (ml_pdf_col_t) { "人数", 24, PANGO_ALIGN_RIGHT };
     for (int number = 1; number <= ML_RENDER_SYSTEMS; number++)
-        cols [n++] = (s_col_t) { ml_render_system_short [number], 40, PANGO_ALIGN_CENTER };
-    cols [n++] = (s_col_t) { "未达标", 30, PANGO_ALIGN_RIGHT };
-    cols [n++] = (s_col_t) { "达标率", 38, PANGO_ALIGN_RIGHT };
-    s_table_t table;
-    s_table_init (&table, cols, n, 1);
-    s_table_begin (doc, &table);
+        cols [n++] = (ml_pdf_col_t) { ml_render_system_short [number], 40, PANGO_ALIGN_CENTER };
+    cols [n++] = (ml_pdf_col_t) { "未达标", 30, PANGO_ALIGN_RIGHT };
+    cols [n++] = (ml_pdf_col_t) { "达标率", 38, PANGO_ALIGN_RIGHT };
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, n, 1);
+    ml_pdf_table_begin (doc, &table);
     size_t index;
     json_t *unit;
     json_array_foreach (units, index, unit) {
         json_t *systems = json_object_get (unit, "systems");
         int lag = ml_render_lagging (unit);
-        char text [S_MAX_COLS][160];
-        s_cell_t cells [S_MAX_COLS];
+        char text [ML_PDF_MAX_COLS][160];
+        ml_pdf_cell_t cells [ML_PDF_MAX_COLS];
         int c = 0;
         if (ranked) {
             snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT, ml_render_int (unit, "rank"));
-            cells [c] = (s_cell_t) { text [c], C_INK, 0 }, c++;
+            cells [c] = (ml_pdf_cell_t) { text [c], C_INK, 0 }, c++;
         }
         snprintf (text [c], sizeof text [c], "%s%s", lag? ML_RENDER_LAG_MARK " ": "",
                   ml_render_or (ml_render_str (unit, "unit_name"), ml_render_or (ml_render_str (unit, "unit"), "-")));
-        cells [c] = (s_cell_t) { text [c], lag? C_RED: C_INK, 0 }, c++;
+        cells [c] = (ml_pdf_cell_t) { text [c], lag? C_RED: C_INK, 0 }, c++;
         if (!ranked) {
             snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT, ml_render_int (unit, "persons"));
-            cells [c] = (s_cell_t) { text [c], C_INK, 0 }, c++;
+            cells [c] = (ml_pdf_cell_t) { text [c], C_INK, 0 }, c++;
         }
         for (int number = 1; number <= ML_RENDER_SYSTEMS; number++) {
             double ratio = ml_render_ratio (ml_render_system (systems, number));
-            cells [c] = (s_cell_t) { ml_render_system_cell (systems, number, text [c], sizeof text [c]),
+            cells [c] = (ml_pdf_cell_t) { ml_render_system_cell (systems, number, text [c], sizeof text [c]),
                                      ratio >= 0 && ratio < ML_RENDER_LAG_BELOW? C_RED: C_INK, 0 };
             c++;
         }
         snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT,
                   ml_render_int (json_object_get (unit, "summary"), "unmet"));
-        cells [c] = (s_cell_t) { text [c], C_INK, 0 }, c++;
-        cells [c] = (s_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], "-"),
+        cells [c] = (ml_pdf_cell_t) { text [c], C_INK, 0 }, c++;
+        cells [c] = (ml_pdf_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], "-"),
                                  lag? C_RED: C_INK, 0 }, c++;
-        s_row (doc, &table, cells, c, F_NARROW, 0, 0);
+        ml_pdf_row (doc, &table, cells, c, F_NARROW, 0, 0);
     }
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
     char note [256];
     snprintf (note, sizeof note, "注：各制度列为“达标/检查”；" ML_RENDER_LAG_MARK " 达标率低于 %.0f%%，需重点关注；"
               "红字为达标率低于 %.0f%% 的制度。", ML_RENDER_LAG_BELOW * 100, ML_RENDER_LAG_BELOW * 100);
     doc->y -= 4;
-    s_para (doc, F_SMALL, C_GREY, PANGO_ALIGN_LEFT, note, 8);
+    ml_pdf_para (doc, F_SMALL, C_GREY, PANGO_ALIGN_LEFT, note, 8);
 }
 
 //  One underlined signature field: LABEL at X, the NAME (may be "") on a line of WIDTH points.
 static void
-s_sign_field (s_doc_t *doc, double x, double y, const char *label, const char *name, double width)
+s_sign_field (ml_pdf_doc_t *doc, double x, double y, const char *label, const char *name, double width)
 {
-    PangoLayout *layout = s_layout (doc, F_TEXT, label, 0, PANGO_ALIGN_LEFT);
+    PangoLayout *layout = ml_pdf_layout (doc, F_TEXT, label, 0, PANGO_ALIGN_LEFT);
     int lw, lh;
     pango_layout_get_size (layout, &lw, &lh);
     double label_w = (double) lw / PANGO_SCALE, height = (double) lh / PANGO_SCALE;
-    s_show (doc, layout, x, y, C_INK);
+    ml_pdf_show (doc, layout, x, y, C_INK);
     g_object_unref (layout);
-    layout = s_layout (doc, F_TEXT, name, width - label_w, PANGO_ALIGN_CENTER);
-    s_show (doc, layout, x + label_w, y, C_INK);
+    layout = ml_pdf_layout (doc, F_TEXT, name, width - label_w, PANGO_ALIGN_CENTER);
+    ml_pdf_show (doc, layout, x + label_w, y, C_INK);
     g_object_unref (layout);
     if (doc->draw) {
         cairo_set_source_rgb (doc->cr, 0.2, 0.2, 0.2);
@@ -882,21 +603,21 @@ s_sign_field (s_doc_t *doc, double x, double y, const char *label, const char *n
 //  填报人 / 审核人 / 负责人 / 日期 with the submission's names (blank lines without one), and
 //  the circle where the unit's seal goes.
 static void
-s_signature (s_doc_t *doc)
+s_signature (ml_pdf_doc_t *doc)
 {
     const json_t *submission = json_object_get (doc->report, "submission");
     char filler [256], reviewer [256], approver [256], date [64];
     const char *when = ml_render_str (submission, "submitted_at");
-    s_need (doc, 150);
+    ml_pdf_need (doc, 150);
     double y = doc->y + 18, radius = 59.5;     //  a 42 mm seal
-    double cx = S_LEFT + S_WIDTH - radius - 12, cy = y + radius;
-    s_sign_field (doc, S_LEFT, y + 14, "填报人：",
+    double cx = ML_PDF_LEFT + ML_PDF_WIDTH - radius - 12, cy = y + radius;
+    s_sign_field (doc, ML_PDF_LEFT, y + 14, "填报人：",
                   s_person_name (doc->report, ml_render_str (submission, "filler"), 0, filler, sizeof filler), 155);
-    s_sign_field (doc, S_LEFT + 175, y + 14, "审核人：",
+    s_sign_field (doc, ML_PDF_LEFT + 175, y + 14, "审核人：",
                   s_person_name (doc->report, ml_render_str (submission, "reviewer"), 0, reviewer, sizeof reviewer), 155);
-    s_sign_field (doc, S_LEFT, y + 64, "负责人：",
+    s_sign_field (doc, ML_PDF_LEFT, y + 64, "负责人：",
                   s_person_name (doc->report, ml_render_str (submission, "approver"), 0, approver, sizeof approver), 155);
-    s_sign_field (doc, S_LEFT + 175, y + 64, "日　期：", when? s_cn_date (when, date, sizeof date): "", 155);
+    s_sign_field (doc, ML_PDF_LEFT + 175, y + 64, "日　期：", when? s_cn_date (when, date, sizeof date): "", 155);
     if (doc->draw) {
         static const double dash [] = { 3, 2 };
         cairo_set_source_rgb (doc->cr, 0.75, 0.45, 0.45);
@@ -907,8 +628,8 @@ s_signature (s_doc_t *doc)
         cairo_stroke (doc->cr);
         cairo_set_dash (doc->cr, NULL, 0, 0);
     }
-    PangoLayout *layout = s_layout (doc, F_TEXT, "（盖章）", 2 * radius, PANGO_ALIGN_CENTER);
-    s_show (doc, layout, cx - radius, cy - s_height (layout) / 2, C_GREY);
+    PangoLayout *layout = ml_pdf_layout (doc, F_TEXT, "（盖章）", 2 * radius, PANGO_ALIGN_CENTER);
+    ml_pdf_show (doc, layout, cx - radius, cy - ml_pdf_height (layout) / 2, C_GREY);
     g_object_unref (layout);
     doc->y = cy + radius + 10;
 }
@@ -938,7 +659,7 @@ s_submission_text (const json_t *report, char *state, size_t ssize, char *decisi
 }
 
 static void
-s_unit_annual (s_doc_t *doc)
+s_unit_annual (ml_pdf_doc_t *doc)
 {
     const json_t *report = doc->report;
     json_t *persons = json_object_get (report, "persons");
@@ -958,25 +679,25 @@ s_unit_annual (s_doc_t *doc)
     s_info (doc, info);
     s_kpis (doc, json_object_get (report, "summary"), "人数", (json_int_t) json_array_size (persons));
     if (json_array_size (json_object_get (report, "systems")) > 0) {
-        s_heading (doc, &section, "分制度达标情况");
+        ml_pdf_heading (doc, &section, "分制度达标情况");
         s_systems (doc, json_object_get (report, "systems"));
     }
-    s_heading (doc, &section, "人员履职情况");
+    ml_pdf_heading (doc, &section, "人员履职情况");
     s_persons (doc, persons);
-    s_heading (doc, &section, "人员履职明细");
+    ml_pdf_heading (doc, &section, "人员履职明细");
     s_person_rules (doc, persons);
     if (json_array_size (json_object_get (report, "unit_rules")) > 0) {
-        s_heading (doc, &section, "单位规则");
+        ml_pdf_heading (doc, &section, "单位规则");
         s_rules (doc, json_object_get (report, "unit_rules"));
     }
     if (json_object_size (json_object_get (report, "cases")) > 0) {
-        s_heading (doc, &section, "案件办理");
+        ml_pdf_heading (doc, &section, "案件办理");
         s_cases (doc, json_object_get (report, "cases"));
     }
 }
 
 static void
-s_cadre (s_doc_t *doc)
+s_cadre (ml_pdf_doc_t *doc)
 {
     const json_t *report = doc->report;
     json_t *person = json_object_get (report, "person");
@@ -999,13 +720,13 @@ s_cadre (s_doc_t *doc)
     json_t *systems = ml_render_systems_of_rules (rules);
     json_t *summary = ml_render_summary_of_systems (systems);
     s_kpis (doc, summary, NULL, 0);
-    s_heading (doc, &section, "分制度达标情况");
+    ml_pdf_heading (doc, &section, "分制度达标情况");
     s_systems (doc, systems);
     if (s_metrics_text (json_object_get (person, "metrics"), metrics, sizeof metrics) [0]) {
-        s_heading (doc, &section, "工作量");
-        s_para (doc, F_TEXT, C_INK, PANGO_ALIGN_LEFT, metrics, 8);
+        ml_pdf_heading (doc, &section, "工作量");
+        ml_pdf_para (doc, F_TEXT, C_INK, PANGO_ALIGN_LEFT, metrics, 8);
     }
-    s_heading (doc, &section, "履职情况");
+    ml_pdf_heading (doc, &section, "履职情况");
     s_rules (doc, rules);
     json_decref (summary);
     json_decref (systems);
@@ -1032,7 +753,7 @@ s_sum_systems (const json_t *units)
 }
 
 static void
-s_rollup (s_doc_t *doc)
+s_rollup (ml_pdf_doc_t *doc)
 {
     const json_t *report = doc->report;
     json_t *units = json_object_get (report, "units");
@@ -1047,16 +768,16 @@ s_rollup (s_doc_t *doc)
     };
     s_info (doc, info);
     s_kpis (doc, json_object_get (report, "summary"), "单位数", (json_int_t) json_array_size (units));
-    s_heading (doc, &section, "分制度达标情况");
+    ml_pdf_heading (doc, &section, "分制度达标情况");
     json_t *systems = s_sum_systems (units);
     s_systems (doc, systems);
     json_decref (systems);
-    s_heading (doc, &section, "各单位达标情况");
+    ml_pdf_heading (doc, &section, "各单位达标情况");
     s_units (doc, units, 0);
 }
 
 static void
-s_bulletin (s_doc_t *doc)
+s_bulletin (ml_pdf_doc_t *doc)
 {
     const json_t *report = doc->report;
     char period [160];
@@ -1067,15 +788,15 @@ s_bulletin (s_doc_t *doc)
         "规则版本", ml_render_or (ml_render_str (report, "rules_version"), "-"), "", "", NULL
     };
     s_info (doc, info);
-    s_para (doc, F_TEXT, C_INK, PANGO_ALIGN_LEFT, "要求按期末折算，按达标率排名。", 6);
-    s_heading (doc, &section, "排名");
+    ml_pdf_para (doc, F_TEXT, C_INK, PANGO_ALIGN_LEFT, "要求按期末折算，按达标率排名。", 6);
+    ml_pdf_heading (doc, &section, "排名");
     s_units (doc, json_object_get (report, "units"), 1);
 }
 
 static void
-s_watchlist (s_doc_t *doc)
+s_watchlist (ml_pdf_doc_t *doc)
 {
-    static const s_col_t cols [] = {
+    static const ml_pdf_col_t cols [] = {
         { "单位", 96, PANGO_ALIGN_LEFT }, { "姓名", 56, PANGO_ALIGN_LEFT },
         { "规则", 34, PANGO_ALIGN_CENTER }, { "内容", 0, PANGO_ALIGN_LEFT },
         { "性质", 34, PANGO_ALIGN_CENTER }, { "实际", 36, PANGO_ALIGN_RIGHT },
@@ -1093,10 +814,10 @@ s_watchlist (s_doc_t *doc)
         "报告年度", year, "未达标项", count, NULL
     };
     s_info (doc, info);
-    s_heading (doc, &section, "未达标项");
-    s_table_t table;
-    s_table_init (&table, cols, 7, 1);
-    s_table_begin (doc, &table);
+    ml_pdf_heading (doc, &section, "未达标项");
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, 7, 1);
+    ml_pdf_table_begin (doc, &table);
     size_t index;
     json_t *row;
     json_array_foreach (rows, index, row) {
@@ -1107,7 +828,7 @@ s_watchlist (s_doc_t *doc)
                       ml_render_str (row, "person"));
         else
             snprintf (name, sizeof name, "（单位）");
-        s_cell_t cells [7] = {
+        ml_pdf_cell_t cells [7] = {
             { ml_render_or (ml_render_str (row, "unit_name"), ml_render_or (ml_render_str (row, "unit"), "-")), C_INK, 0 },
             { name, C_INK, 0 }, { ml_render_or (ml_render_str (row, "rule"), "-"), C_INK, 0 },
             { ml_render_or (ml_render_str (row, "text"), ""), C_INK, 0 },
@@ -1115,9 +836,9 @@ s_watchlist (s_doc_t *doc)
             { ml_render_value (json_object_get (row, "actual"), actual, sizeof actual, "-"), C_INK, 0 },
             { ml_render_required (row, required, sizeof required, "-"), C_INK, 0 }
         };
-        s_row (doc, &table, cells, 7, F_BODY, 0, 0);
+        ml_pdf_row (doc, &table, cells, 7, F_BODY, 0, 0);
     }
-    s_table_end (doc);
+    ml_pdf_table_end (doc);
 }
 
 //  =========================================================================
@@ -1131,7 +852,7 @@ s_write (void *closure, const unsigned char *data, unsigned int length)
            CAIRO_STATUS_SUCCESS: CAIRO_STATUS_WRITE_ERROR;
 }
 
-typedef void (s_kind_fn) (s_doc_t *doc);
+typedef void (s_kind_fn) (ml_pdf_doc_t *doc);
 
 int
 ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
@@ -1148,14 +869,14 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
         "直接联系群众工作进度通报", "督查名单"
     };
     assert ((unsigned) kind < ML_RENDER_KINDS);
-    s_doc_t doc = { .report = report, .kind = kind };
+    ml_pdf_doc_t doc = { .report = report, .kind = kind };
     if (ml_render_digest (report, doc.digest))
         return ML_ENOMEM;
     s_number (&doc);
     char date [32], title [600];
     s_doc_date (report, date, sizeof date);
     snprintf (title, sizeof title, "%.400s %s", doc.number, titles [kind]);
-    cairo_surface_t *surface = cairo_pdf_surface_create_for_stream (s_write, out, S_PAGE_W, S_PAGE_H);
+    cairo_surface_t *surface = cairo_pdf_surface_create_for_stream (s_write, out, ML_PDF_PAGE_W, ML_PDF_PAGE_H);
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_AUTHOR,
         ml_render_or (ml_render_str (report, "issuer"), s_issuer [0]? s_issuer: s_default_issuer));
@@ -1166,21 +887,19 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
     doc.cr = cairo_create (surface);
     doc.pango = pango_cairo_create_context (doc.cr);
     pango_cairo_context_set_resolution (doc.pango, 72);     //  font sizes in points
-    for (int i = 0; i < F_COUNT; i++)
-        doc.fonts [i] = pango_font_description_from_string (s_font_names [i]);
+    ml_pdf_fonts_load (&doc);
     //  Twice: the first pass only measures, so that every page can say how many there are.
     for (doc.draw = 0; doc.draw < 2; doc.draw++) {
         doc.page = 1;
-        doc.y = S_TOP;
+        doc.y = ML_PDF_TOP;
         doc.table = NULL;
         bodies [kind] (&doc);
         s_signature (&doc);
         doc.pages = doc.page;
     }
-    s_footer (&doc);
+    ml_pdf_footer (&doc);
     cairo_show_page (doc.cr);
-    for (int i = 0; i < F_COUNT; i++)
-        pango_font_description_free (doc.fonts [i]);
+    ml_pdf_fonts_free (&doc);
     g_object_unref (doc.pango);
     cairo_destroy (doc.cr);
     cairo_surface_finish (surface);
