@@ -55,8 +55,8 @@ ml_render_digest (const json_t *report, char hex [65])
 
 //  The second footer line, under the page number. This is the one place the footer text comes
 //  from: the seal (the unit's hash-chain head, the frozen document's state) joins it here.
-void
-ml_pdf_footer_text (const ml_pdf_doc_t *doc, char *buf, size_t size)
+static void
+s_footer_text (const ml_pdf_doc_t *doc, char *buf, size_t size)
 {
     snprintf (buf, size, "%.400s　文档摘要 SHA-256：%.64s", doc->number, doc->digest);
 }
@@ -873,6 +873,7 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
     if (ml_render_digest (report, doc.digest))
         return ML_ENOMEM;
     s_number (&doc);
+    s_footer_text (&doc, doc.footer, sizeof doc.footer);
     char date [32], title [600];
     s_doc_date (report, date, sizeof date);
     snprintf (title, sizeof title, "%.400s %s", doc.number, titles [kind]);

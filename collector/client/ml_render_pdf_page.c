@@ -69,7 +69,7 @@ ml_pdf_footer (ml_pdf_doc_t *doc)
 {
     if (!doc->draw)
         return;
-    char text [1024];
+    char text [64];
     double y = ML_PDF_BOTTOM + 14;
     cairo_set_source_rgb (doc->cr, 0.6, 0.6, 0.6);
     cairo_set_line_width (doc->cr, 0.5);
@@ -91,8 +91,7 @@ ml_pdf_footer (ml_pdf_doc_t *doc)
     ml_pdf_show (doc, layout, ML_PDF_LEFT, y + 4, C_INK);
     double height = ml_pdf_height (layout);
     g_object_unref (layout);
-    ml_pdf_footer_text (doc, text, sizeof text);
-    layout = ml_pdf_layout (doc, F_MONO, text, ML_PDF_WIDTH, PANGO_ALIGN_CENTER);
+    layout = ml_pdf_layout (doc, F_MONO, doc->footer, ML_PDF_WIDTH, PANGO_ALIGN_CENTER);
     ml_pdf_show (doc, layout, ML_PDF_LEFT, y + 6 + height, C_GREY);
     g_object_unref (layout);
 }

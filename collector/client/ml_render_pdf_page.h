@@ -69,6 +69,7 @@ typedef struct {
     ml_render_kind_t kind;
     char number [512];              //  the document number
     char digest [65];               //  ml_render_digest of the report
+    char footer [600];              //  the footer's second line (ml_render_pdf.c s_footer_text)
     const ml_pdf_table_t *table;    //  its header repeats after a page break; or NULL
 } ml_pdf_doc_t;
 
@@ -86,11 +87,8 @@ double ml_pdf_height (PangoLayout *layout);
 //  Draws LAYOUT with its top left at X, Y in COLOR (only in the drawing pass).
 void ml_pdf_show (ml_pdf_doc_t *doc, PangoLayout *layout, double x, double y, ml_pdf_color_t color);
 
-//  The footer of the current page: "第 n 页 共 m 页" and ml_pdf_footer_text (drawing pass only).
+//  The footer of the current page: "第 n 页 共 m 页" and DOC's footer line (drawing pass only).
 void ml_pdf_footer (ml_pdf_doc_t *doc);
-
-//  The footer's second line, from this one function (ml_render_pdf.c): the hook for seals.
-void ml_pdf_footer_text (const ml_pdf_doc_t *doc, char *buf, size_t size);
 
 //  Starts a new page unless HEIGHT more points fit on this one.
 void ml_pdf_need (ml_pdf_doc_t *doc, double height);
