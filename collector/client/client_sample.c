@@ -153,7 +153,8 @@ typedef struct {
 
 static void s_row (s_table_t *t, ...);
 
-//  Adds a row of t->ncols cells (const char *; NULL prints as "-").
+//  Adds a row of t->ncols cells (const char *; NULL prints as "-"), each made fit for a
+//  terminal (ml_text_safe): a name with ESC or CR cannot reach the terminal.
 static void
 s_row (s_table_t *t, ...)
 {
@@ -169,7 +170,10 @@ s_row (s_table_t *t, ...)
     va_start (ap, t);
     for (int c = 0; c < t->ncols; c++) {
         const char *text = va_arg (ap, const char *);
-        t->cells[t->nrows * (size_t) t->ncols + (size_t) c] = strdup (text ? text : "-");
+        char *cell = strdup (text ? text : "-");
+        if (cell)
+            ml_text_safe (cell, cell, strlen (cell) + 1);
+        t->cells[t->nrows * (size_t) t->ncols + (size_t) c] = cell;
     }
     va_end (ap);
     t->nrows++;

@@ -1061,3 +1061,43 @@ Test (samples, sample_size_reference_values, .init = ml_h_init, .fini = s_fini)
     cr_assert_eq (code, 2, "%s", out.err);
     ml_h_pass ();
 }
+
+// ---------------------------------------------------------------------------
+// Issue 16 item 6: names with terminal escapes, entered through a real import, never reach the
+// terminal through the draw and show tables.
+
+Test (samples, draw_and_show_tables_keep_escapes_of_names_off_the_terminal, .init = ml_h_init,
+      .fini = s_fini, .timeout = 300)
+{
+    ml_h_bureau ();
+    ml_h_collector_start ();
+    const char *ledger = ml_h_str ("%s/evil.jsonl", ml_h_dir ());
+    ml_h_write (ledger,
+        "{\"kind\": \"person\", \"ref\": \"EV-PS-1\", \"person\": \"P901\", "
+        "\"name\": \"红\\u001b[2J\\u001b]0;x\\u0007\\r蓝\\u007f\\u009b31m\", "
+        "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n"
+        "{\"kind\": \"person\", \"ref\": \"EV-PS-2\", \"person\": \"P902\", \"name\": \"\\u001b[5m闪\", "
+        "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n");
+    s_import ("H001", ledger);
+    const char *ini = ml_h_client_ini ();
+    ml_h_out_t out;
+    int code = s_cli (&out, ini, "sample", "draw", "--year", "2025", "--seed", SEED, "--size", "2",
+                      "--population", "persons", NULL);
+    cr_assert_eq (code, 0, "draw exited %d: %s", code, out.err);
+    const char *verbs[2] = { "draw", "show" };
+    for (int v = 0; v < 2; v++) {
+        if (v == 1) {
+            code = s_cli (&out, ini, "sample", "show", "S2025-001", NULL);
+            cr_assert_eq (code, 0, "show exited %d: %s", code, out.err);
+        }
+        const unsigned char *at = (const unsigned char *) out.out;
+        for (; *at; at++) {
+            cr_assert ((*at >= 0x20 && *at != 0x7F) || *at == '\n', "sample %s: control 0x%02x in %s",
+                       verbs[v], *at, out.out);
+            cr_assert (!(at[0] == 0xC2 && at[1] >= 0x80 && at[1] < 0xA0), "sample %s: C1 control", verbs[v]);
+        }
+        cr_assert (strstr (out.out, "P901 红 [2J ]0;x  蓝  31m"), "sample %s: %s", verbs[v], out.out);
+        cr_assert (strstr (out.out, "P902  [5m闪"), "sample %s: %s", verbs[v], out.out);
+    }
+    ml_h_pass ();
+}

@@ -11,20 +11,19 @@
 #include "ml_event.h"
 #include "ml_audit.h"
 #include "ml_store.h"
+#include "ml_test.h"
 
 #define SEED "3546311556112163624615351222"
 
-static char s_dir[64];
 static ml_store_t *s_store;
 static uint64_t s_seq[2];               //  last seq per agent (H1, H1-2)
 
 static void
 s_setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/test_samples-XXXXXX");
-    cr_assert_not_null (mkdtemp (s_dir));
+    t_dir_setup ();
     char err[256];
-    s_store = ml_store_open (s_dir, 64, false, err, sizeof err);
+    s_store = ml_store_open (t_dir (), 64, false, err, sizeof err);
     cr_assert_not_null (s_store, "open: %s", err);
     s_seq[0] = s_seq[1] = 0;
 }
@@ -33,9 +32,7 @@ static void
 s_teardown (void)
 {
     ml_store_close (&s_store);
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    cr_assert_eq (system (cmd), 0);
+    t_dir_teardown ();
 }
 
 TestSuite (audit, .init = s_setup, .fini = s_teardown);
@@ -48,9 +45,7 @@ s_events (const char *unit, const char *const *lines)
     size_t n = 0;
     uint64_t *seq = &s_seq[strcmp (unit, "H1") == 0 ? 0 : 1];
     for (; lines[n]; n++) {
-        char *json = strdup (lines[n]);
-        for (char *p = json; *p; p++)
-            *p = *p == '\'' ? '"' : *p;
+        char *json = t_json (lines[n]);
         ml_verr_t verr;
         char why[512];
         Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &verr);
