@@ -626,7 +626,8 @@ Test (ledger, a_ref_of_the_derived_form_is_refused_from_people)
     free (errors);
 
     //  record's key=value words
-    char *words[] = { "date=2025-03-06", "person=P001", "mode=open", "ref=" S_DERIVED };
+    static char derived_ref[] = "ref=" S_DERIVED;
+    char *words[] = { "date=2025-03-06", "person=P001", "mode=open", derived_ref };
     ml_verr_t err = { "", "" };
     Massline__Event *ev = ml_event_from_kv ("reception_day", 4, words, &err);
     cr_assert_null (ev);
