@@ -10,6 +10,8 @@
 #include "ml_keys.h"
 #include "ml_log.h"
 #include "ml_query_dispatch.h"
+#include "ml_query_chain.h"
+#include "ml_chain.h"
 #include "ml_registry.h"
 #include "ml_store.h"
 #include "ml_wire.h"
@@ -47,6 +49,8 @@ const ml_opt_t ml_collector_opts[] = {
       "LMDB map size in MB" },
     { "collector", "max_frame_bytes", ML_OPT_INT, "8388608", offsetof (ml_collector_config_t, max_frame_bytes),
       "bigger frames are refused (ZMQ_MAXMSGSIZE)" },
+    { "collector", "due_day", ML_OPT_INT, "10", offsetof (ml_collector_config_t, due_day),
+      "a month's ledger is due by this day of the next month (1-28; completeness)" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -85,6 +89,7 @@ struct ml_serve {
     size_t npending;
     ml_envelope_t *envs;                //  reused envelope array
     size_t envcap;
+    int due_day;                        //  completeness: a month is due by this day of the next
 };
 
 // ---------------------------------------------------------------------------
@@ -137,6 +142,11 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
     self->store = ml_store_open (cfg->data_dir, cfg->map_size_mb, false, err, errlen);
     if (!self->store)
         goto fail;
+    if (cfg->due_day < 1 || cfg->due_day > 28) {
+        snprintf (err, errlen, "due_day must be a day 1 to 28 (%ld)", cfg->due_day);
+        goto fail;
+    }
+    self->due_day = (int) cfg->due_day;
     *code = 1;
     snprintf (self->ingest_ep, sizeof self->ingest_ep, "%s", cfg->ingest);
     snprintf (self->query_ep, sizeof self->query_ep, "%s", cfg->query);
@@ -525,6 +535,69 @@ s_flush_group (ml_serve_t *self)
     for (size_t i = 0; i < self->npending; i++)
         ml_wire_free (&self->pending[i].frame);
     self->npending = 0;
+    //  A submission or restatement just stored: its document is frozen now (ml_query_chain.h).
+    int frozen = ml_query_chain_freeze (self->store, self->registry, self->rules);
+    if (frozen > 0)
+        ml_info ("froze %d submitted document%s", frozen, frozen == 1 ? "" : "s");
+    else
+    if (frozen < 0)
+        ml_error ("could not freeze a submitted document: %s: %s", ml_strerror (frozen),
+                  ml_store_error (self->store));
+}
+
+//  The unit's years for a Welcome (the agent shows a return's reason in its status).
+typedef struct {
+    Massline__YearState **ptrs;
+    size_t n, cap;
+} s_years_t;
+
+static int
+s_year_to_pb (void *arg, const char *unit, const ml_year_t *y)
+{
+    (void) unit;
+    s_years_t *ys = arg;
+    if (ys->n == ys->cap) {
+        size_t cap = ys->cap ? 2 * ys->cap : 4;
+        Massline__YearState **grown = realloc (ys->ptrs, cap * sizeof *grown);
+        if (!grown)
+            return ML_ENOMEM;
+        ys->ptrs = grown;
+        ys->cap = cap;
+    }
+    Massline__YearState *pb = calloc (1, sizeof *pb);
+    if (!pb)
+        return ML_ENOMEM;
+    massline__year_state__init (pb);
+    pb->year = (uint32_t) y->year;
+    pb->state = strdup (ml_year_state_name (y->state));
+    pb->version = y->version;
+    if (y->decided_by[0])
+        pb->decided_by = strdup (y->decided_by);
+    if (y->decided_at) {
+        char at[32];
+        time_t tt = (time_t) y->decided_at;
+        struct tm tm;
+        gmtime_r (&tt, &tm);
+        strftime (at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        pb->decided_at = strdup (at);
+    }
+    if (y->reason[0])
+        pb->reason = strdup (y->reason);
+    ys->ptrs[ys->n++] = pb;
+    return 0;
+}
+
+static void
+s_years_free (s_years_t *ys)
+{
+    for (size_t i = 0; i < ys->n; i++) {
+        free (ys->ptrs[i]->state);
+        free (ys->ptrs[i]->decided_by);
+        free (ys->ptrs[i]->decided_at);
+        free (ys->ptrs[i]->reason);
+        free (ys->ptrs[i]);
+    }
+    free (ys->ptrs);
 }
 
 static void
@@ -562,6 +635,13 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     welcome.unit = (char *) who->unit;
     welcome.rejects = s_rejects_to_pb (rejects, n, &array);
     welcome.n_rejects = welcome.rejects ? n : 0;
+    s_years_t years = { 0 };
+    txn = ml_store_begin (self->store, false, &rc);
+    if (txn)
+        ml_chain_years_each (txn, who->unit, s_year_to_pb, &years);
+    ml_store_abort (&txn);
+    welcome.years = years.ptrs;
+    welcome.n_years = years.n;
     frame.msg_case = MASSLINE__FRAME__MSG_WELCOME;
     frame.welcome = &welcome;
     s_send (self->ingest, m->rid, m->rid_len, m->delim, &frame);
@@ -570,6 +650,7 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     free (welcome.rejects);
     free (array);
     free (rejects);
+    s_years_free (&years);
 }
 
 //  Takes one ingest message: a Batch joins the group; anything else first flushes the group,
@@ -719,7 +800,7 @@ s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *req
             *c = ' ';           //  a note with a line break must not break the log line
     ml_info ("query %s%s by %s", request->command, line, m->who->user_id);
     ml_query_t q = { self->store, self->registry, m->who, request->command, request->args, request->n_args,
-                     self->rules };
+                     self->rules, self->due_day };
     json_t *answer = NULL;
     char code[32] = "", msg[512] = "";
     if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
