@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -338,10 +339,30 @@ s_store_acks (ml_forward_t *self)
     return rc;
 }
 
+//  Keeps the bureau's word on the unit's years (W->years) in the outbox, for `status`.
+static void
+s_keep_years (ml_forward_t *self, const Massline__Welcome *w)
+{
+    json_t *list = json_array ();
+    for (size_t i = 0; list && i < w->n_years; i++) {
+        const Massline__YearState *y = w->years[i];
+        json_array_append_new (list, json_pack ("{s:i, s:s, s:i, s:s?, s:s?, s:s?}",
+            "year", (int) y->year, "state", y->state, "version", (int) y->version,
+            "decided_by", y->decided_by, "decided_at", y->decided_at, "reason", y->reason));
+    }
+    char *text = list ? json_dumps (list, JSON_COMPACT) : NULL;
+    if (text && ml_outbox_set_years (self->outbox, text))
+        ml_warn ("outbox %s: cannot keep the bureau's decisions: %s", ml_outbox_dir (self->outbox),
+                 ml_outbox_error (self->outbox));
+    free (text);
+    json_decref (list);
+}
+
 static int
 s_on_welcome (ml_forward_t *self, Massline__Welcome *w)
 {
     uint64_t expect = w->next_seq ? w->next_seq : 1;
+    s_keep_years (self, w);
     ml_info ("connected to %s (unit %s); collector expects seq %llu", self->endpoint,
              w->unit, (unsigned long long) expect);
     if (self->unit && strcmp (self->unit, w->unit) != 0)
