@@ -583,8 +583,16 @@ s_cmd_submit (const ml_agent_config_t *cfg, int argc, char **argv)
         return EXIT_USAGE;
     }
     char today[11], ref[48];
-    //  every submission is its own event: a year returned by the bureau is submitted again
-    snprintf (ref, sizeof ref, "submit-%ld-%lld", y, (long long) time (NULL));
+    //  every submission is its own event (a year returned by the bureau is submitted again): its
+    //  ref carries the seq it will get
+    ml_outbox_stat_t st = { .next_seq = 0 };
+    ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "submit");
+    if (!outbox || ml_outbox_stat (outbox, &st)) {
+        ml_outbox_close (&outbox);
+        return EXIT_WORK;
+    }
+    ml_outbox_close (&outbox);
+    snprintf (ref, sizeof ref, "submit-%ld-%llu", y, (unsigned long long) st.next_seq);
     return s_record_json (cfg, "submit", json_pack ("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}",
                           "kind", "year_submission", "ref", ref, "year", (int) y,
                           "filler", names[0], "reviewer", names[1], "approver", names[2],

@@ -310,8 +310,9 @@ ml_query_chain_review (const ml_query_t *q, json_t **reply, char *code, size_t c
         return S_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
     ml_year_t y;
     char err[256];
-    rc = ml_chain_decide (txn, unit, year, accept, q->who->id, reason, (int64_t) time (NULL), &y,
-                          err, sizeof err);
+    int64_t now = (int64_t) time (NULL);
+    now = (int64_t) ml_date_today () * 86400 + now % 86400;     //  MASSLINE_TODAY, when set
+    rc = ml_chain_decide (txn, unit, year, accept, q->who->id, reason, now, &y, err, sizeof err);
     if (rc == ML_ECONFLICT) {
         ml_store_abort (&txn);
         return S_FAIL (rc, "conflict", "%s", err);

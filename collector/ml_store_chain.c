@@ -840,6 +840,8 @@ void
 ml_store_chain_stored (ml_chain_batch_t *b, const Massline__Event *ev, const char *agent,
                        const uint8_t *bytes, size_t len, ml_day_t today, int64_t now)
 {
+    //  the collector's today (MASSLINE_TODAY when set) with the clock's time of day
+    now = (int64_t) today * 86400 + (now % 86400 + 86400) % 86400;
     ml_chain_step (b->head.head, bytes, len, b->head.head);
     b->head.count++;
     b->dirty = true;
