@@ -39,7 +39,7 @@ ml_client_render (const json_t *report, ml_format_t format, char **buf, size_t *
     if (!rc && id && format == ML_FORMAT_HTML)
         fprintf (mem, "<!-- " S_MARK "%s -->\n", id);
     else
-    if (!rc && id && format != ML_FORMAT_JSON)
+    if (!rc && id && format != ML_FORMAT_JSON && format != ML_FORMAT_PDF)    //  pdf: Keywords
         fprintf (mem, S_MARK "%s\n", id);
     if (fclose (mem) && !rc) {
         snprintf (err, errlen, "out of memory");
@@ -213,7 +213,13 @@ ml_client_verify (int argc, char **argv, const char *config)
     //  the file against the frozen JSON re-rendered in each format: one must match byte for byte
     bool same = false;
     size_t best = 0;
-    ml_format_t formats[] = { ML_FORMAT_JSON, ML_FORMAT_HTML, ML_FORMAT_TEXT, ML_FORMAT_CSV };
+    ml_format_t formats[] = { ML_FORMAT_JSON, ML_FORMAT_HTML, ML_FORMAT_TEXT, ML_FORMAT_CSV,
+                              ML_FORMAT_PDF };
+    if (flen > 5 && memcmp (file, "%PDF-", 5) == 0 && ml_client_document_settings (config)) {
+        json_decref (reply);
+        free (file);
+        return 2;
+    }
     for (size_t f = 0; f < sizeof formats / sizeof formats[0] && !same && json_is_object (frozen); f++) {
         char *buf, err[256];
         size_t len;

@@ -23,6 +23,9 @@ int ml_client_verify (int argc, char **argv, const char *config);
 #include <stddef.h>
 #include "ml_render.h"
 
+//  Hands client.ini's [document] settings to the PDF renderer (client_report.c). 0, or 2 said.
+int ml_client_document_settings (const char *config);
+
 //  Renders REPORT in FORMAT into *BUF (malloc'd), *LEN: ml_render, plus, for a sealed document,
 //  its id ("massline-document: H001/2025/3") as the last line (an HTML comment in html).
 int ml_client_render (const json_t *report, ml_format_t format, char **buf, size_t *len, char *err,

@@ -371,6 +371,25 @@ Test (integration, sealed_document_verified_and_tampering_found, .init = ml_h_in
     //  the reviewer and the unit's... the reviewer may verify too
     out = RUN_OK ("verify", (char *) ML_CLIENT, "-c", (char *) rev, "report", "verify", (char *) text);
     cr_assert (strstr (out.out, "the store agrees"), "%s", out.out);
+    //  the official PDF: re-rendered from the frozen JSON and compared byte for byte
+    const char *pdf = ml_h_str ("%s/H001-2025.pdf", ml_h_dir ());
+    RUN_OK ("pdf", (char *) ML_CLIENT, "-c", (char *) ml_h_client_ini (), "report", "unit-annual",
+            "--unit", "H001", "--year", "2025", "-o", (char *) pdf);
+    out = RUN_OK ("verify pdf", (char *) ML_CLIENT, "-c", (char *) ml_h_client_ini (), "report",
+                  "verify", (char *) pdf);
+    cr_assert (strstr (out.out, "the store agrees"), "%s", out.out);
+    FILE *f = fopen (pdf, "r+b");
+    cr_assert (f);
+    fseek (f, 0, SEEK_END);
+    long size = ftell (f);
+    fseek (f, size / 2, SEEK_SET);
+    int c = fgetc (f);
+    fseek (f, size / 2, SEEK_SET);
+    fputc (c ^ 0x20, f);
+    fclose (f);
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", ml_h_client_ini (), "report", "verify", pdf,
+                            NULL), 1);
+    cr_assert (strstr (out.out, "the file differs from the sealed document"), "%s", out.out);
     //  --live is the current data, not the document
     out = RUN_OK ("live", (char *) ML_CLIENT, "-c", (char *) ml_h_client_ini (), "report",
                   "unit-annual", "--unit", "H001", "--year", "2025", "--live", "--format", "json");
