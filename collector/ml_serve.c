@@ -468,84 +468,7 @@ s_refuse (ml_serve_t *self, s_pending_t *p, int rc)
                   ml_store_error (self->store));
 }
 
-//  Applies every pending batch in one write transaction, commits once, then answers each.
-static void
-s_flush_group (ml_serve_t *self)
-{
-    if (!self->npending)
-        return;
-    ml_day_t today = ml_date_today ();
-    int64_t now = (int64_t) time (NULL);
-    int rc = s_apply_range (self, 0, self->npending, today, now);
-    //  A full map may still take the batches one by one: retry so that a big group does not
-    //  block delivery that would fit. Otherwise refuse them all; the agents retry.
-    for (size_t i = 0; rc && i < self->npending; i++) {
-        int one = rc == ML_EFULL && self->npending > 1 ? s_apply_range (self, i, i + 1, today, now) : rc;
-        if (one)
-            s_refuse (self, &self->pending[i], one);
-    }
-    //  Answer in arrival order, then log one line per agent.
-    for (size_t i = 0; i < self->npending; i++) {
-        s_pending_t *p = &self->pending[i];
-        if (p->errcode) {
-            if (strcmp (p->errcode, "sequence") == 0)
-                ml_warn ("agent %s: batch refused: %s", p->who->id, p->errmsg);
-            s_send_error (self->ingest, p->rid, p->rid_len, p->delim, p->errcode, p->errmsg);
-            continue;
-        }
-        Massline__Ack ack = MASSLINE__ACK__INIT;
-        Massline__Frame frame = MASSLINE__FRAME__INIT;
-        Massline__Reject *array;
-        ack.through_seq = p->res.through_seq;
-        ack.rejects = s_rejects_to_pb (p->res.rejects, p->res.nrejects, &array);
-        ack.n_rejects = ack.rejects ? p->res.nrejects : 0;
-        frame.msg_case = MASSLINE__FRAME__MSG_ACK;
-        frame.ack = &ack;
-        s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
-        free (ack.rejects);
-        free (array);
-    }
-    for (size_t i = 0; i < self->npending; i++) {
-        s_pending_t *p = &self->pending[i];
-        if (p->errcode || !p->who)
-            continue;
-        size_t stored = 0, rejected = 0, dups = 0;
-        uint64_t first = 0, last = 0;
-        const ml_principal_t *who = p->who;
-        for (size_t j = i; j < self->npending; j++) {
-            s_pending_t *q = &self->pending[j];
-            if (q->errcode || q->who != who)
-                continue;
-            stored += q->res.stored;
-            rejected += q->res.nrejects;
-            dups += q->res.duplicates;
-            if (q->res.first_new && (!first || q->res.first_new < first))
-                first = q->res.first_new;
-            if (q->res.last_new > last)
-                last = q->res.last_new;
-            if (j > i)
-                q->who = NULL;          //  logged with this one
-        }
-        if (first)
-            ml_info ("agent %s: stored %zu events (seq %" PRIu64 "..%" PRIu64 "), %zu rejected%s",
-                     who->id, stored, first, last, rejected, dups ? ", some duplicates skipped" : "");
-        else
-            ml_info ("agent %s: %zu duplicate events acknowledged, nothing new", who->id, dups);
-    }
-    for (size_t i = 0; i < self->npending; i++)
-        ml_wire_free (&self->pending[i].frame);
-    self->npending = 0;
-    //  A submission or restatement just stored: its document is frozen now (ml_query_chain.h).
-    int frozen = ml_query_chain_freeze (self->store, self->registry, self->rules);
-    if (frozen > 0)
-        ml_info ("froze %d submitted document%s", frozen, frozen == 1 ? "" : "s");
-    else
-    if (frozen < 0)
-        ml_error ("could not freeze a submitted document: %s: %s", ml_strerror (frozen),
-                  ml_store_error (self->store));
-}
-
-//  The unit's years for a Welcome (the agent shows a return's reason in its status).
+//  The unit's years for a Welcome or an Ack (the agent shows a return's reason in its status).
 typedef struct {
     Massline__YearState **ptrs;
     size_t n, cap;
@@ -598,6 +521,92 @@ s_years_free (s_years_t *ys)
         free (ys->ptrs[i]);
     }
     free (ys->ptrs);
+}
+
+//  Applies every pending batch in one write transaction, commits once, then answers each.
+static void
+s_flush_group (ml_serve_t *self)
+{
+    if (!self->npending)
+        return;
+    ml_day_t today = ml_date_today ();
+    int64_t now = (int64_t) time (NULL);
+    int rc = s_apply_range (self, 0, self->npending, today, now);
+    //  A full map may still take the batches one by one: retry so that a big group does not
+    //  block delivery that would fit. Otherwise refuse them all; the agents retry.
+    for (size_t i = 0; rc && i < self->npending; i++) {
+        int one = rc == ML_EFULL && self->npending > 1 ? s_apply_range (self, i, i + 1, today, now) : rc;
+        if (one)
+            s_refuse (self, &self->pending[i], one);
+    }
+    //  Answer in arrival order, then log one line per agent. Each ack tells the unit's years.
+    int yrc = 0;
+    ml_store_txn_t *ytxn = ml_store_begin (self->store, false, &yrc);
+    for (size_t i = 0; i < self->npending; i++) {
+        s_pending_t *p = &self->pending[i];
+        if (p->errcode) {
+            if (strcmp (p->errcode, "sequence") == 0)
+                ml_warn ("agent %s: batch refused: %s", p->who->id, p->errmsg);
+            s_send_error (self->ingest, p->rid, p->rid_len, p->delim, p->errcode, p->errmsg);
+            continue;
+        }
+        Massline__Ack ack = MASSLINE__ACK__INIT;
+        Massline__Frame frame = MASSLINE__FRAME__INIT;
+        Massline__Reject *array;
+        ack.through_seq = p->res.through_seq;
+        ack.rejects = s_rejects_to_pb (p->res.rejects, p->res.nrejects, &array);
+        ack.n_rejects = ack.rejects ? p->res.nrejects : 0;
+        s_years_t years = { 0 };
+        if (ytxn)
+            ml_chain_years_each (ytxn, p->who->unit, s_year_to_pb, &years);
+        ack.years = years.ptrs;
+        ack.n_years = years.n;
+        frame.msg_case = MASSLINE__FRAME__MSG_ACK;
+        frame.ack = &ack;
+        s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
+        free (ack.rejects);
+        free (array);
+        s_years_free (&years);
+    }
+    ml_store_abort (&ytxn);
+    for (size_t i = 0; i < self->npending; i++) {
+        s_pending_t *p = &self->pending[i];
+        if (p->errcode || !p->who)
+            continue;
+        size_t stored = 0, rejected = 0, dups = 0;
+        uint64_t first = 0, last = 0;
+        const ml_principal_t *who = p->who;
+        for (size_t j = i; j < self->npending; j++) {
+            s_pending_t *q = &self->pending[j];
+            if (q->errcode || q->who != who)
+                continue;
+            stored += q->res.stored;
+            rejected += q->res.nrejects;
+            dups += q->res.duplicates;
+            if (q->res.first_new && (!first || q->res.first_new < first))
+                first = q->res.first_new;
+            if (q->res.last_new > last)
+                last = q->res.last_new;
+            if (j > i)
+                q->who = NULL;          //  logged with this one
+        }
+        if (first)
+            ml_info ("agent %s: stored %zu events (seq %" PRIu64 "..%" PRIu64 "), %zu rejected%s",
+                     who->id, stored, first, last, rejected, dups ? ", some duplicates skipped" : "");
+        else
+            ml_info ("agent %s: %zu duplicate events acknowledged, nothing new", who->id, dups);
+    }
+    for (size_t i = 0; i < self->npending; i++)
+        ml_wire_free (&self->pending[i].frame);
+    self->npending = 0;
+    //  A submission or restatement just stored: its document is frozen now (ml_query_chain.h).
+    int frozen = ml_query_chain_freeze (self->store, self->registry, self->rules);
+    if (frozen > 0)
+        ml_info ("froze %d submitted document%s", frozen, frozen == 1 ? "" : "s");
+    else
+    if (frozen < 0)
+        ml_error ("could not freeze a submitted document: %s: %s", ml_strerror (frozen),
+                  ml_store_error (self->store));
 }
 
 static void
