@@ -163,7 +163,7 @@ s_find_id (const char *buf, size_t len, char *id, size_t idlen)
     const char *at = memmem (buf, len, S_MARK, strlen (S_MARK));
     if (at) {
         at += strlen (S_MARK);
-        size_t n = strcspn (at, " \r\n<>\"");
+        size_t n = strcspn (at, " \r\n<>\"()\\");
         snprintf (id, idlen, "%.*s", (int) n, at);
         return n > 0;
     }
