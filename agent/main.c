@@ -1,5 +1,6 @@
 /* main.c -- massline-agent: records a unit's events in a durable outbox and forwards them to
-   the bureau's collector. Commands: record, import, refs, correct, void, template, status here;
+   the bureau's collector. Commands: record, import, refs, correct, void, close, submit, template,
+   status here;
    run and flush (forwarding, and the spool folder) in massline-agent-forward, which this program
    execs for them with the command line as parsed here (interfaces.md, ml_agent.h). The command
    line is lib/ml_cli's, as for massline-collector and massline. */
@@ -337,9 +338,29 @@ s_correction_ref (Massline__Event *corr, const char *version_ref)
     return ref;
 }
 
+//  Takes "--restatement TEXT" (or --restatement=TEXT) out of ARGV (*ARGC shrinks): the reason
+//  that lets a correction or void into a year the bureau has accepted (locked). NULL when absent.
+static const char *
+s_take_restatement (int *argc, char **argv)
+{
+    const char *reason = NULL;
+    int out = 0;
+    for (int i = 0; i < *argc; i++)
+        if (strcmp (argv[i], "--restatement") == 0 && i + 1 < *argc)
+            reason = argv[++i];
+        else
+        if (strncmp (argv[i], "--restatement=", 14) == 0)
+            reason = argv[i] + 14;
+        else
+            argv[out++] = argv[i];
+    *argc = out;
+    return reason;
+}
+
 static int
 s_cmd_correct (const ml_agent_config_t *cfg, int argc, char **argv)
 {
+    const char *restatement = s_take_restatement (&argc, argv);
     if (argc < 2) {
         ml_die_msg ("correct: usage: correct REF key=value... (try --help)");
         return EXIT_USAGE;
@@ -415,6 +436,8 @@ s_cmd_correct (const ml_agent_config_t *cfg, int argc, char **argv)
     json_t *inner = ml_event_to_json (next);
     obj = inner ? json_pack ("{s:s, s:s, s:s, s:o}", "kind", "correction", "supersedes", ref,
                              "date", ml_date_format (ml_date_today (), today), "event", inner) : NULL;
+    if (obj && restatement)
+        json_object_set_new (obj, "restatement_reason", json_string (restatement));
     if (!obj || !(corr = ml_event_from_json (obj, &err))
     ||  !(corr->ref = s_correction_ref (corr, v.version_ref))) {
         ml_die_msg ("correct: %s", obj && !corr ? ml_verr_text (&err, text, sizeof text)
@@ -437,6 +460,7 @@ done:
 static int
 s_cmd_void (const ml_agent_config_t *cfg, int argc, char **argv)
 {
+    const char *restatement = s_take_restatement (&argc, argv);
     const char *ref = NULL, *reason = NULL;
     for (int i = 0; i < argc; i++)
         if (strcmp (argv[i], "--reason") == 0 && i + 1 < argc)
@@ -482,6 +506,8 @@ s_cmd_void (const ml_agent_config_t *cfg, int argc, char **argv)
     ml_verr_t err = { "", "" };
     obj = json_pack ("{s:s, s:s, s:s, s:s}", "kind", "void", "supersedes", ref, "reason", reason,
                      "date", ml_date_format (ml_date_today (), today));
+    if (obj && restatement)
+        json_object_set_new (obj, "restatement_reason", json_string (restatement));
     if (!obj || !(ev = ml_event_from_json (obj, &err)) || ml_event_ensure_ref (ev)) {
         ml_die_msg ("void: %s", obj && !ev ? ml_verr_text (&err, text, sizeof text)
                                            : ml_strerror (ML_ENOMEM));
@@ -494,6 +520,124 @@ done:
     ml_event_free (&ev);
     ml_outbox_close (&outbox);
     return ret;
+}
+
+// ---------------------------------------------------------------------------------------------
+// close and submit (the reporting chain, issue 12)
+
+//  Records the event JSON OBJ (built here, so always well-formed) for CMD. Returns the exit code.
+static int
+s_record_json (const ml_agent_config_t *cfg, const char *cmd, json_t *obj)
+{
+    ml_verr_t err = { "", "" };
+    char text[512];
+    Massline__Event *ev = obj ? ml_event_from_json (obj, &err) : NULL;
+    json_decref (obj);
+    if (!ev) {
+        ml_die_msg ("%s: %s", cmd, err.reason[0] ? ml_verr_text (&err, text, sizeof text)
+                                                 : ml_strerror (ML_ENOMEM));
+        return EXIT_WORK;
+    }
+    int ret = EXIT_WORK;
+    ml_outbox_t *outbox = NULL;
+    if (ml_event_ensure_ref (ev))
+        ml_die_msg ("%s: %s", cmd, ml_strerror (ML_ENOMEM));
+    else
+    if ((outbox = ml_agent_open_outbox (cfg, cmd)))
+        ret = s_record_event (outbox, cmd, ev);
+    ml_event_free (&ev);
+    ml_outbox_close (&outbox);
+    return ret;
+}
+
+static int
+s_cmd_close (const ml_agent_config_t *cfg, int argc, char **argv)
+{
+    if (argc != 1) {
+        ml_die_msg ("close: usage: close YYYY-MM (try --help)");
+        return EXIT_USAGE;
+    }
+    char today[11], ref[32];
+    //  one close per month: closing it again is the same event ("already recorded")
+    snprintf (ref, sizeof ref, "close-%.7s", argv[0]);
+    return s_record_json (cfg, "close", json_pack ("{s:s, s:s, s:s, s:s}", "kind", "period_close",
+                          "ref", ref, "month", argv[0], "date",
+                          ml_date_format (ml_date_today (), today)));
+}
+
+static int
+s_cmd_submit (const ml_agent_config_t *cfg, int argc, char **argv)
+{
+    const char *year = NULL, *names[3] = { NULL, NULL, NULL };
+    static const char *const opts[3] = { "--filler", "--reviewer", "--approver" };
+    for (int i = 0; i < argc; i++) {
+        int o = 0;
+        while (o < 3 && strcmp (argv[i], opts[o]) != 0)
+            o++;
+        if (o < 3 && i + 1 < argc)
+            names[o] = argv[++i];
+        else
+        if (o == 3 && !year && argv[i][0] != '-')
+            year = argv[i];
+        else {
+            ml_die_msg ("submit: unexpected argument '%s' (try --help)", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    char *end = NULL;
+    long y = year ? strtol (year, &end, 10) : 0;
+    if (!year || *end || y < 2000 || y > 2999 || !names[0] || !names[1] || !names[2]) {
+        ml_die_msg ("submit: usage: submit YEAR --filler P --reviewer P --approver P (try --help)");
+        return EXIT_USAGE;
+    }
+    char today[11], ref[48];
+    //  every submission is its own event (a year returned by the bureau is submitted again): its
+    //  ref carries the seq it will get
+    ml_outbox_stat_t st = { .next_seq = 0 };
+    ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "submit");
+    if (!outbox || ml_outbox_stat (outbox, &st)) {
+        ml_outbox_close (&outbox);
+        return EXIT_WORK;
+    }
+    ml_outbox_close (&outbox);
+    snprintf (ref, sizeof ref, "submit-%ld-%llu", y, (unsigned long long) st.next_seq);
+    return s_record_json (cfg, "submit", json_pack ("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}",
+                          "kind", "year_submission", "ref", ref, "year", (int) y,
+                          "filler", names[0], "reviewer", names[1], "approver", names[2],
+                          "date", ml_date_format (ml_date_today (), today)));
+}
+
+//  Prints the bureau's word on the unit's years as the collector last said it (text), or adds it
+//  to OBJ as "years" (json).
+static void
+s_status_years (ml_outbox_t *outbox, json_t *obj)
+{
+    char *text = ml_outbox_years (outbox);
+    json_error_t jerr;
+    json_t *years = text ? json_loads (text, 0, &jerr) : NULL;
+    free (text);
+    if (obj) {
+        json_object_set_new (obj, "years", years ? years : json_array ());
+        return;
+    }
+    size_t i;
+    json_t *y;
+    if (json_array_size (years))
+        printf ("years at the bureau:\n");
+    json_array_foreach (years, i, y) {
+        const char *state = json_string_value (json_object_get (y, "state"));
+        printf ("  %lld: %s (version %lld)", (long long) json_integer_value (json_object_get (y, "year")),
+                state, (long long) json_integer_value (json_object_get (y, "version")));
+        const char *at = json_string_value (json_object_get (y, "decided_at"));
+        if (json_string_value (json_object_get (y, "decided_by")))
+            printf (" by %s on %.10s", json_string_value (json_object_get (y, "decided_by")),
+                    at ? at : "");
+        if (json_string_value (json_object_get (y, "reason")))
+            printf (": %s%s", strcmp (state, "returned") == 0 ? "returned because " : "",
+                    json_string_value (json_object_get (y, "reason")));
+        printf ("\n");
+    }
+    json_decref (years);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,6 +819,8 @@ s_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
         if (obj && troubled)
             json_object_set_new (obj, "refused", json_pack ("{s:I, s:s}", "seq",
                                  (json_int_t) trouble_seq, "reason", trouble));
+        if (obj)
+            s_status_years (outbox, obj);
         char *text = obj ? json_dumps (obj, JSON_PRESERVE_ORDER) : NULL;
         json_decref (obj);
         if (!text) {
@@ -706,6 +852,7 @@ s_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
             printf ("]\n");
         }
         json_decref (rejected);
+        s_status_years (outbox, NULL);
     }
     ret = 0;
     goto done;
@@ -812,6 +959,18 @@ s_run_void (int argc, char **argv, const char *config)
 }
 
 static int
+s_run_close (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_close, argc, argv, config);
+}
+
+static int
+s_run_submit (int argc, char **argv, const char *config)
+{
+    return s_configured (s_cmd_submit, argc, argv, config);
+}
+
+static int
 s_run_template (int argc, char **argv, const char *config)
 {
     (void) config;                      //  templates need no configuration
@@ -852,8 +1011,16 @@ static const ml_cli_command_t s_commands[] = {
     { "correct", s_run_correct, "-c agent.ini correct REF key=value...",
       "record a correction of event REF: its current version with the keys given changed\n"
       "      (key= removes an optional key); prints its ref" },
-    { "void", s_run_void, "-c agent.ini void REF --reason TEXT",
-      "record that event REF is withdrawn; prints the void's ref" },
+    { "void", s_run_void, "-c agent.ini void REF --reason TEXT [--restatement TEXT]",
+      "record that event REF is withdrawn; prints the void's ref. In a year the bureau has\n"
+      "      accepted, a correction or void needs --restatement TEXT (correct takes it too):\n"
+      "      the year then goes back to the bureau as a new version" },
+    { "close", s_run_close, "-c agent.ini close YYYY-MM",
+      "declare the unit's ledger for that month complete (period_close; due by the 10th of\n"
+      "      the next month, or as the bureau set it); nothing to report is a close too" },
+    { "submit", s_run_submit, "-c agent.ini submit YEAR --filler P --reviewer P --approver P",
+      "submit the unit's year-end report to the bureau, naming 填报人, 审核人 and 负责人\n"
+      "      (persons of the roster); `status` shows the bureau's decision after the next contact" },
     { "template", s_run_template, "template KIND [-o FILE] | template --all DIR | template --list",
       "write the CSV template of a ledger (KIND: reception_day or 接访台账, ...; stdout by\n"
       "      default), every template into DIR named after the ledgers, or list the ledgers:\n"
@@ -892,7 +1059,7 @@ s_help (void)
 }
 
 static const ml_cli_t s_cli = { PROG, "agent.ini", s_commands, s_help,
-    "which command? record, import, refs, correct, void, template, run, flush or status", false, true };
+    "which command? record, import, refs, correct, void, close, submit, template, run, flush or status", false, true };
 
 int
 main (int argc, char **argv)

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -305,6 +306,26 @@ s_log_acks (ml_forward_t *self, bool force)
     self->ack_log_rejects = 0;
 }
 
+//  Keeps the bureau's word on the unit's years (from a Welcome or an Ack) in the outbox, for
+//  `status`.
+static void
+s_keep_years (ml_forward_t *self, Massline__YearState *const *years, size_t n)
+{
+    json_t *list = json_array ();
+    for (size_t i = 0; list && i < n; i++) {
+        const Massline__YearState *y = years[i];
+        json_array_append_new (list, json_pack ("{s:i, s:s, s:i, s:s?, s:s?, s:s?}",
+            "year", (int) y->year, "state", y->state, "version", (int) y->version,
+            "decided_by", y->decided_by, "decided_at", y->decided_at, "reason", y->reason));
+    }
+    char *text = list ? json_dumps (list, JSON_COMPACT) : NULL;
+    if (text && ml_outbox_set_years (self->outbox, text))
+        ml_warn ("outbox %s: cannot keep the bureau's decisions: %s", ml_outbox_dir (self->outbox),
+                 ml_outbox_error (self->outbox));
+    free (text);
+    json_decref (list);
+}
+
 //  Writes an acknowledgement through THROUGH, with the rejects of the COUNT lists in LISTS, to
 //  the outbox in one durable transaction (which also records the contact).
 static int
@@ -371,6 +392,9 @@ s_store_acks (ml_forward_t *self)
                           self->n_acks + confirmed);
     if (confirmed)
         ml_wire_free (&self->welcome);
+    Massline__Ack *last = self->acks[self->n_acks - 1]->ack;
+    if (last->n_years)
+        s_keep_years (self, last->years, last->n_years);
     free (lists);
     free (counts);
     for (size_t i = 0; i < self->n_acks; i++)
@@ -386,6 +410,7 @@ s_on_welcome (ml_forward_t *self, Massline__Frame **frame_p)
 {
     Massline__Welcome *w = (*frame_p)->welcome;
     uint64_t expect = w->next_seq ? w->next_seq : 1;
+    s_keep_years (self, w->years, w->n_years);
     //  while the collector refuses our batches, each retry's Welcome is no news
     ml_log (self->refused ? ML_LOG_DEBUG : ML_LOG_INFO, "connected to %s (unit %s); collector "
             "expects seq %llu", self->endpoint, w->unit, (unsigned long long) expect);

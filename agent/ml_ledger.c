@@ -60,7 +60,8 @@ static const s_label_t s_columns[] = {
     { "adopted", "是否采纳" }, { "feedback", "反馈日期" }, { "commitment", "承诺编号" },
     { "type", "承诺类型" }, { "published", "公开方式" }, { "content", "承诺内容" },
     { "grade", "评议等次" }, { "method", "评议方式" }, { "activity", "活动类型" },
-    { "reason", "原因" },
+    { "reason", "原因" }, { "restatement_reason", "重述原因" }, { "month", "月份" },
+    { "year", "年度" }, { "filler", "填报人" }, { "reviewer", "审核人" }, { "approver", "负责人" },
     { NULL, NULL },
 };
 
@@ -919,6 +920,7 @@ static const s_label_t s_samples[] = {
     { "feedback", "2025-04-02" }, { "commitment", "CN2025-001" }, { "type", "年度承诺" },
     { "published", "支部党员大会" }, { "content", "全年带教青年医师2名" }, { "grade", "优秀" },
     { "method", "群众测评" }, { "activity", "驻室接待" }, { "supersedes", "" }, { "reason", "录入重复" },
+    { "restatement_reason", "" },
     { NULL, NULL },
 };
 

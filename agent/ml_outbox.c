@@ -2,7 +2,9 @@
 
    Named databases (integers are 8-byte big-endian, so seq keys sort and append in order):
      meta     "next_seq", "acked_seq", "last_contact", "renumbered", "frame_max",
-              "trouble_seq" -> u64; "trouble" -> the collector's refusal of trouble_seq (text)
+              "trouble_seq" -> u64; "trouble" -> the collector's refusal of trouble_seq (text);
+              "bureau_years" -> the collector's last word on the unit's years (JSON text,
+              ml_outbox_set_years)
      events   seq -> packed event bytes (kept after the ack: a restored collector can be refilled)
      refs     ref -> seq ‖ SHA-256 of the packed bytes (duplicate and conflict detection)
      persons  person id -> seq of the defining event
@@ -744,3 +746,35 @@ done:
     s_read_end (self, &t);
     return t.ret ? t.ret : ret;
 }
+
+//  ---------------------------------------------------------------------------
+//  The bureau's word on the unit's years (issue 12): kept as the collector last said it.
+
+#define S_YEARS_KEY "bureau_years"
+
+int
+ml_outbox_set_years (ml_outbox_t *self, const char *json)
+{
+    s_txn_t t;
+    if (s_begin (self, &t))
+        return t.ret;
+    s_put (&t, self->meta, S_YEARS_KEY, strlen (S_YEARS_KEY), json, strlen (json), 0);
+    return s_commit (&t);
+}
+
+char *
+ml_outbox_years (ml_outbox_t *self)
+{
+    s_txn_t t;
+    if (s_read_begin (self, &t))
+        return NULL;
+    ml_db_val_t v;
+    char *copy = NULL;
+    if (s_get (&t, self->meta, S_YEARS_KEY, strlen (S_YEARS_KEY), &v) && (copy = malloc (v.len + 1))) {
+        memcpy (copy, v.data, v.len);
+        copy[v.len] = 0;
+    }
+    s_read_end (self, &t);
+    return copy;
+}
+

@@ -159,4 +159,11 @@ int ml_outbox_get (ml_outbox_t *self, uint64_t seq, Massline__Event **ev_p);
 bool ml_outbox_has_person (ml_outbox_t *self, const char *id);
 bool ml_outbox_has_org (ml_outbox_t *self, const char *id);
 
+//  Keeps JSON (a NUL-terminated array of {year, state, version, decided_by, decided_at, reason})
+//  as the collector's last word on the unit's years, from its Welcome. Returns 0 or the failure.
+int ml_outbox_set_years (ml_outbox_t *self, const char *json);
+
+//  That JSON text (malloc'd, caller frees), or NULL when none was kept.
+char *ml_outbox_years (ml_outbox_t *self);
+
 #endif

@@ -5,6 +5,7 @@
 #include "ml_init.h"
 #include "ml_keys.h"
 #include "ml_log.h"
+#include "ml_registry.h"
 #include "ml_serve.h"
 #include "ml_store.h"
 
@@ -15,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define PROG "massline-collector"
 
@@ -185,6 +189,105 @@ s_cmd_check (int argc, char **argv, const char *config)
 }
 
 // ---------------------------------------------------------------------------
+// staff add: a client key with a role, registered (interfaces.md "Shapes fixed for v2")
+
+static int
+s_write_file (const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen (path, "wx");
+    if (!f)
+        return -1;
+    fputs (text, f);
+    int rc = fclose (f);
+    chmod (path, mode);
+    return rc;
+}
+
+static int
+s_cmd_staff (int argc, char **argv, const char *config)
+{
+    const char *name = NULL, *role = NULL;
+    if (argc < 1 || strcmp (argv[0], "add") != 0)
+        return ml_cli_usage_error ("staff: usage: staff add NAME --role staff|auditor|reviewer|leader");
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv[i], "--role") == 0 && i + 1 < argc)
+            role = argv[++i];
+        else
+        if (strncmp (argv[i], "--role=", 7) == 0)
+            role = argv[i] + 7;
+        else
+        if (!name && argv[i][0] != '-')
+            name = argv[i];
+        else
+            return ml_cli_usage_error ("staff add: unexpected argument '%s'", argv[i]);
+    if (!name || !role)
+        return ml_cli_usage_error ("staff: usage: staff add NAME --role staff|auditor|reviewer|leader");
+    if (strcmp (role, "staff") && strcmp (role, "auditor") && strcmp (role, "reviewer")
+    &&  strcmp (role, "leader"))
+        return ml_cli_usage_error ("staff add: --role: unknown role '%s' (staff, auditor, reviewer "
+                                   "or leader)", role);
+    ml_collector_config_t cfg;
+    if (s_load_config (config, &cfg))
+        return 2;
+    char err[1024];
+    ml_registry_t *reg = ml_registry_load (cfg.registry, err, sizeof err);
+    int ret = 1;
+    if (!reg) {
+        ml_die_msg ("staff add: %s", err);
+        ret = 2;
+        goto done;
+    }
+    if (!ml_registry_id_ok (name)) {
+        ret = ml_cli_usage_error ("staff add: '%s' is not a name (1-64 of A-Z a-z 0-9 . _ -)", name);
+        goto done;
+    }
+    for (size_t i = 0; i < ml_registry_principal_count (reg); i++)
+        if (strcmp (ml_registry_principal_at (reg, i)->id, name) == 0
+            && ml_registry_principal_at (reg, i)->kind == ML_PRINCIPAL_CLIENT) {
+            ml_die_msg ("staff add: %s is registered already (%s)", name, cfg.registry);
+            goto done;
+        }
+    //  staff/ beside the registry
+    char dir[4096], path[4200], pub[ML_KEY_LEN + 1], text[2048];
+    const char *slash = strrchr (cfg.registry, '/');
+    snprintf (dir, sizeof dir, "%.*s%sstaff", slash ? (int) (slash - cfg.registry) : 0,
+              cfg.registry, slash ? "/" : "");
+    mkdir (dir, 0700);
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    if (ml_keys_write (path, pub, err, sizeof err)) {
+        ml_die_msg ("staff add: %s", err);
+        goto done;
+    }
+    snprintf (path, sizeof path, "%s/collector.pub", dir);
+    snprintf (text, sizeof text, "%s\n", cfg.public_key);
+    if (access (path, F_OK) != 0 && s_write_file (path, text, 0644)) {
+        ml_die_msg ("staff add: %s: cannot write: %s", path, strerror (errno));
+        goto done;
+    }
+    snprintf (path, sizeof path, "%s/%s.ini", dir, name);
+    snprintf (text, sizeof text,
+              "; the massline client of %s (role %s), written by massline-collector staff add.\n"
+              "[client]\nquery = %s\ncollector_key = collector.pub\npublic_key = %s.pub\n"
+              "secret_key = %s.key\ntimeout_ms = 10000\n", name, role, cfg.query, name, name);
+    if (s_write_file (path, text, 0644)) {
+        ml_die_msg ("staff add: %s: cannot write: %s", path, strerror (errno));
+        goto done;
+    }
+    FILE *f = fopen (cfg.registry, "a");
+    if (!f || fprintf (f, "\n[client %s]\nrole = %s\nkey = %s\n", name, role, pub) < 0 || fclose (f)) {
+        ml_die_msg ("staff add: %s: cannot append: %s", cfg.registry, strerror (errno));
+        goto done;
+    }
+    printf ("wrote %s/%s.pub\nwrote %s/%s.key\nwrote %s\nregistered [client %s] (role %s) in %s; "
+            "restart the collector to let it in\n", dir, name, dir, name, path, name, role, cfg.registry);
+    ret = 0;
+done:
+    ml_registry_destroy (&reg);
+    ml_config_free (ml_collector_opts, &cfg);
+    return ret;
+}
+
+// ---------------------------------------------------------------------------
 
 static const ml_cli_command_t s_commands[] = {
     { "init", s_cmd_init, "init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT]",
@@ -195,6 +298,9 @@ static const ml_cli_command_t s_commands[] = {
       "write a CURVE key pair PREFIX.pub and PREFIX.key (mode 0600)" },
     { "serve", s_cmd_serve, "-c collector.ini serve",
       "run the ingest and query endpoints until SIGTERM/SIGINT" },
+    { "staff", s_cmd_staff, "-c collector.ini staff add NAME --role staff|auditor|reviewer|leader",
+      "write staff/NAME.ini with its keys (beside the registry) and register it as a client\n"
+      "      with that role; the collector lets it in from its next start" },
     { "check", s_cmd_check, "-c collector.ini check",
       "recompute everything derived from the event log and compare it with the store\n"
       "      (safe while serve runs); exit 0 when they match, 1 naming each mismatch" },
@@ -218,7 +324,7 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed, 2 bad usage or configuration\n");
 }
 
-static const ml_cli_t s_cli = { PROG, "collector.ini", s_commands, s_help, "which command? init, keygen, serve or check", false, false };
+static const ml_cli_t s_cli = { PROG, "collector.ini", s_commands, s_help, "which command? init, keygen, staff, serve or check", false, false };
 
 int
 main (int argc, char **argv)

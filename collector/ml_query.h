@@ -21,6 +21,7 @@ typedef struct {
     char **args;                        //  "key=value"
     size_t n_args;
     const ml_ruleset_t *rules;          //  the rule file loaded at startup (reports)
+    int due_day;                        //  [collector] due_day: completeness (0: the default 10)
 } ml_query_t;
 
 //  A handler: answers Q. On success returns 0 and sets *REPLY (the caller's to free). On failure

@@ -5,8 +5,11 @@
    Who may ask: staff and auditor keys read every report; an agent key reads only its own unit's
    unit-annual and cadre (rollup, bulletin and watchlist cover and rank every unit, so an agent key
    is refused them rather than shown a one-unit ranking). Agents never see samples; staff may read
-   them; only auditors draw them and record findings. */
+   them; only auditors draw them and record findings. Reviewer and leader keys read reports like
+   staff; only reviewer keys decide on a submitted year (review accept|return). An agent key may
+   verify its own unit's sealed documents. */
 #include "ml_query_dispatch.h"
+#include "ml_query_chain.h"
 #include "ml_query_report.h"
 #include "ml_query_sample.h"
 
@@ -21,7 +24,10 @@ enum {
     S_STAFF = 1,                        //  client keys with the staff role
     S_AUDITOR = 2,                      //  client keys with the auditor role
     S_OWN_UNIT = 4,                     //  agent keys, about their own unit (argument unit=)
-    S_READERS = S_STAFF | S_AUDITOR
+    S_REVIEWER = 8,                     //  client keys with the reviewer role
+    S_LEADER = 16,                      //  client keys with the leader role
+    S_READERS = S_STAFF | S_AUDITOR,
+    S_REPORTS = S_READERS | S_REVIEWER | S_LEADER
 };
 
 typedef struct {
@@ -33,11 +39,17 @@ typedef struct {
 
 //  The families are listed in these orders in the "unknown" messages.
 static const s_query_t s_queries[] = {
-    { "report unit-annual", S_READERS | S_OWN_UNIT, ml_query_report_check, ml_query_report },
-    { "report rollup",      S_READERS,              ml_query_report_check, ml_query_report },
-    { "report cadre",       S_READERS | S_OWN_UNIT, ml_query_report_check, ml_query_report },
-    { "report bulletin",    S_READERS,              ml_query_report_check, ml_query_report },
-    { "report watchlist",   S_READERS,              ml_query_report_check, ml_query_report },
+    { "report unit-annual", S_REPORTS | S_OWN_UNIT, ml_query_chain_unit_annual_check,
+                                                    ml_query_chain_unit_annual },
+    { "report rollup",      S_REPORTS,              ml_query_report_check, ml_query_report },
+    { "report cadre",       S_REPORTS | S_OWN_UNIT, ml_query_report_check, ml_query_report },
+    { "report bulletin",    S_REPORTS,              ml_query_report_check, ml_query_report },
+    { "report watchlist",   S_REPORTS,              ml_query_report_check, ml_query_report },
+    { "report completeness", S_REPORTS,             ml_query_chain_completeness_check,
+                                                    ml_query_chain_completeness },
+    { "report verify",      S_REPORTS | S_OWN_UNIT, NULL, ml_query_chain_verify },
+    { "review accept",      S_REVIEWER,             NULL, ml_query_chain_review },
+    { "review return",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "sample draw",        S_AUDITOR,              NULL, ml_query_sample_draw },
     { "sample show",        S_READERS,              NULL, ml_query_sample_show },
     { "sample verify",      S_READERS,              NULL, ml_query_sample_verify },
@@ -83,7 +95,8 @@ s_unknown (const ml_query_t *q, char *code, size_t codelen, char *msg, size_t ms
         snprintf (msg, msglen, "unknown query '%s' (samples: %s)", q->command,
                   s_names (S_SAMPLE, names, sizeof names));
     else
-        snprintf (msg, msglen, "unknown query '%s' (reports: 'report KIND', samples: 'sample VERB')",
+        snprintf (msg, msglen, "unknown query '%s' (reports: 'report KIND', samples: 'sample VERB', "
+                  "decisions: 'review accept|return')",
                   q->command);
     return ML_EINVAL;
 }
@@ -97,11 +110,20 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
     bool agent = who->kind == ML_PRINCIPAL_AGENT;
     bool staff = who->kind == ML_PRINCIPAL_CLIENT && who->role == ML_ROLE_STAFF;
     bool auditor = who->kind == ML_PRINCIPAL_CLIENT && who->role == ML_ROLE_AUDITOR;
+    bool reviewer = who->kind == ML_PRINCIPAL_CLIENT && who->role == ML_ROLE_REVIEWER;
+    bool leader = who->kind == ML_PRINCIPAL_CLIENT && who->role == ML_ROLE_LEADER;
     const char *unit = ml_query_arg (q, "unit");
     if ((staff && (row->who & S_STAFF)) || (auditor && (row->who & S_AUDITOR))
+    ||  (reviewer && (row->who & S_REVIEWER)) || (leader && (row->who & S_LEADER))
     ||  (agent && (row->who & S_OWN_UNIT) && unit && strcmp (unit, who->unit) == 0))
         return 0;
     snprintf (code, codelen, "denied");
+    if (s_prefixed (row->command, "review ")) {
+        snprintf (msg, msglen, "%s: only reviewer keys decide on a submitted year; %s is %s",
+                  q->command, who->user_id, agent ? "an agent key" : staff ? "staff"
+                  : auditor ? "an auditor" : leader ? "a leader" : "no reviewer");
+        return ML_EPERM;
+    }
     if (s_prefixed (row->command, S_REPORT)) {
         if (!agent)
             snprintf (msg, msglen, "%s has no role that reads reports", who->user_id);
@@ -113,6 +135,10 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
             snprintf (msg, msglen, "the agent key of unit %s may not read unit %.70s", who->unit,
                       unit ? unit : "");
     }
+    else
+    if (reviewer || leader)
+        snprintf (msg, msglen, "%s: only staff and auditor keys may see samples; %s is a %s",
+                  q->command, who->user_id, reviewer ? "reviewer" : "leader");
     else
         snprintf (msg, msglen, "%s: %s; %s is %s", q->command,
                   row->who & S_STAFF ? "only staff and auditor keys may see samples"

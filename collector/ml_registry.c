@@ -197,7 +197,14 @@ s_key_value (s_parser_t *p, int line, const char *name, const char *value)
         if (strcmp (value, "auditor") == 0)
             pr->role = ML_ROLE_AUDITOR;
         else
-            return s_fail (p, line, "role: unknown role '%s' (expected staff or auditor)", value);
+        if (strcmp (value, "reviewer") == 0)
+            pr->role = ML_ROLE_REVIEWER;
+        else
+        if (strcmp (value, "leader") == 0)
+            pr->role = ML_ROLE_LEADER;
+        else
+            return s_fail (p, line, "role: unknown role '%s' (expected staff, auditor, reviewer or "
+                           "leader)", value);
     }
     else {
         if (!ml_key_is_z85 (value))

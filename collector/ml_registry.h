@@ -10,7 +10,8 @@
 typedef struct ml_registry ml_registry_t;
 
 typedef enum { ML_PRINCIPAL_AGENT = 1, ML_PRINCIPAL_CLIENT = 2 } ml_principal_kind_t;
-typedef enum { ML_ROLE_NONE = 0, ML_ROLE_STAFF = 1, ML_ROLE_AUDITOR = 2 } ml_role_t;
+typedef enum { ML_ROLE_NONE = 0, ML_ROLE_STAFF = 1, ML_ROLE_AUDITOR = 2, ML_ROLE_REVIEWER = 3,
+               ML_ROLE_LEADER = 4 } ml_role_t;
 
 //  A unit: [unit ID] with its name.
 typedef struct {
@@ -23,7 +24,7 @@ typedef struct {
     ml_principal_kind_t kind;
     char id[ML_ID_MAX + 1];
     char unit[ML_ID_MAX + 1];           //  agents: the only unit this key may write
-    ml_role_t role;                     //  clients: staff or auditor
+    ml_role_t role;                     //  clients: staff, auditor, reviewer or leader
     char key[ML_KEY_LEN + 1];           //  Z85 public key
     char user_id[ML_ID_MAX + 8];        //  ZAP user id: "agent:H001", "client:admin"
 } ml_principal_t;

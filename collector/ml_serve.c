@@ -10,6 +10,8 @@
 #include "ml_keys.h"
 #include "ml_log.h"
 #include "ml_query_dispatch.h"
+#include "ml_query_chain.h"
+#include "ml_chain.h"
 #include "ml_registry.h"
 #include "ml_store.h"
 #include "ml_wire.h"
@@ -47,6 +49,8 @@ const ml_opt_t ml_collector_opts[] = {
       "LMDB map size in MB" },
     { "collector", "max_frame_bytes", ML_OPT_INT, "8388608", offsetof (ml_collector_config_t, max_frame_bytes),
       "bigger frames are refused (ZMQ_MAXMSGSIZE)" },
+    { "collector", "due_day", ML_OPT_INT, "10", offsetof (ml_collector_config_t, due_day),
+      "a month's ledger is due by this day of the next month (1-28; completeness)" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -88,6 +92,7 @@ struct ml_serve {
     long max_frame_bytes;               //  told to agents in Welcome
     const ml_principal_t *conflict_who; //  the last conflict warned about (once, not per retry)
     uint64_t conflict_seq;
+    int due_day;                        //  completeness: a month is due by this day of the next
 };
 
 // ---------------------------------------------------------------------------
@@ -140,6 +145,11 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
     self->store = ml_store_open (cfg->data_dir, cfg->map_size_mb, false, err, errlen);
     if (!self->store)
         goto fail;
+    if (cfg->due_day < 1 || cfg->due_day > 28) {
+        snprintf (err, errlen, "due_day must be a day 1 to 28 (%ld)", cfg->due_day);
+        goto fail;
+    }
+    self->due_day = (int) cfg->due_day;
     *code = 1;
     self->max_frame_bytes = cfg->max_frame_bytes;
     snprintf (self->ingest_ep, sizeof self->ingest_ep, "%s", cfg->ingest);
@@ -508,6 +518,61 @@ s_refuse (ml_serve_t *self, s_pending_t *p, int rc)
                   ml_store_error (self->store));
 }
 
+//  The unit's years for a Welcome or an Ack (the agent shows a return's reason in its status).
+typedef struct {
+    Massline__YearState **ptrs;
+    size_t n, cap;
+} s_years_t;
+
+static int
+s_year_to_pb (void *arg, const char *unit, const ml_year_t *y)
+{
+    (void) unit;
+    s_years_t *ys = arg;
+    if (ys->n == ys->cap) {
+        size_t cap = ys->cap ? 2 * ys->cap : 4;
+        Massline__YearState **grown = realloc (ys->ptrs, cap * sizeof *grown);
+        if (!grown)
+            return ML_ENOMEM;
+        ys->ptrs = grown;
+        ys->cap = cap;
+    }
+    Massline__YearState *pb = calloc (1, sizeof *pb);
+    if (!pb)
+        return ML_ENOMEM;
+    massline__year_state__init (pb);
+    pb->year = (uint32_t) y->year;
+    pb->state = strdup (ml_year_state_name (y->state));
+    pb->version = y->version;
+    if (y->decided_by[0])
+        pb->decided_by = strdup (y->decided_by);
+    if (y->decided_at) {
+        char at[32];
+        time_t tt = (time_t) y->decided_at;
+        struct tm tm;
+        gmtime_r (&tt, &tm);
+        strftime (at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        pb->decided_at = strdup (at);
+    }
+    if (y->reason[0])
+        pb->reason = strdup (y->reason);
+    ys->ptrs[ys->n++] = pb;
+    return 0;
+}
+
+static void
+s_years_free (s_years_t *ys)
+{
+    for (size_t i = 0; i < ys->n; i++) {
+        free (ys->ptrs[i]->state);
+        free (ys->ptrs[i]->decided_by);
+        free (ys->ptrs[i]->decided_at);
+        free (ys->ptrs[i]->reason);
+        free (ys->ptrs[i]);
+    }
+    free (ys->ptrs);
+}
+
 //  Applies every pending batch in one write transaction, commits once, then answers each.
 static void
 s_flush_group (ml_serve_t *self)
@@ -524,7 +589,9 @@ s_flush_group (ml_serve_t *self)
         if (one)
             s_refuse (self, &self->pending[i], one);
     }
-    //  Answer in arrival order, then log one line per agent.
+    //  Answer in arrival order, then log one line per agent. Each ack tells the unit's years.
+    int yrc = 0;
+    ml_store_txn_t *ytxn = ml_store_begin (self->store, false, &yrc);
     for (size_t i = 0; i < self->npending; i++) {
         s_pending_t *p = &self->pending[i];
         if (p->errcode && strcmp (p->errcode, "conflict") == 0) {
@@ -543,12 +610,19 @@ s_flush_group (ml_serve_t *self)
         ack.through_seq = p->res.through_seq;
         ack.rejects = s_rejects_to_pb (p->res.rejects, p->res.nrejects, &array);
         ack.n_rejects = ack.rejects ? p->res.nrejects : 0;
+        s_years_t years = { 0 };
+        if (ytxn)
+            ml_chain_years_each (ytxn, p->who->unit, s_year_to_pb, &years);
+        ack.years = years.ptrs;
+        ack.n_years = years.n;
         frame.msg_case = MASSLINE__FRAME__MSG_ACK;
         frame.ack = &ack;
         s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
         free (ack.rejects);
         free (array);
+        s_years_free (&years);
     }
+    ml_store_abort (&ytxn);
     for (size_t i = 0; i < self->npending; i++) {
         s_pending_t *p = &self->pending[i];
         if (p->errcode || !p->who)
@@ -579,6 +653,14 @@ s_flush_group (ml_serve_t *self)
     for (size_t i = 0; i < self->npending; i++)
         ml_wire_free (&self->pending[i].frame);
     self->npending = 0;
+    //  A submission or restatement just stored: its document is frozen now (ml_query_chain.h).
+    int frozen = ml_query_chain_freeze (self->store, self->registry, self->rules);
+    if (frozen > 0)
+        ml_info ("froze %d submitted document%s", frozen, frozen == 1 ? "" : "s");
+    else
+    if (frozen < 0)
+        ml_error ("could not freeze a submitted document: %s: %s", ml_strerror (frozen),
+                  ml_store_error (self->store));
 }
 
 static void
@@ -618,6 +700,13 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     welcome.n_rejects = welcome.rejects ? n : 0;
     welcome.has_max_frame_bytes = 1;
     welcome.max_frame_bytes = (uint64_t) self->max_frame_bytes;
+    s_years_t years = { 0 };
+    txn = ml_store_begin (self->store, false, &rc);
+    if (txn)
+        ml_chain_years_each (txn, who->unit, s_year_to_pb, &years);
+    ml_store_abort (&txn);
+    welcome.years = years.ptrs;
+    welcome.n_years = years.n;
     frame.msg_case = MASSLINE__FRAME__MSG_WELCOME;
     frame.welcome = &welcome;
     s_send (self->ingest, m->rid, m->rid_len, m->delim, &frame);
@@ -626,6 +715,7 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     free (welcome.rejects);
     free (array);
     free (rejects);
+    s_years_free (&years);
 }
 
 //  Takes one ingest message: a Batch joins the group; anything else first flushes the group,
@@ -775,7 +865,7 @@ s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *req
             *c = ' ';           //  a note with a line break must not break the log line
     ml_info ("query %s%s by %s", request->command, line, m->who->user_id);
     ml_query_t q = { self->store, self->registry, m->who, request->command, request->args, request->n_args,
-                     self->rules };
+                     self->rules, self->due_day };
     json_t *answer = NULL;
     char code[32] = "", msg[512] = "";
     if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {

@@ -18,6 +18,7 @@ typedef struct {
     char *rules;                        //  path of the rule file (rules.ini), loaded at startup
     long map_size_mb;                   //  LMDB map size
     long max_frame_bytes;               //  ZMQ_MAXMSGSIZE of both ROUTERs
+    long due_day;                       //  a month's ledger is due by this day of the next month
 } ml_collector_config_t;
 
 //  The option table of collector.ini (for ml_config_load and --help).

@@ -151,7 +151,8 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
         goto fail;
     }
     if (ml_store_open_dbs (self->db, self->dbi, readonly, !readonly, dir, err, errlen)
-    ||  s_open_tables (self, dir, err, errlen))
+    ||  s_open_tables (self, dir, err, errlen)
+    ||  ml_store_chain_open (self, dir, err, errlen))
         goto fail;
     return self;
 fail:

@@ -29,6 +29,12 @@ extern const char *const ml_store_table_names[ML_STORE_TABLES];
 
 #define ML_STORE_MAX_DBS 32             //  named databases an environment has room for
 
+//  The reporting chain's databases (issue 12; ml_store_chain.c), in ml_store_t.cdbi. Created
+//  by any writable open when missing (the chain heads then built from the log); a read-only open
+//  of a store without them reads them as empty (cabsent).
+enum { CDB_CHAIN, CDB_PERIODS, CDB_YEARS, CDB_TRANSITIONS, CDB_DOCUMENTS, CDB_COUNT };
+extern const char *const ml_store_chain_db_names[CDB_COUNT];
+
 //  meta keys: format_version -> "1" (ASCII); log_next -> 8 BE.
 #define META_FORMAT     "format_version"
 #define META_LOG_NEXT   "log_next"
@@ -96,6 +102,37 @@ ml_store_case_years_key (const uint8_t *case_key, size_t len, int year, uint8_t 
     buf[head + 1] = (uint8_t) year;
     memcpy (buf + head + 2, case_key + head, len - head);
     return len + 2;
+}
+
+//  The reporting chain (ml_store_chain.c):
+//    chain        unit                      -> count (8 BE), head (32): SHA-256 chain head
+//    periods      unit\0 year (2 BE) month (1) -> closed day (4 BE, the collector's day of
+//                                              arrival), late additions (8 BE)
+//    years        unit\0 year (2 BE)        -> CHAIN_YEAR_HEAD bytes (below), then filler\0
+//                                              reviewer\0approver\0decided_by\0reason
+//    transitions  unit\0 year (2 BE) n (4 BE) -> state (1), version (4 BE), at (8 BE), who\0why
+//    documents    unit\0 year (2 BE) n (4 BE) -> state (1), version (4 BE), at (8 BE),
+//                                              chain count (8 BE), head (32), digest (32),
+//                                              decided_by\0, the frozen JSON text
+//  (n: the transition that froze it). year record head: state (1), flags (1), version (4 BE),
+//  transitions (4 BE), submitted_at (8 BE), decided_at (8 BE), chain count (8 BE), head (32).
+#define CHAIN_VALUE_LEN   40
+#define PERIOD_VALUE_LEN  12
+#define CHAIN_YEAR_HEAD   66
+#define CHAIN_DOC_HEAD    85
+#define CHAIN_YEAR_UNFROZEN 0x01        //  years flag: the last submission's document is not made
+
+//  Writes unit\0 year (2 BE) into BUF (KEY_MAX bytes); returns its length, 0 when too long.
+static inline size_t
+ml_store_key_year (uint8_t *buf, const char *unit, int year)
+{
+    size_t ul = strlen (unit);
+    if (ul > ML_ID_MAX)
+        return 0;
+    memcpy (buf, unit, ul + 1);
+    buf[ul + 1] = (uint8_t) (year >> 8);
+    buf[ul + 2] = (uint8_t) year;
+    return ul + 3;
 }
 
 //  agg keys and values: ml_agg_key and ml_agg_value_pack (ml_metrics.h); cases values:
@@ -209,6 +246,8 @@ struct ml_store {
     ml_db_dbi_t tdbi[ML_STORE_TABLES];  //  the other modules' tables...
     bool thas[ML_STORE_TABLES];         //  ...where they exist (made by their first put)
     bool readonly;
+    ml_db_dbi_t cdbi[CDB_COUNT];        //  the reporting chain's databases...
+    bool cabsent;                       //  ...absent (a read-only open of an older store)
 };
 
 //  A transaction and the handles of its environment's databases.
@@ -277,6 +316,20 @@ void ml_store_agent_write (ml_store_derive_t *x, const char *agent, const char *
 
 //  Appends events key EKEY to the log of write transaction T. (ml_store.c)
 void ml_store_log_append (ml_store_txn_t *t, const uint8_t *ekey, size_t eklen);
+
+//  Opens (creating when writable) the reporting chain's databases of SELF; builds the chain
+//  heads from the log when it creates them on a store that has events. (ml_store_chain.c)
+int ml_store_chain_open (ml_store_t *self, const char *dir, char *err, size_t errlen);
+
+//  Ingest's hooks (ml_store_chain.c): a batch of UNIT begins (loads the unit's chain head, its
+//  closed months and its years), an event is admitted or refused (the locks: 0, or ML_EINVAL
+//  with REJ filled), a stored event is chained and counted, the batch ends (writes the head).
+typedef struct ml_chain_batch ml_chain_batch_t;
+ml_chain_batch_t *ml_store_chain_batch_begin (ml_store_txn_t *t, const char *unit);
+int ml_store_chain_admit (ml_chain_batch_t *b, const Massline__Event *ev, ml_reject_t *rej);
+void ml_store_chain_stored (ml_chain_batch_t *b, const Massline__Event *ev, const char *agent,
+                            const uint8_t *bytes, size_t len, ml_day_t today, int64_t now);
+void ml_store_chain_batch_end (ml_chain_batch_t **b_p);
 
 //  Fills REJ and returns ML_EINVAL: the event is rejected. (ml_store_derive.c)
 int ml_store_reject (ml_reject_t *rej, const char *code, const char *fmt, ...)

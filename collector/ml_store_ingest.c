@@ -1,5 +1,7 @@
 /* ml_store_ingest.c -- applying a batch exactly once: sequence checks, validation against the
-   roster, the one derivation (ml_store_derive.c), then the event or its reject stored. */
+   roster, the locks of accepted years (ml_store_chain.c), the one derivation
+   (ml_store_derive.c), then the event (chained and counted for completeness) or its reject
+   stored. */
 #include "ml_store_db.h"
 #include "ml_err.h"
 
@@ -59,7 +61,8 @@ s_reject_slot (ml_batch_result_t *res)
 //  Validates, derives and stores one new envelope.
 static int
 s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_envelope_t *env,
-              const ml_vctx_t *vctx, ml_batch_result_t *res)
+              const ml_vctx_t *vctx, ml_chain_batch_t *chain, int64_t now,
+              ml_batch_result_t *res)
 {
     ml_store_derive_t *x = &t->x;
     ml_reject_t *rej = s_reject_slot (res);
@@ -84,6 +87,7 @@ s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_e
         if (ml_event_validate (ev, vctx, &verr) != 0)
             rc = ml_store_reject (rej, "invalid", "%s", ml_verr_text (&verr, text, sizeof text));
         else
+        if ((rc = ml_store_chain_admit (chain, ev, rej)) == 0)
             rc = ml_store_derive_event (x, unit, key, klen, env->data, env->len, ev, rej);
         if (rc == ML_EINVAL && ev->ref)
             snprintf (rej->ref, sizeof rej->ref, "%s", ev->ref);
@@ -91,6 +95,7 @@ s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_e
     if (rc == 0) {
         ml_db_put (&t->db, t->store->dbi[DB_EVENTS], key, klen, env->data, env->len, 0);
         ml_store_log_append (t, key, klen);
+        ml_store_chain_stored (chain, ev, agent, env->data, env->len, vctx->today, now);
         res->stored++;
     }
     else
@@ -197,17 +202,23 @@ ml_store_apply_batch (ml_store_txn_t *txn, const char *agent, const char *unit,
     }
     s_roster_ctx_t rctx = { &txn->x, unit };
     ml_vctx_t vctx = { s_has_person, s_has_org, &rctx, today };
+    ml_chain_batch_t *chain = NULL;
     for (size_t i = 0; i < n; i++) {
         if (env[i].seq <= st.hwm) {
             res->duplicates++;
             continue;
         }
+        if (!chain && !(chain = ml_store_chain_batch_begin (txn, unit)))
+            return txn->db.ret;
         if (!res->first_new)
             res->first_new = env[i].seq;
         res->last_new = env[i].seq;
-        if (s_ingest_one (txn, agent, unit, &env[i], &vctx, res))
-            return txn->db.ret;
+        if (s_ingest_one (txn, agent, unit, &env[i], &vctx, chain, now, res))
+            break;
     }
+    ml_store_chain_batch_end (&chain);
+    if (txn->db.ret)
+        return txn->db.ret;
     uint64_t hwm = res->last_new > st.hwm ? res->last_new : st.hwm;
     ml_store_agent_write (&txn->x, agent, unit, hwm, now);
     res->through_seq = n ? env[n - 1].seq : hwm;

@@ -26,7 +26,8 @@ typedef enum {
     S_TEXT,                 //  free text: UTF-8, at most ML_TEXT_MAX bytes
     S_DATE,                 //  YYYY-MM-DD
     S_ID,                   //  1..ML_ID_MAX bytes of [A-Za-z0-9._-]
-    S_REF                   //  an id, or a derived ref "~" + 24 hex digits
+    S_REF,                  //  an id, or a derived ref "~" + 24 hex digits
+    S_MONTH                 //  YYYY-MM (period_close)
 } s_class_t;
 
 static bool
@@ -41,7 +42,7 @@ s_class_of (const char *name)
     static const char *const dates[] = { "date", "end", "to", "from", "deadline", "announced",
                                          "feedback", "term_from", "term_to", NULL };
     static const char *const ids[] = { "person", "org", "head", "case", "opinion", "commitment",
-                                       "signed_by", NULL };
+                                       "signed_by", "filler", "reviewer", "approver", NULL };
     for (int i = 0; dates[i]; i++)
         if (s_streq (name, dates[i]))
             return S_DATE;
@@ -50,6 +51,8 @@ s_class_of (const char *name)
             return S_ID;
     if (s_streq (name, "ref") || s_streq (name, "supersedes"))
         return S_REF;
+    if (s_streq (name, "month"))
+        return S_MONTH;
     return S_TEXT;
 }
 
@@ -688,6 +691,7 @@ s_check_string (const s_check_t *chk, const ProtobufCFieldDescriptor *f, s_class
                 const char *s, ml_day_t *day)
 {
     char clip[S_CLIP];
+    ml_day_t day_of_month;
     switch (cls) {
         case S_DATE:
             if (ml_date_parse (s, day) != ML_OK)
@@ -699,6 +703,16 @@ s_check_string (const s_check_t *chk, const ProtobufCFieldDescriptor *f, s_class
                                ml_date_format (chk->ctx->today, today));
             }
             return ML_OK;
+        case S_MONTH: {
+            char day[16];
+            if (strlen (s) != 7 || snprintf (day, sizeof day, "%s-01", s) != 10
+            ||  ml_date_parse (day, &day_of_month) != ML_OK)
+                return s_fail (chk->err, chk->prefix, f->name, "not a month YYYY-MM (%s)",
+                               s_clip (s, clip, sizeof clip));
+            if (day_of_month > chk->ctx->today)
+                return s_fail (chk->err, chk->prefix, f->name, "after this month (%s)", s);
+            return ML_OK;
+        }
         case S_ID:
         case S_REF:
             if (cls == S_ID ? s_id_ok (s) : s_ref_ok (s))
@@ -841,7 +855,9 @@ s_check_roster (const ProtobufCMessage *body, const s_check_t *chk)
         if (!s)
             continue;
         bool person = (s_streq (f->name, "person") && !s_streq (chk->kind, "person"))
-                      || s_streq (f->name, "head") || s_streq (f->name, "signed_by");
+                      || s_streq (f->name, "head") || s_streq (f->name, "signed_by")
+                      || s_streq (f->name, "filler") || s_streq (f->name, "reviewer")
+                      || s_streq (f->name, "approver");
         bool org = s_streq (f->name, "org") && s_streq (chk->kind, "commitment");
         if (person && ctx->has_person && !ctx->has_person (ctx->ctx, s))
             return s_fail (chk->err, chk->prefix, f->name, "unknown person '%s'", s);
@@ -868,6 +884,13 @@ s_validate_event (const Massline__Event *ev, const ml_vctx_t *ctx, const char *p
         const Massline__Commitment *c = ev->commitment;
         if (!c->person == !c->org)
             return s_fail (err, prefix, "person", "give exactly one of 'person' and 'org'");
+    }
+    if (ev->body_case == MASSLINE__EVENT__BODY_YEAR_SUBMISSION) {
+        int y, m, d;
+        ml_date_to_ymd (ctx->today, &y, &m, &d);
+        if (ev->year_submission->year < 2000 || (int) ev->year_submission->year > y)
+            return s_fail (err, prefix, "year", "not a year that can be submitted (%u)",
+                           ev->year_submission->year);
     }
     return s_check_roster (body, &chk);
 }

@@ -297,6 +297,9 @@ static const ml_cli_command_t s_commands[] = {
     { "report", ml_client_report, "-c client.ini report KIND ...",
       "unit-annual, rollup, cadre, bulletin, watchlist reports in text, json, csv or html\n"
       "      (massline report --help)" },
+    { "review", ml_client_review, "-c client.ini review accept|return UNIT YEAR [--reason TEXT]",
+      "the bureau's decision on a unit's submitted year (reviewer keys): accept locks the\n"
+      "      year and seals its document; return sends it back with the reason" },
     { "sample", ml_client_sample, "-c client.ini sample draw|show|finding|appraise|size ...",
       "spot-check samples: draw, show, verify, finding, appraise, list, size\n"
       "      (massline sample --help)" },
@@ -320,7 +323,7 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed (no answer, refused), 2 bad usage or configuration\n");
 }
 
-static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report or sample", true, false };
+static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report, review or sample", true, false };
 
 int
 main (int argc, char **argv)

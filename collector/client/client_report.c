@@ -26,6 +26,12 @@ static const char s_usage[] =
     "  report cadre --unit U --person P --year Y one cadre's annex for the duty report (R.3)\n"
     "  report bulletin --period 2025-03|2025-Q1  progress to the period's end, units ranked (S.2)\n"
     "  report watchlist --year Y                 persons and units with unmet rules (S.3)\n"
+    "  report completeness --year Y              per unit and month: on time, late, missing;\n"
+    "                                            reporting and timeliness rates\n"
+    "  report verify FILE                        is FILE a sealed document, does the store agree\n"
+    "\n"
+    "unit-annual of a submitted or accepted year shows the sealed (frozen) document; --live\n"
+    "shows the current data instead.\n"
     "\n"
     "options:\n"
     "  --as-of DATE       judge deadlines and pro-rating on DATE (YYYY-MM-DD; default today,\n"
@@ -56,6 +62,7 @@ static const s_kind_t s_kinds[] = {
     { "cadre", O_UNIT | O_PERSON | O_YEAR, O_AS_OF },
     { "bulletin", O_PERIOD, 0 },
     { "watchlist", O_YEAR, O_AS_OF },
+    { "completeness", O_YEAR, O_AS_OF },
 };
 
 static int s_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
@@ -134,26 +141,42 @@ s_document_settings (const char *config)
     return rc ? 2 : 0;
 }
 
-//  Writes REPORT in FORMAT to PATH (NULL or "-": stdout); a file is written beside it and renamed.
+int
+ml_client_document_settings (const char *config)
+{
+    return s_document_settings (config);
+}
+
+//  Writes REPORT in FORMAT to PATH (NULL or "-": stdout); a file is written beside it and renamed. A
+//  sealed document carries its id (ml_client_render).
 static int
 s_output (const json_t *report, ml_format_t format, const char *path)
 {
-    char err[4400] = "", tmp[4200];
+    char err[4400] = "", tmp[4200], *buf = NULL;
+    size_t len = 0;
+    int rc = ml_client_render (report, format, &buf, &len, err, sizeof err);
+    if (rc) {
+        ml_die_msg ("report: %s", err[0] ? err : "cannot render the report");
+        return 1;
+    }
     if (!path || strcmp (path, "-") == 0) {
-        if (ml_render (report, format, stdout, err, sizeof err) || fflush (stdout)) {
-            ml_die_msg ("report: %s", err[0] ? err : "cannot write the output");
-            return 1;
-        }
-        return 0;
+        rc = fwrite (buf, 1, len, stdout) != len || fflush (stdout);
+        free (buf);
+        if (rc)
+            ml_die_msg ("report: cannot write the output: %s", strerror (errno));
+        return rc ? 1 : 0;
     }
     snprintf (tmp, sizeof tmp, "%s.tmp", path);
     FILE *out = fopen (tmp, "wb");
     if (!out) {
+        free (buf);
         ml_die_msg ("report: %s: cannot create: %s", tmp, strerror (errno));
         return 1;
     }
-    int rc = ml_render (report, format, out, err, sizeof err);
-    if (fclose (out) != 0 && !rc) {
+    if (fwrite (buf, 1, len, out) != len)
+        rc = ML_EIO;
+    free (buf);
+    if (fclose (out) != 0 || rc) {
         rc = ML_EIO;
         snprintf (err, sizeof err, "%s: cannot write: %s", tmp, strerror (errno));
     }
@@ -178,18 +201,26 @@ ml_client_report (int argc, char **argv, const char *config)
         fputs (s_usage, stdout);
         return 0;
     }
+    if (strcmp (argv[0], "verify") == 0)
+        return ml_client_verify (argc - 1, argv + 1, config);
+    bool live = false;
     const s_kind_t *kind = NULL;
     for (size_t i = 0; i < sizeof s_kinds / sizeof s_kinds[0]; i++)
         if (strcmp (s_kinds[i].name, argv[0]) == 0)
             kind = &s_kinds[i];
     if (!kind)
-        return s_usage_error ("unknown report '%s' (unit-annual, rollup, cadre, bulletin, watchlist)",
+        return s_usage_error ("unknown report '%s' (unit-annual, rollup, cadre, bulletin, watchlist, "
+                              "completeness, verify)",
                               argv[0]);
     const char *value[O_COUNT] = { NULL };
     const char *path = NULL, *format_name = NULL;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i], *val = NULL;
         char name[32];
+        if (strcmp (opt, "--live") == 0 && strcmp (kind->name, "unit-annual") == 0) {
+            live = true;
+            continue;
+        }
         const char *eq = strncmp (opt, "--", 2) == 0 ? strchr (opt, '=') : NULL;
         snprintf (name, sizeof name, "%.*s", eq ? (int) (eq - opt) : (int) strlen (opt), opt);
         if (eq)
@@ -246,12 +277,14 @@ ml_client_report (int argc, char **argv, const char *config)
     if (format == ML_FORMAT_PDF && (code = s_document_settings (config)))
         return code;
 
-    char command[64], *args[O_COUNT];
+    char command[64], *args[O_COUNT + 1];
     int nargs = 0;
     snprintf (command, sizeof command, "report %s", kind->name);
     for (int o = 0; o < O_COUNT; o++)
         if (value[o] && asprintf (&args[nargs], "%s=%s", s_arg_names[o], value[o]) >= 0)
             nargs++;
+    if (live && asprintf (&args[nargs], "live=1") >= 0)
+        nargs++;
     json_t *report = ml_client_query (config, command, nargs, args, &code);
     for (int i = 0; i < nargs; i++)
         free (args[i]);

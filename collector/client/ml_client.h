@@ -15,4 +15,20 @@ json_t *ml_client_query (const char *config, const char *command, int nargs, cha
 int ml_client_report (int argc, char **argv, const char *config);
 int ml_client_sample (int argc, char **argv, const char *config);
 
+//  `massline review accept|return UNIT YEAR [--reason TEXT]` and `massline report verify FILE`
+//  (client_chain.c). Return the exit code.
+int ml_client_review (int argc, char **argv, const char *config);
+int ml_client_verify (int argc, char **argv, const char *config);
+
+#include <stddef.h>
+#include "ml_render.h"
+
+//  Hands client.ini's [document] settings to the PDF renderer (client_report.c). 0, or 2 said.
+int ml_client_document_settings (const char *config);
+
+//  Renders REPORT in FORMAT into *BUF (malloc'd), *LEN: ml_render, plus, for a sealed document,
+//  its id ("massline-document: H001/2025/3") as the last line (an HTML comment in html).
+int ml_client_render (const json_t *report, ml_format_t format, char **buf, size_t *len, char *err,
+                      size_t errlen);
+
 #endif

@@ -883,6 +883,12 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
         ml_render_or (ml_render_str (report, "issuer"), s_issuer [0]? s_issuer: s_default_issuer));
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, doc.digest);
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "massline " ML_VERSION);
+    //  a sealed document's id, where `massline report verify` finds it (client_chain.c)
+    const char *sealed = ml_render_str (json_object_get (report, "document"), "id");
+    char keywords [200];
+    snprintf (keywords, sizeof keywords, "massline-document: %.150s", sealed? sealed: "");
+    if (sealed)
+        cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_KEYWORDS, keywords);
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_MOD_DATE, date);
     doc.cr = cairo_create (surface);

@@ -18,6 +18,7 @@ typedef enum {
     ML_RENDER_CADRE,                //  "cadre": "person", an object
     ML_RENDER_BULLETIN,             //  "bulletin": "units", an array of objects
     ML_RENDER_WATCHLIST,            //  "watchlist": "rows", an array of objects
+    ML_RENDER_COMPLETENESS,         //  "completeness": "units" (ml_render_completeness.c)
     ML_RENDER_KINDS                 //  how many
 } ml_render_kind_t;
 
@@ -30,6 +31,10 @@ int ml_render_text (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_csv (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_html (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out);
+
+//  The completeness report in text, csv or html (all formats in one file: it is one table).
+#include "ml_render.h"
+int ml_render_completeness (const json_t *report, ml_format_t format, FILE *out);
 
 //  ---------------------------------------------------------------------------
 //  Labels: Chinese names of what reports carry

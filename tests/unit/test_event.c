@@ -648,7 +648,7 @@ Test (event, every_kind_is_tested)
         "contact_visit", "practical_deed", "secondment", "secondment_review", "reception_day",
         "petition_case", "petition_closed", "talk", "opinion", "opinion_assigned", "opinion_closed",
         "mailbox", "commitment", "commitment_fulfilled", "commitment_evaluated", "rep_activity",
-        "correction", "void" };
+        "correction", "void", "period_close", "year_submission" };
     size_t oneofs = 0;
     for (unsigned i = 0; i < massline__event__descriptor.n_fields; i++)
         oneofs += (massline__event__descriptor.fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0;

@@ -114,7 +114,7 @@ Test (registry, a_section_given_twice_is_refused)
 Test (registry, an_unknown_role_is_refused)
 {
     s_fails ("[client boss]\nrole = emperor\nkey = " K1 "\n",
-             "2: role: unknown role 'emperor' (expected staff or auditor)");
+             "2: role: unknown role 'emperor' (expected staff, auditor, reviewer or leader)");
 }
 
 Test (registry, a_bad_z85_key_is_refused)
