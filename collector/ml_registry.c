@@ -151,8 +151,8 @@ s_begin_section (s_parser_t *p, int line, char *text)
         if (strcmp (type, s_sec_names[i]) == 0)
             t = i;
     if (t < 0)
-        return s_fail (p, line, "unknown section [%s] (expected [unit ID], [agent ID], [client ID] "
-                       "or [gateway ID])", type);
+        return s_fail (p, line, "unknown section [%s] (expected [unit ID], [agent ID] or [client ID])",
+                       type);                  //  [gateway ID] is for massline-web alone: not offered
     if (!ml_registry_id_ok (id))
         return s_fail (p, line, "[%s %s]: an id is 1 to %d characters of A-Z a-z 0-9 . _ -",
                        type, id, ML_ID_MAX);

@@ -334,8 +334,8 @@ s_count_failure (ml_accounts_t *self, ml_db_txn_t *t, const uint8_t *key, size_t
 // ---------------------------------------------------------------------------
 // Sessions: SHA-256(token) -> {"account", "csrf", "created", "seen"}.
 
-static void
-s_token (char *hex)
+void
+ml_accounts_token (char *hex)
 {
     uint8_t raw[32];
     randombytes_buf (raw, sizeof raw);
@@ -393,8 +393,8 @@ ml_accounts_login (ml_accounts_t *self, const char *name, const char *password, 
         uint8_t skey[crypto_hash_sha256_BYTES];
         memset (session, 0, sizeof *session);
         session->account = acct;
-        s_token (token);
-        s_token (session->csrf);
+        ml_accounts_token (token);
+        ml_accounts_token (session->csrf);
         session->created = session->seen = now;
         s_session_key (token, skey);
         s_put_json (&t, self->dbi[T_SESSIONS], skey, sizeof skey,
@@ -492,7 +492,7 @@ ml_accounts_audit (ml_accounts_t *self, int64_t now, const char *account, const 
     strftime (at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime_r (&tt, &tm));
     json_t *rec = json_pack ("{s:s, s:s?, s:s?, s:s, s:s?}", "at", at, "account", account, "peer", peer,
                              "what", what, "detail", detail);
-    char *line = rec ? json_dumps (rec, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    char *line = rec ? json_dumps (rec, JSON_COMPACT) : NULL;
     ml_info ("audit: %s", line ? line : what);
     free (line);
     ml_db_txn_t t;

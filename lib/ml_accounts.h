@@ -91,6 +91,10 @@ int ml_accounts_session (ml_accounts_t *self, const char *token, int64_t now, ml
 //  Ends the session of TOKEN (nothing when there is none).
 void ml_accounts_logout (ml_accounts_t *self, const char *token);
 
+//  Writes a fresh random 256-bit token as hex into HEX (ML_TOKEN_HEX + 1 bytes): for a form
+//  that comes before any session (the sign-in form's CSRF token).
+void ml_accounts_token (char *hex);
+
 //  True when GIVEN is SESSION's CSRF token (compared in constant time).
 bool ml_accounts_csrf_ok (const ml_session_t *session, const char *given);
 
