@@ -114,7 +114,7 @@ ml_accounts_name_ok (const char *name)
     if (len == 0 || len > ML_ACCOUNT_NAME_MAX || name[0] == ' ' || name[len - 1] == ' ')
         return false;
     for (const unsigned char *c = (const unsigned char *) name; *c; c++)
-        if (*c < 0x20 || *c == 0x7F || *c == '/')
+        if (*c < 0x20 || *c == 0x7F)
             return false;
     //  valid UTF-8 (jansson checks it for us)
     json_t *s = json_string (name);
@@ -161,7 +161,7 @@ ml_accounts_add (ml_accounts_t *self, const char *name, const char *role, const 
 {
     if (!ml_accounts_name_ok (name)) {
         snprintf (err, errlen, "an account name is 1 to %d bytes of UTF-8 without control "
-                  "characters, '/' or spaces at either end", ML_ACCOUNT_NAME_MAX);
+                  "characters or spaces at either end", ML_ACCOUNT_NAME_MAX);
         return ML_EINVAL;
     }
     if (!role || !s_role_ok (self, role)) {

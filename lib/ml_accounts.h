@@ -59,8 +59,8 @@ ml_accounts_t *ml_accounts_open (const char *dir, const ml_accounts_limits_t *li
 //  Closes the environment and sets *SELF_P to NULL. Safe on NULL.
 void ml_accounts_close (ml_accounts_t **self_p);
 
-//  True when NAME is a valid account name: 1..48 bytes of UTF-8 text without control characters,
-//  '/', or spaces at either end.
+//  True when NAME is a valid account name: 1..48 bytes of UTF-8 text without control characters
+//  or spaces at either end (any other text: pages escape it).
 bool ml_accounts_name_ok (const char *name);
 
 //  Adds account NAME with ROLE (one of the limits' roles) and UNIT (required for role "unit",

@@ -213,8 +213,14 @@ web_year (web_req_t *r)
 static void
 s_login_form (web_req_t *r, unsigned status, const char *user, web_text_t message, bool show)
 {
+    //  One token per browser, kept while it is there: a second tab, or the browser's own fetch
+    //  of /favicon.ico, must not invalidate the form already shown.
     char token[ML_TOKEN_HEX + 1];
-    ml_accounts_token (token);
+    const char *pre = ml_http_cookie (r->http, S_PRE_COOKIE);
+    if (pre && strlen (pre) == ML_TOKEN_HEX && strspn (pre, "0123456789abcdef") == ML_TOKEN_HEX)
+        snprintf (token, sizeof token, "%s", pre);
+    else
+        ml_accounts_token (token);
     ml_http_set_cookie (r->http, S_PRE_COOKIE, token, 3600);
     ml_html_t *body = ml_html_new ();
     if (!body) {
@@ -309,6 +315,10 @@ web_handle (void *app, ml_http_req_t *http)
     }
     if (get && strcmp (path, "/static/style.css") == 0) {
         web_style (&r);
+        return;
+    }
+    if (get && strcmp (path, "/favicon.ico") == 0) {
+        ml_http_respond (http, 404, "text/plain; charset=utf-8", "", 0);
         return;
     }
     if (strcmp (path, "/login") == 0) {

@@ -108,9 +108,9 @@ s_heatmap (ml_html_t *h, const json_t *rollup, int year)
                    id, s_int (sum, "met"), s_int (sum, "unmet"),
                    100.0 * json_number_value (json_object_get (u, "compliance")));
     }
-    ml_html_f (h, "</tbody></table></div><p class=\"legend\"><span class=\"h-all\">■</span>"
-               "<span class=\"h-high\">■</span><span class=\"h-mid\">■</span><span class=\"h-low\">■"
-               "</span><span class=\"h-none\">■</span> %t</p></section>", web_text (W_LEGEND));
+    ml_html_f (h, "</tbody></table></div><p class=\"legend\"><span class=\"sw h-all\"></span>"
+               "<span class=\"sw h-high\"></span><span class=\"sw h-mid\"></span><span class=\"sw h-low\">"
+               "</span><span class=\"sw h-none\"></span> %t</p></section>", web_text (W_LEGEND));
 }
 
 static void
