@@ -90,4 +90,8 @@ void web_person_page (web_req_t *r, const char *unit, const char *person);
 void web_report_file (web_req_t *r, const char *name);
 void web_style (web_req_t *r);
 
+//  Hands web.ini's [document] settings to the PDF renderer, once before serving. 0, or 2 after
+//  saying why.
+int web_document_settings (const char *config);
+
 #endif

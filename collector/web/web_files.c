@@ -5,9 +5,48 @@
 #include "ml_log.h"
 #include "ml_render.h"
 
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+//  One PDF at a time: cairo and pango's font machinery is not ours to share across threads.
+static pthread_mutex_t s_pdf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+//  web.ini [document]: what a PDF document prints that the report need not carry; the same keys as
+//  client.ini [document] (docs/config.md), so the console's PDF is the CLI's.
+typedef struct {
+    char *issuer;
+    char *number_prefix;
+} s_document_t;
+
+static const ml_opt_t s_document_opts[] = {
+    { "document", "issuer", ML_OPT_STR, "", offsetof (s_document_t, issuer),
+      "issuing body printed in red at the head of PDF documents (default 中共镇江市卫生局委员会)" },
+    { "document", "number_prefix", ML_OPT_STR, "", offsetof (s_document_t, number_prefix),
+      "prefix of PDF document numbers (default 镇卫党台)" },
+    { NULL, NULL, 0, NULL, 0, NULL }
+};
+
+int
+web_document_settings (const char *config)
+{
+    s_document_t doc = { 0 };
+    char err[1024];
+    int rc = ml_config_load (config, s_document_opts, &doc, err, sizeof err);
+    if (!rc) {
+        ml_document_t settings = { doc.issuer[0] ? doc.issuer : NULL,
+                                   doc.number_prefix[0] ? doc.number_prefix : NULL };
+        rc = ml_render_set_document (&settings);
+        if (rc)
+            snprintf (err, sizeof err, "%s: [document]: issuer or number_prefix longer than 255 bytes", config);
+    }
+    ml_config_free (s_document_opts, &doc);
+    if (rc)
+        ml_die_msg ("%s", err);
+    return rc ? 2 : 0;
+}
 
 //  The reports a file can be asked for, and the query keys each passes on (as the CLI's options).
 static const char *const s_kinds[] = { "unit-annual", "rollup", "cadre", "bulletin", "watchlist", NULL };
@@ -25,7 +64,7 @@ web_report_file (web_req_t *r, const char *name)
         for (const char *const *k = s_kinds; *k; k++)
             known = known || strcmp (*k, kind) == 0;
     }
-    //  text is for terminals; pdf comes with the PDF renderer
+    //  text is for terminals
     if (!known || strcmp (dot + 1, "text") == 0 || ml_format_parse (dot + 1, &format)) {
         web_error (r, 404, W_NOT_FOUND);
         return;
@@ -54,7 +93,11 @@ web_report_file (web_req_t *r, const char *name)
     char *bytes = NULL, err[512] = "";
     size_t len = 0;
     FILE *out = open_memstream (&bytes, &len);
+    if (format == ML_FORMAT_PDF)
+        pthread_mutex_lock (&s_pdf_lock);
     int rc = out ? ml_render (report, format, out, err, sizeof err) : -1;
+    if (format == ML_FORMAT_PDF)
+        pthread_mutex_unlock (&s_pdf_lock);
     if (out)
         fclose (out);
     json_decref (report);
@@ -69,6 +112,7 @@ web_report_file (web_req_t *r, const char *name)
         [ML_FORMAT_CSV] = "text/csv; charset=utf-8",
         [ML_FORMAT_TEXT] = "text/plain; charset=utf-8",
         [ML_FORMAT_HTML] = "text/html; charset=utf-8",
+        [ML_FORMAT_PDF] = "application/pdf",
     };
     char disposition[128];
     snprintf (disposition, sizeof disposition, "attachment; filename=\"%s\"", name);

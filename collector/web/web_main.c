@@ -174,7 +174,9 @@ s_serve (int argc, char **argv, const char *config)
         setrlimit (RLIMIT_NOFILE, &lim);
     }
     web_t web;
-    int code = web_open (&web, config, true);
+    int code = web_document_settings (config);
+    if (!code)
+        code = web_open (&web, config, true);
     if (code)
         return code;
     web.zmq = zmq_ctx_new ();

@@ -63,7 +63,7 @@ s_year_form (ml_html_t *h, const char *action, int year)
 static void
 s_downloads (ml_html_t *h, const char *kind, const char *unit, const char *person, int year)
 {
-    static const char *const fmts[] = { "html", "csv", "json" };
+    static const char *const fmts[] = { "pdf", "html", "csv", "json" };
     ml_html_f (h, "<p class=\"downloads\">%t:", web_text (W_DOWNLOADS));
     for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
         ml_html_f (h, " <a id=\"dl-%a\" href=\"/reports/%u.%u?year=%d", fmts[i], kind, fmts[i], year);

@@ -59,6 +59,7 @@ class Browser(unittest.TestCase):
         self.d.find_element(By.ID, "user").send_keys(user)
         self.d.find_element(By.ID, "password").send_keys(wh.PASSWORD)
         self.d.find_element(By.ID, "submit").click()
+        wh.wait_until(lambda: not self.d.current_url.endswith("/login"), 30, "the first page")
         self.assertEqual(self.d.find_element(By.ID, "account").text, user)
 
     def wait_file(self, name):
@@ -101,7 +102,7 @@ class Browser(unittest.TestCase):
 
         # sign out: the session is gone
         self.d.find_element(By.ID, "logout").click()
-        self.assertTrue(self.d.current_url.endswith("/login"))
+        wh.wait_until(lambda: self.d.current_url.endswith("/login"), 30, "the sign-in page")
         self.d.get(self.base + "/?year=%d" % wh.YEAR)
         self.assertTrue(self.d.current_url.endswith("/login"))
 

@@ -185,11 +185,12 @@ class Http(unittest.TestCase):
 
     def test_downloads_are_the_cli_bytes(self):
         c = self.signed_in()
-        for fmt in ("csv", "json", "html"):
+        for fmt in ("csv", "json", "html", "pdf"):
             r = c.get("/reports/unit-annual.%s?unit=H001&year=%d" % (fmt, wh.YEAR))
             self.assertEqual(r.status, 200)
             self.assertIn("attachment", r.getheader("Content-Disposition"))
-            cli = B.cli_bytes("report", "unit-annual", "--unit", "H001", "--year", str(wh.YEAR), "--format", fmt)
+            cli = B.cli_bytes("report", "unit-annual", "--unit", "H001", "--year", str(wh.YEAR), "--format", fmt,
+                              "-o", "-")
             self.assertEqual(r.body, cli, fmt)
 
     def test_unknown_pages_and_formats(self):
