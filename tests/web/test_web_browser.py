@@ -100,6 +100,15 @@ class Browser(unittest.TestCase):
         self.assertEqual(got, B.cli_bytes("report", "unit-annual", "--unit", "H001", "--year", str(wh.YEAR),
                                           "--format", "csv"))
 
+        # the official PDF, as the console serves it, is the CLI's file too
+        cookies = {c["name"]: c["value"] for c in self.d.get_cookies()}
+        client = wh.Client(B.port)
+        client.cookies = {"ml_session": cookies["ml_session"]}
+        pdf = client.get("/reports/unit-annual.pdf?unit=H001&year=%d" % wh.YEAR)
+        self.assertEqual(pdf.status, 200)
+        self.assertEqual(pdf.body, B.cli_bytes("report", "unit-annual", "--unit", "H001", "--year",
+                                               str(wh.YEAR), "--format", "pdf", "-o", "-"))
+
         # sign out: the session is gone
         self.d.find_element(By.ID, "logout").click()
         wh.wait_until(lambda: self.d.current_url.endswith("/login"), 30, "the sign-in page")

