@@ -247,6 +247,29 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
     rc = s_write (dir, "staff/admin.ini", text, 0644, out, err, errlen);
     if (!rc)
         rc = s_write (dir, "staff/collector.pub", collector_pub_file, 0644, out, err, errlen);
+    //  massline-web: its gateway key, registered; web.ini beside collector.ini
+    if (!rc)
+        rc = s_keys (dir, "keys/web", pub, out, err, errlen);
+    if (!rc && !s_cat (&registry, "\n; massline-web: asks on behalf of its accounts, judged as each\n"
+                       "[gateway web]\nkey = %s\n", pub))
+        goto nomem;
+    free (text);
+    text = NULL;
+    if (!rc && !s_cat (&text,
+            "; massline-web, the bureau's console, written by massline-collector init (docs/web.md).\n"
+            "; Accounts: massline-web -c web.ini user add NAME --role staff (password on stdin).\n"
+            "[web]\n"
+            "listen = 127.0.0.1:7780\n"
+            "data_dir = web-data\n"
+            "query = %s\n"
+            "collector_key = keys/collector.pub\n"
+            "public_key = keys/web.pub\n"
+            "secret_key = keys/web.key\n"
+            "; tls_cert = web.crt\n"
+            "; tls_key = web.key.pem\n", query_c))
+        goto nomem;
+    if (!rc)
+        rc = s_write (dir, "web.ini", text, 0644, out, err, errlen);
     if (!rc)
         rc = s_write (dir, "registry.ini", registry, 0644, out, err, errlen);
     free (text);

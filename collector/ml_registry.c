@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SEC_UNIT, SEC_AGENT, SEC_CLIENT };
+enum { SEC_UNIT, SEC_AGENT, SEC_CLIENT, SEC_GATEWAY, SEC_COUNT };
 enum { K_NAME, K_UNIT, K_KEY, K_ROLE, K_COUNT };
 static const char *s_key_names[K_COUNT] = { "name", "unit", "key", "role" };
 //  Which keys each section type takes (bit per K_*).
@@ -19,8 +19,21 @@ static const unsigned s_allowed[] = {
     [SEC_UNIT] = 1u << K_NAME,
     [SEC_AGENT] = 1u << K_UNIT | 1u << K_KEY,
     [SEC_CLIENT] = 1u << K_ROLE | 1u << K_KEY,
+    [SEC_GATEWAY] = 1u << K_KEY,
 };
-static const char *s_sec_names[] = { "unit", "agent", "client" };
+static const char *s_sec_names[SEC_COUNT] = { "unit", "agent", "client", "gateway" };
+
+//  Role names, as in registry.ini and in a gateway's on-behalf queries.
+static const struct {
+    const char *name;
+    ml_role_t role;
+} s_roles[] = {
+    { "staff", ML_ROLE_STAFF },
+    { "auditor", ML_ROLE_AUDITOR },
+    { "reviewer", ML_ROLE_REVIEWER },
+    { "leader", ML_ROLE_LEADER },
+    { NULL, ML_ROLE_NONE }
+};
 
 struct ml_registry {
     ml_unit_t *units;
@@ -69,6 +82,32 @@ ml_registry_id_ok (const char *id)
     return true;
 }
 
+int
+ml_registry_role_parse (const char *name, ml_role_t *role)
+{
+    for (int i = 0; s_roles[i].name; i++)
+        if (strcmp (name, s_roles[i].name) == 0) {
+            *role = s_roles[i].role;
+            return 0;
+        }
+    return ML_EINVAL;
+}
+
+//  "staff or auditor", "staff, auditor or reviewer": the role names for messages.
+static const char *
+s_role_names (void)
+{
+    static char names[128];
+    size_t at = 0, n = 0;
+    while (s_roles[n].name)
+        n++;
+    names[0] = 0;
+    for (size_t i = 0; i < n && at < sizeof names; i++)
+        at += (size_t) snprintf (names + at, sizeof names - at, "%s%s",
+                                 i == 0 ? "" : i + 1 == n ? " or " : ", ", s_roles[i].name);
+    return names;
+}
+
 static char *
 s_trim (char *s)
 {
@@ -84,7 +123,7 @@ s_trim (char *s)
 static int
 s_end_section (s_parser_t *p)
 {
-    if (p->type == SEC_AGENT || p->type == SEC_CLIENT) {
+    if (p->type == SEC_AGENT || p->type == SEC_CLIENT || p->type == SEC_GATEWAY) {
         ml_principal_t *pr = &p->reg->principals[p->index];
         const char *sec = s_sec_names[p->type];
         if (p->type == SEC_AGENT && !p->seen[K_UNIT])
@@ -110,11 +149,12 @@ s_begin_section (s_parser_t *p, int line, char *text)
         *id++ = 0;
     id = s_trim (id);
     int t = -1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < SEC_COUNT; i++)
         if (strcmp (type, s_sec_names[i]) == 0)
             t = i;
     if (t < 0)
-        return s_fail (p, line, "unknown section [%s] (expected [unit ID], [agent ID] or [client ID])", type);
+        return s_fail (p, line, "unknown section [%s] (expected [unit ID], [agent ID] or [client ID])",
+                       type);                  //  [gateway ID] is for massline-web alone: not offered
     if (!ml_registry_id_ok (id))
         return s_fail (p, line, "[%s %s]: an id is 1 to %d characters of A-Z a-z 0-9 . _ -",
                        type, id, ML_ID_MAX);
@@ -136,7 +176,7 @@ s_begin_section (s_parser_t *p, int line, char *text)
         return u->name ? 0 : s_fail (p, line, "out of memory");
     }
     char user_id[ML_ID_MAX + 8];
-    snprintf (user_id, sizeof user_id, "%s:%s", t == SEC_AGENT ? "agent" : "client", id);
+    snprintf (user_id, sizeof user_id, "%s:%s", s_sec_names[t], id);
     if (ml_registry_by_user_id (reg, user_id))
         return s_fail (p, line, "[%s %s] is given twice", type, id);
     ml_principal_t *grown = realloc (reg->principals, (reg->nprincipals + 1) * sizeof *grown);
@@ -149,7 +189,8 @@ s_begin_section (s_parser_t *p, int line, char *text)
     p->index = reg->nprincipals++;
     ml_principal_t *pr = &reg->principals[p->index];
     memset (pr, 0, sizeof *pr);
-    pr->kind = t == SEC_AGENT ? ML_PRINCIPAL_AGENT : ML_PRINCIPAL_CLIENT;
+    pr->kind = t == SEC_AGENT ? ML_PRINCIPAL_AGENT : t == SEC_CLIENT ? ML_PRINCIPAL_CLIENT
+             : ML_PRINCIPAL_GATEWAY;
     snprintf (pr->id, sizeof pr->id, "%s", id);
     snprintf (pr->user_id, sizeof pr->user_id, "%s", user_id);
     lines[p->index] = line;
@@ -191,20 +232,8 @@ s_key_value (s_parser_t *p, int line, const char *name, const char *value)
     }
     else
     if (k == K_ROLE) {
-        if (strcmp (value, "staff") == 0)
-            pr->role = ML_ROLE_STAFF;
-        else
-        if (strcmp (value, "auditor") == 0)
-            pr->role = ML_ROLE_AUDITOR;
-        else
-        if (strcmp (value, "reviewer") == 0)
-            pr->role = ML_ROLE_REVIEWER;
-        else
-        if (strcmp (value, "leader") == 0)
-            pr->role = ML_ROLE_LEADER;
-        else
-            return s_fail (p, line, "role: unknown role '%s' (expected staff, auditor, reviewer or "
-                           "leader)", value);
+        if (ml_registry_role_parse (value, &pr->role))
+            return s_fail (p, line, "role: unknown role '%s' (expected %s)", value, s_role_names ());
     }
     else {
         if (!ml_key_is_z85 (value))
@@ -369,4 +398,60 @@ ml_registry_by_user_id (const ml_registry_t *self, const char *user_id)
         if (strcmp (self->principals[i].user_id, user_id) == 0)
             return &self->principals[i];
     return NULL;
+}
+
+//  An account name: 1..ML_ACCOUNT_MAX bytes, no control characters, no spaces at either end.
+static bool
+s_account_ok (const char *account)
+{
+    size_t len = strlen (account);
+    if (len == 0 || len > ML_ACCOUNT_MAX || account[0] == ' ' || account[len - 1] == ' ')
+        return false;
+    for (const unsigned char *c = (const unsigned char *) account; *c; c++)
+        if (*c < 0x20 || *c == 0x7F)
+            return false;
+    return true;
+}
+
+int
+ml_registry_on_behalf (const ml_registry_t *self, const ml_principal_t *gateway,
+                       const char *account, const char *role, const char *unit,
+                       ml_principal_t *out, char *err, size_t errlen)
+{
+    memset (out, 0, sizeof *out);
+    if (!gateway || gateway->kind != ML_PRINCIPAL_GATEWAY) {
+        snprintf (err, errlen, "only a gateway key may ask on behalf of an account");
+        return ML_EPERM;
+    }
+    if (!account || !s_account_ok (account)) {
+        snprintf (err, errlen, "a gateway asks on behalf of an account: 1 to %d bytes, no control "
+                  "characters", ML_ACCOUNT_MAX);
+        return ML_EINVAL;
+    }
+    if (role && strcmp (role, "unit") == 0) {
+        if (!unit || !ml_registry_unit (self, unit)) {
+            snprintf (err, errlen, "account %s: role unit names no registered unit (%.64s)", account,
+                      unit ? unit : "none");
+            return ML_EINVAL;
+        }
+        out->kind = ML_PRINCIPAL_AGENT;
+        snprintf (out->unit, sizeof out->unit, "%s", unit);
+    }
+    else {
+        if (!role || ml_registry_role_parse (role, &out->role)) {
+            snprintf (err, errlen, "account %s: unknown role '%.32s' (expected %s or unit)", account,
+                      role ? role : "", s_role_names ());
+            return ML_EINVAL;
+        }
+        if (unit && *unit) {
+            snprintf (err, errlen, "account %s: only role unit names a unit", account);
+            return ML_EINVAL;
+        }
+        out->kind = ML_PRINCIPAL_CLIENT;
+    }
+    snprintf (out->id, sizeof out->id, "%s", gateway->id);
+    snprintf (out->key, sizeof out->key, "%s", gateway->key);
+    //  "王芳@gateway:web" in the handlers' messages
+    snprintf (out->user_id, sizeof out->user_id, "%.48s@%.72s", account, gateway->user_id);
+    return 0;
 }

@@ -1,4 +1,5 @@
-/* ml_registry.h -- the unit registry (registry.ini): units, agent keys and client keys with roles. */
+/* ml_registry.h -- the unit registry (registry.ini): units, agent keys, client keys with roles, and
+   gateway keys (massline-web) that ask on behalf of an account. */
 #ifndef ML_REGISTRY_H
 #define ML_REGISTRY_H
 
@@ -9,7 +10,10 @@
 
 typedef struct ml_registry ml_registry_t;
 
-typedef enum { ML_PRINCIPAL_AGENT = 1, ML_PRINCIPAL_CLIENT = 2 } ml_principal_kind_t;
+//  The longest account name a gateway may name (bytes of UTF-8).
+#define ML_ACCOUNT_MAX 48
+
+typedef enum { ML_PRINCIPAL_AGENT = 1, ML_PRINCIPAL_CLIENT = 2, ML_PRINCIPAL_GATEWAY = 3 } ml_principal_kind_t;
 typedef enum { ML_ROLE_NONE = 0, ML_ROLE_STAFF = 1, ML_ROLE_AUDITOR = 2, ML_ROLE_REVIEWER = 3,
                ML_ROLE_LEADER = 4 } ml_role_t;
 
@@ -19,14 +23,15 @@ typedef struct {
     char *name;                         //  the name as written (UTF-8); the id when not given
 } ml_unit_t;
 
-//  A key holder: [agent ID] or [client ID].
+//  A key holder: [agent ID], [client ID] or [gateway ID].
 typedef struct {
     ml_principal_kind_t kind;
     char id[ML_ID_MAX + 1];
     char unit[ML_ID_MAX + 1];           //  agents: the only unit this key may write
     ml_role_t role;                     //  clients: staff, auditor, reviewer or leader
     char key[ML_KEY_LEN + 1];           //  Z85 public key
-    char user_id[ML_ID_MAX + 8];        //  ZAP user id: "agent:H001", "client:admin"
+    char user_id[ML_ID_MAX + 64];       //  ZAP user id: "agent:H001", "client:admin", "gateway:web";
+                                        //  on behalf of an account: "王芳@gateway:web"
 } ml_principal_t;
 
 //  Loads the registry at PATH. On failure returns NULL and writes into ERR one line
@@ -56,6 +61,18 @@ const ml_principal_t *ml_registry_by_key (const ml_registry_t *self, const char 
 
 //  The principal with ZAP user id USER_ID ("agent:H001"), or NULL.
 const ml_principal_t *ml_registry_by_user_id (const ml_registry_t *self, const char *user_id);
+
+//  The role named NAME ("staff", "auditor", ...) into *ROLE: 0, or ML_EINVAL when unknown.
+int ml_registry_role_parse (const char *name, ml_role_t *role);
+
+//  Builds into *OUT the principal that a query from GATEWAY (a gateway key) on behalf of ACCOUNT
+//  with ROLE (a client role, or "unit" with UNIT) is judged as: a client with that role, or for
+//  "unit" an agent of UNIT (what that unit's own key may ask). Returns 0, or ML_EPERM when
+//  GATEWAY is no gateway key, ML_EINVAL (with one line in ERR) for a missing or bad account,
+//  role or unit.
+int ml_registry_on_behalf (const ml_registry_t *self, const ml_principal_t *gateway,
+                           const char *account, const char *role, const char *unit,
+                           ml_principal_t *out, char *err, size_t errlen);
 
 //  True when ID is a valid unit, agent or client id: 1..64 bytes of [A-Za-z0-9._-].
 bool ml_registry_id_ok (const char *id);

@@ -786,6 +786,12 @@ static void
 s_status (ml_serve_t *self, s_msg_t *m)
 {
     const ml_principal_t *who = m->who;
+    if (who->kind == ML_PRINCIPAL_GATEWAY) {
+        ml_warn ("query status by %s refused: a gateway asks only on behalf of an account", who->user_id);
+        s_send_error (self->query, m->rid, m->rid_len, m->delim, "denied",
+                      "a gateway asks only on behalf of an account (QueryRequest)");
+        return;
+    }
     ml_info ("query status by %s", who->user_id);
     int rc = 0;
     ml_store_txn_t *txn = ml_store_begin (self->store, false, &rc);
@@ -863,13 +869,40 @@ s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *req
     for (char *c = line; *c; c++)
         if ((unsigned char) *c < 0x20)
             *c = ' ';           //  a note with a line break must not break the log line
-    ml_info ("query %s%s by %s", request->command, line, m->who->user_id);
-    ml_query_t q = { self->store, self->registry, m->who, request->command, request->args, request->n_args,
+    //  A gateway (massline-web) asks on behalf of an account and is judged as that account;
+    //  nobody else may name one. Both are logged.
+    ml_principal_t behalf;
+    const ml_principal_t *who = m->who;
+    char by[256];
+    bool named = request->on_behalf_account || request->on_behalf_role || request->on_behalf_unit;
+    char code[32] = "", msg[512] = "";
+    if (named || who->kind == ML_PRINCIPAL_GATEWAY) {
+        char account[ML_ACCOUNT_MAX * 4 + 1] = "";
+        snprintf (account, sizeof account, "%s", request->on_behalf_account ? request->on_behalf_account : "");
+        for (char *c = account; *c; c++)
+            if ((unsigned char) *c < 0x20)
+                *c = '?';
+        snprintf (by, sizeof by, "%s for account %s (%.16s%s%.64s)", who->user_id, account,
+                  request->on_behalf_role ? request->on_behalf_role : "no role",
+                  request->on_behalf_unit ? " " : "", request->on_behalf_unit ? request->on_behalf_unit : "");
+        int rc = ml_registry_on_behalf (self->registry, who, request->on_behalf_account,
+                                        request->on_behalf_role, request->on_behalf_unit, &behalf,
+                                        msg, sizeof msg);
+        if (rc) {
+            ml_warn ("query %s by %s refused: denied: %s", request->command, by, msg);
+            s_send_error (self->query, m->rid, m->rid_len, m->delim, "denied", msg);
+            return;
+        }
+        who = &behalf;
+    }
+    else
+        snprintf (by, sizeof by, "%s", who->user_id);
+    ml_info ("query %s%s by %s", request->command, line, by);
+    ml_query_t q = { self->store, self->registry, who, request->command, request->args, request->n_args,
                      self->rules, self->due_day };
     json_t *answer = NULL;
-    char code[32] = "", msg[512] = "";
     if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
-        ml_warn ("query %s by %s refused: %s: %s", request->command, m->who->user_id, code, msg);
+        ml_warn ("query %s by %s refused: %s: %s", request->command, by, code, msg);
         s_send_error (self->query, m->rid, m->rid_len, m->delim, code, msg);
         return;
     }

@@ -1,9 +1,7 @@
 /* client.c -- massline: the staff and auditor client; speaks only the collector's query protocol. */
 #include "ml_client.h"
 #include "ml_cli.h"
-#include "ml_config.h"
 #include "ml_err.h"
-#include "ml_keys.h"
 #include "ml_log.h"
 #include "ml_render.h"
 #include "ml_wire.h"
@@ -12,102 +10,12 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zmq.h>
 
 #define PROG "massline"
-
-//  client.ini, [client] (docs/config.md).
-typedef struct {
-    char *query;                        //  the collector's query endpoint
-    char *collector_key;                //  its public key (Z85 text)
-    char *public_key;                   //  ours (Z85 text)
-    char *secret_key;                   //  path of our secret key file (mode 0600)
-    long timeout_ms;                    //  how long to wait for an answer
-} s_config_t;
-
-static const ml_opt_t s_opts[] = {
-    { "client", "query", ML_OPT_STR, "tcp://127.0.0.1:7702", offsetof (s_config_t, query),
-      "the collector's query endpoint" },
-    { "client", "collector_key", ML_OPT_KEY, "collector.pub", offsetof (s_config_t, collector_key),
-      "the collector's public key: a file or the 40-char Z85 text" },
-    { "client", "public_key", ML_OPT_KEY, "admin.pub", offsetof (s_config_t, public_key),
-      "this client's public key: a file or the 40-char Z85 text" },
-    { "client", "secret_key", ML_OPT_PATH, "admin.key", offsetof (s_config_t, secret_key),
-      "this client's secret key file; must be mode 0600" },
-    { "client", "timeout_ms", ML_OPT_INT, "10000", offsetof (s_config_t, timeout_ms),
-      "how long to wait for the collector's answer" },
-    { NULL, NULL, 0, NULL, 0, NULL }
-};
-
-// ---------------------------------------------------------------------------
-// Talking to the collector.
-
-//  Sends REQUEST to the collector of CONFIG and waits for one answer. Returns the reply frame,
-//  or NULL after printing why; *CODE is the exit code then (1 no answer/refused, 2 config).
-static Massline__Frame *
-s_ask (const char *config, const char *what, Massline__Frame *request, int *code)
-{
-    s_config_t cfg = { 0 };
-    char err[1024], secret[ML_KEY_LEN + 1];
-    Massline__Frame *reply = NULL;
-    void *ctx = NULL, *sock = NULL;
-    *code = 2;
-    if (ml_config_load (config, s_opts, &cfg, err, sizeof err)
-    ||  ml_key_read_secret (cfg.secret_key, secret, err, sizeof err)) {
-        ml_die_msg ("%s", err);
-        goto done;
-    }
-    *code = 1;
-    ctx = zmq_ctx_new ();
-    sock = ctx ? zmq_socket (ctx, ZMQ_DEALER) : NULL;
-    int zero = 0;
-    if (!sock
-    ||  zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero)
-    ||  zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, cfg.collector_key, ML_KEY_LEN + 1)
-    ||  zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, cfg.public_key, ML_KEY_LEN + 1)
-    ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, secret, ML_KEY_LEN + 1)
-    ||  zmq_connect (sock, cfg.query)) {
-        ml_die_msg ("%s: cannot connect to %s: %s", what, cfg.query, zmq_strerror (zmq_errno ()));
-        goto done;
-    }
-    size_t len;
-    uint8_t *buf = ml_wire_pack (request, &len);
-    int sent = buf ? zmq_send (sock, buf, len, 0) : -1;
-    free (buf);
-    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-    if (sent < 0 || zmq_poll (&item, 1, cfg.timeout_ms) <= 0) {
-        ml_die_msg ("no answer from %s within %g s", cfg.query, cfg.timeout_ms / 1000.0);
-        goto done;
-    }
-    zmq_msg_t msg;
-    zmq_msg_init (&msg);
-    if (zmq_msg_recv (&msg, sock, 0) >= 0) {
-        int wcode;
-        reply = ml_wire_unpack (zmq_msg_data (&msg), zmq_msg_size (&msg), &wcode, err, sizeof err);
-        if (!reply)
-            ml_die_msg ("%s: the collector's answer: %s", what, err);
-    }
-    zmq_msg_close (&msg);
-    if (reply && reply->msg_case == MASSLINE__FRAME__MSG_ERROR) {
-        ml_die_msg ("%s: the collector refused: %s: %s", what, reply->error->code, reply->error->message);
-        ml_wire_free (&reply);
-    }
-    if (reply)
-        *code = 0;
-done:
-    memset (secret, 0, sizeof secret);
-    if (sock)
-        zmq_close (sock);
-    if (ctx)
-        zmq_ctx_term (ctx);
-    ml_config_free (s_opts, &cfg);
-    return reply;
-}
 
 // ---------------------------------------------------------------------------
 // Text columns that line up with Chinese names.
@@ -250,7 +158,7 @@ s_cmd_status (int argc, char **argv, const char *config)
     frame.msg_case = MASSLINE__FRAME__MSG_STATUS_REQUEST;
     frame.status_request = &request;
     int code;
-    Massline__Frame *reply = s_ask (config, "status", &frame, &code);
+    Massline__Frame *reply = ml_client_ask (config, "status", &frame, &code);
     if (!reply)
         return code;
     if (reply->msg_case != MASSLINE__FRAME__MSG_STATUS_REPLY) {
@@ -261,33 +169,6 @@ s_cmd_status (int argc, char **argv, const char *config)
     code = json ? s_status_json (reply->status_reply) : s_status_table (reply->status_reply);
     ml_wire_free (&reply);
     return code;
-}
-
-json_t *
-ml_client_query (const char *config, const char *command, int nargs, char **args, int *code)
-{
-    Massline__QueryRequest request = MASSLINE__QUERY_REQUEST__INIT;
-    request.command = (char *) command;
-    request.args = args;
-    request.n_args = (size_t) nargs;
-    Massline__Frame frame = MASSLINE__FRAME__INIT;
-    frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REQUEST;
-    frame.query_request = &request;
-    Massline__Frame *reply = s_ask (config, command, &frame, code);
-    if (!reply)
-        return NULL;
-    json_t *json = NULL;
-    if (reply->msg_case != MASSLINE__FRAME__MSG_QUERY_REPLY)
-        ml_die_msg ("%s: the collector answered with something else (frame case %d)", command, reply->msg_case);
-    else {
-        json_error_t jerr;
-        json = json_loads (reply->query_reply->json, 0, &jerr);
-        if (!json)
-            ml_die_msg ("%s: the collector's answer is not JSON: %s", command, jerr.text);
-    }
-    ml_wire_free (&reply);
-    *code = json ? 0 : 1;
-    return json;
 }
 
 static const ml_cli_command_t s_commands[] = {
@@ -319,7 +200,7 @@ s_help (void)
             "  -h, --help          this text\n"
             "  -V, --version       the version\n\n"
             "client.ini:\n");
-    ml_config_print_help (stdout, s_opts);
+    ml_client_print_config_help (stdout);
     printf ("\nexit status: 0 ok, 1 the work failed (no answer, refused), 2 bad usage or configuration\n");
 }
 

@@ -1,0 +1,97 @@
+/* web.h -- massline-web, the bureau's console: what its files share. The configuration (web.ini),
+   the running program, one request as the pages see it, and the calls every page makes. */
+#ifndef WEB_H
+#define WEB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ml_accounts.h"
+#include "ml_config.h"
+#include "ml_html.h"
+#include "ml_http.h"
+#include "ml_keys.h"
+#include "web_text.h"
+
+//  web.ini, [web] (docs/web.md).
+typedef struct {
+    char *listen;                       //  HOST:PORT
+    char *data_dir;                     //  the accounts' LMDB environment
+    char *query;                        //  the collector's query endpoint
+    char *collector_key;                //  its public key (Z85 text)
+    char *public_key;                   //  the gateway key (Z85 text)
+    char *secret_key;                   //  its secret key file
+    char *tls_cert;                     //  PEM files for HTTPS, or ""
+    char *tls_key;
+    long timeout_ms;                    //  wait for the collector
+    long session_idle_s;
+    long session_max_s;
+    long login_max_failures;
+    long login_max_failures_addr;
+    long login_window_s;
+    long max_body_bytes;
+    long max_connections;
+    long connection_timeout_s;
+    long threads;
+    long fast_hash;                     //  tests only: cheapest argon2id
+} web_config_t;
+
+extern const ml_opt_t web_opts[];
+
+//  The roles a massline-web account may have.
+extern const char *const web_roles[];
+
+//  The running program.
+typedef struct {
+    web_config_t cfg;
+    ml_accounts_t *accounts;
+    char secret[ML_KEY_LEN + 1];        //  the gateway's secret key
+    void *zmq;                          //  one ZeroMQ context for every query
+} web_t;
+
+//  One request, as a page handler sees it.
+typedef struct {
+    web_t *web;
+    ml_http_req_t *http;
+    int64_t now;
+    bool signed_in;
+    ml_session_t session;               //  when signed in
+} web_req_t;
+
+//  Loads CONFIG (web.ini) into *WEB, opens the accounts. 0, or prints why and returns 2 / 1.
+int web_open (web_t *web, const char *config, bool with_key);
+void web_close (web_t *web);
+
+//  The HTTP handler: routes, checks the session and CSRF, answers.
+void web_handle (void *app, ml_http_req_t *http);
+
+//  Asks the collector COMMAND with ARGS on behalf of R's account. Returns the JSON answer, or NULL
+//  after answering the request with an error page (403 denied, 404, 400 invalid, 502); when
+//  QUIET_UNKNOWN, a command the collector does not know returns NULL without answering.
+json_t *web_ask (web_req_t *r, const char *command, int nargs, char **args, bool quiet_unknown);
+
+//  A page: the layout around BODY (taken), with TITLE; sent with STATUS.
+void web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **body);
+
+//  An error page with STATUS and TEXT; 403s are audited with the account.
+void web_error (web_req_t *r, unsigned status, web_text_t text);
+
+//  May R's account see unit UNIT? (every account but a unit account; that one its own unit)
+bool web_may_see_unit (const web_req_t *r, const char *unit);
+
+//  The year asked (?year=), else the current one; 0 when given but not a year.
+int web_year (web_req_t *r);
+
+//  The pages (web_pages.c) and the files (web_files.c).
+void web_dashboard (web_req_t *r);
+void web_unit_page (web_req_t *r, const char *unit);
+void web_person_page (web_req_t *r, const char *unit, const char *person);
+void web_report_file (web_req_t *r, const char *name);
+void web_style (web_req_t *r);
+
+//  Hands web.ini's [document] settings to the PDF renderer, once before serving. 0, or 2 after
+//  saying why.
+int web_document_settings (const char *config);
+
+#endif

@@ -1,0 +1,133 @@
+"""test_web_browser.py -- massline-web in a real browser (Debian's chromium, chromium-driver,
+python3-selenium; headless): sign in, the dashboard's figures equal `massline report rollup
+--format json`, drill down unit -> person -> rule, download the CSV and compare it with the CLI's,
+a unit account is refused another unit (page and file), sign out ends the session. A screenshot
+of the dashboard is left in ML_WEB_OUT (the build dir)."""
+import json
+import os
+import sys
+import tempfile
+import time
+import unittest
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+import webharness as wh
+
+B = None
+OUT = os.environ.get("ML_WEB_OUT", tempfile.gettempdir())
+
+
+def setUpModule():
+    global B
+    B = wh.Bureau()
+    B.add_user("王芳", "staff")
+    B.add_user("h1", "unit", "H001")
+
+
+def tearDownModule():
+    if B:
+        B.stop()
+
+
+def browser(downloads):
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1366,768", "--lang=zh-CN"):
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                           "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.set_page_load_timeout(60)
+    return driver
+
+
+class Browser(unittest.TestCase):
+    def setUp(self):
+        self.downloads = tempfile.mkdtemp(prefix="ml-dl-")
+        self.d = browser(self.downloads)
+        self.base = "http://127.0.0.1:%d" % B.port
+
+    def tearDown(self):
+        self.d.quit()
+
+    def sign_in(self, user):
+        self.d.get(self.base + "/")
+        self.assertTrue(self.d.current_url.endswith("/login"))
+        self.d.find_element(By.ID, "user").send_keys(user)
+        self.d.find_element(By.ID, "password").send_keys(wh.PASSWORD)
+        self.d.find_element(By.ID, "submit").click()
+        wh.wait_until(lambda: not self.d.current_url.endswith("/login"), 30, "the first page")
+        self.assertEqual(self.d.find_element(By.ID, "account").text, user)
+
+    def wait_file(self, name):
+        path = os.path.join(self.downloads, name)
+        wh.wait_until(lambda: os.path.exists(path), 30, "the download of " + name)
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_staff_dashboard_drill_down_download_and_sign_out(self):
+        self.sign_in("王芳")
+        self.d.get(self.base + "/?year=%d" % wh.YEAR)
+        self.d.save_screenshot(os.path.join(OUT, "dashboard.png"))
+        rollup = json.loads(B.cli("report", "rollup", "--year", str(wh.YEAR), "--format", "json"))
+        cells = self.d.find_elements(By.CSS_SELECTOR, "#heatmap td[data-system]")
+        shown = {(c.get_attribute("data-unit"), int(c.get_attribute("data-system"))):
+                 (int(c.get_attribute("data-met")), int(c.get_attribute("data-checked")), c.text) for c in cells}
+        want = {}
+        for u in rollup["units"]:
+            for s in u["systems"]:
+                want[(u["unit"], s["system"])] = (s["met"], s["checked"], "%d/%d" % (s["met"], s["checked"]))
+        self.assertEqual(shown, want)
+        self.assertEqual(len(want), 2 * 8)
+
+        # drill down: unit -> person -> the person's rules
+        self.d.find_element(By.LINK_TEXT, wh.UNITS[0][1]).click()
+        self.assertEqual(self.d.find_element(By.ID, "unit-name").text, wh.UNITS[0][1])
+        person = self.d.find_elements(By.CSS_SELECTOR, "#persons a.person")[0]
+        name = person.text
+        person.click()
+        self.assertEqual(self.d.find_element(By.ID, "person-name").text, name)
+        rows = self.d.find_elements(By.CSS_SELECTOR, "#person-rules tbody tr")
+        self.assertGreater(len(rows), 0)
+
+        # the CSV of the unit's year, downloaded by the browser, is the CLI's file
+        self.d.back()
+        self.d.find_element(By.ID, "dl-csv").click()
+        got = self.wait_file("unit-annual.csv")
+        self.assertEqual(got, B.cli_bytes("report", "unit-annual", "--unit", "H001", "--year", str(wh.YEAR),
+                                          "--format", "csv"))
+
+        # the official PDF, as the console serves it, is the CLI's file too
+        cookies = {c["name"]: c["value"] for c in self.d.get_cookies()}
+        client = wh.Client(B.port)
+        client.cookies = {"ml_session": cookies["ml_session"]}
+        pdf = client.get("/reports/unit-annual.pdf?unit=H001&year=%d" % wh.YEAR)
+        self.assertEqual(pdf.status, 200)
+        self.assertEqual(pdf.body, B.cli_bytes("report", "unit-annual", "--unit", "H001", "--year",
+                                               str(wh.YEAR), "--format", "pdf", "-o", "-"))
+
+        # sign out: the session is gone
+        self.d.find_element(By.ID, "logout").click()
+        wh.wait_until(lambda: self.d.current_url.endswith("/login"), 30, "the sign-in page")
+        self.d.get(self.base + "/?year=%d" % wh.YEAR)
+        self.assertTrue(self.d.current_url.endswith("/login"))
+
+    def test_unit_account_is_refused_another_unit(self):
+        self.sign_in("h1")
+        self.assertEqual(self.d.find_element(By.ID, "unit-name").text, wh.UNITS[0][1])
+        self.d.get(self.base + "/units/H002?year=%d" % wh.YEAR)
+        self.assertIn("无权", self.d.find_element(By.ID, "error").text)
+        self.d.get(self.base + "/reports/unit-annual.csv?unit=H002&year=%d" % wh.YEAR)
+        self.assertIn("无权", self.d.find_element(By.ID, "error").text)
+        self.assertFalse(os.path.exists(os.path.join(self.downloads, "unit-annual.csv")))
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    n = result.testsRun
+    bad = len(result.failures) + len(result.errors)
+    print("%d passed, %d failed" % (n - bad, bad))
+    sys.exit(1 if bad else 0)

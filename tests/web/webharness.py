@@ -1,0 +1,187 @@
+"""webharness.py -- a real bureau for massline-web's tests: `massline-collector init` in a temp dir
+with free loopback ports, the collector serving, two hospitals' demo ledgers delivered by their
+agents, accounts, and massline-web serving. Plus a small HTTP client that keeps cookies.
+
+Paths come from the environment meson sets: ML_COLLECTOR, ML_AGENT, ML_CLIENT, ML_WEB,
+MASSLINE_SOURCE_ROOT. Everything runs on 127.0.0.1 and is stopped by pid at the end."""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+COLLECTOR = os.environ["ML_COLLECTOR"]
+AGENT = os.environ["ML_AGENT"]
+CLIENT = os.environ["ML_CLIENT"]
+WEB = os.environ["ML_WEB"]
+SOURCE = os.environ["MASSLINE_SOURCE_ROOT"]
+YEAR = 2025
+PASSWORD = "correct horse battery"
+SCRIPT_NAME = "<script>alert(1)</script>"
+UNITS = [("H001", "镇江市第一人民医院"), ("H002", "第二医院" + SCRIPT_NAME)]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, seconds=30.0, what="condition"):
+    """Polls PRED every 50 ms for at most SECONDS (a bound, never asserted on)."""
+    for _ in range(int(seconds / 0.05)):
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Bureau:
+    """The collector with two units' data, and massline-web on a free port."""
+
+    def __init__(self, web_options=None):
+        self.dir = tempfile.mkdtemp(prefix="ml-web-")
+        self.pids = []
+        ingest, query = free_port(), free_port()
+        args = [COLLECTOR, "init", self.dir + "/b"]
+        for uid, name in UNITS:
+            args += ["--unit", uid + ":" + name]
+        args += ["--ingest", "tcp://127.0.0.1:%d" % ingest, "--query", "tcp://127.0.0.1:%d" % query]
+        self.run(args)
+        self.b = self.dir + "/b"
+        self.start([COLLECTOR, "-c", self.b + "/collector.ini", "serve"], "collector.log")
+        wait_until(lambda: subprocess.run([CLIENT, "-c", self.b + "/staff/admin.ini", "status"],
+                                          capture_output=True).returncode == 0, 60, "the collector")
+        for uid, _ in UNITS:
+            ini = "%s/agents/%s/agent.ini" % (self.b, uid)
+            self.run([AGENT, "-c", ini, "import", "%s/ops/demo-data/%s.jsonl" % (SOURCE, uid)])
+            self.run([AGENT, "-c", ini, "flush", "--timeout", "120"])
+        self.port = free_port()
+        options = {"listen": "127.0.0.1:%d" % self.port, "fast_hash": "1",
+                   "login_max_failures": "5", "login_max_failures_addr": "12"}
+        options.update(web_options or {})
+        self.web_ini = self.write_web_ini("web.ini", options)
+        self.web_pid = self.start_web(self.web_ini, "web.log", self.port)
+
+    def write_web_ini(self, name, options):
+        """A copy of the web.ini init wrote, with OPTIONS set."""
+        with open(self.b + "/web.ini", encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        lines = [l for l in lines if l.split("=")[0].strip() not in options]
+        lines += ["%s = %s" % kv for kv in options.items()]
+        path = "%s/%s" % (self.b, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def start_web(self, ini, log, port):
+        pid = self.start([WEB, "-c", ini, "serve"], log)
+
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_until(up, 30, "massline-web")
+        return pid
+
+    def run(self, args, stdin=None):
+        p = subprocess.run(args, input=stdin, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise AssertionError("%s exited %d: %s%s" % (args, p.returncode, p.stdout, p.stderr))
+        return p.stdout
+
+    def start(self, args, log):
+        with open("%s/%s" % (self.dir, log), "ab") as f:
+            p = subprocess.Popen(args, stdout=f, stderr=f)
+        self.pids.append(p)
+        return p
+
+    def add_user(self, name, role, unit=None, password=PASSWORD):
+        args = [WEB, "-c", self.web_ini, "user", "add", name, "--role", role]
+        if unit:
+            args += ["--unit", unit]
+        self.run(args, stdin=password + "\n")
+
+    def cli(self, *args):
+        return self.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args))
+
+    def audit(self):
+        return [json.loads(l) for l in self.run([WEB, "-c", self.web_ini, "audit"]).splitlines()]
+
+    def cli_bytes(self, *args):
+        """The massline client's standard output as bytes (CRLF kept)."""
+        p = subprocess.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args), capture_output=True)
+        if p.returncode != 0:
+            raise AssertionError("massline %s exited %d: %s" % (args, p.returncode, p.stderr))
+        return p.stdout
+
+    def log(self, name):
+        with open("%s/%s" % (self.dir, name), encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        for p in reversed(self.pids):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if os.environ.get("ML_KEEP") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Client:
+    """HTTP/1.1 to massline-web with a cookie jar; SOURCE picks the local address (127.0.0.x)."""
+
+    def __init__(self, port, source="127.0.0.1"):
+        self.port = port
+        self.source = source
+        self.cookies = {}
+
+    def request(self, method, path, form=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                          source_address=(self.source, 0))
+        h = dict(headers or {})
+        body = None
+        if form is not None:
+            from urllib.parse import urlencode
+            body = urlencode(form)
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        conn.request(method, path, body=body, headers=h)
+        resp = conn.getresponse()
+        data = resp.read()
+        for k, v in resp.getheaders():
+            if k.lower() == "set-cookie":
+                name, value = v.split(";")[0].split("=", 1)
+                if "Max-Age=0" in v:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = value
+        conn.close()
+        resp.body = data
+        resp.text = data.decode("utf-8", errors="replace")
+        return resp
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def csrf(self, path):
+        """The CSRF token of the first form on PATH."""
+        m = re.search(r'name="csrf" value="([0-9a-f]{64})"', self.get(path).text)
+        assert m, "no CSRF token on " + path
+        return m.group(1)
+
+    def login(self, user, password=PASSWORD):
+        token = self.csrf("/login")
+        return self.request("POST", "/login", {"csrf": token, "user": user, "password": password})
