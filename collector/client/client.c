@@ -8,6 +8,7 @@
 #include "ml_render.h"
 #include "ml_wire.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -47,6 +49,122 @@ static const ml_opt_t s_opts[] = {
 // ---------------------------------------------------------------------------
 // Talking to the collector.
 
+//  Sections seen in an INI file, to tell a client.ini from the other programs' files.
+typedef struct {
+    bool client, agent, collector;
+} s_sections_t;
+
+static int
+s_section_seen (void *user, const char *section, const char *name, const char *value, int lineno)
+{
+    (void) name, (void) value, (void) lineno;
+    s_sections_t *seen = user;
+    seen->client |= strcmp (section, "client") == 0;
+    seen->agent |= strcmp (section, "agent") == 0;
+    seen->collector |= strcmp (section, "collector") == 0;
+    return 1;
+}
+
+//  Refuses a -c that names a folder or another program's file, saying what was expected
+//  (otherwise the defaults apply and the error is a misleading "cannot open admin.key").
+//  Returns 0, or 2 after saying why; a file that cannot be opened is left to ml_config_load.
+static int
+s_config_kind (const char *config)
+{
+    static const char expect[] = "massline needs a client's configuration with a [client] "
+                                 "section (client.ini; init writes BUREAU/staff/admin.ini)";
+    struct stat st;
+    if (stat (config, &st) == 0 && S_ISDIR (st.st_mode)) {
+        ml_die_msg ("%s: a folder, not a file; %s", config, expect);
+        return 2;
+    }
+    s_sections_t seen = { false, false, false };
+    if (ml_ini_parse (config, s_section_seen, &seen) < 0 || seen.client)
+        return 0;
+    ml_die_msg ("%s: %s; %s", config,
+                seen.agent ? "an agent's configuration ([agent]), for massline-agent"
+                : seen.collector ? "the collector's configuration ([collector]), for massline-collector"
+                : "no [client] section", expect);
+    return 2;
+}
+
+//  Watches SOCK's handshakes on a PAIR socket; returns it or NULL.
+static void *
+s_monitor (void *ctx, void *sock)
+{
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_CONNECTED;
+    void *mon = NULL;
+    int zero = 0;
+    if (zmq_socket_monitor (sock, "inproc://massline-client-monitor", events)
+    ||  !(mon = zmq_socket (ctx, ZMQ_PAIR))
+    ||  zmq_setsockopt (mon, ZMQ_LINGER, &zero, sizeof zero)
+    ||  zmq_connect (mon, "inproc://massline-client-monitor")) {
+        if (mon)
+            zmq_close (mon);
+        return NULL;
+    }
+    return mon;
+}
+
+//  Reads the monitor's pending events: the last handshake failure (0: none) into *FAILED, and
+//  whether a TCP connection was made into *CONNECTED.
+static void
+s_monitor_read (void *mon, int *failed, bool *connected)
+{
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    while (mon && zmq_msg_recv (&msg, mon, ZMQ_DONTWAIT) >= 0) {
+        uint16_t event = 0;
+        if (zmq_msg_size (&msg) >= 2)
+            memcpy (&event, zmq_msg_data (&msg), 2);
+        while (zmq_msg_more (&msg))     //  the endpoint part
+            zmq_msg_recv (&msg, mon, 0);
+        if (event == ZMQ_EVENT_CONNECTED)
+            *connected = true;
+        else
+            *failed = event;
+    }
+    zmq_msg_close (&msg);
+}
+
+//  Waits up to TIMEOUT_MS for an answer on SOCK. Returns 1 when one is there, else 0 after
+//  saying why: the collector refused our key, the handshake failed, or no answer came.
+static int
+s_wait_answer (void *sock, void *mon, const s_config_t *cfg)
+{
+    zmq_pollitem_t items[2] = { { sock, 0, ZMQ_POLLIN, 0 }, { mon, 0, ZMQ_POLLIN, 0 } };
+    int failed = 0;
+    bool connected = false;
+    struct timespec t0, now;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime (CLOCK_MONOTONIC, &now);
+        long left = cfg->timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000
+                                       + (now.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0)
+            break;
+        if (zmq_poll (items, mon ? 2 : 1, left) < 0 && zmq_errno () != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            return 1;
+        s_monitor_read (mon, &failed, &connected);
+        if (failed == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            ml_die_msg ("the collector at %s refused this client's key (public_key %s is not in its "
+                        "registry): ask the bureau to add it to registry.ini as [client NAME] "
+                        "key = %s", cfg->query, cfg->public_key, cfg->public_key);
+            return 0;
+        }
+    }
+    if (failed)
+        ml_die_msg ("no answer from %s within %g s: the CURVE handshake failed; is collector_key "
+                    "the collector's public key?", cfg->query, cfg->timeout_ms / 1000.0);
+    else
+        ml_die_msg ("no answer from %s within %g s%s", cfg->query, cfg->timeout_ms / 1000.0,
+                    connected || !mon ? "" : " (no connection: is the collector running there?)");
+    return 0;
+}
+
 //  Sends REQUEST to the collector of CONFIG and waits for one answer. Returns the reply frame,
 //  or NULL after printing why; *CODE is the exit code then (1 no answer/refused, 2 config).
 static Massline__Frame *
@@ -55,8 +173,10 @@ s_ask (const char *config, const char *what, Massline__Frame *request, int *code
     s_config_t cfg = { 0 };
     char err[1024], secret[ML_KEY_LEN + 1];
     Massline__Frame *reply = NULL;
-    void *ctx = NULL, *sock = NULL;
+    void *ctx = NULL, *sock = NULL, *mon = NULL;
     *code = 2;
+    if (s_config_kind (config))
+        goto done;
     if (ml_config_load (config, s_opts, &cfg, err, sizeof err)
     ||  ml_key_read_secret (cfg.secret_key, secret, err, sizeof err)) {
         ml_die_msg ("%s", err);
@@ -71,6 +191,7 @@ s_ask (const char *config, const char *what, Massline__Frame *request, int *code
     ||  zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, cfg.collector_key, ML_KEY_LEN + 1)
     ||  zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, cfg.public_key, ML_KEY_LEN + 1)
     ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, secret, ML_KEY_LEN + 1)
+    ||  !(mon = s_monitor (ctx, sock))
     ||  zmq_connect (sock, cfg.query)) {
         ml_die_msg ("%s: cannot connect to %s: %s", what, cfg.query, zmq_strerror (zmq_errno ()));
         goto done;
@@ -79,11 +200,8 @@ s_ask (const char *config, const char *what, Massline__Frame *request, int *code
     uint8_t *buf = ml_wire_pack (request, &len);
     int sent = buf ? zmq_send (sock, buf, len, 0) : -1;
     free (buf);
-    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-    if (sent < 0 || zmq_poll (&item, 1, cfg.timeout_ms) <= 0) {
-        ml_die_msg ("no answer from %s within %g s", cfg.query, cfg.timeout_ms / 1000.0);
+    if (sent < 0 || !s_wait_answer (sock, mon, &cfg))
         goto done;
-    }
     zmq_msg_t msg;
     zmq_msg_init (&msg);
     if (zmq_msg_recv (&msg, sock, 0) >= 0) {
@@ -101,8 +219,12 @@ s_ask (const char *config, const char *what, Massline__Frame *request, int *code
         *code = 0;
 done:
     memset (secret, 0, sizeof secret);
-    if (sock)
+    if (sock) {
+        zmq_socket_monitor (sock, NULL, 0);
         zmq_close (sock);
+    }
+    if (mon)
+        zmq_close (mon);
     if (ctx)
         zmq_ctx_term (ctx);
     ml_config_free (s_opts, &cfg);
