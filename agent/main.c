@@ -233,6 +233,11 @@ s_current (ml_outbox_t *outbox, const char *cmd, const char *ref, Massline__Even
            ml_outbox_version_t *v)
 {
     int rc = ml_outbox_current (outbox, ref, ev_p, v);
+    if (rc && v->reclaimed)
+        ml_die_msg ("%s: %s was acknowledged long ago and its content reclaimed from the outbox "
+                    "(outbox_max_mb); record the whole corrected event: record correction "
+                    "supersedes=%s ...", cmd, ref, ref);
+    else
     if (rc == ML_ENOTFOUND)
         ml_die_msg ("%s: %s is not in this agent's outbox (%s)", cmd, ref, ml_outbox_dir (outbox));
     else

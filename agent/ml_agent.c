@@ -32,6 +32,8 @@ static const ml_opt_t s_opts[] = {
       "reconnect when the collector says nothing for this long (100..600000)" },
     { "agent", "spool", ML_OPT_PATH, "spool", offsetof (ml_agent_config_t, spool),
       "folder `run` watches for ledgers to import (.csv, .jsonl); done/ and failed/ inside" },
+    { "agent", "outbox_max_mb", ML_OPT_INT, "1024", offsetof (ml_agent_config_t, outbox_max_mb),
+      "the outbox's size limit in MiB (4..1048576); acknowledged events' bytes beyond a quarter of it are reclaimed" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -102,7 +104,8 @@ ml_agent_config_load (const char *path, ml_agent_config_t *cfg)
     struct { const char *name; long value, min, max; } ranges[] = {
         { "batch_size", cfg->batch_size, 1, 100000 },
         { "window", cfg->window, 1, 1000 },
-        { "ack_timeout_ms", cfg->ack_timeout_ms, 100, 600000 } };
+        { "ack_timeout_ms", cfg->ack_timeout_ms, 100, 600000 },
+        { "outbox_max_mb", cfg->outbox_max_mb, 4, 1048576 } };
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
         if (ranges[i].value < ranges[i].min || ranges[i].value > ranges[i].max) {
             ml_die_msg ("%s: %s: must be from %ld to %ld (%ld)", path, ranges[i].name,
@@ -122,7 +125,7 @@ ml_outbox_t *
 ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd)
 {
     char err[512];
-    ml_outbox_t *outbox = ml_outbox_open (cfg->outbox, 0, err, sizeof err);
+    ml_outbox_t *outbox = ml_outbox_open (cfg->outbox, (size_t) cfg->outbox_max_mb << 20, err, sizeof err);
     if (!outbox)
         ml_die_msg ("%s: %s", cmd, err);
     return outbox;

@@ -25,6 +25,7 @@ typedef struct {
     long window;                //  batches in flight
     long ack_timeout_ms;        //  silence that makes the forwarder reconnect
     char *spool;                //  spool folder watched by `run`
+    long outbox_max_mb;         //  the outbox's size limit (LMDB map), MiB
 } ml_agent_config_t;
 
 //  The command line: [-c FILE] COMMAND [ARGS...]; -c, --help and --version are taken anywhere

@@ -3,9 +3,18 @@
    Named databases (integers are 8-byte big-endian, so seq keys sort and append in order):
      meta     "next_seq", "acked_seq", "last_contact", "renumbered", "frame_max",
               "trouble_seq" -> u64; "trouble" -> the collector's refusal of trouble_seq (text);
+<<<<<<< HEAD
               "bureau_years" -> the collector's last word on the unit's years (JSON text,
               ml_outbox_set_years)
      events   seq -> packed event bytes (kept after the ack: a restored collector can be refilled)
+=======
+              "acked_bytes" (bytes of acknowledged events still in `events`), "reclaimed"
+              (events whose bytes were reclaimed), "reclaimed_seq" (the highest of them) -> u64
+     events   seq -> packed event bytes. Kept after the ack, so that a collector restored from
+              a backup can be refilled, up to a quarter of the map (keep_acked); beyond it the
+              oldest acknowledged events that were not rejected lose their bytes (ml_outbox_ack).
+              All the rest stays: refs (re-import and `refs`), sources, rosters, rejects.
+>>>>>>> wave2-ops
      refs     ref -> seq ‖ SHA-256 of the packed bytes (duplicate and conflict detection)
      persons  person id -> seq of the defining event
      orgs     org id -> seq of the defining event
@@ -36,6 +45,7 @@ struct ml_outbox {
     ml_outbox_entry_t *entries; //  scratch array for ml_outbox_read
     size_t entries_max;         //  its capacity
     char *dir;                  //  the folder
+    uint64_t keep_acked;        //  bytes of acknowledged events kept for a refill
 };
 
 //  A transaction with a sticky result (ml_db's): once a call fails, the later calls do nothing,
@@ -159,7 +169,9 @@ ml_outbox_open (const char *dir, size_t map_size, char *err, size_t errlen)
         goto fail;
     }
     char why[192];
-    self->db = ml_db_open (dir, map_size ? map_size : ML_OUTBOX_MAP_SIZE, 16, 0, why, sizeof why);
+    map_size = map_size ? map_size : ML_OUTBOX_MAP_SIZE;
+    self->keep_acked = map_size / 4;
+    self->db = ml_db_open (dir, map_size, 16, 0, why, sizeof why);
     if (!self->db) {
         snprintf (err, errlen, "%s: cannot open the outbox: %s", dir, why);
         goto fail;
@@ -351,13 +363,76 @@ s_ref_of (ml_outbox_t *ob, s_txn_t *t, uint64_t seq, char *buf, size_t len)
     return buf;
 }
 
+//  Bytes of the events with seqs in (FROM, THROUGH] still stored.
+static uint64_t
+s_bytes_between (ml_outbox_t *ob, s_txn_t *t, uint64_t from, uint64_t through)
+{
+    uint64_t bytes = 0;
+    uint8_t key[8];
+    s_be_put (key, from + 1);
+    ml_db_cursor_t cur;
+    ml_db_val_t k, v;
+    bool ok = ml_db_cursor_open (t, ob->events, &cur) && ml_db_seek (&cur, key, 8, &k, &v);
+    for (; ok && s_be_get (k.data) <= through; ok = ml_db_next (&cur, &k, &v))
+        bytes += v.len;
+    ml_db_cursor_close (&cur);
+    return bytes;
+}
+
+//  Keeps the bytes of acknowledged events within keep_acked: the acknowledgement through
+//  THROUGH (the old mark was OLD) adds its events; beyond the budget the oldest acknowledged,
+//  accepted events lose their bytes (to three quarters of it, so that this runs seldom).
+static void
+s_reclaim (ml_outbox_t *ob, s_txn_t *t, uint64_t old, uint64_t through)
+{
+    ml_db_val_t v;
+    uint64_t kept = s_get (t, ob->meta, "acked_bytes", 11, &v) && v.len == 8
+                  ? s_be_get (v.data) + s_bytes_between (ob, t, old, through)
+                  : s_bytes_between (ob, t, 0, through);     //  an outbox from before the count
+    if (kept > ob->keep_acked) {
+        uint64_t gone = 0, last = 0, target = ob->keep_acked / 4 * 3, max = 0;
+        uint64_t *seqs = NULL;          //  found first, deleted after the cursor is closed
+        ml_db_cursor_t cur;
+        ml_db_val_t k;
+        bool ok = ml_db_cursor_open (t, ob->events, &cur) && ml_db_first (&cur, &k, &v);
+        for (; ok && kept > target; ok = ml_db_next (&cur, &k, &v)) {
+            uint64_t seq = s_be_get (k.data);
+            if (seq > through)
+                break;
+            if (s_rejected (ob, t, seq))
+                continue;               //  kept: `status` names its fields, a fix takes its ref
+            if (gone == max) {
+                uint64_t *grown = realloc (seqs, (max = max ? max * 2 : 1024) * sizeof *seqs);
+                if (!grown)
+                    break;
+                seqs = grown;
+            }
+            kept -= v.len < kept ? v.len : kept;
+            seqs[gone++] = last = seq;
+        }
+        ml_db_cursor_close (&cur);
+        for (uint64_t i = 0; i < gone; i++) {
+            uint8_t key[8];
+            s_be_put (key, seqs[i]);
+            ml_db_del (t, ob->events, key, 8);
+        }
+        free (seqs);
+        if (gone) {
+            s_meta_put (ob, t, "reclaimed", s_meta_get (ob, t, "reclaimed", 0) + gone);
+            s_meta_put (ob, t, "reclaimed_seq", last);
+        }
+    }
+    s_meta_put (ob, t, "acked_bytes", kept);
+}
+
 int
 ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *rejects,
                size_t count, int64_t now)
 {
     s_txn_t t;
     s_begin (self, &t);
-    if (through > s_meta_get (self, &t, "acked_seq", 0))
+    uint64_t old = s_meta_get (self, &t, "acked_seq", 0);
+    if (through > old)
         s_meta_put (self, &t, "acked_seq", through);
     for (size_t i = 0; i < count; i++) {
         const ml_outbox_reject_t *r = &rejects[i];
@@ -378,6 +453,8 @@ ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *re
         s_put (&t, self->rejects, key, 8, val, lc + lr + lf, 0);
         free (val);
     }
+    if (through > old)
+        s_reclaim (self, &t, old, through);
     s_meta_put (self, &t, "last_contact", (uint64_t) now);
     uint64_t trouble = s_meta_get (self, &t, "trouble_seq", 0);
     if (trouble && through >= trouble) {
@@ -551,7 +628,9 @@ ml_outbox_stat (ml_outbox_t *self, ml_outbox_stat_t *stat)
     stat->acked_seq = s_meta_get (self, &t, "acked_seq", 0);
     stat->last_contact = (int64_t) s_meta_get (self, &t, "last_contact", 0);
     stat->renumbered = s_meta_get (self, &t, "renumbered", 0);
-    stat->events = s_entries (&t, self->events);
+    stat->reclaimed = s_meta_get (self, &t, "reclaimed", 0);
+    stat->reclaimed_seq = s_meta_get (self, &t, "reclaimed_seq", 0);
+    stat->events = s_entries (&t, self->events) + stat->reclaimed;
     stat->rejected = s_entries (&t, self->rejects);
     s_read_end (self, &t);
     uint64_t top = stat->next_seq - 1;
@@ -699,8 +778,10 @@ ml_outbox_current (ml_outbox_t *self, const char *ref, Massline__Event **ev_p,
     snprintf (v->version_ref, sizeof v->version_ref, "%s", ref);
     bool bad;
     ret = ML_EINVAL;
-    if (!(version = s_load (self, &t, v->seq, &bad)))
+    if (!(version = s_load (self, &t, v->seq, &bad))) {
+        v->reclaimed = !bad && !t.ret;  //  acknowledged long ago, its bytes reclaimed
         goto done;
+    }
     if (version->body_case == MASSLINE__EVENT__BODY_CORRECTION
     ||  version->body_case == MASSLINE__EVENT__BODY_VOID) {
         v->control = true;

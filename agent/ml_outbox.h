@@ -12,7 +12,7 @@
 
 typedef struct ml_outbox ml_outbox_t;
 
-#define ML_OUTBOX_MAP_SIZE ((size_t) 1 << 30)   //  default LMDB map size: 1 GiB
+#define ML_OUTBOX_MAP_SIZE ((size_t) 1 << 30)   //  default LMDB map size: 1 GiB (outbox_max_mb)
 
 //  One event to append, and what happened to it.
 typedef struct {
@@ -60,6 +60,8 @@ typedef struct {
     int64_t last_contact;       //  unix seconds of the last answer from the collector, 0: never
     uint64_t renumbered;        //  how far ml_outbox_adopt has moved the seqs, in total: a seq
                                 //  S read when this was R is now S + (renumbered - R)
+    uint64_t reclaimed;         //  acknowledged events whose bytes were reclaimed (in EVENTS)
+    uint64_t reclaimed_seq;     //  the highest seq reclaimed, 0: none
 } ml_outbox_stat_t;
 
 //  Opens (creating if needed) the outbox in the folder DIR. MAP_SIZE 0 means ML_OUTBOX_MAP_SIZE.
@@ -96,6 +98,9 @@ int ml_outbox_read (ml_outbox_t *self, uint64_t from, size_t max, ml_outbox_visi
 //  Records an acknowledgement in one durable transaction: acked_seq = max (acked_seq, THROUGH),
 //  stores REJECTS (replacing earlier ones for the same seq), sets last_contact to NOW, and
 //  forgets a refusal (ml_outbox_set_trouble) of a seq <= THROUGH.
+//  Acknowledged events' bytes are kept up to a quarter of the map size; beyond it the oldest
+//  accepted ones are reclaimed (their ref, source and roster entries stay: re-import and `refs`
+//  still know them; ml_outbox_get and ml_outbox_current then find no bytes).
 //  Returns 0, ML_EFULL or ML_EIO.
 int ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *rejects,
                    size_t count, int64_t now);
@@ -141,6 +146,8 @@ typedef struct {
     bool voided;                //  a void of the ref is recorded (not rejected)
     uint64_t version_seq;       //  seq of the event holding the current version
     char version_ref[256];      //  the ref of that event: the ref itself, or a correction's ref
+    bool reclaimed;             //  REF's own event was acknowledged and its bytes reclaimed
+                                //  (then ML_EINVAL is returned)
 } ml_outbox_version_t;
 
 //  Looks up the event REF and its latest version: REF's own event, replaced by the inner event

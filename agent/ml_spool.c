@@ -35,6 +35,7 @@ typedef struct {
     struct timespec mtime;      //  written changes between two looks
     bool seen;                  //  seen by the current look
     int64_t retry_at;           //  not before then (ms, s_now_ms), 0: now
+    bool odd;                   //  not a regular file (a symlink, FIFO, folder): never taken
 } s_file_t;
 
 struct ml_spool {
@@ -44,6 +45,14 @@ struct ml_spool {
     size_t n_files, max_files;
     bool broken;                //  the folder could not be read (said once)
 };
+
+//  What the spool will not take, in words for the log.
+static const char *
+s_odd_kind (mode_t mode)
+{
+    return S_ISLNK (mode) ? "a symbolic link" : S_ISFIFO (mode) ? "a FIFO" : S_ISDIR (mode) ? "a folder"
+         : S_ISSOCK (mode) ? "a socket" : "a device or other special file";
+}
 
 static int
 s_count_lines (const char *text)
@@ -200,11 +209,16 @@ ml_spool_look (void *arg)
     while (ready && (de = readdir (dir)) != NULL) {
         struct stat st;
         if (de->d_name[0] == '.' || !ml_import_is_ledger (de->d_name)
-        ||  fstatat (dirfd (dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG (st.st_mode))
+        ||  fstatat (dirfd (dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
+        bool odd = !S_ISREG (st.st_mode);
         size_t i = 0;
         while (i < self->n_files && strcmp (self->files[i].name, de->d_name) != 0)
             i++;
+        if (odd && i == self->n_files)
+            //  never followed nor opened (a FIFO would block the agent); said once while it stays
+            ml_warn ("spool: %s: %s, not a regular file; left where it is, not imported (copy the "
+                     "ledger itself into %s)", de->d_name, s_odd_kind (st.st_mode), self->dir);
         if (i == self->n_files) {
             //  first sight: remember it, take it at the next look if it has not changed
             if (self->n_files == self->max_files) {
@@ -218,12 +232,16 @@ ml_spool_look (void *arg)
             char *name = strdup (de->d_name);
             if (!name)
                 break;
-            self->files[self->n_files++] = (s_file_t) { name, st.st_size, st.st_mtim, true, 0 };
-            moving = true;
+            self->files[self->n_files++] = (s_file_t) { name, st.st_size, st.st_mtim, true, 0, odd };
+            moving |= !odd;
             continue;
         }
         s_file_t *f = &self->files[i];
         f->seen = true;
+        if (f->odd || odd) {
+            f->seen = f->odd == odd;    //  replaced by another kind: forgotten, new at the next look
+            continue;
+        }
         bool changed = f->size != st.st_size || f->mtime.tv_sec != st.st_mtim.tv_sec
                     || f->mtime.tv_nsec != st.st_mtim.tv_nsec;
         f->size = st.st_size;

@@ -41,7 +41,7 @@ static int
 s_cmd_init (int argc, char **argv, const char *config)
 {
     (void) config;
-    const char *dir = NULL, *ingest = NULL, *query = NULL;
+    const char *dir = NULL, *ingest = NULL, *query = NULL, *state_dir = NULL;
     ml_init_unit_t *units = calloc ((size_t) argc + 1, sizeof *units);
     size_t nunits = 0;
     char err[1024];
@@ -53,7 +53,7 @@ s_cmd_init (int argc, char **argv, const char *config)
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         bool takes = strcmp (arg, "--unit") == 0 || strcmp (arg, "--ingest") == 0
-                  || strcmp (arg, "--query") == 0;
+                  || strcmp (arg, "--query") == 0 || strcmp (arg, "--state-dir") == 0;
         if (takes && i + 1 >= argc) {
             code = ml_cli_usage_error ("init: %s needs a value", arg);
             goto done;
@@ -72,6 +72,9 @@ s_cmd_init (int argc, char **argv, const char *config)
         if (strcmp (arg, "--query") == 0)
             query = argv[++i];
         else
+        if (strcmp (arg, "--state-dir") == 0)
+            state_dir = argv[++i];
+        else
         if (arg[0] == '-' || dir) {
             code = ml_cli_usage_error ("init: unexpected argument '%s'", arg);
             goto done;
@@ -80,10 +83,10 @@ s_cmd_init (int argc, char **argv, const char *config)
             dir = arg;
     }
     if (!dir || !nunits) {
-        code = ml_cli_usage_error ("init: usage: init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT]");
+        code = ml_cli_usage_error ("init: usage: init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT] [--state-dir DIR]");
         goto done;
     }
-    int rc = ml_init_bureau (dir, units, nunits, ingest, query, stdout, err, sizeof err);
+    int rc = ml_init_bureau (dir, units, nunits, ingest, query, state_dir, stdout, err, sizeof err);
     if (rc) {
         ml_die_msg ("init: %s", err);
         code = rc == ML_EINVAL ? 2 : 1;
@@ -290,10 +293,11 @@ done:
 // ---------------------------------------------------------------------------
 
 static const ml_cli_command_t s_commands[] = {
-    { "init", s_cmd_init, "init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT]",
+    { "init", s_cmd_init, "init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT] [--state-dir DIR]",
       "write a bureau into DIR: collector.ini, keys/, registry.ini, one bundle per unit in\n"
       "      agents/ID/ (agent.ini and keys, to copy to that unit), staff/admin.ini for an auditor;\n"
-      "      refuses to overwrite an existing setup" },
+      "      refuses to overwrite an existing setup. --state-dir /var/lib/massline puts data_dir\n"
+      "      and the agents' outbox and spool there (absolute), as the systemd units need" },
     { "keygen", s_cmd_keygen, "keygen PREFIX",
       "write a CURVE key pair PREFIX.pub and PREFIX.key (mode 0600)" },
     { "serve", s_cmd_serve, "-c collector.ini serve",

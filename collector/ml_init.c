@@ -1,5 +1,7 @@
 /* ml_init.c -- `massline-collector init`: write a complete bureau (configs, keys, registry, bundles).
-   Every path inside the written files is relative, so DIR and each agent bundle can be moved. */
+   Every path inside the written files is relative, so DIR and each agent bundle can be moved;
+   but with a state folder (--state-dir /var/lib/massline, for the systemd units, whose /etc is
+   read-only) the data_dir, outbox and spool are absolute paths in it. */
 #include "ml_init.h"
 #include "ml_err.h"
 #include "ml_keys.h"
@@ -144,10 +146,20 @@ s_exists (const char *dir, const char *rel)
 
 int
 ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, const char *ingest,
-                const char *query, FILE *out, char *err, size_t errlen)
+                const char *query, const char *state_dir, FILE *out, char *err, size_t errlen)
 {
     ingest = ingest ? ingest : DEFAULT_INGEST;
     query = query ? query : DEFAULT_QUERY;
+    if (state_dir && (state_dir[0] != '/' || strlen (state_dir) > 1024 || strpbrk (state_dir, ";\r\n"))) {
+        snprintf (err, errlen, "--state-dir: an absolute folder such as /var/lib/massline (got %s)",
+                  state_dir);
+        return ML_EINVAL;
+    }
+    //  where the agents' and the collector's writable state goes: beside the ini, or STATE_DIR/
+    char state[1100] = "";
+    if (state_dir)
+        snprintf (state, sizeof state, "%s%s", state_dir,
+                  state_dir[strlen (state_dir) - 1] == '/' ? "" : "/");
     if (nunits == 0) {
         snprintf (err, errlen, "init needs at least one --unit ID[:NAME]");
         return ML_EINVAL;
@@ -208,7 +220,8 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
                 "[agent]\n"
                 "id = %s\n"
                 "unit = %s\n"
-                "outbox = outbox\n"
+                "outbox = %soutbox\n"
+                "spool = %sspool\n"
                 "collector = %s\n"
                 "collector_key = collector.pub\n"
                 "public_key = agent.pub\n"
@@ -216,7 +229,7 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
                 "batch_size = 1000\n"
                 "window = 8\n"
                 "ack_timeout_ms = 5000\n",
-                u->id, u->name, u->id, u->id, ingest_c))
+                u->id, u->name, u->id, u->id, state, state, ingest_c))
             goto nomem;
         snprintf (rel, sizeof rel, "%s/agent.ini", sub);
         if (!rc)
@@ -277,7 +290,7 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
     if (!rc && !s_cat (&text,
             "; massline-collector, written by massline-collector init (docs/config.md).\n"
             "[collector]\n"
-            "data_dir = data\n"
+            "data_dir = %sdata\n"
             "ingest = %s\n"
             "query = %s\n"
             "public_key = keys/collector.pub\n"
@@ -285,7 +298,7 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
             "registry = registry.ini\n"
             "rules = rules.ini\n"
             "map_size_mb = 4096\n"
-            "max_frame_bytes = 8388608\n", ingest, query))
+            "max_frame_bytes = 8388608\n", state, ingest, query))
         goto nomem;
     if (!rc)
         rc = s_write (dir, "rules.ini", ml_rules_default, 0644, out, err, errlen);

@@ -23,7 +23,9 @@ int ml_init_parse_unit (const char *arg, ml_init_unit_t *unit, char *err, size_t
 //  QUERY are the endpoints (NULL: tcp://127.0.0.1:7701 and :7702). Prints each file written to
 //  OUT. Returns 0; ML_EEXIST when DIR already holds a bureau (nothing is touched); ML_EINVAL for
 //  bad arguments (duplicate unit); ML_EIO when a file cannot be written. ERR says why.
+//  STATE_DIR (absolute, or NULL: beside the files) is where data_dir, each agent's outbox and
+//  spool go: the StateDirectory of the systemd units, /var/lib/massline.
 int ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, const char *ingest,
-                    const char *query, FILE *out, char *err, size_t errlen);
+                    const char *query, const char *state_dir, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -7,18 +7,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *s_progname = "massline";
 static ml_log_level_t s_min = ML_LOG_INFO;
 static int s_journal = 0;
+
+//  True when stderr is the journal: systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream
+//  it connected; a child that inherited the variable but writes elsewhere must not use <N>.
+static bool
+s_stderr_is_journal (void)
+{
+    const char *env = getenv ("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!env || sscanf (env, "%llu:%llu", &dev, &ino) != 2 || fstat (STDERR_FILENO, &st) != 0)
+        return false;
+    return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
 
 void
 ml_log_init (const char *progname, ml_log_level_t min_level)
 {
     s_progname = progname;
     s_min = min_level;
-    s_journal = getenv ("JOURNAL_STREAM") != NULL;
+    s_journal = s_stderr_is_journal ();
     const char *env = getenv ("MASSLINE_DEBUG");
     if (env && *env && *env != '0')
         s_min = ML_LOG_DEBUG;
@@ -136,5 +151,6 @@ ml_die_msg (const char *fmt, ...)
     va_start (ap, fmt);
     s_format (line, sizeof line, fmt, ap);
     va_end (ap);
-    fprintf (stderr, "%s: %s\n", s_progname, line);
+    //  Under systemd the fatal start-up errors are errors in the journal too (priority 3).
+    fprintf (stderr, "%s%s: %s\n", s_journal ? "<3>" : "", s_progname, line);
 }

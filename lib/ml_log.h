@@ -7,14 +7,15 @@
 typedef enum { ML_LOG_ERROR = 3, ML_LOG_WARN = 4, ML_LOG_INFO = 6, ML_LOG_DEBUG = 7 } ml_log_level_t;
 
 //  Sets the program name used as prefix and the lowest level printed (default INFO).
-//  Under systemd (JOURNAL_STREAM set) lines get a <N> priority prefix and no timestamp.
+//  Under systemd (stderr is the JOURNAL_STREAM) lines get a <N> priority prefix and no timestamp.
 void ml_log_init (const char *progname, ml_log_level_t min_level);
 
 //  Prints "TIMESTAMP PROG: LEVEL: message" as one line on stderr; the formatted message goes
 //  through ml_log_escape, so no field can break the line or send terminal controls.
 void ml_log (ml_log_level_t level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
-//  Prints "PROG: message" on stderr: the plain one-line error a CLI user sees (escaped as ml_log).
+//  Prints "PROG: message" on stderr: the plain one-line error a CLI user sees (escaped as ml_log);
+//  "<3>PROG: message" when stderr is the journal, so a fatal start-up error has error priority.
 void ml_die_msg (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 //  Copies IN into OUT (OUTLEN bytes, OUTLEN > 0; always NUL-terminated, cut only between

@@ -38,8 +38,9 @@ static const char s_usage[] =
     "                     or 31 December for a past year; bulletin: the period's last day)\n"
     "  --format FORMAT    json, csv (UTF-8 with BOM), text (aligned columns), html (one A4\n"
     "                     page with an SVG chart) or pdf (the official A4 document; needs -o).\n"
-    "                     Default: from the -o file's extension (.json .csv .txt .html .pdf),\n"
-    "                     else text on a terminal and json when the output is piped or redirected\n"
+    "                     Default: from the -o file's extension (.json .csv .txt .html .pdf;\n"
+    "                     any other extension is refused), else text on a terminal and json\n"
+    "                     when the output is piped or redirected (> file): add --format text\n"
     "  -o FILE            write to FILE (replaced only when the report is complete); -o - is\n"
     "                     standard output (a pdf only into a pipe or file, never a terminal)\n"
     "\n"
@@ -261,7 +262,14 @@ ml_client_report (int argc, char **argv, const char *config)
     if (value[3] && ml_date_period (value[3], &day, &to))
         return s_usage_error ("--period: not a month (2025-03) or a quarter (2025-Q1): '%s'", value[3]);
 
+    //  The default: the -o file's extension; a file or pipe without one gets JSON (for programs),
+    //  a terminal text. An extension we do not write (.xlsx) is refused, never filled with JSON.
     ml_format_t format = isatty (STDOUT_FILENO) ? ML_FORMAT_TEXT : ML_FORMAT_JSON;
+    const char *base = path ? strrchr (path, '/') : NULL;
+    base = base ? base + 1 : path;
+    const char *ext = base ? strrchr (base, '.') : NULL;
+    if (ext == base)
+        ext = NULL;                     //  ".name": a hidden file without an extension
     if (path && s_format_of_path (path) >= 0)
         format = (ml_format_t) s_format_of_path (path);
     else
@@ -269,6 +277,9 @@ ml_client_report (int argc, char **argv, const char *config)
         format = ML_FORMAT_JSON;
     if (format_name && ml_format_parse (format_name, &format))
         return s_usage_error ("--format: json, csv, text, html or pdf (not '%s')", format_name);
+    if (!format_name && ext && s_format_of_path (path) < 0)
+        return s_usage_error ("-o %s: massline does not write '%s' files; name the file .json, .csv, "
+                              ".txt, .html or .pdf, or give --format", path, ext);
     //  A PDF is bytes for a file: never on a terminal, to standard output only when asked (-o -).
     if (format == ML_FORMAT_PDF && !path)
         return s_usage_error ("a pdf goes to a file: add -o FILE.pdf (or -o - into a pipe)");

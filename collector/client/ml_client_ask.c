@@ -6,10 +6,14 @@
 #include "ml_log.h"
 #include "ml_wire.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <zmq.h>
 
 //  client.ini, [client] (docs/config.md).
@@ -41,6 +45,92 @@ ml_client_print_config_help (FILE *out)
     ml_config_print_help (out, s_opts);
 }
 
+// ---------------------------------------------------------------------------
+// Telling a refused key from a collector that is not there.
+
+//  Watches SOCK's handshakes on a PAIR socket (its own inproc name, so that threads sharing a
+//  context do not meet); returns it or NULL.
+static void *
+s_monitor (void *ctx, void *sock)
+{
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_CONNECTED;
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://massline-client-monitor-%p", sock);
+    void *mon = NULL;
+    int zero = 0;
+    if (zmq_socket_monitor (sock, endpoint, events)
+    ||  !(mon = zmq_socket (ctx, ZMQ_PAIR))
+    ||  zmq_setsockopt (mon, ZMQ_LINGER, &zero, sizeof zero)
+    ||  zmq_connect (mon, endpoint)) {
+        if (mon)
+            zmq_close (mon);
+        return NULL;
+    }
+    return mon;
+}
+
+//  Reads the monitor's pending events: the last handshake failure (0: none) into *FAILED, and
+//  whether a TCP connection was made into *CONNECTED.
+static void
+s_monitor_read (void *mon, int *failed, bool *connected)
+{
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    while (mon && zmq_msg_recv (&msg, mon, ZMQ_DONTWAIT) >= 0) {
+        uint16_t event = 0;
+        if (zmq_msg_size (&msg) >= 2)
+            memcpy (&event, zmq_msg_data (&msg), 2);
+        while (zmq_msg_more (&msg))     //  the endpoint part
+            zmq_msg_recv (&msg, mon, 0);
+        if (event == ZMQ_EVENT_CONNECTED)
+            *connected = true;
+        else
+            *failed = event;
+    }
+    zmq_msg_close (&msg);
+}
+
+//  Waits up to PEER's timeout for an answer on SOCK. Returns 1 when one is there, else 0 with
+//  MSG saying why: the collector refused our key, the handshake failed, or no answer came.
+static int
+s_wait_answer (void *sock, void *mon, const ml_client_peer_t *peer, char *code, size_t codelen,
+               char *msg, size_t msglen)
+{
+    zmq_pollitem_t items[2] = { { sock, 0, ZMQ_POLLIN, 0 }, { mon, 0, ZMQ_POLLIN, 0 } };
+    int failed = 0;
+    bool connected = false;
+    struct timespec t0, now;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime (CLOCK_MONOTONIC, &now);
+        long left = peer->timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000
+                                        + (now.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0)
+            break;
+        if (zmq_poll (items, mon ? 2 : 1, left) < 0 && zmq_errno () != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            return 1;
+        s_monitor_read (mon, &failed, &connected);
+        if (failed == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            snprintf (code, codelen, "denied");
+            snprintf (msg, msglen, "the collector at %s refused this client's key (public_key %s "
+                      "is not in its registry): ask the bureau to add it to registry.ini as "
+                      "[client NAME] key = %s", peer->query, peer->public_key, peer->public_key);
+            return 0;
+        }
+    }
+    if (failed)
+        snprintf (msg, msglen, "no answer from %s within %g s: the CURVE handshake failed; is "
+                  "collector_key the collector's public key?", peer->query, peer->timeout_ms / 1000.0);
+    else
+        snprintf (msg, msglen, "no answer from %s within %g s%s", peer->query,
+                  peer->timeout_ms / 1000.0,
+                  connected || !mon ? "" : " (no connection: is the collector running there?)");
+    return 0;
+}
+
 Massline__Frame *
 ml_client_exchange (const ml_client_peer_t *peer, const char *what, Massline__Frame *request,
                     char *code, size_t codelen, char *msg, size_t msglen)
@@ -48,6 +138,7 @@ ml_client_exchange (const ml_client_peer_t *peer, const char *what, Massline__Fr
     Massline__Frame *reply = NULL;
     void *ctx = peer->ctx ? peer->ctx : zmq_ctx_new ();
     void *sock = ctx ? zmq_socket (ctx, ZMQ_DEALER) : NULL;
+    void *mon = NULL;
     char err[1024];
     int zero = 0;
     snprintf (code, codelen, "unreachable");
@@ -56,6 +147,7 @@ ml_client_exchange (const ml_client_peer_t *peer, const char *what, Massline__Fr
     ||  zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, peer->collector_key, ML_KEY_LEN + 1)
     ||  zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, peer->public_key, ML_KEY_LEN + 1)
     ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, peer->secret_key, ML_KEY_LEN + 1)
+    ||  !(mon = s_monitor (ctx, sock))
     ||  zmq_connect (sock, peer->query)) {
         snprintf (msg, msglen, "%s: cannot connect to %s: %s", what, peer->query, zmq_strerror (zmq_errno ()));
         goto done;
@@ -64,11 +156,8 @@ ml_client_exchange (const ml_client_peer_t *peer, const char *what, Massline__Fr
     uint8_t *buf = ml_wire_pack (request, &len);
     int sent = buf ? zmq_send (sock, buf, len, 0) : -1;
     free (buf);
-    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-    if (sent < 0 || zmq_poll (&item, 1, peer->timeout_ms) <= 0) {
-        snprintf (msg, msglen, "no answer from %s within %g s", peer->query, peer->timeout_ms / 1000.0);
+    if (sent < 0 || !s_wait_answer (sock, mon, peer, code, codelen, msg, msglen))
         goto done;
-    }
     zmq_msg_t zmsg;
     zmq_msg_init (&zmsg);
     if (zmq_msg_recv (&zmsg, sock, 0) >= 0) {
@@ -89,8 +178,12 @@ ml_client_exchange (const ml_client_peer_t *peer, const char *what, Massline__Fr
     if (reply)
         code[0] = msg[0] = 0;
 done:
-    if (sock)
+    if (sock) {
+        zmq_socket_monitor (sock, NULL, 0);
         zmq_close (sock);
+    }
+    if (mon)
+        zmq_close (mon);
     if (ctx && !peer->ctx)
         zmq_ctx_term (ctx);
     return reply;
@@ -131,11 +224,52 @@ ml_client_call (const ml_client_peer_t *peer, const char *command, int nargs, ch
     return json;
 }
 
+//  Sections seen in an INI file, to tell a client.ini from the other programs' files.
+typedef struct {
+    bool client, agent, collector;
+} s_sections_t;
+
+static int
+s_section_seen (void *user, const char *section, const char *name, const char *value, int lineno)
+{
+    (void) name, (void) value, (void) lineno;
+    s_sections_t *seen = user;
+    seen->client |= strcmp (section, "client") == 0;
+    seen->agent |= strcmp (section, "agent") == 0;
+    seen->collector |= strcmp (section, "collector") == 0;
+    return 1;
+}
+
+//  Refuses a CONFIG that names a folder or another program's file, saying what was expected
+//  (otherwise the defaults apply and the error is a misleading "cannot open admin.key").
+//  Returns 0, or 2 after saying why; a file that cannot be opened is left to ml_config_load.
+static int
+s_config_kind (const char *config)
+{
+    static const char expect[] = "massline needs a client's configuration with a [client] "
+                                 "section (client.ini; init writes BUREAU/staff/admin.ini)";
+    struct stat st;
+    if (stat (config, &st) == 0 && S_ISDIR (st.st_mode)) {
+        ml_die_msg ("%s: a folder, not a file; %s", config, expect);
+        return 2;
+    }
+    s_sections_t seen = { false, false, false };
+    if (ml_ini_parse (config, s_section_seen, &seen) < 0 || seen.client)
+        return 0;
+    ml_die_msg ("%s: %s; %s", config,
+                seen.agent ? "an agent's configuration ([agent]), for massline-agent"
+                : seen.collector ? "the collector's configuration ([collector]), for massline-collector"
+                : "no [client] section", expect);
+    return 2;
+}
+
 //  Loads client.ini CONFIG into CFG and the secret key into SECRET; prints why not.
 static int
 s_load (const char *config, s_config_t *cfg, char *secret, ml_client_peer_t *peer)
 {
     char err[1024];
+    if (s_config_kind (config))
+        return 2;
     if (ml_config_load (config, s_opts, cfg, err, sizeof err)
     ||  ml_key_read_secret (cfg->secret_key, secret, err, sizeof err)) {
         ml_die_msg ("%s", err);

@@ -11,8 +11,9 @@ BUILD=$(cd "${1:?usage: test_backup.sh BUILDDIR}" && pwd) || exit 2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 AGENT_BIN="$BUILD/agent/massline-agent"
 COLLECTOR="$BUILD/collector/massline-collector"
-BACKUP="$ROOT/ops/backup"
-for f in "$AGENT_BIN" "$COLLECTOR"; do
+CLIENT="$BUILD/collector/client/massline"
+BACKUP=${ML_BACKUP:-$ROOT/ops/backup}
+for f in "$AGENT_BIN" "$COLLECTOR" "$CLIENT"; do
     [ -x "$f" ] || { echo "missing $f: build it first"; echo "0 passed, 1 failed"; exit 1; }
 done
 if ! command -v mdb_copy >/dev/null || ! command -v mdb_stat >/dev/null; then
@@ -114,6 +115,10 @@ check "the registry is copied" cmp -s "$WORK/bureau/registry.ini" "$DEST/registr
 check "the original collector.ini is kept verbatim" \
     cmp -s "$WORK/bureau/collector.ini" "$DEST/collector.ini.orig"
 check "no secret key without --with-keys" [ ! -e "$DEST/keys/collector.key" ]
+check "... and the output says a restore needs it" \
+    grep -q "^not copied: the secret key .*a restore needs it" "$WORK/b1.out"
+check "the rules the collector serves with are copied" cmp -s "$WORK/bureau/rules.ini" "$DEST/rules.ini"
+check "the copy's collector.ini points rules at the copy" grep -qx "rules = rules.ini" "$DEST/collector.ini"
 
 # The copy is a snapshot: events stored later are in the live store only.
 record talk person=P1 date=2025-05-05 with=resident with_category=masses form=individual \
@@ -187,6 +192,57 @@ counts_in_order () {
 }
 check "copies under load hold 7..3007 events, in order (${counts[*]}; live $(events_in "$LIVE"))" \
     counts_in_order
+
+# Without a massline-collector to verify with: refused (exit 2), nothing written; --no-verify
+# writes the copy and says NOT VERIFIED.
+PATH=/usr/bin:/bin "$BACKUP" -c "$WORK/bureau/collector.ini" "$WORK/backups/nv" >"$WORK/nv.out" 2>&1
+check "no massline-collector to verify with: refused with exit 2" [ $? -eq 2 ]
+check "... saying how to go on" grep -q "cannot verify the copy: .*--collector BIN.*--no-verify" "$WORK/nv.out"
+check "... and writes nothing" [ ! -e "$WORK/backups/nv" ]
+PATH=/usr/bin:/bin "$BACKUP" --no-verify -c "$WORK/bureau/collector.ini" "$WORK/backups/nv" >"$WORK/nv.out" 2>&1
+rc=$?
+check "--no-verify writes the copy (exit 0)" [ $rc -eq 0 ]
+check "... a whole copy" [ -f "$WORK/backups/nv/data/data.mdb" ]
+check "... and says NOT VERIFIED" grep -q "NOT VERIFIED" "$WORK/nv.out"
+
+# A restore, end to end: back up, stop the collector, wipe the bureau's collector files, put the
+# backup in their place, serve, and the staff's client gets the same answers as before.
+"$CLIENT" -c "$WORK/bureau/staff/admin.ini" status --json >"$WORK/status-before.json" 2>>"$WORK/client.log"
+check "massline status before the restore" [ -s "$WORK/status-before.json" ]
+FINAL="$WORK/backups/final"
+"$BACKUP" --with-keys -c "$WORK/bureau/collector.ini" --collector "$COLLECTOR" "$FINAL" >"$WORK/final.out" 2>&1
+check "the last backup exits 0" [ $? -eq 0 ]
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"; SERVE_PID=""
+rm -rf -- "$WORK/bureau/data" "$WORK/bureau/keys" "$WORK/bureau/collector.ini" \
+    "$WORK/bureau/registry.ini" "$WORK/bureau/rules.ini"
+cp -a -- "$FINAL/." "$WORK/bureau/"
+check "the restored bureau passes check" "$COLLECTOR" -c "$WORK/bureau/collector.ini" check
+"$COLLECTOR" -c "$WORK/bureau/collector.ini" serve 2>"$WORK/serve2.log" &
+SERVE_PID=$!
+for _ in $(seq 100); do
+    grep -q "serving" "$WORK/serve2.log" && break
+    kill -0 "$SERVE_PID" 2>/dev/null || break
+    sleep 0.1
+done
+check "the restored collector serves" grep -q "serving" "$WORK/serve2.log"
+grep -q "serving" "$WORK/serve2.log" || cat "$WORK/serve2.log"
+"$CLIENT" -c "$WORK/bureau/staff/admin.ini" status --json >"$WORK/status-after.json" 2>>"$WORK/client.log"
+# shellcheck disable=SC2317  # called by check
+same_events () {
+    python3 - "$WORK/status-before.json" "$WORK/status-after.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+strip = lambda s: (s["events"], [(u["unit"], u["events"], [(g["agent"], g["acked_seq"]) for g in u["agents"]]) for u in s["units"]])
+sys.exit(0 if strip(a) == strip(b) and a["events"] == 3007 else 1)
+PY
+}
+check "the staff's client gets the same status from the restored collector (3007 events)" same_events
+"$CLIENT" -c "$WORK/bureau/staff/admin.ini" report rollup --year 2025 --format json \
+    >"$WORK/rollup.json" 2>>"$WORK/client.log"
+check "a report from the restored collector" [ -s "$WORK/rollup.json" ]
+record talk person=P1 date=2025-06-05 with=resident with_category=masses form=individual mode=phone
+check "the agent delivers to the restored collector" flush
+check "... which stores it (3008 events)" [ "$(events_in "$WORK/bureau/data")" = 3008 ]
 
 # Bad usage: exit 2.
 "$BACKUP" "$WORK/backups/b4" >/dev/null 2>&1
