@@ -713,6 +713,8 @@ s_load (ml_xlsx_t *self)
         rc = s_fail (self, "no xl/workbook.xml: not an .xlsx workbook");
     if (!rc && rd.rid)
         rc = s_read_part (self, "xl/_rels/workbook.xml.rels", &rd, s_rels_start, s_no_end);
+    if (rc == ML_ENOTFOUND)
+        rc = 0;              //  no relationships: the sheet where every application puts it
     char *sheet = rd.target ? rd.target : strdup ("xl/worksheets/sheet1.xml");
     free (rd.rid);
     if (!sheet)
@@ -751,8 +753,7 @@ ml_xlsx_open (const char *path, const ml_xlsx_limits_t *limits, char *err, size_
     self->lim = limits ? *limits : ml_xlsx_default_limits;
     int rc = s_load (self);
     if (rc) {
-        if (rc == ML_ENOMEM && !*self->err)
-            s_fail (self, "out of memory");
+        s_fail (self, "%s", ml_strerror (rc));     //  when nothing more was said
         if (self->sheet && *self->sheet && strncmp (self->err, "cell ", 5) == 0)
             snprintf (err, errlen, "%s: sheet '%s', %s", path, self->sheet, self->err);
         else
