@@ -84,7 +84,7 @@ ml_cell_normalise (const char *cell, ml_cell_type_t type, char *buf, size_t len)
     }
     if (n >= len)
         return cell;                 //  too long to be anything but text: left as it is
-    bool folded = type != ML_CELL_NOTE && s_fold (cell, n, buf, len, true);
+    bool folded = (type == ML_CELL_CODE || type == ML_CELL_BOOL) && s_fold (cell, n, buf, len, true);
     if (type == ML_CELL_TEXT) {
         //  a date may mix Chinese (年月日) with full-width digits: fold a copy to try it
         char tmp[64];

@@ -786,14 +786,23 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
     return json_string (cell);
 }
 
-//  How ml_cell reads a cell of column KEY (field F, NULL for ref, note, ...).
+//  How ml_cell reads a cell of column KEY (field F, NULL for ref, note, ...). Text that was
+//  accepted as typed before stays so (a row already recorded keeps its derived ref); codes of
+//  persons and orgs, numbers and choices, which had to be ASCII, are folded.
 static ml_cell_type_t
 s_cell_type (const ProtobufCFieldDescriptor *f, const char *key)
 {
+    static const char *const roster[] = { "person", "org", "head", "signed_by", NULL };
     if (!f)
-        return strcmp (key, "note") == 0 ? ML_CELL_NOTE : ML_CELL_CODE;
-    return f->type == PROTOBUF_C_TYPE_BOOL ? ML_CELL_BOOL
-         : f->type == PROTOBUF_C_TYPE_STRING ? ML_CELL_TEXT : ML_CELL_CODE;
+        return ML_CELL_NOTE;
+    if (f->type == PROTOBUF_C_TYPE_BOOL)
+        return ML_CELL_BOOL;
+    if (f->type != PROTOBUF_C_TYPE_STRING)
+        return ML_CELL_CODE;
+    for (int i = 0; roster[i]; i++)
+        if (strcmp (key, roster[i]) == 0)
+            return ML_CELL_CODE;
+    return ML_CELL_TEXT;
 }
 
 static bool

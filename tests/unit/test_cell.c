@@ -24,6 +24,8 @@ Test (cell, prose_with_chinese_stays_as_typed)
 {
     cr_assert_str_eq (s_norm ("困难家庭（李某），２户", ML_CELL_TEXT), "困难家庭（李某），２户");
     cr_assert_str_eq (s_norm ("（李某）", ML_CELL_CODE), "（李某）");
+    cr_assert_str_eq (s_norm ("ＸＦ２０２５－００１", ML_CELL_TEXT), "ＸＦ２０２５－００１",
+                      "text accepted as typed before keeps its derived ref");
     cr_assert_str_eq (s_norm ("２０２５．３．５", ML_CELL_NOTE), "２０２５．３．５", "a note is never rewritten");
     cr_assert_str_eq (s_norm ("  备注 ", ML_CELL_NOTE), "备注");
 }
@@ -36,7 +38,7 @@ Test (cell, dates_in_every_form_clerks_type)
     for (int i = 0; forms[i]; i++)
         cr_assert_str_eq (s_norm (forms[i], ML_CELL_TEXT), "2025-03-05", "%s", forms[i]);
     cr_assert_str_eq (s_norm ("2025.2.30", ML_CELL_TEXT), "2025.2.30", "no such day: left for the check to refuse");
-    cr_assert_str_eq (s_norm ("２０２５．２．３０", ML_CELL_TEXT), "2025.2.30");
+    cr_assert_str_eq (s_norm ("２０２５．２．３０", ML_CELL_TEXT), "２０２５．２．３０", "nor a full-width one");
     cr_assert_str_eq (s_norm ("2025.3.5", ML_CELL_CODE), "2025.3.5", "only text fields hold dates");
 }
 
