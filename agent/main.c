@@ -200,6 +200,14 @@ s_record_event (ml_outbox_t *outbox, const char *cmd, Massline__Event *ev)
         ml_die_msg ("%s: %s", cmd, ml_strerror (ML_ENOMEM));
         return EXIT_WORK;
     }
+    size_t frame_max, event_max = ml_outbox_event_max (outbox, &frame_max);
+    if (item.len > event_max) {
+        ml_die_msg ("%s: the event is %zu bytes packed, more than the collector takes "
+                    "(max_frame_bytes %zu, less %d bytes of framing): nothing recorded", cmd,
+                    item.len, frame_max, ML_BATCH_FRAMING);
+        free (data);
+        return EXIT_WORK;
+    }
     item.data = data;
     int rc = ml_outbox_append (outbox, &item, 1, false);
     free (data);
@@ -657,6 +665,10 @@ s_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
     char when[32];
     if ((rc = ml_outbox_stat (outbox, &st)))
         goto fail;
+    //  a refusal that keeps events pending (another outbox's events under their seqs)
+    char trouble[1024];
+    uint64_t trouble_seq;
+    bool troubled = ml_outbox_trouble (outbox, &trouble_seq, trouble, sizeof trouble);
     //  the rejected events, copied out of the outbox's read, then each said where it came from
     json_t *rejected = json_array ();
     if (!rejected || (rc = ml_outbox_rejects (outbox, s_reject_json, rejected))) {
@@ -679,6 +691,9 @@ s_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
                                                    sizeof when)) : json_null (),
             "rejected", rejected,
             "acked_seq", (json_int_t) st.acked_seq, "next_seq", (json_int_t) st.next_seq);
+        if (obj && troubled)
+            json_object_set_new (obj, "refused", json_pack ("{s:I, s:s}", "seq",
+                                 (json_int_t) trouble_seq, "reason", trouble));
         char *text = obj ? json_dumps (obj, JSON_PRESERVE_ORDER) : NULL;
         json_decref (obj);
         if (!text) {
@@ -695,6 +710,8 @@ s_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
         printf ("rejected: %llu\n", (unsigned long long) st.rejected);
         printf ("last contact: %s\n",
                 st.last_contact ? s_iso8601 (st.last_contact, when, sizeof when) : "never");
+        if (troubled)
+            printf ("refused: %s\n", trouble);
         if (st.rejected)
             printf ("rejected events:\n");
         json_array_foreach (rejected, i, r) {

@@ -11,7 +11,15 @@
    Back-off: each drop doubles it, from 100 ms to 5 s. A Welcome resets it, unless the collector
    refuses our batches (an Error such as "full"): then only an Ack, real progress, resets it, so
    a full collector sees one Hello and one batch every 5 s, not ten a second. The refusal is
-   logged when it starts or changes, and its end once ("takes batches again"). */
+   logged when it starts or changes, and its end once ("takes batches again").
+
+   Nothing counts as acknowledged unless the collector applied these very bytes: a Welcome that
+   expects a seq beyond our acked_seq makes us send the seqs in between again, and the collector
+   compares them with what it stored (a copied bundle or a restored outbox would otherwise have
+   its events taken for duplicates and dropped). It refuses a difference with an Error
+   "conflict"; `flush` stops there, `run` backs off, and `status` shows it (docs/delivery.md).
+   A batch stays under the collector's max_frame_bytes; an event too big for any frame goes
+   without its bytes (Batch.withheld), to be rejected rather than to block the unit. */
 #include "ml_forward.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -60,6 +68,13 @@ struct ml_forward {
     size_t n_inflight;
     Massline__Envelope *envs;   //  batch_size envelopes, reused for every batch
     Massline__Envelope **env_ptrs;
+    Massline__Withheld *held;   //  batch_size withheld notes, likewise
+    Massline__Withheld **held_ptrs;
+    size_t frame_max;           //  the collector's max_frame_bytes (as its Welcome said)
+    size_t event_max;           //  the biggest event a frame carries
+    Massline__Frame *welcome;   //  a Welcome whose rejects wait for the Ack through its
+                                //  next_seq - 1 (those seqs are being compared), or NULL
+    uint64_t target;            //  ml_forward_run's TARGET: nonzero (flush) ends on a conflict
     Massline__Frame **acks;     //  Acks received but not yet written to the outbox (owned)
     size_t n_acks, max_acks;
     int64_t ack_log_at;         //  acks are logged at most once a second
@@ -125,6 +140,7 @@ static void
 s_drop (ml_forward_t *self)
 {
     s_close_socket (self);
+    ml_wire_free (&self->welcome);      //  the next Welcome brings its rejects again
     self->state = S_DOWN;
     self->n_inflight = 0;
     self->reconnect_at = ml_forward_now_ms () + self->backoff_ms;
@@ -208,13 +224,19 @@ ml_forward_new (ml_outbox_t *outbox, const ml_forward_cfg_t *cfg, char *err, siz
     self->inflight = calloc (self->window, sizeof *self->inflight);
     self->envs = calloc (self->batch_size, sizeof *self->envs);
     self->env_ptrs = calloc (self->batch_size, sizeof *self->env_ptrs);
+    self->held = calloc (self->batch_size, sizeof *self->held);
+    self->held_ptrs = calloc (self->batch_size, sizeof *self->held_ptrs);
     self->ctx = zmq_ctx_new ();
-    if (!self->endpoint || !self->inflight || !self->envs || !self->env_ptrs || !self->ctx)
+    if (!self->endpoint || !self->inflight || !self->envs || !self->env_ptrs || !self->held
+    ||  !self->held_ptrs || !self->ctx)
         goto nomem;
     for (size_t i = 0; i < self->batch_size; i++) {
         massline__envelope__init (&self->envs[i]);
         self->env_ptrs[i] = &self->envs[i];
+        massline__withheld__init (&self->held[i]);
+        self->held_ptrs[i] = &self->held[i];
     }
+    self->event_max = ml_outbox_event_max (outbox, &self->frame_max);
     //  a first socket, closed again at once, proves the keys and the endpoint usable
     if (s_open_socket (self, err, errlen))
         goto fail;
@@ -245,6 +267,9 @@ ml_forward_destroy (ml_forward_t **self_p)
     free (self->inflight);
     free (self->envs);
     free (self->env_ptrs);
+    free (self->held);
+    free (self->held_ptrs);
+    ml_wire_free (&self->welcome);
     explicit_bzero (self->secret_key, sizeof self->secret_key);
     free (self);
     *self_p = NULL;
@@ -320,8 +345,8 @@ s_store_acks (ml_forward_t *self)
 {
     if (self->n_acks == 0)
         return 0;
-    Massline__Reject ***lists = calloc (self->n_acks, sizeof *lists);
-    size_t *counts = calloc (self->n_acks, sizeof *counts);
+    Massline__Reject ***lists = calloc (self->n_acks + 1, sizeof *lists);
+    size_t *counts = calloc (self->n_acks + 1, sizeof *counts);
     uint64_t through = 0;
     if (!lists || !counts) {
         free (lists);
@@ -335,7 +360,17 @@ s_store_acks (ml_forward_t *self)
         lists[i] = ack->rejects;
         counts[i] = ack->n_rejects;
     }
-    int rc = s_store_ack (self, through, (Massline__Reject **const *) lists, counts, self->n_acks);
+    //  the seqs the Welcome claimed are confirmed now: its rejects go with them
+    Massline__Welcome *w = self->welcome ? self->welcome->welcome : NULL;
+    bool confirmed = w && through + 1 >= w->next_seq;
+    if (confirmed) {
+        lists[self->n_acks] = w->rejects;
+        counts[self->n_acks] = w->n_rejects;
+    }
+    int rc = s_store_ack (self, through, (Massline__Reject **const *) lists, counts,
+                          self->n_acks + confirmed);
+    if (confirmed)
+        ml_wire_free (&self->welcome);
     free (lists);
     free (counts);
     for (size_t i = 0; i < self->n_acks; i++)
@@ -345,9 +380,11 @@ s_store_acks (ml_forward_t *self)
     return rc;
 }
 
+//  Takes a Welcome (*FRAME_P may be kept: then it becomes NULL).
 static int
-s_on_welcome (ml_forward_t *self, Massline__Welcome *w)
+s_on_welcome (ml_forward_t *self, Massline__Frame **frame_p)
 {
+    Massline__Welcome *w = (*frame_p)->welcome;
     uint64_t expect = w->next_seq ? w->next_seq : 1;
     //  while the collector refuses our batches, each retry's Welcome is no news
     ml_log (self->refused ? ML_LOG_DEBUG : ML_LOG_INFO, "connected to %s (unit %s); collector "
@@ -358,6 +395,12 @@ s_on_welcome (ml_forward_t *self, Massline__Welcome *w)
     int rc = s_refresh (self);
     if (rc)
         return rc;
+    size_t frame_max = w->has_max_frame_bytes ? (size_t) w->max_frame_bytes : ML_FRAME_MAX_DEFAULT;
+    if (frame_max != self->frame_max && (rc = ml_outbox_set_frame_max (self->outbox, frame_max))) {
+        ml_error ("outbox %s: %s", ml_outbox_dir (self->outbox), ml_outbox_error (self->outbox));
+        return rc;
+    }
+    self->event_max = ml_outbox_event_max (self->outbox, &self->frame_max);
     if (expect - 1 > self->top) {
         //  a new outbox (a replaced machine) goes on with the collector's numbering, as long as
         //  none of its events was ever sent
@@ -389,11 +432,21 @@ s_on_welcome (ml_forward_t *self, Massline__Welcome *w)
         ml_warn ("collector expects seq %llu, but seqs through %llu were acknowledged before; "
                  "sending them again (collector restored from a backup?)",
                  (unsigned long long) expect, (unsigned long long) self->acked);
-    //  also records the contact, which from now on forbids renumbering
+    //  also records the contact, which from now on forbids renumbering. Seqs the collector has
+    //  but never acknowledged to us are sent again, for it to compare: they may be another
+    //  outbox's events (a copied bundle, a restored outbox), and then ours are not duplicates.
+    uint64_t through = expect - 1, verify = through > self->acked ? self->acked + 1 : 0;
     Massline__Reject **const lists[1] = { w->rejects };
-    if ((rc = s_store_ack (self, expect - 1, lists, &w->n_rejects, 1)))
+    if ((rc = s_store_ack (self, verify ? self->acked : through, lists, &w->n_rejects, !verify)))
         return rc;
-    self->send_seq = expect;
+    if (verify) {
+        ml_debug ("collector has seqs %llu..%llu, not acknowledged to us: sending them again",
+                  (unsigned long long) verify, (unsigned long long) through);
+        ml_wire_free (&self->welcome);
+        self->welcome = *frame_p;
+        *frame_p = NULL;
+    }
+    self->send_seq = verify ? verify : expect;
     self->n_inflight = 0;
     self->state = S_STREAM;
     if (!self->refused)         //  a Welcome is no progress while batches are refused
@@ -439,6 +492,23 @@ s_on_ack (ml_forward_t *self, Massline__Frame **frame_p)
     return 0;
 }
 
+//  The collector refuses event SEQ because another outbox's event holds it: noted in the outbox
+//  for `status`. Returns ML_ECONFLICT when this run has a target (flush), else 0 (retry).
+static int
+s_on_conflict (ml_forward_t *self, const Massline__Error *error)
+{
+    char text[1024];
+    snprintf (text, sizeof text, "collector %s refuses seq %llu: %s", self->endpoint,
+              (unsigned long long) error->seq, error->message);
+    if (ml_outbox_set_trouble (self->outbox, error->seq, text))
+        ml_error ("outbox %s: %s", ml_outbox_dir (self->outbox), ml_outbox_error (self->outbox));
+    if (!self->target)
+        return 0;
+    ml_error ("%s; not forwarding", text);
+    s_drop (self);
+    return ML_ECONFLICT;
+}
+
 //  The collector answered with an Error other than "version" (full, storage, ...): drop the
 //  connection and retry after the back-off, which keeps growing until an Ack. Logged once
 //  per change of the refusal, not once per refusal.
@@ -456,17 +526,19 @@ s_on_refusal (ml_forward_t *self, const Massline__Error *error)
     s_drop (self);
 }
 
-//  Handles one frame from the collector. Returns 0, or a fatal ml_err_t.
+//  Handles one frame from the collector (*FRAME_P may be kept: then it becomes NULL). Returns
+//  0, or a fatal ml_err_t.
 static int
-s_on_frame (ml_forward_t *self, Massline__Frame *f)
+s_on_frame (ml_forward_t *self, Massline__Frame **frame_p)
 {
+    Massline__Frame *f = *frame_p;
     switch (f->msg_case) {
         case MASSLINE__FRAME__MSG_WELCOME:
             if (self->state != S_HELLO) {
                 ml_debug ("unexpected Welcome ignored");
                 return 0;
             }
-            return s_on_welcome (self, f->welcome);
+            return s_on_welcome (self, frame_p);
         case MASSLINE__FRAME__MSG_ACK:   //  (in STREAM, s_recv_all takes them)
             ml_debug ("unexpected Ack ignored");
             return 0;
@@ -474,6 +546,11 @@ s_on_frame (ml_forward_t *self, Massline__Frame *f)
             if (strcmp (f->error->code, "version") == 0) {
                 ml_error ("collector refused: %s: %s", f->error->code, f->error->message);
                 return ML_EPROTO;
+            }
+            if (strcmp (f->error->code, "conflict") == 0 && f->error->has_seq) {
+                int rc = s_on_conflict (self, f->error);
+                if (rc)
+                    return rc;
             }
             s_on_refusal (self, f->error);
             return 0;
@@ -524,7 +601,7 @@ s_recv_all (ml_forward_t *self)
             rc = s_on_ack (self, &f);
         else
         if ((rc = s_store_acks (self)) == 0)   //  what came before goes to disk first
-            rc = s_on_frame (self, f);
+            rc = s_on_frame (self, &f);
         ml_wire_free (&f);
     }
     if (!rc)
@@ -604,16 +681,32 @@ s_batch_visit (const ml_outbox_entry_t *entries, size_t count, void *arg)
         bc->result = ML_EPROTO;
         return 0;
     }
-    size_t n = 0;
+    //  as many as fit in a frame; one too big for any frame goes without its bytes
+    size_t n = 0, n_held = 0, bytes = ML_BATCH_FRAMING;
     while (n < count && entries[n].seq == self->send_seq + n) {
+        bool hold = entries[n].len > self->event_max;
+        size_t size = (hold ? 0 : entries[n].len) + 64;
+        if (n > 0 && bytes + size > self->frame_max)
+            break;
+        bytes += size;
         self->envs[n].seq = entries[n].seq;
-        self->envs[n].event.data = (uint8_t *) entries[n].data;
-        self->envs[n].event.len = entries[n].len;
+        self->envs[n].event.data = hold ? NULL : (uint8_t *) entries[n].data;
+        self->envs[n].event.len = hold ? 0 : entries[n].len;
+        if (hold) {
+            self->held[n_held].seq = entries[n].seq;
+            self->held[n_held++].size = entries[n].len;
+            ml_warn ("seq %llu is %zu bytes packed, more than a frame to collector %s may carry "
+                     "(max_frame_bytes %zu): sent without it, to be rejected",
+                     (unsigned long long) entries[n].seq, entries[n].len, self->endpoint,
+                     self->frame_max);
+        }
         n++;
     }
     Massline__Batch batch = MASSLINE__BATCH__INIT;
     batch.n_events = n;
     batch.events = self->env_ptrs;
+    batch.n_withheld = n_held;
+    batch.withheld = self->held_ptrs;
     Massline__Frame frame = MASSLINE__FRAME__INIT;
     frame.msg_case = MASSLINE__FRAME__MSG_BATCH;
     frame.batch = &batch;
@@ -709,6 +802,7 @@ ml_forward_run (ml_forward_t *self, uint64_t target, int64_t deadline_ms,
                 volatile sig_atomic_t *stop)
 {
     int ret = s_refresh (self);
+    self->target = target;
     //  TARGET is in today's numbering; a renumbering (ml_outbox_adopt) moves it along
     uint64_t base = self->renumbered;
     while (!ret && !(stop && *stop)) {

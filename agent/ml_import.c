@@ -31,6 +31,8 @@ struct ml_import {
     ml_outbox_t *outbox;        //  borrowed
     char *file;                 //  the file name as given
     ml_day_t today;
+    size_t event_max;           //  the biggest packed event the collector takes (frame_max less framing)
+    size_t frame_max;           //  its max_frame_bytes
     ml_outbox_item_t *items;    //  good rows, in file order (data, ref, source... owned)
     size_t *lines;              //  line of each item
     size_t n_items, max_items;
@@ -121,6 +123,7 @@ ml_import_new (ml_outbox_t *outbox, const char *file, ml_day_t today)
         return NULL;
     self->outbox = outbox;
     self->today = today;
+    self->event_max = ml_outbox_event_max (outbox, &self->frame_max);
     self->progress = isatty (STDERR_FILENO);
     if (!(self->file = strdup (file)))
         ml_import_destroy (&self);
@@ -303,6 +306,15 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
     }
     else {
         ml_vctx_t vctx = { s_has_person, s_has_org, self, self->today };
+        size_t size = protobuf_c_message_get_packed_size (&ev->base);
+        if (size > self->event_max) {
+            //  it would stall the unit at the collector: refuse it where it enters
+            snprintf (err.reason, sizeof err.reason, "the event is %zu bytes packed, more than the "
+                      "collector takes (max_frame_bytes %zu, less %d bytes of framing): split it",
+                      size, self->frame_max, ML_BATCH_FRAMING);
+            ml_import_bad_row (self, line, &err);
+        }
+        else
         if (ml_event_validate (ev, &vctx, &err))
             ml_import_bad_row (self, line, &err);
         else

@@ -1,7 +1,8 @@
 /* ml_outbox.c -- the agent's durable outbox in LMDB (see ml_outbox.h for the contract).
 
    Named databases (integers are 8-byte big-endian, so seq keys sort and append in order):
-     meta     "next_seq", "acked_seq", "last_contact", "renumbered" -> u64
+     meta     "next_seq", "acked_seq", "last_contact", "renumbered", "frame_max",
+              "trouble_seq" -> u64; "trouble" -> the collector's refusal of trouble_seq (text)
      events   seq -> packed event bytes (kept after the ack: a restored collector can be refilled)
      refs     ref -> seq ‖ SHA-256 of the packed bytes (duplicate and conflict detection)
      persons  person id -> seq of the defining event
@@ -376,6 +377,11 @@ ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *re
         free (val);
     }
     s_meta_put (self, &t, "last_contact", (uint64_t) now);
+    uint64_t trouble = s_meta_get (self, &t, "trouble_seq", 0);
+    if (trouble && through >= trouble) {
+        ml_db_del (&t, self->meta, "trouble_seq", 11);
+        ml_db_del (&t, self->meta, "trouble", 7);
+    }
     return s_commit (&t);
 }
 
@@ -476,6 +482,60 @@ ml_outbox_adopt (ml_outbox_t *self, uint64_t next_seq)
     s_meta_put (self, &t, "next_seq", next);
     s_meta_put (self, &t, "acked_seq", next_seq - 1);
     return s_commit (&t);
+}
+
+size_t
+ml_outbox_event_max (ml_outbox_t *self, size_t *frame_max)
+{
+    s_txn_t t;
+    uint64_t max = ML_FRAME_MAX_DEFAULT;
+    if (s_read_begin (self, &t) == 0) {
+        max = s_meta_get (self, &t, "frame_max", ML_FRAME_MAX_DEFAULT);
+        s_read_end (self, &t);
+    }
+    if (max < 2 * ML_BATCH_FRAMING)
+        max = 2 * ML_BATCH_FRAMING;
+    if (frame_max)
+        *frame_max = (size_t) max;
+    return (size_t) max - ML_BATCH_FRAMING;
+}
+
+int
+ml_outbox_set_frame_max (ml_outbox_t *self, uint64_t frame_max)
+{
+    s_txn_t t;
+    s_begin (self, &t);
+    if (s_meta_get (self, &t, "frame_max", 0) == frame_max) {
+        s_abort (&t);
+        return t.ret;
+    }
+    s_meta_put (self, &t, "frame_max", frame_max);
+    return s_commit (&t);
+}
+
+int
+ml_outbox_set_trouble (ml_outbox_t *self, uint64_t seq, const char *text)
+{
+    s_txn_t t;
+    s_begin (self, &t);
+    s_meta_put (self, &t, "trouble_seq", seq);
+    s_put (&t, self->meta, "trouble", 7, text, strlen (text), 0);
+    return s_commit (&t);
+}
+
+bool
+ml_outbox_trouble (ml_outbox_t *self, uint64_t *seq, char *buf, size_t len)
+{
+    s_txn_t t;
+    if (s_read_begin (self, &t))
+        return false;
+    ml_db_val_t v;
+    *seq = s_meta_get (self, &t, "trouble_seq", 0);
+    bool found = *seq && s_get (&t, self->meta, "trouble", 7, &v);
+    if (found)
+        snprintf (buf, len, "%.*s", (int) v.len, (const char *) v.data);
+    s_read_end (self, &t);
+    return found;
 }
 
 int

@@ -94,7 +94,8 @@ typedef int (ml_outbox_visit_fn) (const ml_outbox_entry_t *entries, size_t count
 int ml_outbox_read (ml_outbox_t *self, uint64_t from, size_t max, ml_outbox_visit_fn *fn, void *arg);
 
 //  Records an acknowledgement in one durable transaction: acked_seq = max (acked_seq, THROUGH),
-//  stores REJECTS (replacing earlier ones for the same seq), and sets last_contact to NOW.
+//  stores REJECTS (replacing earlier ones for the same seq), sets last_contact to NOW, and
+//  forgets a refusal (ml_outbox_set_trouble) of a seq <= THROUGH.
 //  Returns 0, ML_EFULL or ML_EIO.
 int ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t *rejects,
                    size_t count, int64_t now);
@@ -105,6 +106,24 @@ int ml_outbox_ack (ml_outbox_t *self, uint64_t through, const ml_outbox_reject_t
 //  transaction. Returns 0, ML_EEXIST when the outbox has events and has heard from a collector
 //  (or already numbers beyond NEXT_SEQ), or the storage error.
 int ml_outbox_adopt (ml_outbox_t *self, uint64_t next_seq);
+
+#define ML_FRAME_MAX_DEFAULT 8388608    //  a collector's max_frame_bytes until it names its own
+#define ML_BATCH_FRAMING 256            //  bytes a Batch frame needs around one event
+
+//  The biggest packed event the collector takes in a frame: the max_frame_bytes its last Welcome
+//  named (ML_FRAME_MAX_DEFAULT before it named one; into *FRAME_MAX unless NULL) less
+//  ML_BATCH_FRAMING. record and import refuse bigger events.
+size_t ml_outbox_event_max (ml_outbox_t *self, size_t *frame_max);
+
+//  Notes the max_frame_bytes a collector named in its Welcome. Returns 0 or the storage error.
+int ml_outbox_set_frame_max (ml_outbox_t *self, uint64_t frame_max);
+
+//  Notes that the collector refuses event SEQ for the reason TEXT (one line), until an
+//  acknowledgement reaches SEQ (ml_outbox_ack clears it). Returns 0 or the storage error.
+int ml_outbox_set_trouble (ml_outbox_t *self, uint64_t seq, const char *text);
+
+//  The refusal ml_outbox_set_trouble noted, into BUF (LEN bytes) and *SEQ; false when none.
+bool ml_outbox_trouble (ml_outbox_t *self, uint64_t *seq, char *buf, size_t len);
 
 //  Reads the counters and marks into STAT. Returns 0 or ML_EIO.
 int ml_outbox_stat (ml_outbox_t *self, ml_outbox_stat_t *stat);

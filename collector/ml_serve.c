@@ -68,7 +68,7 @@ typedef struct {
     Massline__Frame *frame;             //  owns the envelopes
     ml_batch_result_t res;              //  reused from group to group
     const char *errcode;                //  NULL: acknowledge; else refuse with this Error code
-    char errmsg[256];
+    char errmsg[512];
 } s_pending_t;
 
 struct ml_serve {
@@ -85,6 +85,9 @@ struct ml_serve {
     size_t npending;
     ml_envelope_t *envs;                //  reused envelope array
     size_t envcap;
+    long max_frame_bytes;               //  told to agents in Welcome
+    const ml_principal_t *conflict_who; //  the last conflict warned about (once, not per retry)
+    uint64_t conflict_seq;
 };
 
 // ---------------------------------------------------------------------------
@@ -138,6 +141,7 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
     if (!self->store)
         goto fail;
     *code = 1;
+    self->max_frame_bytes = cfg->max_frame_bytes;
     snprintf (self->ingest_ep, sizeof self->ingest_ep, "%s", cfg->ingest);
     snprintf (self->query_ep, sizeof self->query_ep, "%s", cfg->query);
     self->ctx = zmq_ctx_new ();
@@ -400,6 +404,49 @@ s_rejects_to_pb (const ml_reject_t *rejects, size_t n, Massline__Reject **array)
 // ---------------------------------------------------------------------------
 // Ingest.
 
+//  Marks the envelopes of BATCH (in self->envs) that the agent held back as too big to send
+//  (Batch.withheld, with an empty event): DATA NULL, LEN their size; the store rejects them.
+static void
+s_withheld (ml_serve_t *self, const Massline__Batch *batch)
+{
+    uint64_t first = batch->n_events ? batch->events[0]->seq : 0;
+    for (size_t i = 0; i < batch->n_withheld; i++) {
+        const Massline__Withheld *w = batch->withheld[i];
+        if (w->seq < first || w->seq - first >= batch->n_events)
+            continue;
+        ml_envelope_t *env = &self->envs[w->seq - first];
+        if (env->seq == w->seq && env->len == 0 && w->size > 0)
+            *env = (ml_envelope_t) { w->seq, NULL, (size_t) w->size };
+    }
+}
+
+//  Answers a batch refused for a conflict: an Error naming the seq, and one warning per conflict
+//  (naming agent and unit) however often the agent retries.
+static void
+s_refuse_conflict (ml_serve_t *self, s_pending_t *p)
+{
+    uint64_t seq = p->res.conflict_seq;
+    if (self->conflict_who != p->who || self->conflict_seq != seq)
+        ml_warn ("agent %s (unit %s): batch refused: %s; two outboxes use this key (a copied "
+                 "bundle, or an outbox restored from a backup): its events are kept at the agent "
+                 "until it has a key of its own", p->who->id, p->who->unit, p->errmsg);
+    self->conflict_who = p->who;
+    self->conflict_seq = seq;
+    size_t used = strlen (p->errmsg);
+    snprintf (p->errmsg + used, sizeof p->errmsg - used, "; the collector has other events from "
+              "this key under these seqs: give a copied agent bundle (or an outbox restored from a "
+              "backup) a key of its own (docs/delivery.md)");
+    Massline__Error error = MASSLINE__ERROR__INIT;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    error.code = (char *) "conflict";
+    error.message = p->errmsg;
+    error.has_seq = seq != 0;
+    error.seq = seq;
+    frame.msg_case = MASSLINE__FRAME__MSG_ERROR;
+    frame.error = &error;
+    s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
+}
+
 //  Applies pending batches [FROM, TO) in one write transaction and commits. Returns 0, or the
 //  failure: then nothing of them is stored and their sequence verdicts are void.
 static int
@@ -424,10 +471,12 @@ s_apply_range (ml_serve_t *self, size_t from, size_t to, ml_day_t today, int64_t
         for (size_t j = 0; j < batch->n_events; j++)
             self->envs[j] = (ml_envelope_t) { batch->events[j]->seq, batch->events[j]->event.data,
                                               batch->events[j]->event.len };
+        s_withheld (self, batch);
         rc = ml_store_apply_batch (txn, p->who->id, p->who->unit, self->envs, batch->n_events,
                                    today, now, &p->res, p->errmsg, sizeof p->errmsg);
-        if (rc == ML_EPROTO) {
-            p->errcode = "sequence";    //  nothing of this batch was applied
+        if (rc == ML_EPROTO || rc == ML_ECONFLICT) {
+            //  nothing of this batch was applied
+            p->errcode = rc == ML_EPROTO ? "sequence" : "conflict";
             rc = 0;
         }
     }
@@ -438,7 +487,8 @@ s_apply_range (ml_serve_t *self, size_t from, size_t to, ml_day_t today, int64_t
     else
         rc = ml_store_commit (&txn);
     for (size_t i = from; rc && i < to; i++)
-        if (self->pending[i].errcode && strcmp (self->pending[i].errcode, "sequence") == 0)
+        if (self->pending[i].errcode && (strcmp (self->pending[i].errcode, "sequence") == 0
+                                     ||  strcmp (self->pending[i].errcode, "conflict") == 0))
             self->pending[i].errcode = NULL;
     return rc;
 }
@@ -477,6 +527,10 @@ s_flush_group (ml_serve_t *self)
     //  Answer in arrival order, then log one line per agent.
     for (size_t i = 0; i < self->npending; i++) {
         s_pending_t *p = &self->pending[i];
+        if (p->errcode && strcmp (p->errcode, "conflict") == 0) {
+            s_refuse_conflict (self, p);
+            continue;
+        }
         if (p->errcode) {
             if (strcmp (p->errcode, "sequence") == 0)
                 ml_warn ("agent %s: batch refused: %s", p->who->id, p->errmsg);
@@ -562,6 +616,8 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     welcome.unit = (char *) who->unit;
     welcome.rejects = s_rejects_to_pb (rejects, n, &array);
     welcome.n_rejects = welcome.rejects ? n : 0;
+    welcome.has_max_frame_bytes = 1;
+    welcome.max_frame_bytes = (uint64_t) self->max_frame_bytes;
     frame.msg_case = MASSLINE__FRAME__MSG_WELCOME;
     frame.welcome = &welcome;
     s_send (self->ingest, m->rid, m->rid_len, m->delim, &frame);

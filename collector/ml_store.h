@@ -33,7 +33,8 @@
 typedef struct ml_store ml_store_t;
 typedef struct ml_store_txn ml_store_txn_t;
 
-//  One event of a batch as received: its seq and its packed bytes (borrowed).
+//  One event of a batch as received: its seq and its packed bytes (borrowed). DATA NULL with LEN
+//  > 0 stands for an event of LEN bytes the agent held back as too big to send: it is rejected.
 typedef struct {
     uint64_t seq;
     const uint8_t *data;
@@ -58,6 +59,7 @@ typedef struct {
     ml_reject_t *rejects;           //  the rejected events of this batch (grows as needed)
     size_t nrejects;
     size_t cap;                     //  allocated entries of rejects
+    uint64_t conflict_seq;          //  with ML_ECONFLICT: the seq whose content differs
 } ml_batch_result_t;
 
 //  State of an agent as stored.
@@ -113,7 +115,10 @@ void ml_store_abort (ml_store_txn_t **txn_p);
 //  seqs at or below the agent's hwm are duplicates; the rest are validated (roster from TXN,
 //  TODAY), checked against the refs, then stored or rejected; the hwm and last_seen (NOW) move.
 //  Envelope seqs must be consecutive and the first new one must be hwm+1: otherwise nothing is
-//  applied, ML_EPROTO comes back and ERR says "expected seq 8, got 12". Other failures are
+//  applied, ML_EPROTO comes back and ERR says "expected seq 8, got 12". A seq at or below the
+//  hwm is a duplicate only if its bytes are the ones stored under it (or, where none are stored,
+//  its ref is the one rejected there / already holds these bytes): otherwise nothing is applied,
+//  ML_ECONFLICT comes back, RES->conflict_seq names the seq and ERR says why. Other failures are
 //  LMDB failures, sticky in TXN. RES is reset and filled.
 int ml_store_apply_batch (ml_store_txn_t *txn, const char *agent, const char *unit,
                           const ml_envelope_t *env, size_t n, ml_day_t today, int64_t now,

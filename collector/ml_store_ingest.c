@@ -73,7 +73,11 @@ s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_e
     ml_verr_t verr;
     char text[sizeof rej->reason];
     int rc;
-    Massline__Event *ev = ml_event_unpack (env->data, env->len, &verr);
+    Massline__Event *ev = !env->data ? NULL : ml_event_unpack (env->data, env->len, &verr);
+    if (!env->data)
+        rc = ml_store_reject (rej, "too_big", "the event is %zu bytes packed, more than a frame to "
+                              "the collector may carry (its max_frame_bytes): split it", env->len);
+    else
     if (!ev)
         rc = ml_store_reject (rej, "invalid", "%s", ml_verr_text (&verr, text, sizeof text));
     else {
@@ -104,6 +108,56 @@ s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_e
     return t->db.ret;
 }
 
+//  Whether ENV, at or below the hwm, is what was applied under its seq. Cheap where it can be: an
+//  applied event's bytes are stored under its seq and compared; a rejected one's ref is; one
+//  skipped as a duplicate of its ref must still be the bytes that ref holds. Returns 0 (a true
+//  duplicate), ML_ECONFLICT with WHY filled, or the sticky failure.
+static int
+s_same_as_stored (ml_store_txn_t *t, const char *agent, const char *unit, const ml_envelope_t *env,
+                  char *why, size_t len)
+{
+    uint8_t key[KEY_MAX];
+    size_t klen = ml_store_key_event (key, unit, agent, env->seq);
+    ml_db_val_t v;
+    if (ml_db_get (&t->db, t->store->dbi[DB_EVENTS], key, klen, &v)) {
+        if (env->data && v.len == env->len && memcmp (v.data, env->data, v.len) == 0)
+            return 0;
+        snprintf (why, len, "seq %" PRIu64 " is not the event stored under it (%zu bytes stored, "
+                  "%zu sent)", env->seq, v.len, env->data ? env->len : (size_t) 0);
+        return ML_ECONFLICT;
+    }
+    ml_verr_t verr;
+    Massline__Event *ev = !env->data ? NULL : ml_event_unpack (env->data, env->len, &verr);
+    if (ev && ml_event_ensure_ref (ev) != 0)
+        ml_db_fail (&t->db, ML_ENOMEM, "ingest: out of memory");
+    bool same = false;
+    if (t->db.ret)
+        ;
+    else
+    if (ml_db_get (&t->db, t->store->dbi[DB_REJECTS], key, klen, &v)) {
+        ml_reject_t rej;
+        ml_store_reject_decode (&v, env->seq, &rej);
+        //  no ref stored (undecodable, withheld): nothing cheap to compare
+        same = !rej.ref[0] || (ev && strcmp (ev->ref, rej.ref) == 0);
+        if (!same)
+            snprintf (why, len, "seq %" PRIu64 " was rejected as ref %s, but now comes as %s",
+                      env->seq, rej.ref, ev ? ev->ref : "an event without its bytes");
+    }
+    else {
+        uint8_t rkey[KEY_MAX], sha[32] = { 0 };
+        size_t rklen = ev ? ml_store_key2 (rkey, unit, ev->ref) : 0;
+        if (ev)
+            ml_sha256 (env->data, env->len, sha);
+        same = rklen && ml_db_get (&t->db, t->store->dbi[DB_REFS], rkey, rklen, &v)
+            && v.len >= REF_HEAD && memcmp ((uint8_t *) v.data + 2, sha, 32) == 0;
+        if (!same)
+            snprintf (why, len, "seq %" PRIu64 " (ref %s) is not the event applied under it",
+                      env->seq, ev ? ev->ref : "unknown");
+    }
+    ml_event_free (&ev);
+    return t->db.ret ? t->db.ret : same ? 0 : ML_ECONFLICT;
+}
+
 int
 ml_store_apply_batch (ml_store_txn_t *txn, const char *agent, const char *unit,
                       const ml_envelope_t *env, size_t n, ml_day_t today, int64_t now,
@@ -111,6 +165,7 @@ ml_store_apply_batch (ml_store_txn_t *txn, const char *agent, const char *unit,
 {
     res->through_seq = res->first_new = res->last_new = 0;
     res->stored = res->duplicates = res->nrejects = 0;
+    res->conflict_seq = 0;
     if (txn->db.ret)
         return txn->db.ret;
     if (!txn->write || strlen (agent) > ML_ID_MAX || strlen (unit) > ML_ID_MAX) {
@@ -132,6 +187,13 @@ ml_store_apply_batch (ml_store_txn_t *txn, const char *agent, const char *unit,
     if (n > 0 && env[0].seq > st.hwm + 1) {
         snprintf (err, errlen, "expected seq %" PRIu64 ", got %" PRIu64, st.hwm + 1, env[0].seq);
         return ML_EPROTO;
+    }
+    //  ...and what claims to be a duplicate (before anything is written, for the same reason)
+    for (size_t i = 0; i < n && env[i].seq <= st.hwm; i++) {
+        if ((rc = s_same_as_stored (txn, agent, unit, &env[i], err, errlen)) == ML_ECONFLICT)
+            res->conflict_seq = env[i].seq;
+        if (rc)
+            return rc;
     }
     s_roster_ctx_t rctx = { &txn->x, unit };
     ml_vctx_t vctx = { s_has_person, s_has_org, &rctx, today };

@@ -39,9 +39,10 @@ static s_format_fn *const s_formats [] = {
     [ML_FORMAT_CSV] = ml_render_csv,
     [ML_FORMAT_TEXT] = ml_render_text,
     [ML_FORMAT_HTML] = ml_render_html,
+    [ML_FORMAT_PDF] = ml_render_pdf,
 };
 
-static const char *s_format_names [] = { "json", "csv", "text", "html" };
+static const char *s_format_names [] = { "json", "csv", "text", "html", "pdf" };
 
 int
 ml_format_parse (const char *name, ml_format_t *format)

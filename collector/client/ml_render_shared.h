@@ -29,6 +29,7 @@ typedef enum {
 int ml_render_text (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_csv (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_html (const json_t *report, ml_render_kind_t kind, FILE *out);
+int ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out);
 
 //  ---------------------------------------------------------------------------
 //  Labels: Chinese names of what reports carry

@@ -293,6 +293,34 @@ Test (integration, every_report_in_every_format, .init = ml_h_init, .fini = ml_h
     ml_h_pass ();
 }
 
+Test (integration, unit_annual_as_an_official_pdf, .init = ml_h_init, .fini = ml_h_fini)
+{
+    ml_h_bureau ();
+    ml_h_collector_start ();
+    s_deliver ("H001", s_demo ("H001.jsonl"));
+    //  client.ini with a [document] section naming the issuing body.
+    const char *ini = ml_h_str ("%s.document.ini", ml_h_client_ini ());
+    ml_h_write (ini, ml_h_str ("%s\n[document]\nissuer = 中共测试市卫生健康委员会\n",
+                               ml_h_read (ml_h_client_ini ())));
+    const char *pdf = ml_h_str ("%s/H001-2025.pdf", ml_h_dir ());
+    ml_h_out_t out;
+    int code = s_report_with (&out, ini, "unit-annual", "--unit", "H001", "--year", "2025",
+                              "--format", "pdf", "-o", pdf, NULL);
+    cr_assert_eq (code, 0, "pdf exited %d: %s", code, out.err);
+    cr_assert_str_empty (out.out, "a pdf on stdout besides -o");
+    code = ml_h_run (&out, 60000, "/usr/bin/pdftotext", "-layout", pdf, "-", NULL);
+    cr_assert_eq (code, 0, "pdftotext %s exited %d: %s", pdf, code, out.err);
+    cr_assert (strstr (out.out, "镇江市第一人民医院") && strstr (out.out, "中共测试市卫生健康委员会")
+            && strstr (out.out, "第 1 页 共 "), "%.600s", out.out);
+    //  -o FILE.pdf alone picks pdf.
+    pdf = ml_h_str ("%s/rollup.pdf", ml_h_dir ());
+    code = s_report (&out, "rollup", "--year", "2025", "-o", pdf);
+    cr_assert_eq (code, 0, "rollup -o %s exited %d: %s", pdf, code, out.err);
+    char *bytes = ml_h_read (pdf);
+    cr_assert (bytes && strncmp (bytes, "%PDF-", 5) == 0, "%s is not a PDF", pdf);
+    ml_h_pass ();
+}
+
 Test (integration, report_errors_are_one_line_with_the_right_exit_code, .init = ml_h_init, .fini = ml_h_fini)
 {
     ml_h_bureau ();

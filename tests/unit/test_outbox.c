@@ -672,3 +672,36 @@ Test (outbox, a_rejected_event_gives_its_ref_to_the_fixed_version)
     s_batch_free (&fixed);
     s_batch_free (&again);
 }
+
+//  issue 16: what the collector takes per event, as its Welcome said (8 MiB until it says).
+Test (outbox, event_limit_follows_the_collectors_frame_size)
+{
+    ml_outbox_t *ob = s_open (0);
+    size_t frame = 0;
+    cr_expect_eq (ml_outbox_event_max (ob, &frame), ML_FRAME_MAX_DEFAULT - ML_BATCH_FRAMING);
+    cr_expect_eq (frame, ML_FRAME_MAX_DEFAULT);
+    cr_assert_eq (ml_outbox_set_frame_max (ob, 65536), 0);
+    ml_outbox_close (&ob);
+    ob = s_open (0);            //  kept across processes
+    cr_expect_eq (ml_outbox_event_max (ob, &frame), 65536 - ML_BATCH_FRAMING);
+    cr_expect_eq (frame, 65536);
+    ml_outbox_close (&ob);
+}
+
+//  issue 16: a refusal of a seq (another outbox's event under it) stays until an ack reaches it.
+Test (outbox, a_refusal_is_kept_until_an_ack_reaches_its_seq)
+{
+    ml_outbox_t *ob = s_open (0);
+    uint64_t seq = 0;
+    char text[256];
+    cr_expect_not (ml_outbox_trouble (ob, &seq, text, sizeof text));
+    cr_assert_eq (ml_outbox_set_trouble (ob, 3, "collector refuses seq 3: conflict"), 0);
+    cr_assert (ml_outbox_trouble (ob, &seq, text, sizeof text));
+    cr_expect_eq (seq, 3);
+    cr_expect_str_eq (text, "collector refuses seq 3: conflict");
+    cr_assert_eq (ml_outbox_ack (ob, 2, NULL, 0, 9), 0);
+    cr_expect (ml_outbox_trouble (ob, &seq, text, sizeof text), "an ack below the seq keeps it");
+    cr_assert_eq (ml_outbox_ack (ob, 3, NULL, 0, 9), 0);
+    cr_expect_not (ml_outbox_trouble (ob, &seq, text, sizeof text), "the ack through it ends it");
+    ml_outbox_close (&ob);
+}
