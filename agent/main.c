@@ -11,6 +11,7 @@
 #include "ml_event.h"
 #include "ml_import.h"
 #include "ml_ledger.h"
+#include "ml_xlsx.h"
 #include "ml_log.h"
 #include "ml_outbox.h"
 
@@ -107,7 +108,7 @@ s_cmd_refs (const ml_agent_config_t *cfg, int argc, char **argv)
     }
     for (int i = 0; i < argc; i++)
         if (!ml_import_is_ledger (argv[i])) {
-            ml_die_msg ("%s: not a ledger file (expected a .csv or .jsonl file)", argv[i]);
+            ml_die_msg ("%s: not a ledger file (expected a .csv, .xlsx or .jsonl file)", argv[i]);
             return EXIT_USAGE;
         }
     ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "refs");
@@ -146,7 +147,7 @@ s_cmd_import (const ml_agent_config_t *cfg, int argc, char **argv)
     //  refuse what cannot be read before touching anything
     for (int i = 0; i < argc; i++)
         if (!ml_import_is_ledger (argv[i])) {
-            ml_die_msg ("%s: not a ledger file (expected a .csv or .jsonl file)", argv[i]);
+            ml_die_msg ("%s: not a ledger file (expected a .csv, .xlsx or .jsonl file)", argv[i]);
             return EXIT_USAGE;
         }
     ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "import");
@@ -648,10 +649,18 @@ s_status_years (ml_outbox_t *outbox, json_t *obj)
 // ---------------------------------------------------------------------------------------------
 // template (needs no configuration)
 
-//  Writes KIND's template to PATH (NULL: stdout). Returns 0 or EXIT_WORK (printed).
+//  Writes KIND's template to PATH (NULL: stdout), as .xlsx with XLSX. Returns 0 or EXIT_WORK
+//  (printed).
 static int
-s_write_template (const char *kind, const char *path)
+s_write_template (const char *kind, const char *path, bool xlsx)
 {
+    if (xlsx) {
+        char err[600];
+        if (ml_xlsx_template (kind, path, err, sizeof err) == 0)
+            return 0;
+        ml_die_msg ("template: %s", err);
+        return EXIT_WORK;
+    }
     FILE *out = path ? fopen (path, "wb") : stdout;
     if (!out) {
         ml_die_msg ("template: %s: cannot write: %s", path, strerror (errno));
@@ -671,8 +680,11 @@ static int
 s_cmd_template (int argc, char **argv)
 {
     const char *kind = NULL, *out = NULL, *all = NULL;
-    bool list = false;
+    bool list = false, xlsx = false;
     for (int i = 0; i < argc; i++)
+        if (strcmp (argv[i], "--xlsx") == 0)
+            xlsx = true;
+        else
         if (strcmp (argv[i], "-o") == 0 && i + 1 < argc)
             out = argv[++i];
         else
@@ -688,8 +700,13 @@ s_cmd_template (int argc, char **argv)
             ml_die_msg ("template: unexpected argument '%s' (try --help)", argv[i]);
             return EXIT_USAGE;
         }
-    if (list + !!all + !!kind != 1 || (out && !kind)) {
-        ml_die_msg ("template: usage: template KIND [-o FILE] | template --all DIR | template --list");
+    if (list + !!all + !!kind != 1 || (out && !kind) || (xlsx && list)) {
+        ml_die_msg ("template: usage: template [--xlsx] KIND [-o FILE] | template [--xlsx] --all DIR "
+                    "| template --list");
+        return EXIT_USAGE;
+    }
+    if (xlsx && kind && !out) {
+        ml_die_msg ("template: --xlsx needs -o FILE (a workbook is no text for stdout)");
         return EXIT_USAGE;
     }
     if (list) {
@@ -703,7 +720,7 @@ s_cmd_template (int argc, char **argv)
             ml_die_msg ("template: no ledger '%s' (template --list shows them)", kind);
             return EXIT_USAGE;
         }
-        return s_write_template (known, out);
+        return s_write_template (known, out, xlsx);
     }
     if (mkdir (all, 0777) && errno != EEXIST) {
         ml_die_msg ("template: %s: cannot create: %s", all, strerror (errno));
@@ -711,8 +728,9 @@ s_cmd_template (int argc, char **argv)
     }
     for (size_t i = 0; ml_ledger_kind_at (i); i++) {
         char path[4096];
-        snprintf (path, sizeof path, "%s/%s.csv", all, ml_ledger_name (ml_ledger_kind_at (i)));
-        if (s_write_template (ml_ledger_kind_at (i), path))
+        snprintf (path, sizeof path, "%s/%s.%s", all, ml_ledger_name (ml_ledger_kind_at (i)),
+                  xlsx ? "xlsx" : "csv");
+        if (s_write_template (ml_ledger_kind_at (i), path, xlsx))
             return EXIT_WORK;
     }
     return 0;
@@ -754,7 +772,8 @@ s_reject_message (ml_outbox_t *outbox, uint64_t seq, const char *source, const c
     const char *quote = strncmp (reason, "field '", 7) == 0 ? strchr (reason + 7, '\'') : NULL;
     size_t slen = source ? strlen (source) : 0;
     const char *colon = source ? strrchr (source, ':') : NULL;
-    bool ledger = colon && colon - source >= 4 && strncasecmp (colon - 4, ".csv", 4) == 0;
+    bool ledger = colon && ((colon - source >= 4 && strncasecmp (colon - 4, ".csv", 4) == 0)
+                         || (colon - source >= 5 && strncasecmp (colon - 5, ".xlsx", 5) == 0));
     Massline__Event *ev = NULL;
     if (quote && ledger && ml_outbox_get (outbox, seq, &ev) == 0) {
         char key[128];
@@ -1007,7 +1026,8 @@ static const ml_cli_command_t s_commands[] = {
       "      lists (roles) as JSON" },
     { "import", s_run_import, "-c agent.ini import FILE...",
       "import ledgers: .jsonl, or .csv (UTF-8 with or without BOM, or GB18030; Chinese headers\n"
-      "      as in the templates), all or nothing per file: every bad row is reported as\n"
+      "      as in the templates), or .xlsx (the first sheet; LINE is the sheet's row number),\n"
+      "      all or nothing per file: every bad row is reported as\n"
       "      FILE:LINE: field 'x': reason and nothing of that file is recorded; rows already\n"
       "      recorded are skipped" },
     { "refs", s_run_refs, "-c agent.ini refs FILE...",
@@ -1026,10 +1046,12 @@ static const ml_cli_command_t s_commands[] = {
     { "submit", s_run_submit, "-c agent.ini submit YEAR --filler P --reviewer P --approver P",
       "submit the unit's year-end report to the bureau, naming 填报人, 审核人 and 负责人\n"
       "      (persons of the roster); `status` shows the bureau's decision after the next contact" },
-    { "template", s_run_template, "template KIND [-o FILE] | template --all DIR | template --list",
+    { "template", s_run_template,
+      "template [--xlsx] KIND [-o FILE] | template [--xlsx] --all DIR | template --list",
       "write the CSV template of a ledger (KIND: reception_day or 接访台账, ...; stdout by\n"
       "      default), every template into DIR named after the ledgers, or list the ledgers:\n"
-      "      kind and Chinese name; needs no configuration" },
+      "      kind and Chinese name; needs no configuration. --xlsx: an Excel workbook instead\n"
+      "      (dropdowns, date cells, the sample row on its 填写说明 sheet); needs -o FILE" },
     { "run", s_run_run, "-c agent.ini run",
       "forward the outbox to the collector until SIGTERM/SIGINT; reconnects by itself. Also\n"
       "      watches the spool folder: a .csv or .jsonl file put there (copy it elsewhere, then\n"

@@ -588,6 +588,7 @@ ml_import_is_ledger (const char *name)
 {
     size_t len = strlen (name);
     return (len >= 4 && strcasecmp (name + len - 4, ".csv") == 0)
+        || (len >= 5 && strcasecmp (name + len - 5, ".xlsx") == 0)
         || (len >= 6 && strcasecmp (name + len - 6, ".jsonl") == 0);
 }
 
@@ -604,7 +605,8 @@ ml_import_file (ml_outbox_t *outbox, const char *path, const char *name, FILE *e
     ml_import_copy_errors (self, errors);
     int rc;
     size_t len = strlen (path);
-    if (len >= 4 && strcasecmp (path + len - 4, ".csv") == 0)
+    if ((len >= 4 && strcasecmp (path + len - 4, ".csv") == 0)
+    ||  (len >= 5 && strcasecmp (path + len - 5, ".xlsx") == 0))
         rc = ml_import_read_csv (self, path);      //  EINVAL: no ledger, one line printed
     else {
         FILE *in = fopen (path, "r");

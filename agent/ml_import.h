@@ -39,7 +39,8 @@ void ml_import_copy_errors (ml_import_t *self, FILE *copy);
 //  Shows progress on stderr when it is a terminal. Returns 0, or ML_EIO (a read error, printed).
 int ml_import_read_jsonl (ml_import_t *self, FILE *in);
 
-//  Reads the CSV ledger at PATH (ml_ledger.h) and feeds every row; errors name the columns as
+//  Reads the CSV or .xlsx ledger at PATH (ml_ledger.h) and feeds every row (LINE: an .xlsx
+//  sheet's own row number); errors name the columns as
 //  the file's header writes them ("field '公布日期'"). A file that is no ledger at all (unreadable,
 //  no header, unknown or missing columns) gets one error "FILE: reason", printed at once; one
 //  that is UTF-8 but for some lines gets "FILE:LINE: not valid UTF-8, ..." naming the first.
@@ -64,10 +65,10 @@ typedef void (ml_import_ref_fn) (void *arg, size_t line, const char *ref, int st
 //  are printed as by ml_import_commit. Returns 0, ML_EINVAL (some rows bad), or the storage error.
 int ml_import_refs (ml_import_t *self, ml_import_ref_fn *fn, void *arg);
 
-//  True when NAME ends in .csv or .jsonl (in any case): a ledger ml_import_file reads.
+//  True when NAME ends in .csv, .xlsx or .jsonl (in any case): a ledger ml_import_file reads.
 bool ml_import_is_ledger (const char *name);
 
-//  The whole import of the ledger at PATH (.csv: ml_import_read_csv, else JSONL) in one call,
+//  The whole import of the ledger at PATH (.csv, .xlsx: ml_import_read_csv, else JSONL) in one call,
 //  named NAME in messages and in the events' sources "NAME:LINE", events dated after today
 //  refused: reads, checks and commits, all or nothing (after bad rows a last line "NAME:
 //  nothing recorded from this file" is printed, not copied). Error lines also go to ERRORS

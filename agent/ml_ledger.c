@@ -1,8 +1,11 @@
-/* ml_ledger.c -- CSV ledgers (台账) to JSON events: encoding detection, libcsv parsing with line
-   numbers, header mapping by English key or Chinese name, cell conversion (dates, 是/否, enum labels). */
+/* ml_ledger.c -- CSV and .xlsx ledgers (台账) to JSON events: encoding detection, libcsv parsing
+   with line numbers (ml_xlsx for a workbook's rows), header mapping by English key or Chinese
+   name, cell conversion (ml_cell's normal forms, enum labels). */
 #include "ml_ledger.h"
+#include "ml_cell.h"
 #include "ml_date.h"
 #include "ml_err.h"
+#include "ml_xlsx.h"
 #include "massline.pb-c.h"
 
 #include <csv.h>
@@ -12,6 +15,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 //  ---------------------------------------------------------------------------
 //  The tables: Chinese names of ledgers, columns and enum values.
@@ -479,6 +483,47 @@ s_row_lines (const char *text, size_t len, size_t *count)
     return lines;
 }
 
+//  The cells stay where they are now: points self->rows at them.
+static void
+s_parse_done (s_parse_t *p)
+{
+    ml_ledger_t *self = p->self;
+    if (!p->failed && !(self->rows = malloc ((p->ncells ? p->ncells : 1) * sizeof *self->rows)))
+        p->failed = 1;
+    for (size_t i = 0; !p->failed && i < p->ncells; i++)
+        self->rows[i] = self->cells + p->offset[i];
+    free (p->offset);
+    self->nul = p->nul;
+}
+
+//  An .xlsx ledger: the rows of its first sheet as s_parse would give them, each numbered as
+//  the sheet numbers it.
+static int
+s_read_xlsx (ml_ledger_t *self, char *err, size_t errlen)
+{
+    ml_xlsx_t *book = ml_xlsx_open (self->path, NULL, err, errlen);
+    if (!book)
+        return ML_EINVAL;
+    s_parse_t p = { self, 0, 0, 0, NULL, NULL, 0, 0, 0 };
+    size_t rows = ml_xlsx_rows (book);
+    if (!(self->row_line = malloc ((rows + 1) * sizeof *self->row_line)))
+        p.failed = 1;
+    for (size_t r = 0; r < rows && !p.failed; r++) {
+        for (size_t c = 0; c < ml_xlsx_row_cells (book, r); c++) {
+            const char *cell = ml_xlsx_cell (book, r, c);
+            s_on_field ((void *) cell, strlen (cell), &p);
+        }
+        s_on_row (0, &p);
+        self->row_line[r] = ml_xlsx_row_number (book, r);
+    }
+    ml_xlsx_destroy (&book);
+    s_parse_done (&p);
+    self->encoding = "xlsx";
+    if (p.failed)
+        snprintf (err, errlen, "%s: out of memory", self->path);
+    return p.failed ? ML_ENOMEM : ML_OK;
+}
+
 static int
 s_parse (ml_ledger_t *self, char *err, size_t errlen)
 {
@@ -489,13 +534,7 @@ s_parse (ml_ledger_t *self, char *err, size_t errlen)
     size_t done = csv_parse (&parser, self->text, self->size, s_on_field, s_on_row, &p);
     csv_fini (&parser, s_on_field, s_on_row, &p);
     csv_free (&parser);
-    //  the cells stay where they are now: point at them
-    if (!p.failed && !(self->rows = malloc ((p.ncells ? p.ncells : 1) * sizeof *self->rows)))
-        p.failed = 1;
-    for (size_t i = 0; !p.failed && i < p.ncells; i++)
-        self->rows[i] = self->cells + p.offset[i];
-    free (p.offset);
-    self->nul = p.nul;
+    s_parse_done (&p);
     if (p.failed || done != self->size) {
         snprintf (err, errlen, "%s: cannot parse as CSV", self->path);
         return ML_EINVAL;
@@ -643,7 +682,10 @@ ml_ledger_open (const char *path, char *err, size_t errlen)
         free (self);
         return NULL;
     }
-    if (s_read (self, err, errlen) || s_parse (self, err, errlen) || s_header (self, err, errlen))
+    size_t len = strlen (path);
+    bool xlsx = len >= 5 && strcasecmp (path + len - 5, ".xlsx") == 0;
+    if ((xlsx ? s_read_xlsx (self, err, errlen) : s_read (self, err, errlen) || s_parse (self, err, errlen))
+    ||  s_header (self, err, errlen))
         ml_ledger_destroy (&self);
     return self;
 }
@@ -702,18 +744,12 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
     if (!f)
         return json_string (cell);
     switch (f->type) {
-        case PROTOBUF_C_TYPE_BOOL: {
-            static const char *const yes[] = { "是", "true", "1", "yes", "Y", "y", "TRUE", NULL };
-            static const char *const no[] = { "否", "false", "0", "no", "N", "n", "FALSE", NULL };
-            for (int i = 0; yes[i]; i++)
-                if (strcmp (cell, yes[i]) == 0)
-                    return json_true ();
-            for (int i = 0; no[i]; i++)
-                if (strcmp (cell, no[i]) == 0)
-                    return json_false ();
+        case PROTOBUF_C_TYPE_BOOL:
+            //  ml_cell wrote every form of yes and no as 是 or 否
+            if (strcmp (cell, "是") == 0 || strcmp (cell, "否") == 0)
+                return json_boolean (strcmp (cell, "是") == 0);
             snprintf (reason, len, "expected 是 or 否 (%s)", cell);
             return NULL;
-        }
         case PROTOBUF_C_TYPE_UINT32:
         case PROTOBUF_C_TYPE_INT32: {
             char *end;
@@ -748,11 +784,26 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
         default:
             break;
     }
-    ml_day_t day;
-    char iso[11];
-    if (f->type == PROTOBUF_C_TYPE_STRING && ml_date_parse_loose (cell, &day) == ML_OK)
-        return json_string (ml_date_format (day, iso));
     return json_string (cell);
+}
+
+//  How ml_cell reads a cell of column KEY (field F, NULL for ref, note, ...). Text that was
+//  accepted as typed before stays so (a row already recorded keeps its derived ref); codes of
+//  persons and orgs, numbers and choices, which had to be ASCII, are folded.
+static ml_cell_type_t
+s_cell_type (const ProtobufCFieldDescriptor *f, const char *key)
+{
+    static const char *const roster[] = { "person", "org", "head", "signed_by", NULL };
+    if (!f)
+        return ML_CELL_NOTE;
+    if (f->type == PROTOBUF_C_TYPE_BOOL)
+        return ML_CELL_BOOL;
+    if (f->type != PROTOBUF_C_TYPE_STRING)
+        return ML_CELL_CODE;
+    for (int i = 0; roster[i]; i++)
+        if (strcmp (key, roster[i]) == 0)
+            return ML_CELL_CODE;
+    return ML_CELL_TEXT;
 }
 
 static bool
@@ -795,12 +846,12 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
     json_t *obj = json_object (), *role = json_object ();
     json_object_set_new (obj, "kind", json_string (kind));
     for (size_t c = 0; c < n; c++) {
-        char *cell = s_trim (cells[c]);
-        if (!*cell)
+        char *raw = s_trim (cells[c]);
+        if (!*raw)
             continue;
         if (c >= self->ncols || !self->cols[c].key) {
             *field = c < self->ncols ? self->cols[c].header : "";
-            snprintf (reason, len, "a value in column %zu, which has no header (%s)", c + 1, cell);
+            snprintf (reason, len, "a value in column %zu, which has no header (%s)", c + 1, raw);
             goto fail;
         }
         const char *key = self->cols[c].key;
@@ -809,6 +860,14 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
         const ProtobufCFieldDescriptor *f = self->cols[c].field;
         if (!self->kind)          //  per-row kinds: look the field up for this row's kind
             f = s_field_of (kind, key);
+        char buf[1024];
+        const char *cell = ml_cell_normalise (raw, s_cell_type (f, key), buf, sizeof buf);
+        if (strcmp (key, "ref") == 0 && strcmp (cell, ML_LEDGER_SAMPLE) == 0) {
+            *field = self->cols[c].header;
+            snprintf (reason, len, "the template's sample row (%s): delete it, it is no record",
+                      ML_LEDGER_SAMPLE);
+            goto fail;
+        }
         json_t *value = s_cell_value (f, key, cell, reason, len);
         if (!value) {
             *field = self->cols[c].header;
@@ -904,7 +963,7 @@ ml_ledger_each (ml_ledger_t *self, ml_ledger_row_fn fn, void *arg)
 
 //  A realistic sample value for each column of the templates.
 static const s_label_t s_samples[] = {
-    { "ref", "" }, { "note", "" }, { "date", "2025-03-05" }, { "person", "P001" },
+    { "ref", ML_LEDGER_SAMPLE }, { "note", "" }, { "date", "2025-03-05" }, { "person", "P001" },
     { "name", "张伟" }, { "org", "B01" }, { "role", "班子成员" }, { "from", "2025-01-01" },
     { "to", "2025-12-31" }, { "category", "后备干部" }, { "frontline", "否" },
     { "term_from", "2022-01-01" }, { "term_to", "2026-12-31" }, { "head", "P003" },
@@ -964,13 +1023,13 @@ s_csv_cell (FILE *out, const char *text, bool first)
         fputs (text, out);
 }
 
-int
-ml_ledger_template (const char *kind, FILE *out)
+//  The keys of KIND's template columns into KEYS; their count, 0 for a kind without a ledger.
+static size_t
+s_template_keys (const char *kind, const char *keys[S_MAX_COLS])
 {
     const ProtobufCMessageDescriptor *desc = s_body_desc (kind);
     if (!desc || !ml_ledger_name (kind))
-        return ML_EINVAL;
-    const char *keys[S_MAX_COLS];
+        return 0;
     size_t n = 0;
     keys[n++] = "ref";
     for (unsigned i = 0; i < desc->n_fields && n < S_MAX_COLS - 8; i++)
@@ -982,12 +1041,49 @@ ml_ledger_template (const char *kind, FILE *out)
     keys[n++] = "note";
     if (strcmp (kind, "void") != 0)
         keys[n++] = "supersedes";      //  filled in, the row is a correction of that ref
+    return n;
+}
+
+bool
+ml_ledger_column (const char *kind, size_t i, ml_ledger_column_t *col)
+{
+    const char *keys[S_MAX_COLS];
+    if (i >= s_template_keys (kind, keys))
+        return false;
+    memset (col, 0, sizeof *col);
+    col->key = keys[i];
+    col->header = s_kind_label_of (kind, keys[i]);
+    col->sample = s_sample_of (kind, keys[i]);
+    const ProtobufCFieldDescriptor *f = s_field_of (kind, keys[i]);
+    size_t n = 0;
+    if (f && f->type == PROTOBUF_C_TYPE_BOOL) {
+        col->choices[n++] = "是";
+        col->choices[n++] = "否";
+    }
+    for (const s_enum_label_t *e = s_enum_labels; f && f->type == PROTOBUF_C_TYPE_ENUM && e->key; e++)
+        if (strcmp (e->key, keys[i]) == 0 && n + 1 < sizeof col->choices / sizeof *col->choices
+        &&  protobuf_c_enum_descriptor_get_value_by_name (f->descriptor, e->value))
+            col->choices[n++] = e->label;
+    //  a date column: its general sample is a date
+    ml_day_t day;
+    for (const s_label_t *s = s_samples; f && f->type == PROTOBUF_C_TYPE_STRING && s->key; s++)
+        if (strcmp (s->key, keys[i]) == 0)
+            col->date = ml_date_parse (s->label, &day) == ML_OK;
+    return true;
+}
+
+int
+ml_ledger_template (const char *kind, FILE *out)
+{
+    ml_ledger_column_t col;
+    if (!ml_ledger_column (kind, 0, &col))
+        return ML_EINVAL;
     fputs ("\xEF\xBB\xBF", out);
-    for (size_t i = 0; i < n; i++)
-        s_csv_cell (out, s_kind_label_of (kind, keys[i]), i == 0);
+    for (size_t i = 0; ml_ledger_column (kind, i, &col); i++)
+        s_csv_cell (out, col.header, i == 0);
     fputs ("\r\n", out);
-    for (size_t i = 0; i < n; i++)
-        s_csv_cell (out, s_sample_of (kind, keys[i]), i == 0);
+    for (size_t i = 0; ml_ledger_column (kind, i, &col); i++)
+        s_csv_cell (out, col.sample, i == 0);
     fputs ("\r\n", out);
     return ferror (out) ? ML_EIO : ML_OK;
 }

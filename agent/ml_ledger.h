@@ -1,11 +1,13 @@
-/* ml_ledger.h -- ledger spreadsheets (台账) saved as CSV: one kind of event per file, headers in
-   English keys or the Chinese names staff write, UTF-8 (with or without BOM) or GB18030.
+/* ml_ledger.h -- ledger spreadsheets (台账) saved as CSV or .xlsx: one kind of event per file,
+   headers in English keys or the Chinese names staff write, CSV in UTF-8 (with or without BOM)
+   or GB18030, .xlsx as Excel and WPS save it (ml_xlsx.h); cells as clerks type them (ml_cell.h).
    Rows become JSON event objects for ml_event_from_json; the same table of columns writes the
    templates under ops/templates/, so templates and importer cannot drift apart. */
 #ifndef ML_LEDGER_H
 #define ML_LEDGER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct ml_ledger ml_ledger_t;
@@ -15,7 +17,8 @@ typedef struct ml_ledger ml_ledger_t;
 //  cannot be read, has no header, names unknown columns or lacks a required one, and with
 //  "PATH:LINE: reason" when a header holds a NUL byte or when the file is UTF-8 but for some
 //  lines (LINE: the first of them). Valid UTF-8 is never reinterpreted: a file is read as
-//  GB18030 only when no line of it is UTF-8 text beyond ASCII.
+//  GB18030 only when no line of it is UTF-8 text beyond ASCII. PATH ending in .xlsx is read as a
+//  workbook (its first sheet; LINE: the sheet's own row numbers).
 ml_ledger_t *ml_ledger_open (const char *path, char *err, size_t errlen);
 
 //  Closes the ledger and sets *SELF_P to NULL. Safe on NULL.
@@ -24,7 +27,7 @@ void ml_ledger_destroy (ml_ledger_t **self_p);
 //  The kind of every row ("reception_day"), or NULL when the file has a kind column.
 const char *ml_ledger_kind (const ml_ledger_t *self);
 
-//  "utf-8", "utf-8 (BOM)" or "gb18030": how the file was read.
+//  "utf-8", "utf-8 (BOM)", "gb18030" or "xlsx": how the file was read.
 const char *ml_ledger_encoding (const ml_ledger_t *self);
 
 //  Called for each data row: LINE is the row's first line in the file; OBJ its JSON event (borrowed),
@@ -61,8 +64,25 @@ const char *ml_ledger_kind_of_path (const char *path);
 const char *ml_ledger_label (const char *kind, const char *key);
 
 //  Writes the template of KIND: UTF-8 with BOM, CRLF, Chinese headers (编号, the kind's
-//  columns, 备注, and 更正编号 for correction rows), one sample row. Returns 0, ML_EINVAL for a
-//  kind without a ledger, or ML_EIO.
+//  columns, 备注, and 更正编号 for correction rows), one sample row, marked by 编号 示例 (so
+//  that it is refused if imported). Returns 0, ML_EINVAL for a kind without a ledger, or ML_EIO.
 int ml_ledger_template (const char *kind, FILE *out);
+
+//  One column of a ledger's template, from the tables the importer reads.
+typedef struct {
+    const char *key;                //  the event key ("announced")
+    const char *header;             //  as the template writes it ("公布日期")
+    const char *sample;             //  the sample row's value ("" for none)
+    const char *choices[32];        //  the values it takes, as written ("定点接访", "是"); NULL-ended,
+                                    //  none: free text
+    bool date;                      //  a date column
+} ml_ledger_column_t;
+
+//  The I-th column of KIND's template (as ml_ledger_template writes them) into *COL. False
+//  past the last one, and for a kind without a ledger.
+bool ml_ledger_column (const char *kind, size_t i, ml_ledger_column_t *col);
+
+//  The value of 编号 that marks the templates' sample rows; such a row is refused.
+#define ML_LEDGER_SAMPLE "示例"
 
 #endif

@@ -234,6 +234,24 @@ Test (ledger, every_template_reads_back_as_a_valid_event)
         cr_assert_str_eq (ml_ledger_kind (ledger), kinds[i]);
         s_got_t got = { 0 };
         ml_ledger_each (ledger, s_collect, &got);
+        //  the sample row, marked 示例, is refused; unmarked, it is a valid event
+        cr_assert_eq (got.nerrors, 1, "%s: the sample row is refused", kinds[i]);
+        cr_assert (strstr (got.errors[0], "编号: the template's sample row (示例)"), "%s", got.errors[0]);
+        ml_ledger_destroy (&ledger);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream (&text, &len);
+        ml_ledger_template (kinds[i], mem);
+        fclose (mem);
+        char *mark = strstr (text, "\n示例,");
+        cr_assert (mark, "%s: the sample row starts with 示例", kinds[i]);
+        memmove (mark + 1, mark + 1 + strlen ("示例"), strlen (mark + 1 + strlen ("示例")) + 1);
+        t_write_bytes (ml_ledger_name (kinds[i]), text, strlen (text));
+        free (text);
+        ledger = ml_ledger_open (t_path ("%s", ml_ledger_name (kinds[i])), err, sizeof err);
+        cr_assert (ledger, "%s: %s", kinds[i], err);
+        got = (s_got_t) { 0 };
+        ml_ledger_each (ledger, s_collect, &got);
         cr_assert_eq (got.nrows, 1, "%s: %s", kinds[i], got.errors[0]);
         //  A commitment's template names a person; an org's sample would need both, so drop org.
         if (strcmp (kinds[i], "commitment") == 0)
