@@ -8,34 +8,79 @@
 #include "ml_err.h"
 #include "ml_eval_private.h"
 
-static const ml_case_t *
-s_find_case (const ml_unit_eval_t *ue, int kind, const char *id)
+//  P8: a review naming no term reviews the person's latest term begun by the review's day.
+static void
+s_resolve_reviews (ml_unit_eval_t *ue)
 {
-    for (size_t i = 0; i < ue->ncases; i++)
-        if (ue->cases[i].key.kind == kind && strcmp (ue->cases[i].key.id, id) == 0
-            && (ue->cases[i].flags & ML_CASE_OPENED))
-            return &ue->cases[i];
-    return NULL;
+    for (size_t i = 0; i < ue->ncases; i++) {
+        const ml_case_t *r = &ue->cases[i];
+        if (r->key.kind != ML_CASE_REVIEW || !(r->flags & ML_CASE_OPENED))
+            continue;
+        ml_case_t *best = NULL;
+        for (size_t j = 0; j < ue->ncases; j++) {
+            ml_case_t *c = &ue->cases[j];
+            if (c->key.kind == ML_CASE_SECONDMENT && (c->flags & ML_CASE_OPENED)
+                && strcmp (c->person, r->person) == 0 && c->from != ML_NODAY && c->from <= r->opened
+                && (!best || c->from > best->from))
+                best = c;
+        }
+        if (best && (!(best->flags & ML_CASE_REVIEWED) || best->reviewed > r->opened)) {
+            best->flags |= ML_CASE_REVIEWED;
+            best->reviewed = r->opened;
+        }
+    }
 }
 
-//  3.x: a rule on the person's own secondment (category from the record, else from the role);
-//  not listed for a person of another category.
+//  Whether secondment C is judged by RULE in the evaluated year (V8, P8): the term (with its
+//  30-day review window) touches the year; 3.1 and 3.2d only in the year the term ends.
+static bool
+s_secondment_in_year (const ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_case_t *c)
+{
+    ml_day_t jan1 = ml_date_from_ymd (ue->year, 1, 1), dec31 = ml_date_from_ymd (ue->year, 12, 31);
+    if (c->from == ML_NODAY || c->to == ML_NODAY)
+        return c->opened <= ue->to;
+    if (rule->measures[0] == ML_MEASURE_SECONDMENT_MONTHS)
+        return c->to >= jan1 && c->to <= dec31;
+    return c->from <= ue->to && c->to + 30 >= jan1;
+}
+
+//  3.x: a rule on each of the person's own secondments (V8: each term its own case; category
+//  from the record, else from the role); the person's result is the first term that fails it.
 static void
 s_person_case (ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_person_t *p)
 {
-    const ml_case_t *c = s_find_case (ue, ML_CASE_SECONDMENT, p->id);
-    if (rule->category) {
-        int category = c ? c->category : 0;
-        for (size_t i = 0; !category && i < p->nroles; i++)
-            if (p->roles[i].role == MASSLINE__ROLE__ID__seconded)
-                category = p->roles[i].category;
-        if (category != rule->category)
+    int role_category = 0;
+    for (size_t i = 0; i < p->nroles; i++)
+        if (p->roles[i].role == MASSLINE__ROLE__ID__seconded && p->roles[i].category)
+            role_category = p->roles[i].category;
+    ml_result_t *res = NULL;
+    bool any = false;
+    for (size_t i = 0; i < ue->ncases; i++) {
+        const ml_case_t *c = &ue->cases[i];
+        if (c->key.kind != ML_CASE_SECONDMENT || !(c->flags & ML_CASE_OPENED)
+            || strcmp (c->person, p->id) != 0 || !s_secondment_in_year (ue, rule, c))
+            continue;
+        int category = c->category ? c->category : role_category;
+        if (rule->category && category != rule->category)
+            continue;
+        any = true;
+        if (!res && !(res = ml_ev_result (ue, rule, (int) (p - ue->persons))))
             return;
+        int64_t v;
+        ml_result_t one = *res;
+        if (!ml_ev_case_value (ue, rule, rule->measures[0], c, &v))
+            continue;
+        ml_ev_judge (&one, v, rule->has_min ? rule->min : 0);
+        if (res->status == ML_STATUS_NA || res->status == ML_STATUS_MET)
+            *res = one;
     }
-    ml_result_t *res = ml_ev_result (ue, rule, (int) (p - ue->persons));
-    int64_t v;
-    if (res && ml_ev_case_value (ue, rule, rule->measures[0], c, &v))
-        ml_ev_judge (res, v, rule->has_min ? rule->min : 0);
+    if (!any && (!rule->category || role_category == rule->category)) {
+        //  No secondment recorded: 3.2a has no mentor on record either.
+        res = ml_ev_result (ue, rule, (int) (p - ue->persons));
+        int64_t v;
+        if (res && ml_ev_case_value (ue, rule, rule->measures[0], NULL, &v))
+            ml_ev_judge (res, v, rule->has_min ? rule->min : 0);
+    }
 }
 
 //  One rule for one person who holds one of its roles during the window.
@@ -85,19 +130,52 @@ s_org_rule (ml_unit_eval_t *ue, const ml_rule_t *rule)
 }
 
 //  4.3, 6.x, 7.2-7.4: cases of the kind opened in the window; each must be within min/max.
+static bool
+s_in_year (const ml_unit_eval_t *ue, ml_day_t day)
+{
+    return day != ML_NODAY && day >= ml_ev_month_start (ue->year, 1) && day <= ue->to;
+}
+
+//  Whether case C is judged by RULE in the evaluated year (V7, P7): rules without a deadline
+//  once (4.3a in the year opened, 4.3c and 6.1 in the year closed, 7.2 in the year made, 7.4 in
+//  the year its deadline falls), the others in every year the case is open on a day of.
+static bool
+s_case_in_year (const ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_case_t *c)
+{
+    int y, m, d;
+    switch (rule->measures[0]) {
+        case ML_MEASURE_PETITION_RECORD:
+        case ML_MEASURE_PETITION_LEADER_RECEIVED:
+        case ML_MEASURE_COMMITMENT_PUBLISHED:
+            return s_in_year (ue, c->opened);
+        case ML_MEASURE_PETITION_UNSIGNED:
+        case ML_MEASURE_OPINION_FEEDBACK:
+            return ml_case_closed_by (c, ue->as_of) && s_in_year (ue, c->closed);
+        case ML_MEASURE_COMMITMENT_EVALUATED: {
+            ml_day_t due = c->category == MASSLINE__COMMITMENT__TYPE__instant
+                           || c->deadline == ML_NODAY ? c->opened : c->deadline;
+            ml_date_to_ymd (due, &y, &m, &d);
+            return y == ue->year && c->opened <= ue->to;
+        }
+        default:
+            //  Open on a day of the year: opened by `to`, not closed before 1 January.
+            return c->opened <= ue->to
+                && !(ml_case_closed_by (c, ue->as_of) && c->closed < ml_ev_month_start (ue->year, 1));
+    }
+}
+
 static void
 s_case_rule (ml_unit_eval_t *ue, const ml_rule_t *rule)
 {
     ml_result_t *res = ml_ev_result (ue, rule, -1);
     if (!res)
         return;
-    ml_day_t start = ml_ev_month_start (ue->year, 1);
     int judged = 0, ok = 0;
     for (size_t i = 0; i < ue->ncases; i++) {
         const ml_case_t *c = &ue->cases[i];
         int64_t v;
-        if (c->key.kind != rule->case_kind || !(c->flags & ML_CASE_OPENED) || c->opened < start
-            || c->opened > ue->to || c->group_size < rule->group_size
+        if (c->key.kind != rule->case_kind || !(c->flags & ML_CASE_OPENED)
+            || !s_case_in_year (ue, rule, c) || c->group_size < rule->group_size
             || !ml_ev_case_value (ue, rule, rule->measures[0], c, &v))
             continue;
         judged++;
@@ -313,6 +391,7 @@ s_load (ml_unit_eval_t *ue, const ml_source_t *src)
         ml_ev_fail (ue, rc, "reading cases");
         return rc;
     }
+    s_resolve_reviews (ue);
     return ml_ev_load_year (ue);
 }
 
@@ -341,7 +420,11 @@ ml_eval_unit (const ml_ruleset_t *rules, const ml_source_t *src, const char *uni
     ue->to = as_of < dec31 ? as_of : dec31;
     ue->last_month = ml_ev_last_month (ue);
     s_load (ue, src);
-    if (!priv->rc)
+    bool listed = ue->norgs > 0;
+    for (size_t i = 0; !listed && i < ue->npersons; i++)
+        listed = ue->persons[i].listed;
+    ue->no_data = !listed;                  //  V5: never judged as 100 %
+    if (!priv->rc && !ue->no_data)
         s_evaluate (ue, rules);
     if (priv->rc)
         ml_eval_free (&ue);
@@ -358,6 +441,10 @@ ml_eval_free (ml_unit_eval_t **self_p)
     if (priv) {
         free (priv->year.rows);
         free (priv->year.subs);
+        for (int m = 0; m < 13; m++) {
+            free (priv->days[m].rows);
+            free (priv->days[m].subs);
+        }
     }
     free (priv);
     for (size_t i = 0; i < self->npersons; i++) {

@@ -83,17 +83,37 @@ ml_ev_result (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx)
     return res;
 }
 
-//  A yearly quota over the months TOUCH (all 12 for units and orgs), pro-rated to `to`.
+//  The days a result counts (V2): a person's days in the rule's roles, else the whole window.
+static int
+s_spans (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, ml_day_t *from, ml_day_t *to)
+{
+    if (pidx >= 0)
+        return ml_ev_spans (ue, &ue->persons[pidx], rule, from, to);
+    from[0] = ml_ev_month_start (ue->year, 1);
+    to[0] = ue->to;
+    return from[0] <= to[0];
+}
+
+//  A yearly quota (V1, V11, P1): counted on the days in role (V2) up to `to` (V6); due in full
+//  months in role: ceil (N x months / 12) once the year has ended, floor (N x months elapsed / 12)
+//  before; a share of 0 is not judged. TOUCH is unused (kept for org rules' callers).
 void
 ml_ev_yearly (ml_unit_eval_t *ue, ml_result_t *res, uint32_t touch, int pidx, const char *sub)
 {
+    (void) touch;
     const ml_rule_t *rule = res->rule;
-    int months = ml_ev_popcount (touch & ml_ev_elapsed_mask (ue));
-    int64_t actual = ml_ev_value (ue, rule, pidx, sub, 1, ml_ev_last_month (ue));
-    int64_t required = ml_ev_ceil_div ((rule->has_min ? rule->min : 0) * months, 12);
+    ml_day_t from[ML_EV_SPANS_MAX], to[ML_EV_SPANS_MAX];
+    int n = s_spans (ue, rule, pidx, from, to);
+    int months = ml_ev_popcount (ml_ev_span_months (ue, from, to, n));
+    int64_t actual = 0;
+    for (int i = 0; i < n; i++)
+        actual += ml_ev_value_days (ue, rule, pidx, sub, from[i], to[i]);
+    int64_t min = rule->has_min ? rule->min : 0;
+    bool year_end = ue->as_of >= ml_date_from_ymd (ue->year, 12, 31);
+    int64_t required = year_end ? ml_ev_ceil_div (min * months, 12) : min * months / 12;
     ml_ev_judge (res, actual, required);
-    if (months == 0 && rule->severity != ML_SEVERITY_INFO)
-        res->status = ML_STATUS_NA;   //  nothing due yet
+    if (rule->severity != ML_SEVERITY_INFO && (months == 0 || (min > 0 && required == 0)))
+        res->status = ML_STATUS_NA;   //  no whole month in role, or nothing due yet
 }
 
 //  A `due` rule (1.3a, 7.1a: recorded by the end of Q1): counted up to the due month, which
@@ -106,11 +126,19 @@ ml_ev_due (ml_unit_eval_t *ue, ml_result_t *res, uint32_t touch, int pidx, const
     int due = first + rule->due - 1;
     if (due > 12)
         due = 12;
-    int last = ml_ev_last_month (ue);
-    ml_ev_judge (res, ml_ev_value (ue, rule, pidx, sub, 1, due < last ? due : last),
-             rule->has_min ? rule->min : 0);
-    if (res->status != ML_STATUS_MET && ml_ev_month_end (ue->year, due) > ue->to)
-        res->status = ML_STATUS_NA;   //  not due yet
+    //  P3: done by the due day is on time; counted on the days in role (V2) up to it (V6).
+    ml_day_t due_day = ml_ev_month_end (ue->year, due);
+    ml_day_t from[ML_EV_SPANS_MAX], to[ML_EV_SPANS_MAX];
+    int n = pidx >= 0 ? s_spans (ue, rule, pidx, from, to) : 0;
+    int64_t actual = 0;
+    if (pidx < 0)
+        actual = ml_ev_value_days (ue, rule, pidx, sub, ml_ev_month_start (ue->year, 1), due_day);
+    for (int i = 0; i < n; i++)
+        if (from[i] <= due_day)
+            actual += ml_ev_value_days (ue, rule, pidx, sub, from[i], to[i] < due_day ? to[i] : due_day);
+    ml_ev_judge (res, actual, rule->has_min ? rule->min : 0);
+    if (res->status != ML_STATUS_MET && due_day >= ue->to)
+        res->status = ML_STATUS_NA;   //  not due yet: late from the day after (P3)
 }
 
 //  4.2a: actual = the rule's metrics, required = the `of` metrics (each reception day announced).

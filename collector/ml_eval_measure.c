@@ -88,6 +88,47 @@ ml_ev_value (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const char *su
     return sum;
 }
 
+//  V9: visits to the person's own contact points, each counted while it was assigned.
+static int64_t
+s_own_visits (ml_unit_eval_t *ue, int pidx, ml_day_t from, ml_day_t to)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < ue->ncases; i++) {
+        const ml_case_t *c = &ue->cases[i];
+        if (c->key.kind != ML_CASE_CONTACT_POINT || !(c->flags & ML_CASE_OPENED)
+            || strcmp (c->person, ue->persons[pidx].id) != 0)
+            continue;
+        ml_day_t a = c->opened > from ? c->opened : from;
+        ml_day_t b = c->to != ML_NODAY && c->to < to ? c->to : to;
+        char sub[ML_SUB_MAX + 1];
+        if (a <= b)
+            sum += ml_ev_sum_days (ue, pidx, ML_METRIC_CONTACT_VISITS,
+                                   ml_metric_point_sub (c->target, sub), a, b);
+    }
+    return sum;
+}
+
+int64_t
+ml_ev_value_days (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const char *sub,
+                  ml_day_t from, ml_day_t to)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < rule->nmeasures; i++) {
+        int id = rule->measures[i];
+        int src = ml_measure_source (id, NULL);
+        if (src == ML_SOURCE_AGG && id == ML_METRIC_CONTACT_VISITS && pidx >= 0)
+            sum += s_own_visits (ue, pidx, from, to);
+        else if (src == ML_SOURCE_AGG)
+            sum += ml_ev_sum_days (ue, pidx, id, sub, from, to);
+        else if (src == ML_SOURCE_PERSON && pidx >= 0)
+            sum += ml_eval_assignments (ue, ue->persons[pidx].id, id == ML_MEASURE_CONTACT_POINTS
+                                     ? ML_CASE_CONTACT_POINT : ML_CASE_PAIRED_FAMILY);
+        else if (src == ML_SOURCE_UNIT)
+            sum += s_unit_measure (ue, id);
+    }
+    return sum;
+}
+
 int64_t
 ml_ev_sum_of (ml_unit_eval_t *ue, const int *metrics, size_t n, int pidx, int to)
 {

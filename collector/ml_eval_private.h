@@ -25,6 +25,8 @@ typedef struct {
 typedef struct {
     const ml_source_t *src;
     ml_ev_year_t year;                          //  the evaluated year's counters
+    ml_ev_year_t days[13];                      //  per month: rows by day (`month` = the day)
+    uint16_t days_loaded;                       //  bit m: days[m] is loaded
     size_t results_cap, cases_cap;
     int rc;                                 //  first failure while loading
     char *err;
@@ -132,5 +134,27 @@ void ml_ev_term (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p);
 bool ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day);
 
 void ml_ev_fail (ml_unit_eval_t *ue, int rc, const char *what);
+
+// ---------------------------------------------------------------------------
+// Roster time to the day (rules.md V1-V6)
+
+#define ML_EV_SPANS_MAX 16
+
+//  The days of the window [1 January, to] on which P held a role RULE names (a representative's
+//  term cuts it too), merged, in order, into FROM[i]..TO[i]. Returns their number.
+int ml_ev_spans (const ml_unit_eval_t *ue, const ml_person_t *p, const ml_rule_t *rule,
+                 ml_day_t *from, ml_day_t *to);
+
+//  Months (bit m-1) lying wholly inside one of the N spans.
+uint32_t ml_ev_span_months (const ml_unit_eval_t *ue, const ml_day_t *from, const ml_day_t *to, int n);
+
+//  The sum of counter METRIC of PIDX with SUB (NULL any) over the days FROM..TO of the year
+//  (cut to the window): whole months from the month counters, cut months from the day counters.
+int64_t ml_ev_sum_days (ml_unit_eval_t *ue, int pidx, int metric, const char *sub, ml_day_t from,
+                        ml_day_t to);
+
+//  The sum of RULE's measures over the days FROM..TO (ml_ev_value to the day).
+int64_t ml_ev_value_days (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const char *sub,
+                          ml_day_t from, ml_day_t to);
 
 #endif

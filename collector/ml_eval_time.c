@@ -205,6 +205,7 @@ ml_ev_pidx (const ml_unit_eval_t *ue, const char *id)
 typedef struct {
     ml_unit_eval_t *ue;
     ml_ev_year_t *y;
+    bool by_day;                            //  day rows: `month` holds the day
 } s_load_rows_t;
 
 static int
@@ -214,6 +215,7 @@ s_on_row (void *arg, const ml_delta_t *row)
     ml_ev_year_t *y = l->y;
     if (row->year != y->year || row->month < 1 || row->month > 12 || row->amount == 0)
         return 0;
+    int slot = l->by_day ? row->day : row->month;
     if (y->n == y->cap) {
         size_t cap = y->cap ? y->cap * 2 : 256;
         ml_ev_row_t *rows = realloc (y->rows, cap * sizeof *rows);
@@ -225,7 +227,7 @@ s_on_row (void *arg, const ml_delta_t *row)
     ml_ev_row_t *r = &y->rows[y->n++];
     r->pidx = ml_ev_pidx (l->ue, row->person);
     r->metric = (uint8_t) row->metric;
-    r->month = (uint8_t) row->month;
+    r->month = (uint8_t) slot;
     r->amount = row->amount;
     return s_intern (y, row->sub, &r->sub);
 }
@@ -237,7 +239,7 @@ ml_ev_load_year (ml_unit_eval_t *ue)
     ml_ev_priv_t *priv = ue->priv;
     ml_ev_year_t *y = &priv->year;
     y->year = ue->year;
-    s_load_rows_t l = { ue, y };
+    s_load_rows_t l = { ue, y, false };
     int rc = ML_ENOMEM;
     if ((y->subs = malloc (1024))) {
         y->subs[0] = 0;            //  offset 0 is ""
@@ -296,4 +298,123 @@ ml_eval_sum (const ml_unit_eval_t *self, const char *person, int metric, const c
     ml_ev_priv_t *priv = self->priv;
     int pidx = person ? ml_ev_pidx (self, person) : INT32_MIN;
     return ml_ev_sum (&priv->year, pidx, metric, sub, from, to);
+}
+
+//  ---------------------------------------------------------------------------
+//  Roster time to the day (rules.md V1-V6)
+
+static bool
+s_role_counts (const ml_rule_t *rule, const ml_roster_role_t *r)
+{
+    return ml_ev_role_matches (rule, r);
+}
+
+int
+ml_ev_spans (const ml_unit_eval_t *ue, const ml_person_t *p, const ml_rule_t *rule,
+             ml_day_t *from, ml_day_t *to)
+{
+    ml_day_t lo = ml_ev_month_start (ue->year, 1), hi = ue->to;
+    ml_day_t f[ML_EV_SPANS_MAX], t[ML_EV_SPANS_MAX];
+    int n = 0;
+    for (size_t i = 0; i < p->nroles && n < ML_EV_SPANS_MAX; i++) {
+        const ml_roster_role_t *r = &p->roles[i];
+        if (!s_role_counts (rule, r))
+            continue;
+        ml_day_t a = r->from, b = r->to == ML_NODAY ? hi : r->to;
+        //  V2: representatives' activity counts only inside their term.
+        if (r->term_from != ML_NODAY && r->term_from > a)
+            a = r->term_from;
+        if (r->term_to != ML_NODAY && r->term_to < b)
+            b = r->term_to;
+        a = a < lo ? lo : a;
+        b = b > hi ? hi : b;
+        if (a > b)
+            continue;
+        //  Insert in order of start.
+        int k = n++;
+        while (k > 0 && f[k - 1] > a) {
+            f[k] = f[k - 1];
+            t[k] = t[k - 1];
+            k--;
+        }
+        f[k] = a;
+        t[k] = b;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (m > 0 && f[i] <= to[m - 1] + 1) {
+            if (t[i] > to[m - 1])
+                to[m - 1] = t[i];
+        }
+        else {
+            from[m] = f[i];
+            to[m++] = t[i];
+        }
+    return m;
+}
+
+uint32_t
+ml_ev_span_months (const ml_unit_eval_t *ue, const ml_day_t *from, const ml_day_t *to, int n)
+{
+    uint32_t mask = 0;
+    for (int m = 1; m <= 12; m++)
+        for (int i = 0; i < n; i++)
+            if (from[i] <= ml_ev_month_start (ue->year, m) && to[i] >= ml_ev_month_end (ue->year, m))
+                mask |= 1u << (m - 1);
+    return mask;
+}
+
+//  Loads the day rows of MONTH once.
+static ml_ev_year_t *
+s_days (ml_unit_eval_t *ue, int month)
+{
+    ml_ev_priv_t *priv = ue->priv;
+    ml_ev_year_t *y = &priv->days[month];
+    if (priv->days_loaded & (1u << month))
+        return y;
+    priv->days_loaded |= 1u << month;
+    y->year = ue->year;
+    if (!priv->src->agg_days)
+        return y;
+    if (!(y->subs = malloc (256))) {
+        ml_ev_fail (ue, ML_ENOMEM, "reading day counters");
+        return y;
+    }
+    y->subs[0] = 0;
+    y->nsubs = 1;
+    y->capsubs = 256;
+    s_load_rows_t l = { ue, y, true };
+    int rc = priv->src->agg_days (priv->src->ctx, ue->unit, ue->year, month, s_on_row, &l);
+    if (rc)
+        ml_ev_fail (ue, rc, "reading day counters");
+    else
+        for (size_t i = 1; i < y->n; i++)
+            if (s_row_cmp (&y->rows[i - 1], &y->rows[i], y->subs) > 0) {
+                qsort_r (y->rows, y->n, sizeof *y->rows, s_row_cmp, y->subs);
+                break;
+            }
+    return y;
+}
+
+int64_t
+ml_ev_sum_days (ml_unit_eval_t *ue, int pidx, int metric, const char *sub, ml_day_t from,
+                ml_day_t to)
+{
+    ml_ev_priv_t *priv = ue->priv;
+    ml_day_t lo = ml_ev_month_start (ue->year, 1);
+    from = from < lo ? lo : from;
+    to = to > ue->to ? ue->to : to;
+    int64_t sum = 0;
+    for (int m = 1; m <= 12 && from <= to; m++) {
+        ml_day_t ms = ml_ev_month_start (ue->year, m), me = ml_ev_month_end (ue->year, m);
+        if (me < from || ms > to)
+            continue;
+        if (from <= ms && to >= me)
+            sum += ml_ev_sum (&priv->year, pidx, metric, sub, m, m);
+        else {
+            int a = (int) ((from > ms ? from : ms) - ms) + 1, b = (int) ((to < me ? to : me) - ms) + 1;
+            sum += ml_ev_sum (s_days (ue, m), pidx, metric, sub, a, b);
+        }
+    }
+    return sum;
 }
