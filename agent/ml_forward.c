@@ -6,7 +6,12 @@
    Welcome) -> STREAM (sending batches from send_seq on, at most `window` unacknowledged).
    Any silence longer than ack_timeout while awaiting an answer, a lost connection or a
    collector Error drops the socket; the next socket starts over with Hello, so a late reply
-   from an old connection can never be mistaken for a current one. */
+   from an old connection can never be mistaken for a current one.
+
+   Back-off: each drop doubles it, from 100 ms to 5 s. A Welcome resets it, unless the collector
+   refuses our batches (an Error such as "full"): then only an Ack, real progress, resets it, so
+   a full collector sees one Hello and one batch every 5 s, not ten a second. The refusal is
+   logged when it starts or changes, and its end once ("takes batches again"). */
 #include "ml_forward.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -42,6 +47,8 @@ struct ml_forward {
     int64_t last_heard;         //  when we last heard from (or first spoke to) the collector
     int64_t reconnect_at;       //  DOWN until then
     int backoff_ms;             //  next back-off
+    bool refused;               //  the collector refuses our batches (full...): keep backing off
+    char refusal[32];           //  the Error code of that refusal, logged once per change
     bool warned_unreachable;    //  "cannot reach" said once per outage
     int trouble;                //  last handshake trouble logged (monitor event), 0: none
     uint64_t send_seq;          //  next seq to send
@@ -342,8 +349,9 @@ static int
 s_on_welcome (ml_forward_t *self, Massline__Welcome *w)
 {
     uint64_t expect = w->next_seq ? w->next_seq : 1;
-    ml_info ("connected to %s (unit %s); collector expects seq %llu", self->endpoint,
-             w->unit, (unsigned long long) expect);
+    //  while the collector refuses our batches, each retry's Welcome is no news
+    ml_log (self->refused ? ML_LOG_DEBUG : ML_LOG_INFO, "connected to %s (unit %s); collector "
+            "expects seq %llu", self->endpoint, w->unit, (unsigned long long) expect);
     if (self->unit && strcmp (self->unit, w->unit) != 0)
         ml_warn ("agent.ini names unit %s, but the collector holds this agent's key for unit %s",
                  self->unit, w->unit);
@@ -388,7 +396,8 @@ s_on_welcome (ml_forward_t *self, Massline__Welcome *w)
     self->send_seq = expect;
     self->n_inflight = 0;
     self->state = S_STREAM;
-    self->backoff_ms = S_BACKOFF_MIN_MS;
+    if (!self->refused)         //  a Welcome is no progress while batches are refused
+        self->backoff_ms = S_BACKOFF_MIN_MS;
     self->trouble = 0;
     self->warned_unreachable = false;
     return 0;
@@ -421,7 +430,30 @@ s_on_ack (ml_forward_t *self, Massline__Frame **frame_p)
         self->send_seq = through + 1;
     ml_debug ("ack through %llu (%zu rejected)", (unsigned long long) through,
               frame->ack->n_rejects);
+    if (self->refused) {
+        ml_info ("collector %s takes batches again", self->endpoint);
+        self->refused = false;
+        self->refusal[0] = 0;
+    }
+    self->backoff_ms = S_BACKOFF_MIN_MS;
     return 0;
+}
+
+//  The collector answered with an Error other than "version" (full, storage, ...): drop the
+//  connection and retry after the back-off, which keeps growing until an Ack. Logged once
+//  per change of the refusal, not once per refusal.
+static void
+s_on_refusal (ml_forward_t *self, const Massline__Error *error)
+{
+    if (!self->refused || strcmp (self->refusal, error->code) != 0)
+        ml_log (strcmp (error->code, "full") == 0 ? ML_LOG_WARN : ML_LOG_ERROR,
+                "collector %s refuses batches: %s: %s; retrying with a growing back-off (up to "
+                "%d s)", self->endpoint, error->code, error->message, S_BACKOFF_MAX_MS / 1000);
+    else
+        ml_debug ("collector refused again: %s: %s", error->code, error->message);
+    self->refused = true;
+    snprintf (self->refusal, sizeof self->refusal, "%s", error->code);
+    s_drop (self);
 }
 
 //  Handles one frame from the collector. Returns 0, or a fatal ml_err_t.
@@ -439,10 +471,11 @@ s_on_frame (ml_forward_t *self, Massline__Frame *f)
             ml_debug ("unexpected Ack ignored");
             return 0;
         case MASSLINE__FRAME__MSG_ERROR:
-            ml_error ("collector refused: %s: %s", f->error->code, f->error->message);
-            if (strcmp (f->error->code, "version") == 0)
+            if (strcmp (f->error->code, "version") == 0) {
+                ml_error ("collector refused: %s: %s", f->error->code, f->error->message);
                 return ML_EPROTO;
-            s_drop (self);
+            }
+            s_on_refusal (self, f->error);
             return 0;
         default:
             ml_warn ("collector %s sent an unexpected message (type %d); ignored",
@@ -597,11 +630,14 @@ s_batch_visit (const ml_outbox_entry_t *entries, size_t count, void *arg)
     return 0;
 }
 
-//  Sends batches while the window has room and the outbox has events. Returns 0 or ml_err_t.
+//  Sends batches while the window has room and the outbox has events; while the collector
+//  refuses batches, one at a time (a probe: the rest would be refused out of sequence).
+//  Returns 0 or ml_err_t.
 static int
 s_fill_window (ml_forward_t *self)
 {
-    while (self->state == S_STREAM && self->n_inflight < self->window
+    size_t window = self->refused ? 1 : self->window;
+    while (self->state == S_STREAM && self->n_inflight < window
        &&  self->send_seq <= self->top) {
         s_batch_ctx_t bc = { self, 0 };
         int rc = ml_outbox_read (self->outbox, self->send_seq, self->batch_size, s_batch_visit, &bc);

@@ -281,6 +281,14 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
     Massline__Event *ev = *ev_p;
     *ev_p = NULL;
     ml_verr_t err = { "", "" };
+    const char *problem = ml_event_user_ref_problem (ev->ref);
+    if (problem) {
+        snprintf (err.field, sizeof err.field, "ref");
+        snprintf (err.reason, sizeof err.reason, "%s", problem);
+        ml_import_bad_row (self, line, &err);
+        ml_event_free (&ev);
+        return;
+    }
     int rc = ml_event_ensure_ref (ev);
     //  a row defining a person or org makes it known to itself and to the rows after it
     const Massline__Event *plain = ev->body_case == MASSLINE__EVENT__BODY_CORRECTION
@@ -316,7 +324,9 @@ s_progress (ml_import_t *self, size_t line, bool done)
         fprintf (stderr, "\r\033[K");
     else
     if (now - self->progress_at >= 250) {
-        fprintf (stderr, "\r%s: %zu lines read, %zu bad", self->file, line, self->n_bad);
+        char file[512];
+        fprintf (stderr, "\r%s: %zu lines read, %zu bad", ml_log_escape (self->file, file, sizeof file),
+                 line, self->n_bad);
         self->progress_at = now;
     }
 }
@@ -392,11 +402,18 @@ ml_import_read_csv (ml_import_t *self, const char *path)
     ml_ledger_destroy (&self->ledger);
     self->ledger = ml_ledger_open (path, err, sizeof err);
     if (!self->ledger) {
-        //  ERR is "PATH: reason"; name the file as this import does
-        size_t plen = strlen (path);
-        const char *why = strncmp (err, path, plen) == 0 && strncmp (err + plen, ": ", 2) == 0
-                        ? err + plen + 2 : err;
-        s_report (self, 0, why);
+        //  ERR is "PATH: reason" or "PATH:LINE: reason"; name the file as this import does
+        size_t plen = strlen (path), line = 0;
+        const char *why = err;
+        if (strncmp (err, path, plen) == 0 && strncmp (err + plen, ": ", 2) == 0)
+            why = err + plen + 2;
+        else
+        if (strncmp (err, path, plen) == 0 && err[plen] == ':') {
+            char *end;
+            line = strtoul (err + plen + 1, &end, 10);
+            why = strncmp (end, ": ", 2) == 0 ? end + 2 : err;
+        }
+        s_report (self, line, why);
         return ML_EINVAL;
     }
     //  keep the two headers the commit may name

@@ -23,8 +23,9 @@ ml_import_t *ml_import_new (ml_outbox_t *outbox, const char *file, ml_day_t toda
 //  Frees the import (and every row not committed); sets *SELF_P to NULL. Safe on NULL.
 void ml_import_destroy (ml_import_t **self_p);
 
-//  Feeds the event read from row LINE: takes it (*EV_P becomes NULL), gives it a ref if it has
-//  none, validates it, and keeps it for the commit, or notes why the row is bad.
+//  Feeds the event read from row LINE: takes it (*EV_P becomes NULL), refuses a ref of the form
+//  reserved for derived refs ("~..."), gives it a ref if it has none, validates it, and keeps it
+//  for the commit, or notes why the row is bad.
 void ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p);
 
 //  Notes that row LINE could not be read as an event, for the reason in ERR.
@@ -40,7 +41,8 @@ int ml_import_read_jsonl (ml_import_t *self, FILE *in);
 
 //  Reads the CSV ledger at PATH (ml_ledger.h) and feeds every row; errors name the columns as
 //  the file's header writes them ("field '公布日期'"). A file that is no ledger at all (unreadable,
-//  no header, unknown or missing columns) gets one error "FILE: reason", printed at once.
+//  no header, unknown or missing columns) gets one error "FILE: reason", printed at once; one
+//  that is UTF-8 but for some lines gets "FILE:LINE: not valid UTF-8, ..." naming the first.
 //  Returns 0, or ML_EINVAL for such a file (then there is nothing to commit).
 int ml_import_read_csv (ml_import_t *self, const char *path);
 

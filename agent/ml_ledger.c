@@ -150,6 +150,7 @@ struct ml_ledger {
     s_column_t cols[S_MAX_COLS];
     size_t ncols;
     char *cells;                     //  every parsed cell, NUL-terminated, one after the other
+    unsigned char *nul;              //  per cell (as ROWS): 1 when it held a NUL byte, cut there
     char **rows;                     //  each cell in CELLS, row-major
     size_t *row_cells;               //  cells in each row
     size_t *row_start;               //  index into rows of each row's first cell
@@ -260,6 +261,35 @@ s_valid_utf8 (const unsigned char *p, size_t n)
     return true;
 }
 
+//  For a file that is not valid UTF-8: the first line that is not, when another line holds
+//  UTF-8 text beyond ASCII (a UTF-8 file with a part in another encoding, e.g. one cell pasted
+//  from a GBK file), else 0. Lines end at LF, CR LF or a lone CR, as s_row_lines counts them.
+//  A line of GB18030 text is very unlikely to be valid UTF-8 with a character of 3 or more
+//  bytes, which every Chinese character in UTF-8 is.
+static int
+s_mixed_line (const unsigned char *p, size_t n)
+{
+    int line = 1, first_bad = 0;
+    bool utf8_text = false;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && p[i] != '\n' && !(p[i] == '\r' && !(i + 1 < n && p[i + 1] == '\n')))
+            continue;
+        const unsigned char *l = p + start;
+        size_t len = i - start;
+        if (!s_valid_utf8 (l, len)) {
+            if (!first_bad)
+                first_bad = line;
+        }
+        else
+            for (size_t k = 0; k < len && !utf8_text; k++)
+                utf8_text = l[k] >= 0xE0;
+        start = i + 1;
+        line++;
+    }
+    return utf8_text ? first_bad : 0;
+}
+
 static char *
 s_from_gb18030 (const char *in, size_t len, size_t *out_len)
 {
@@ -315,6 +345,14 @@ s_read (ml_ledger_t *self, char *err, size_t errlen)
     else if (s_valid_utf8 ((unsigned char *) buf, len))
         self->encoding = "utf-8";
     else {
+        //  never reinterpret valid UTF-8: GB18030 only when no part of the file is UTF-8 text
+        int bad = s_mixed_line ((unsigned char *) buf, len);
+        if (bad) {
+            free (buf);
+            snprintf (err, errlen, "%s:%d: not valid UTF-8, while the rest of the file is; save "
+                      "the whole file again as UTF-8 (or all of it as GB18030)", self->path, bad);
+            return ML_EINVAL;
+        }
         size_t out_len;
         char *utf8 = s_from_gb18030 (buf, len, &out_len);
         free (buf);
@@ -337,6 +375,7 @@ typedef struct {
     ml_ledger_t *self;
     size_t cap_cells, ncells, cap_rows;
     size_t *offset;             //  where each cell starts in self->cells
+    unsigned char *nul;         //  whether each cell held a NUL byte
     size_t used, cap;           //  bytes of self->cells used, allocated
     int failed;
 } s_parse_t;
@@ -356,6 +395,12 @@ s_on_field (void *data, size_t len, void *arg)
             return;
         }
         p->offset = grown;
+        unsigned char *nul = realloc (p->nul, p->cap_cells);
+        if (!nul) {
+            p->failed = 1;
+            return;
+        }
+        p->nul = nul;
     }
     if (p->used + len + 1 > p->cap) {
         size_t cap = p->cap ? p->cap : 1 << 16;
@@ -371,6 +416,7 @@ s_on_field (void *data, size_t len, void *arg)
     }
     memcpy (self->cells + p->used, data ? data : "", len);
     self->cells[p->used + len] = 0;
+    p->nul[p->ncells] = data && memchr (data, 0, len) != NULL;
     p->offset[p->ncells++] = p->used;
     p->used += len + 1;
 }
@@ -448,7 +494,7 @@ s_parse (ml_ledger_t *self, char *err, size_t errlen)
     struct csv_parser parser;
     if (csv_init (&parser, 0) != 0)
         return ML_ENOMEM;
-    s_parse_t p = { self, 0, 0, 0, NULL, 0, 0, 0 };
+    s_parse_t p = { self, 0, 0, 0, NULL, NULL, 0, 0, 0 };
     size_t done = csv_parse (&parser, self->text, self->size, s_on_field, s_on_row, &p);
     csv_fini (&parser, s_on_field, s_on_row, &p);
     csv_free (&parser);
@@ -458,6 +504,7 @@ s_parse (ml_ledger_t *self, char *err, size_t errlen)
     for (size_t i = 0; !p.failed && i < p.ncells; i++)
         self->rows[i] = self->cells + p.offset[i];
     free (p.offset);
+    self->nul = p.nul;
     if (p.failed || done != self->size) {
         snprintf (err, errlen, "%s: cannot parse as CSV", self->path);
         return ML_EINVAL;
@@ -543,6 +590,12 @@ s_header (ml_ledger_t *self, char *err, size_t errlen)
         return ML_EINVAL;
     }
     bool has_kind = false;
+    for (size_t c = 0; c < ncols; c++)
+        if (self->nul && self->nul[self->row_start[0] + c]) {
+            snprintf (err, errlen, "%s:%d: the header of column %zu contains a NUL byte", self->path,
+                      self->row_line[0], c + 1);
+            return ML_EINVAL;
+        }
     for (size_t c = 0; c < ncols; c++) {
         char *header = s_trim (self->rows[self->row_start[0] + c]);
         self->cols[c].header = header;
@@ -612,6 +665,7 @@ ml_ledger_destroy (ml_ledger_t **self_p)
     ml_ledger_t *self = *self_p;
     free (self->rows);
     free (self->cells);
+    free (self->nul);
     free (self->row_start);
     free (self->row_cells);
     free (self->row_line);
@@ -724,7 +778,15 @@ static json_t *
 s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_t len)
 {
     char **cells = self->rows + self->row_start[r];
+    const unsigned char *nul = self->nul + self->row_start[r];
     size_t n = self->row_cells[r];
+    //  a cell cut at a NUL byte would import silently changed: refuse the row (JSONL does too)
+    for (size_t c = 0; c < n; c++)
+        if (nul[c]) {
+            *field = c < self->ncols && *self->cols[c].header ? self->cols[c].header : "";
+            snprintf (reason, len, "contains a NUL byte%s", **field ? "" : " (a column without header)");
+            return NULL;
+        }
     const char *kind = self->kind;
     for (size_t c = 0; c < n && c < self->ncols && !kind; c++)
         if (self->cols[c].key && strcmp (self->cols[c].key, "kind") == 0) {
@@ -790,7 +852,7 @@ static bool
 s_row_empty (ml_ledger_t *self, size_t r)
 {
     for (size_t c = 0; c < self->row_cells[r]; c++)
-        if (*s_trim (self->rows[self->row_start[r] + c]))
+        if (*s_trim (self->rows[self->row_start[r] + c]) || self->nul[self->row_start[r] + c])
             return false;
     return true;
 }

@@ -12,7 +12,10 @@ typedef struct ml_ledger ml_ledger_t;
 
 //  Reads and parses PATH. The kind comes from a kind/类型 column, else from the file name
 //  (接访台账.csv, reception_day.csv, ...). Returns NULL with "PATH: reason" in ERR when the file
-//  cannot be read, has no header, names unknown columns or lacks a required one.
+//  cannot be read, has no header, names unknown columns or lacks a required one, and with
+//  "PATH:LINE: reason" when a header holds a NUL byte or when the file is UTF-8 but for some
+//  lines (LINE: the first of them). Valid UTF-8 is never reinterpreted: a file is read as
+//  GB18030 only when no line of it is UTF-8 text beyond ASCII.
 ml_ledger_t *ml_ledger_open (const char *path, char *err, size_t errlen);
 
 //  Closes the ledger and sets *SELF_P to NULL. Safe on NULL.
@@ -25,7 +28,8 @@ const char *ml_ledger_kind (const ml_ledger_t *self);
 const char *ml_ledger_encoding (const ml_ledger_t *self);
 
 //  Called for each data row: LINE is the row's first line in the file; OBJ its JSON event (borrowed),
-//  or NULL when the row itself is wrong, with FIELD (the header as written) and REASON.
+//  or NULL when the row itself is wrong (a cell holding a NUL byte, too), with FIELD (the header
+//  as written) and REASON.
 typedef int (*ml_ledger_row_fn) (void *arg, int line, const json_t *obj, const char *field,
                                  const char *reason);
 

@@ -13,22 +13,6 @@
 // ---------------------------------------------------------------------------
 // Small helpers.
 
-int
-ml_audit_fail (char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-    return code;
-}
-
-int
-ml_audit_strcmp_p (const void *a, const void *b)
-{
-    return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 //  "2026-11-26T08:00:00Z" for now.
 static void
 s_now_iso (char buf[32])

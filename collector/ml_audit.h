@@ -118,7 +118,9 @@ int ml_audit_finding (ml_store_t *store, const char *id, const char *item, const
 
 //  Appraises SAMPLE (from ml_audit_get) at CONFIDENCE against TOLERABLE: per stratum and
 //  overall n (items with a finding), deviations (deviation + not_found), not_found, rate,
-//  upper_bound, confidence, conclusion. Returns 0 and *APPRAISAL, or ML_EINVAL with ERR.
+//  upper_bound, confidence, conclusion, method (an ML_SAMPLE_METHOD_*: per stratum exact
+//  Clopper-Pearson, overall at the Kish effective size), and overall effective_n,
+//  effective_deviations, unexamined_share. Returns 0 and *APPRAISAL, or ML_EINVAL with ERR.
 int ml_audit_appraise (const json_t *sample, double confidence, double tolerable,
                        json_t **appraisal, char *err, size_t errlen);
 

@@ -1,5 +1,6 @@
 /* ml_audit_appraise.c -- the appraisal of a sample's findings: per stratum and overall, the
-   deviation rate and its upper bound at a confidence, against the tolerable rate. */
+   deviation rate and its upper bound at a confidence, against the tolerable rate. The overall
+   bound is ml_sample_appraise's: Clopper-Pearson at the Kish effective size (docs/sampling.md). */
 #include "ml_audit_private.h"
 #include "ml_err.h"
 
@@ -27,16 +28,24 @@ s_appraisal_json (const json_t *s, const ml_sample_appraisal_t *a, size_t not_fo
                                  "population", json_object_get (s, "population"),
                                  "size", json_object_get (s, "size"))
                     : json_object ();
-    json_t *rest = json_pack ("{s:I, s:I, s:I, s:o, s:o, s:f, s:f, s:b, s:s}", "n", (json_int_t) a->n,
+    json_t *rest = json_pack ("{s:I, s:I, s:I, s:o, s:o, s:f, s:f, s:b, s:s, s:s}", "n", (json_int_t) a->n,
                               "deviations", (json_int_t) a->deviations, "not_found", (json_int_t) not_found,
                               "rate", a->n ? s_real (a->rate) : json_null (),
                               "upper_bound", s_real (a->upper_bound), "confidence", a->confidence,
-                              "tolerable", tolerable, "below_tolerable", below, "conclusion", text);
-    if (!out || !rest || json_object_update (out, rest)) {
+                              "tolerable", tolerable, "below_tolerable", below, "conclusion", text,
+                              "method", a->method);
+    //  Overall: the size and count the bound was computed at, and the share it charges at rate 1.
+    json_t *overall = s ? NULL
+                        : json_pack ("{s:o, s:o, s:f}", "effective_n", s_real (a->effective_n),
+                                     "effective_deviations", s_real (a->effective_deviations),
+                                     "unexamined_share", a->unexamined);
+    if (!out || !rest || (!s && !overall) || json_object_update (out, rest)
+        || (overall && json_object_update (out, overall))) {
         json_decref (out);
         out = NULL;
     }
     json_decref (rest);
+    json_decref (overall);
     return out;
 }
 

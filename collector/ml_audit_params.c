@@ -3,9 +3,30 @@
 #include "ml_audit_private.h"
 #include "ml_err.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+// ---------------------------------------------------------------------------
+// Small helpers the other files of the module use (here, at its bottom, so that the arrows
+// between its files go one way: ml_audit -> ml_audit_population -> ml_audit_params).
+
+int
+ml_audit_fail (char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (err, errlen, fmt, ap);
+    va_end (ap);
+    return code;
+}
+
+int
+ml_audit_strcmp_p (const void *a, const void *b)
+{
+    return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
 
 // ---------------------------------------------------------------------------
 // Kinds: the oneof members of Event whose message has a required date are the activity kinds

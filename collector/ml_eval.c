@@ -247,22 +247,6 @@ s_evaluate (ml_unit_eval_t *ue, const ml_ruleset_t *rules)
 //  ---------------------------------------------------------------------------
 //  Loading roster and cases
 
-bool
-ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
-{
-    int pidx = ml_ev_pidx (ue, id);
-    if (pidx < 0)
-        return false;
-    const ml_person_t *p = &ue->persons[pidx];
-    for (size_t i = 0; i < p->nroles; i++) {
-        const ml_roster_role_t *r = &p->roles[i];
-        bool leading = r->role == MASSLINE__ROLE__ID__main_leader
-                    || r->role == MASSLINE__ROLE__ID__leader;
-        if (leading && r->from <= day && (r->to == ML_NODAY || r->to >= day))
-            return true;
-    }
-    return false;
-}
 
 static ml_day_t
 s_day_or_none (const char *text)
@@ -351,15 +335,6 @@ s_on_case (void *arg, const ml_case_t *c)
     return 0;
 }
 
-void
-ml_ev_fail (ml_unit_eval_t *ue, int rc, const char *what)
-{
-    ml_ev_priv_t *priv = ue->priv;
-    if (priv->rc)
-        return;
-    priv->rc = rc;
-    snprintf (priv->err, priv->errlen, "unit %s: %s: %s", ue->unit, what, ml_strerror (rc));
-}
 
 static int
 s_load (ml_unit_eval_t *ue, const ml_source_t *src)

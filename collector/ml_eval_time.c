@@ -418,3 +418,33 @@ ml_ev_sum_days (ml_unit_eval_t *ue, int pidx, int metric, const char *sub, ml_da
     }
     return sum;
 }
+
+//  ---------------------------------------------------------------------------
+//  Failures and the roster, shared by the pieces
+
+void
+ml_ev_fail (ml_unit_eval_t *ue, int rc, const char *what)
+{
+    ml_ev_priv_t *priv = ue->priv;
+    if (priv->rc)
+        return;
+    priv->rc = rc;
+    snprintf (priv->err, priv->errlen, "unit %s: %s: %s", ue->unit, what, ml_strerror (rc));
+}
+
+bool
+ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
+{
+    int pidx = ml_ev_pidx (ue, id);
+    if (pidx < 0)
+        return false;
+    const ml_person_t *p = &ue->persons[pidx];
+    for (size_t i = 0; i < p->nroles; i++) {
+        const ml_roster_role_t *r = &p->roles[i];
+        bool leading = r->role == MASSLINE__ROLE__ID__main_leader
+                    || r->role == MASSLINE__ROLE__ID__leader;
+        if (leading && r->from <= day && (r->to == ML_NODAY || r->to >= day))
+            return true;
+    }
+    return false;
+}

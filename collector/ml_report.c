@@ -285,6 +285,41 @@ s_eval_one (const ml_report_ctx_t *ctx, const char *unit, int year, ml_day_t as_
 //  ---------------------------------------------------------------------------
 //  unit-annual and cadre
 
+static int
+s_on_org_name (void *arg, const Massline__Event *ev)
+{
+    if (ev->body_case == MASSLINE__EVENT__BODY_ORG && ev->org->name && ev->org->name[0])
+        json_object_set_new (arg, ev->org->org, json_string (ev->org->name));
+    return 0;
+}
+
+//  Sets PERSON's "org_name" from NAMES (org id -> the org ledger's name); null when unknown.
+static void
+s_org_name (const json_t *names, json_t *person)
+{
+    const char *org = json_string_value (json_object_get (person, "org"));
+    json_t *name = org ? json_object_get (names, org) : NULL;
+    json_object_set (person, "org_name", name ? name : json_null ());
+}
+
+//  Adds "org_name" to each of PERSONS (an array, or the cadre's one person), so that readers see
+//  内科党支部 where the roster says B01. Without the org ledger the names stay null.
+static void
+s_org_names (const ml_report_ctx_t *ctx, const char *unit, json_t *persons)
+{
+    json_t *names = json_object ();
+    if (ctx->src->orgs (ctx->src->ctx, unit, s_on_org_name, names) != 0)
+        json_object_clear (names);
+    size_t i;
+    json_t *person;
+    if (json_is_array (persons))
+        json_array_foreach (persons, i, person)
+            s_org_name (names, person);
+    else
+        s_org_name (names, persons);
+    json_decref (names);
+}
+
 static json_t *
 s_unit_annual (const ml_report_ctx_t *ctx, const ml_unit_eval_t *ue)
 {
@@ -299,6 +334,7 @@ s_unit_annual (const ml_report_ctx_t *ctx, const ml_unit_eval_t *ue)
     for (size_t i = 0; i < ue->nresults; i++)
         if (ue->results[i].person < 0)
             json_array_append_new (unit_rules, s_rule (&ue->results[i]));
+    s_org_names (ctx, ue->unit, persons);
     json_object_set_new (obj, "persons", persons);
     json_object_set_new (obj, "unit_rules", unit_rules);
     json_object_set_new (obj, "cases", s_cases (ue));
@@ -337,7 +373,9 @@ ml_report_cadre (const ml_report_ctx_t *ctx, const char *unit, const char *perso
         json_object_set_new (obj, "unit", json_string (ue->unit));
         json_object_set_new (obj, "unit_name", json_string (ue->unit_name));
         s_head_year (obj, ctx, year, ue->as_of);
-        json_object_set_new (obj, "person", s_person (ue, i));
+        json_t *one = s_person (ue, i);
+        s_org_names (ctx, ue->unit, one);
+        json_object_set_new (obj, "person", one);
     }
     ml_eval_free (&ue);
     return obj;

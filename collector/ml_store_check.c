@@ -462,38 +462,3 @@ ml_store_check (ml_store_t *self, const char *tmpdir, ml_check_fn *report, void 
     return stats->mismatches ? ML_ECONFLICT : 0;
 }
 
-// ---------------------------------------------------------------------------
-// The upgrade from format 1: what is derived is rebuilt from the event log in place.
-
-int
-ml_store_rebuild (ml_store_t *self, char *err, size_t errlen)
-{
-    ml_db_txn_t t;
-    ml_db_begin (self->db, &t, true);
-    for (size_t i = 0; i < sizeof s_derived_dbs / sizeof s_derived_dbs[0]; i++)
-        ml_db_empty (&t, self->dbi[s_derived_dbs[i]]);
-    ml_store_derive_t x = { .p = { &t, self->dbi }, .d = { &t, self->dbi } };
-    ml_check_stats_t stats = { 0 };
-    s_check_t c = { NULL, NULL, &stats, NULL, 0, 0 };
-    uint64_t nlog = 0, nrej = 0;
-    //  The same replay as check's, into the store itself (CHUNK commits would not happen: NULL).
-    ml_db_cursor_t cur;
-    ml_db_val_t k, v;
-    ml_db_cursor_open (&t, self->dbi[DB_LOG], &cur);
-    for (bool ok = ml_db_first (&cur, &k, &v); ok && !ml_store_derive_ret (&x);
-         ok = ml_db_next (&cur, &k, &v))
-        s_check_apply (&c, &x, ++nlog, &v);
-    ml_db_cursor_close (&cur);
-    if (!ml_store_derive_ret (&x))
-        s_check_primary (&c, &x, DB_REJECTS, &nrej);
-    ml_store_count_flush (&x);
-    char want[8];
-    snprintf (want, sizeof want, "%d", ML_STORE_FORMAT);
-    ml_db_put (&t, self->dbi[DB_META], META_FORMAT, strlen (META_FORMAT), want, strlen (want), 0);
-    free (c.agents);
-    int rc = ml_db_commit (&t);
-    if (rc)
-        snprintf (err, errlen, "%s: upgrade from format 1: %s", ml_db_dir (self->db),
-                  ml_db_error (self->db));
-    return rc;
-}

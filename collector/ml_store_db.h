@@ -296,7 +296,7 @@ int ml_store_derive_event (ml_store_derive_t *x, const char *unit, const uint8_t
                            ml_reject_t *rej);
 
 //  Rebuilds every derived database of the writable store SELF from its event log, in one write
-//  transaction, and records this collector's format: the upgrade from format 1. (ml_store_check.c)
+//  transaction, and records this collector's format: the upgrade from format 1. (ml_store_upgrade.c)
 int ml_store_rebuild (ml_store_t *self, char *err, size_t errlen);
 
 //  Counts a rejected event of UNIT. (ml_store_derive.c)

@@ -521,6 +521,82 @@ ml_sample_upper_bound (size_t n, size_t k, double confidence)
     return hi;
 }
 
+//  The regularized incomplete beta function I_X(A, B) for A, B > 0: the continued fraction
+//  of Numerical Recipes (Lentz's method) on the side of X where it converges fast, the
+//  other side as 1 - I_(1-X)(B, A).
+static double
+s_beta_cf (double a, double b, double x)
+{
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    d = 1 / (fabs (d) < tiny ? tiny : d);
+    double h = d;
+    for (int m = 1; m < 100000; m++) {
+        double aa = m * (b - m) * x / ((a - 1 + 2 * m) * (a + 2 * m));
+        d = 1 + aa * d;
+        c = 1 + aa / c;
+        d = 1 / (fabs (d) < tiny ? tiny : d);
+        c = fabs (c) < tiny ? tiny : c;
+        h *= d * c;
+        aa = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 1 + 2 * m));
+        d = 1 + aa * d;
+        c = 1 + aa / c;
+        d = 1 / (fabs (d) < tiny ? tiny : d);
+        c = fabs (c) < tiny ? tiny : c;
+        double step = d * c;
+        h *= step;
+        if (fabs (step - 1) < 1e-16)
+            break;
+    }
+    return h;
+}
+
+static double
+s_beta_inc (double a, double b, double x)
+{
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    double front = exp (lgamma (a + b) - lgamma (a) - lgamma (b) + a * log (x) + b * log1p (-x));
+    if (x < (a + 1) / (a + b + 2))
+        return front * s_beta_cf (a, b, x) / a;
+    return 1 - front * s_beta_cf (b, a, 1 - x) / b;
+}
+
+//  True when X is a whole number to within 1e-9 (relative above 1).
+static bool
+s_whole (double x)
+{
+    return fabs (x - round (x)) <= 1e-9 * fmax (1, x);
+}
+
+double
+ml_sample_upper_bound_real (double n, double k, double confidence)
+{
+    if (!(confidence > 0 && confidence < 1) || !isfinite (n) || !isfinite (k) || n < 0 || k < 0
+        || k > n * (1 + 1e-12))
+        return NAN;
+    if (s_whole (n) && s_whole (k))
+        return ml_sample_upper_bound ((size_t) llround (n), (size_t) fmin (llround (k), llround (n)), confidence);
+    if (k >= n)
+        return 1.0;
+    double alpha = 1 - confidence;
+    if (k == 0)
+        return 1 - pow (alpha, 1 / n);
+    //  The upper tail of Beta(k + 1, n - k) above p, I_(1-p)(n - k, k + 1), falls as p grows:
+    //  bisect for the p where it equals alpha (the tail keeps its precision for small alpha).
+    double lo = 0, hi = 1;
+    for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
+        double mid = (lo + hi) / 2;
+        if (s_beta_inc (n - k, k + 1, 1 - mid) > alpha)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
+
 static bool
 s_stratum_valid (const ml_sample_stratum_t *s)
 {
@@ -534,12 +610,23 @@ ml_sample_appraise_stratum (const ml_sample_stratum_t *stratum, double confidenc
     assert (stratum && out);
     if (!s_stratum_valid (stratum) || !(confidence > 0 && confidence < 1))
         return ML_EINVAL;
-    out->n = stratum->n;
-    out->deviations = stratum->deviations;
-    out->confidence = confidence;
+    *out = (ml_sample_appraisal_t) { .n = stratum->n, .deviations = stratum->deviations,
+                                     .confidence = confidence, .method = ML_SAMPLE_METHOD_CP,
+                                     .effective_n = (double) stratum->n,
+                                     .effective_deviations = (double) stratum->deviations };
     out->rate = stratum->n ? (double) stratum->deviations / stratum->n : 0;
-    if (stratum->n > 0 && stratum->n == stratum->population)
+    if (stratum->n == 0) {
+        out->method = ML_SAMPLE_METHOD_NONE;
+        out->effective_n = out->effective_deviations = NAN;
+        out->unexamined = stratum->population ? 1 : 0;
+        out->upper_bound = 1;
+    }
+    else
+    if (stratum->n == stratum->population) {
+        out->method = ML_SAMPLE_METHOD_CENSUS;
+        out->effective_n = out->effective_deviations = NAN;
         out->upper_bound = out->rate;  //  a census knows its rate
+    }
     else
         out->upper_bound = ml_sample_upper_bound (stratum->n, stratum->deviations, confidence);
     return 0;
@@ -553,27 +640,61 @@ ml_sample_appraise (const ml_sample_stratum_t *strata, size_t nstrata, double co
     if (!(confidence > 0 && confidence < 1))
         return ML_EINVAL;
     double total = 0, examined = 0;    //  population of all strata, of examined strata
+    size_t nexamined = 0, last = 0;
+    bool censuses = true;              //  every examined stratum examined in full
     for (size_t h = 0; h < nstrata; h++) {
         if (!s_stratum_valid (&strata[h]))
             return ML_EINVAL;
         total += strata[h].population;
-        if (strata[h].n > 0)
+        if (strata[h].n > 0) {
             examined += strata[h].population;
+            nexamined++;
+            last = h;
+            censuses = censuses && strata[h].n == strata[h].population;
+        }
     }
     if (total == 0)
         return ML_EINVAL;
-    *out = (ml_sample_appraisal_t) { .confidence = confidence };
-    double rate = 0, bound = 0;
+    *out = (ml_sample_appraisal_t) { .confidence = confidence, .method = ML_SAMPLE_METHOD_NONE,
+                                     .effective_n = NAN, .effective_deviations = NAN,
+                                     .upper_bound = 1, .unexamined = 1 };
+    double rate = 0, kish = 0;         //  sum W_h k_h / n_h, sum W_h^2 / n_h
     for (size_t h = 0; h < nstrata; h++) {
-        ml_sample_appraisal_t one;
-        ml_sample_appraise_stratum (&strata[h], confidence, &one);
-        out->n += one.n;
-        out->deviations += one.deviations;
-        if (one.n > 0)
-            rate += strata[h].population / examined * one.rate;
-        bound += strata[h].population / total * one.upper_bound;
+        out->n += strata[h].n;
+        out->deviations += strata[h].deviations;
+        if (strata[h].n > 0) {
+            double w = strata[h].population / examined;
+            rate += w * strata[h].deviations / strata[h].n;
+            kish += w * w / strata[h].n;
+        }
     }
+    if (nexamined == 0)
+        return 0;
     out->rate = rate;
+    double bound;
+    if (nexamined == 1) {              //  one stratum: its own bound, as it always was
+        ml_sample_appraisal_t one;
+        ml_sample_appraise_stratum (&strata[last], confidence, &one);
+        out->method = one.method;
+        out->effective_n = one.effective_n;
+        out->effective_deviations = one.effective_deviations;
+        bound = one.upper_bound;
+    }
+    else
+    if (censuses) {
+        out->method = ML_SAMPLE_METHOD_CENSUS;
+        bound = rate;
+    }
+    else {
+        out->method = ML_SAMPLE_METHOD_KISH;
+        out->effective_n = 1 / kish;
+        out->effective_deviations = fmin (rate * out->effective_n, out->effective_n);
+        bound = ml_sample_upper_bound_real (out->effective_n, out->effective_deviations, confidence);
+    }
+    //  What was not examined may all be deviations: it counts at rate 1 for its share.
+    out->unexamined = (total - examined) / total;
+    if (examined < total)
+        bound = examined / total * bound + (total - examined) / total;
     out->upper_bound = fmin (1.0, bound);
     return 0;
 }

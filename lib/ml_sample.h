@@ -82,6 +82,18 @@ int ml_sample_size_hypergeometric (double confidence, double tolerable, double e
 //  Returns NaN if K > N or C is not in (0, 1).
 double ml_sample_upper_bound (size_t n, size_t k, double confidence);
 
+//  The same bound for real N >= K >= 0 (an effective size and count, need not be whole): the
+//  CONFIDENCE quantile of Beta(K + 1, N - K), from the regularized incomplete beta function;
+//  1 when K = N or N = 0, ml_sample_upper_bound itself when N and K are whole (to 1e-9).
+//  Returns NaN if K > N, either is negative or not finite, or C is not in (0, 1).
+double ml_sample_upper_bound_real (double n, double k, double confidence);
+
+//  How an appraisal's upper bound was found (the `method` of `sample appraise`).
+#define ML_SAMPLE_METHOD_CP "clopper-pearson"
+#define ML_SAMPLE_METHOD_CENSUS "census (every item examined: the rate is known)"
+#define ML_SAMPLE_METHOD_KISH "clopper-pearson at Kish effective size (Korn & Graubard 1998)"
+#define ML_SAMPLE_METHOD_NONE "nothing examined"
+
 //  What was found in one stratum.
 typedef struct {
     size_t population;                 //  items in the stratum (N_h)
@@ -96,6 +108,10 @@ typedef struct {
     double rate;                       //  point estimate of the deviation rate
     double upper_bound;                //  one-sided upper bound at the confidence asked
     double confidence;                 //  that confidence
+    const char *method;                //  how the bound was found: an ML_SAMPLE_METHOD_*
+    double effective_n;                //  the n the bound was computed at (n*), NaN if none
+    double effective_deviations;       //  the deviations at that size (k* = rate n*), or NaN
+    double unexamined;                 //  population share of strata with nothing examined
 } ml_sample_appraisal_t;
 
 //  Appraises one stratum: rate k/n, upper bound Clopper-Pearson, or exactly k/N when the
@@ -103,10 +119,13 @@ typedef struct {
 int ml_sample_appraise_stratum (const ml_sample_stratum_t *stratum, double confidence,
                                 ml_sample_appraisal_t *out);
 
-//  Appraises NSTRATA strata together, weighting each by its population: rate is
-//  sum w_h k_h/n_h over the examined strata, the bound sum w_h U_h (U_h as in
-//  ml_sample_appraise_stratum, 1 for an unexamined stratum), w_h = N_h / N.
-//  Returns 0 or ML_EINVAL (a stratum invalid, C not in (0, 1), no population at all).
+//  Appraises NSTRATA strata together (docs/sampling.md, section 6). Over the examined strata
+//  (n_h > 0), with W_h = N_h / (their population): rate = sum W_h k_h/n_h; effective size
+//  n* = 1 / sum (W_h^2 / n_h) (Kish), k* = rate n*; bound U* = ml_sample_upper_bound_real
+//  (n*, k*) (Korn & Graubard). One examined stratum gives its own bound, examined strata that
+//  are all censuses their known rate. Strata not examined count at rate 1: the bound is
+//  (1 - u) U* + u with u their population share. Returns 0 or ML_EINVAL (a stratum invalid,
+//  C not in (0, 1), no population at all).
 int ml_sample_appraise (const ml_sample_stratum_t *strata, size_t nstrata, double confidence,
                         ml_sample_appraisal_t *out);
 

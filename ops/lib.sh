@@ -3,7 +3,8 @@
 
 ML_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ML_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-liblmdb-dev lmdb-utils libcriterion-dev libsodium-dev libinih-dev libjansson-dev libcsv-dev python3"
+liblmdb-dev lmdb-utils libcriterion-dev libsodium-dev libinih-dev libjansson-dev libcsv-dev python3
+libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils"
 
 # Installs the Debian packages that are not installed yet (apt-get; sudo when not root).
 ml_install_deps () {

@@ -556,6 +556,11 @@ ml_event_from_kv (const char *kind, int argc, char *const *argv, ml_verr_t *err)
             goto done;
     }
     ev = ml_event_from_json (obj, err);
+    const char *problem = ev && ev->ref ? ml_event_user_ref_problem (ev->ref) : NULL;
+    if (problem) {
+        s_fail (err, "", "ref", "%s", problem);
+        ml_event_free (&ev);
+    }
 done:
     json_decref (obj);
     return ev;
@@ -1024,6 +1029,15 @@ ml_event_ensure_ref (Massline__Event *ev)
     sodium_bin2hex (ref + 1, 25, hash, 12);
     ev->ref = ref;
     return ML_OK;
+}
+
+const char *
+ml_event_user_ref_problem (const char *ref)
+{
+    if (ref && ref[0] == '~')
+        return "starts with '~', which is reserved for the refs the agent derives for rows "
+               "without one (leave it empty, or give a ref of your own)";
+    return NULL;
 }
 
 void

@@ -44,7 +44,8 @@ Massline__Event *ml_event_from_jsonl (const char *line, size_t len, ml_verr_t *e
 
 //  Builds an event of KIND from "key=value" words, as typed after `massline-agent record KIND`.
 //  Values are text; booleans take true/false/1/0/是/否, numbers decimal. "roles" takes a JSON list,
-//  "event" a JSON object; a word without '=' or a repeated key is an error.
+//  "event" a JSON object; a word without '=' or a repeated key is an error, and so is a ref that
+//  ml_event_user_ref_problem refuses.
 Massline__Event *ml_event_from_kv (const char *kind, int argc, char *const *argv, ml_verr_t *err);
 
 //  The JSON object of EV (kind first, then ref, note and the kind's keys). Caller owns the result;
@@ -73,6 +74,12 @@ int ml_event_date (const Massline__Event *ev, ml_day_t *day);
 //  Sets ev->ref from the content when absent: "~" followed by the first 24 hex digits of
 //  SHA-256 over the packed event without ref and note. So the same row always gets the same ref.
 int ml_event_ensure_ref (Massline__Event *ev);
+
+//  Why REF, given by a person (record, a ledger row, a JSONL line), cannot be used, or NULL when
+//  it can: refs starting with "~" are reserved for those ml_event_ensure_ref derives, so that a
+//  row can never take the ref another row's content derives. Validation (agent and collector)
+//  accepts the derived form; only input from people is checked with this.
+const char *ml_event_user_ref_problem (const char *ref);
 
 //  Packs EV into a malloc'd buffer; *LEN gets its size. NULL on out of memory.
 uint8_t *ml_event_pack (const Massline__Event *ev, size_t *len);

@@ -5,6 +5,7 @@
 #include "ml_err.h"
 #include "ml_keys.h"
 #include "ml_log.h"
+#include "ml_render.h"
 #include "ml_wire.h"
 
 #include <inttypes.h>
@@ -111,41 +112,11 @@ done:
 // ---------------------------------------------------------------------------
 // Text columns that line up with Chinese names.
 
-//  Terminal columns of UTF-8 text: East Asian wide characters count 2, combining marks 0.
-static int
-s_display_width (const char *s)
-{
-    int width = 0;
-    const unsigned char *p = (const unsigned char *) s;
-    while (*p) {
-        uint32_t c;
-        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 1;
-        c = n == 1 ? *p : (uint32_t) (*p & (0xFF >> (n + 1)));
-        for (int i = 1; i < n; i++) {
-            if ((p[i] & 0xC0) != 0x80) {
-                n = 1;                  //  invalid: count the byte as one column
-                c = '?';
-                break;
-            }
-            c = (c << 6) | (p[i] & 0x3F);
-        }
-        p += n;
-        if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || c == 0xFEFF)
-            continue;
-        bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F)
-                 || (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF)
-                 || (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60)
-                 || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
-        width += wide ? 2 : 1;
-    }
-    return width;
-}
-
 //  Prints TEXT padded with spaces to WIDTH columns (right-aligned when RIGHT), then two spaces.
 static void
 s_cell (const char *text, int width, bool right, bool last)
 {
-    int pad = width - s_display_width (text);
+    int pad = width - ml_display_width (text);
     if (right)
         printf ("%*s%s", pad > 0 ? pad : 0, "", text);
     else
@@ -221,7 +192,7 @@ s_status_table (const Massline__StatusReply *reply)
             snprintf (cells[c], sizeof cells[c], "%s", head[c]);
         if (pass == 0)
             for (int c = 0; c < COLS; c++)
-                widths[c] = s_display_width (cells[c]);
+                widths[c] = ml_display_width (cells[c]);
         else
             s_row (cells, widths);
         for (size_t i = 0; i < reply->n_units; i++) {
@@ -245,7 +216,7 @@ s_status_table (const Massline__StatusReply *reply)
                 else
                     snprintf (cells[6], sizeof cells[6], "%s", a ? "never" : "-");
                 for (int c = 0; c < COLS && pass == 0; c++) {
-                    int w = s_display_width (cells[c]);
+                    int w = ml_display_width (cells[c]);
                     widths[c] = w > widths[c] ? w : widths[c];
                 }
                 if (pass == 1)

@@ -1,6 +1,7 @@
 /* client_report.c -- `massline report KIND ...`: asks the collector for a report (one QueryRequest
-   "report KIND" with key=value arguments) and renders its JSON as text, json, csv or html. */
+   "report KIND" with key=value arguments) and renders its JSON as text, json, csv, html or pdf. */
 #include "ml_client.h"
+#include "ml_config.h"
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +30,12 @@ static const char s_usage[] =
     "options:\n"
     "  --as-of DATE       judge deadlines and pro-rating on DATE (YYYY-MM-DD; default today,\n"
     "                     or 31 December for a past year; bulletin: the period's last day)\n"
-    "  --format FORMAT    json, csv (UTF-8 with BOM), text (aligned columns) or html (one A4\n"
-    "                     page with an SVG chart). Default: from the -o file's extension\n"
-    "                     (.json .csv .txt .html), else text on a terminal and json when the\n"
-    "                     output is piped or redirected\n"
-    "  -o FILE            write to FILE (replaced only when the report is complete)\n"
+    "  --format FORMAT    json, csv (UTF-8 with BOM), text (aligned columns), html (one A4\n"
+    "                     page with an SVG chart) or pdf (the official A4 document; needs -o).\n"
+    "                     Default: from the -o file's extension (.json .csv .txt .html .pdf),\n"
+    "                     else text on a terminal and json when the output is piped or redirected\n"
+    "  -o FILE            write to FILE (replaced only when the report is complete); -o - is\n"
+    "                     standard output (a pdf only into a pipe or file, never a terminal)\n"
     "\n"
     "Staff and auditor keys read every report; an agent key only its own unit's unit-annual\n"
     "and cadre. Exit status: 0 ok, 1 refused or no answer, 2 bad usage.\n";
@@ -75,7 +78,7 @@ s_format_of_path (const char *path)
 {
     static const struct { const char *ext; ml_format_t format; } exts[] = {
         { ".json", ML_FORMAT_JSON }, { ".csv", ML_FORMAT_CSV }, { ".txt", ML_FORMAT_TEXT },
-        { ".html", ML_FORMAT_HTML }, { ".htm", ML_FORMAT_HTML },
+        { ".html", ML_FORMAT_HTML }, { ".htm", ML_FORMAT_HTML }, { ".pdf", ML_FORMAT_PDF },
     };
     const char *dot = path ? strrchr (path, '.') : NULL;
     for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
@@ -96,12 +99,47 @@ s_year_ok (const char *text)
     return year >= 1900 && year <= 2999;
 }
 
-//  Writes REPORT in FORMAT to PATH (NULL: stdout); a file is written beside it and renamed.
+//  client.ini [document] (docs/config.md): what a PDF document prints that the report need not carry.
+typedef struct {
+    char *issuer;                       //  issuing body at the red head; "" for the default
+    char *number_prefix;                //  document number prefix; "" for the default
+} s_document_t;
+
+static const ml_opt_t s_document_opts[] = {
+    { "document", "issuer", ML_OPT_STR, "", offsetof (s_document_t, issuer),
+      "issuing body printed in red at the head of PDF documents (default 中共镇江市卫生局委员会)" },
+    { "document", "number_prefix", ML_OPT_STR, "", offsetof (s_document_t, number_prefix),
+      "prefix of PDF document numbers, as in 镇卫党台〔2025〕H001-1 (default 镇卫党台)" },
+    { NULL, NULL, 0, NULL, 0, NULL }
+};
+
+//  Hands client.ini's [document] settings to the PDF renderer. Returns 0, or 2 after saying why.
+static int
+s_document_settings (const char *config)
+{
+    s_document_t doc = { 0 };
+    char err[1024];
+    int rc = ml_config_load (config, s_document_opts, &doc, err, sizeof err);
+    if (!rc) {
+        ml_document_t settings = { doc.issuer[0] ? doc.issuer : NULL,
+                                   doc.number_prefix[0] ? doc.number_prefix : NULL };
+        rc = ml_render_set_document (&settings);
+        if (rc)
+            snprintf (err, sizeof err, "%s: [document]: issuer or number_prefix longer than 255 bytes",
+                      config);
+    }
+    ml_config_free (s_document_opts, &doc);
+    if (rc)
+        ml_die_msg ("%s", err);
+    return rc ? 2 : 0;
+}
+
+//  Writes REPORT in FORMAT to PATH (NULL or "-": stdout); a file is written beside it and renamed.
 static int
 s_output (const json_t *report, ml_format_t format, const char *path)
 {
     char err[4400] = "", tmp[4200];
-    if (!path) {
+    if (!path || strcmp (path, "-") == 0) {
         if (ml_render (report, format, stdout, err, sizeof err) || fflush (stdout)) {
             ml_die_msg ("report: %s", err[0] ? err : "cannot write the output");
             return 1;
@@ -184,6 +222,7 @@ ml_client_report (int argc, char **argv, const char *config)
         if ((kind->needs & (1u << o)) && !value[o])
             return s_usage_error ("%s needs %s", kind->name, s_opt_names[o]);
     ml_day_t day, to;
+    int code = 0;
     if (value[2] && !s_year_ok (value[2]))
         return s_usage_error ("--year: not a year (%s)", value[2]);
     if (value[4] && ml_date_parse (value[4], &day))
@@ -195,13 +234,20 @@ ml_client_report (int argc, char **argv, const char *config)
     if (path && s_format_of_path (path) >= 0)
         format = (ml_format_t) s_format_of_path (path);
     else
-    if (path)
+    if (path && strcmp (path, "-") != 0)
         format = ML_FORMAT_JSON;
     if (format_name && ml_format_parse (format_name, &format))
-        return s_usage_error ("--format: json, csv, text or html (not '%s')", format_name);
+        return s_usage_error ("--format: json, csv, text, html or pdf (not '%s')", format_name);
+    //  A PDF is bytes for a file: never on a terminal, to standard output only when asked (-o -).
+    if (format == ML_FORMAT_PDF && !path)
+        return s_usage_error ("a pdf goes to a file: add -o FILE.pdf (or -o - into a pipe)");
+    if (format == ML_FORMAT_PDF && strcmp (path, "-") == 0 && isatty (STDOUT_FILENO))
+        return s_usage_error ("-o -: will not write a pdf to a terminal");
+    if (format == ML_FORMAT_PDF && (code = s_document_settings (config)))
+        return code;
 
     char command[64], *args[O_COUNT];
-    int nargs = 0, code = 0;
+    int nargs = 0;
     snprintf (command, sizeof command, "report %s", kind->name);
     for (int o = 0; o < O_COUNT; o++)
         if (value[o] && asprintf (&args[nargs], "%s=%s", s_arg_names[o], value[o]) >= 0)

@@ -153,7 +153,8 @@ typedef struct {
 
 static void s_row (s_table_t *t, ...);
 
-//  Adds a row of t->ncols cells (const char *; NULL prints as "-").
+//  Adds a row of t->ncols cells (const char *; NULL prints as "-"), each made fit for a
+//  terminal (ml_text_safe): a name with ESC or CR cannot reach the terminal.
 static void
 s_row (s_table_t *t, ...)
 {
@@ -169,7 +170,10 @@ s_row (s_table_t *t, ...)
     va_start (ap, t);
     for (int c = 0; c < t->ncols; c++) {
         const char *text = va_arg (ap, const char *);
-        t->cells[t->nrows * (size_t) t->ncols + (size_t) c] = strdup (text ? text : "-");
+        char *cell = strdup (text ? text : "-");
+        if (cell)
+            ml_text_safe (cell, cell, strlen (cell) + 1);
+        t->cells[t->nrows * (size_t) t->ncols + (size_t) c] = cell;
     }
     va_end (ap);
     t->nrows++;
@@ -456,6 +460,39 @@ s_finding (int argc, char **argv, const char *config)
     return 0;
 }
 
+//  A real member as text in BUF with at most two decimals ("20", "43.48"), "-" when null.
+static const char *
+s_num (const json_t *obj, const char *key, char buf[32])
+{
+    json_t *v = json_object_get (obj, key);
+    if (!json_is_number (v))
+        return "-";
+    snprintf (buf, 32, "%.2f", json_number_value (v));
+    char *end = buf + strlen (buf) - 1;
+    while (*end == '0')
+        *end-- = 0;
+    if (*end == '.')
+        *end = 0;
+    return buf;
+}
+
+//  How the bounds of appraisal ALL were found, then a blank line.
+static void
+s_appraise_method (const json_t *all)
+{
+    const char *method = s_str (all, "method");
+    char n[32], k[32], u[32];
+    printf ("overall upper bound: %s", method ? method : "-");
+    if (method && strcmp (method, ML_SAMPLE_METHOD_KISH) == 0)
+        printf (", n* = %s, k* = %s", s_num (all, "effective_n", n), s_num (all, "effective_deviations", k));
+    printf ("\n");
+    json_t *share = json_object_get (all, "unexamined_share");
+    if (json_is_number (share) && json_number_value (share) > 0)
+        printf ("(strata not examined, %s of the population, count as all deviations)\n",
+                s_pct (all, "unexamined_share", u));
+    printf ("per-stratum bounds: exact (clopper-pearson, or the rate of a stratum examined in full)\n\n");
+}
+
 static int
 s_appraise (int argc, char **argv, const char *config)
 {
@@ -482,9 +519,10 @@ s_appraise (int argc, char **argv, const char *config)
     json_t *all = json_object_get (reply, "overall");
     char b[8][32];
     printf ("sample %s: appraisal at %s confidence against a tolerable deviation rate of %s\n"
-            "(%s; %s items still without a finding are left out)\n\n", w.pos[0],
+            "(%s; %s items still without a finding are left out)\n", w.pos[0],
             s_pct (all, "confidence", b[0]), s_pct (all, "tolerable", b[1]),
             s_str (reply, "counting"), s_int (reply, "pending", b[2]));
+    s_appraise_method (all);
     s_table_t t = { .ncols = 8, .right = { false, true, true, true, true, true, true, true } };
     s_row (&t, "stratum", "population", "drawn", "examined", "deviations", "not found", "rate",
            "upper bound");

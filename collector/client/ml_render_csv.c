@@ -18,6 +18,7 @@
 typedef struct {
     const char *fields [S_CSV_MAX]; //  the row's fields, borrowed or in bufs
     char bufs [S_CSV_MAX][48];      //  storage for formatted numbers
+    unsigned char text [S_CSV_MAX]; //  the field is text (may come from a ledger), not a number
     size_t count;                   //  fields so far
 } s_row_t;
 
@@ -25,6 +26,7 @@ static void
 s_row_str (s_row_t *row, const char *str)
 {
     assert (row->count < S_CSV_MAX);
+    row->text [row->count] = 1;
     row->fields [row->count++] = ml_render_or (str, "");
 }
 
@@ -33,6 +35,7 @@ s_row_int (s_row_t *row, json_int_t value)
 {
     assert (row->count < S_CSV_MAX);
     snprintf (row->bufs [row->count], sizeof row->bufs [0], "%" JSON_INTEGER_FORMAT, value);
+    row->text [row->count] = 0;
     row->fields [row->count] = row->bufs [row->count];
     row->count++;
 }
@@ -43,6 +46,7 @@ s_row_value (s_row_t *row, const json_t *value)
 {
     assert (row->count < S_CSV_MAX);
     row->fields [row->count] = ml_render_value (value, row->bufs [row->count], sizeof row->bufs [0], "");
+    row->text [row->count] = json_is_string (value);
     row->count++;
 }
 
@@ -51,28 +55,40 @@ s_row_pct (s_row_t *row, double ratio)
 {
     assert (row->count < S_CSV_MAX);
     row->fields [row->count] = ml_render_pct (ratio, row->bufs [row->count], sizeof row->bufs [0], "");
+    row->text [row->count] = 0;
     row->count++;
 }
 
-//  Writes the row (quoting fields that hold a comma, quote, CR or LF) and empties it.
+//  Writes one field: RFC 4180 (quoted when it holds a comma, quote, CR or LF). A TEXT field
+//  that a spreadsheet would take for a formula (OWASP "CSV injection": it starts with = + - @,
+//  TAB or CR) gets a leading ' so that Excel and WPS show it as text. Numbers the report
+//  computed are never text fields, so -3 stays a number. Every CSV cell goes through here.
+static void
+s_csv_field (FILE *out, const char *field, int text)
+{
+    int formula = text && field [0] && strchr ("=+-@\t\r", field [0]);
+    int quote = strpbrk (field, ",\"\r\n") != NULL;
+    if (quote)
+        fputc ('"', out);
+    if (formula)
+        fputc ('\'', out);
+    for (; *field; field++) {
+        if (*field == '"')
+            fputc ('"', out);
+        fputc (*field, out);
+    }
+    if (quote)
+        fputc ('"', out);
+}
+
+//  Writes the row and empties it.
 static void
 s_row_end (s_row_t *row, FILE *out)
 {
     for (size_t i = 0; i < row->count; i++) {
-        const char *field = row->fields [i];
         if (i > 0)
             fputc (',', out);
-        if (strpbrk (field, ",\"\r\n")) {
-            fputc ('"', out);
-            for (; *field; field++) {
-                if (*field == '"')
-                    fputc ('"', out);
-                fputc (*field, out);
-            }
-            fputc ('"', out);
-        }
-        else
-            fputs (field, out);
+        s_csv_field (out, row->fields [i], row->text [i]);
     }
     fputs ("\r\n", out);
     row->count = 0;

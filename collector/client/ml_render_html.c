@@ -33,8 +33,9 @@ static const char s_css [] =
     "th { background: #eef1f5; font-weight: bold }\n"
     "table.wide { font-size: 8.5pt }\n"
     "table.rules { table-layout: fixed }\n"
-    "table.metrics { width: auto; font-size: 9pt }\n"
-    "table.metrics th, table.metrics td { min-width: 16mm }\n"
+    "table.metrics { table-layout: fixed; font-size: 9pt }\n"
+    "table.metrics tbody th { background: none; font-weight: normal; white-space: nowrap }\n"
+    "p.metrics { font-size: 9pt; margin: 2pt 0 }\n"
     ".nw, td.met, td.unmet, td.warning, td.not_applicable { white-space: nowrap }\n"
     "td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap }\n"
     "thead { display: table-header-group }\n"
@@ -45,7 +46,15 @@ static const char s_css [] =
     ".person { break-inside: avoid; page-break-inside: avoid }\n"
     "svg.chart { display: block; max-width: 100%; height: auto; margin: 4pt 0 }\n"
     "svg.chart text { font-family: inherit; font-size: 11px; fill: #222 }\n"
-    "footer { margin-top: 14pt; border-top: 1px solid #ccc; padding-top: 3pt }\n";
+    "footer { margin-top: 14pt; border-top: 1px solid #ccc; padding-top: 3pt }\n"
+    //  The cadre annex is one A4 page (rules.md R.3): tighter type, a shorter chart.
+    "body.annex { font-size: 9pt; line-height: 1.3 }\n"
+    "body.annex h2 { font-size: 11pt; margin: 7pt 0 3pt }\n"
+    "body.annex .kpis { margin: 4pt 0 } body.annex .kpis b { font-size: 12pt }\n"
+    "body.annex th, body.annex td { padding: 1pt 3pt }\n"
+    "body.annex table.rules { font-size: 8.5pt }\n"
+    "body.annex svg.chart { width: auto; max-height: 42mm }\n"
+    "body.annex footer { margin-top: 6pt }\n";
 
 //  Writes TEXT with & < > " ' escaped; "-" when TEXT is NULL.
 static void
@@ -77,9 +86,11 @@ s_html_cell (FILE *out, const char *tag, const char *class, const char *text)
     fprintf (out, "</%s>", tag);
 }
 
-//  The document up to the end of the <h1>: TITLE (Chinese) and SUBTITLE (English).
+//  The document up to the end of the <h1>: TITLE (Chinese) and SUBTITLE (English); the body
+//  gets the class BODY_CLASS when not NULL.
 static void
-s_html_head (FILE *out, const char *title, const char *subtitle, const char *context)
+s_html_head (FILE *out, const char *title, const char *subtitle, const char *context,
+             const char *body_class)
 {
     fprintf (out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
@@ -88,7 +99,8 @@ s_html_head (FILE *out, const char *title, const char *subtitle, const char *con
         fputc (' ', out);
     }
     s_html (out, title);
-    fprintf (out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", s_css);
+    fprintf (out, "</title>\n<style>\n%s</style>\n</head>\n<body%s%s%s>\n<header>\n<h1>", s_css,
+             body_class? " class=\"": "", body_class? body_class: "", body_class? "\"": "");
     s_html (out, title);
     fprintf (out, "<small>");
     s_html (out, subtitle);
@@ -176,13 +188,6 @@ s_heat_color (double ratio, char *buf, size_t size, int *dark)
     *dark = ratio < 0.6 || ratio > 0.97;
 }
 
-//  Whole percent, rounded down so that 99.6% never shows as 100%.
-static int
-s_whole_pct (double ratio)
-{
-    return (int) (ratio * 100 + 1e-9);
-}
-
 //  Heat map of compliance per unit (rows) x system (columns), plus a total column.
 static void
 s_svg_heatmap (FILE *out, const json_t *units)
@@ -234,10 +239,12 @@ s_svg_heatmap (FILE *out, const json_t *units)
                 fprintf (out, ": 达标 %" JSON_INTEGER_FORMAT " / 检查 %" JSON_INTEGER_FORMAT,
                          ml_render_int (entry, "met"), ml_render_int (entry, "checked"));
             fprintf (out, "</title></rect>");
+            //  Written as the tables write it (ml_render_pct), so cell and table agree.
+            char pct [32];
             if (ratio >= 0)
-                fprintf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"%s>%d%%</text>",
-                         x + cell_w / 2, y + cell_h / 2 + 4,
-                         dark? " style=\"fill:#fff\"": "", s_whole_pct (ratio));
+                fprintf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"%s>%s</text>",
+                         x + cell_w / 2, y + cell_h / 2 + 4, dark? " style=\"fill:#fff\"": "",
+                         ml_render_pct (ratio, pct, sizeof pct, ""));
             fprintf (out, "\n");
         }
     }
@@ -253,8 +260,8 @@ s_svg_heatmap (FILE *out, const json_t *units)
         s_heat_color (known? marks [i]: -1, color, sizeof color, &dark);
         fprintf (out, "<rect x=\"%d\" y=\"%d\" width=\"16\" height=\"16\" fill=\"%s\"/>", x, y, color);
         if (known)
-            fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s%d%%</text>\n", x + 20, y + 13,
-                     i == 0? "≤": "", s_whole_pct (marks [i]));
+            fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s%.0f%%</text>\n", x + 20, y + 13,
+                     i == 0? "≤": "", marks [i] * 100);
         else
             fprintf (out, "<text x=\"%d\" y=\"%d\" fill=\"#666\">无检查项</text>\n", x + 20, y + 13);
     }
@@ -394,23 +401,60 @@ s_html_rules (FILE *out, const json_t *rules)
     fprintf (out, "</tbody>\n</table>\n");
 }
 
-//  Metrics as a one-row table.
+//  The metrics of SYSTEM (0: every one; -1: those of no known system) as unbreakable
+//  "调研天数 <b>62</b>" items; lines break only between items. Returns how many it wrote.
+static int
+s_html_metric_items (FILE *out, const json_t *metrics, int system)
+{
+    const char *key;
+    json_t *value;
+    int count = 0;
+    json_object_foreach ((json_t *) metrics, key, value) {
+        char buf [64];
+        int of = ml_render_metric_system (key);
+        if ((system > 0 && of != system) || (system < 0 && of != 0))
+            continue;
+        fprintf (out, "%s<span class=\"nw\">", count++? "　": "");
+        s_html (out, ml_render_metric_label (key));
+        fprintf (out, " <b>");
+        s_html (out, ml_render_value (value, buf, sizeof buf, "-"));
+        fprintf (out, "</b></span>");
+    }
+    return count;
+}
+
+//  A person's metrics as one flowing line (unit-annual).
 static void
 s_html_metrics (FILE *out, const json_t *metrics)
 {
     if (json_object_size (metrics) == 0)
         return;
-    const char *key;
-    json_t *value;
-    fprintf (out, "<table class=\"metrics\">\n<thead><tr>");
-    json_object_foreach ((json_t *) metrics, key, value)
-        s_html_cell (out, "th", "n", ml_render_metric_label (key));
-    fprintf (out, "</tr></thead>\n<tbody><tr>");
-    json_object_foreach ((json_t *) metrics, key, value) {
-        char buf [64];
-        s_html_cell (out, "td", "n", ml_render_value (value, buf, sizeof buf, "-"));
+    fprintf (out, "<p class=\"metrics\">工作量 ");
+    s_html_metric_items (out, metrics, 0);
+    fprintf (out, "</p>\n");
+}
+
+//  The cadre annex's metrics: one row per system with its metrics side by side, so that any
+//  number of metrics fits the page's width; metrics of no known system under "其他".
+static void
+s_html_metrics_by_system (FILE *out, const json_t *metrics)
+{
+    fprintf (out, "<table class=\"metrics\">\n<colgroup><col style=\"width:16%%\"><col></colgroup>\n"
+             "<thead><tr><th>制度</th><th>工作量</th></tr></thead>\n<tbody>\n");
+    for (int system = 1; system <= ML_RENDER_SYSTEMS + 1; system++) {
+        const char *key;
+        json_t *value;
+        int any = 0, wanted = system <= ML_RENDER_SYSTEMS? system: 0;
+        json_object_foreach ((json_t *) metrics, key, value)
+            any |= ml_render_metric_system (key) == wanted;
+        if (!any)
+            continue;
+        fprintf (out, "<tr><th>%s</th><td>",
+                 system <= ML_RENDER_SYSTEMS? ml_render_system_short [system]: "其他");
+        s_html_metric_items (out, metrics, system <= ML_RENDER_SYSTEMS? system: -1);
+        fprintf (out, "</td></tr>\n");
     }
-    fprintf (out, "</tr></tbody>\n</table>\n");
+    fprintf (out, "</tbody>\n</table>\n");
 }
 
 static void
@@ -423,9 +467,10 @@ s_html_person (FILE *out, const json_t *person)
     s_html (out, ml_render_str (person, "person"));
     fprintf (out, " · ");
     s_html (out, ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles));
-    if (ml_render_str (person, "org")) {
+    char org [512];
+    if (ml_render_org (person, org, sizeof org)) {
         fprintf (out, " · ");
-        s_html (out, ml_render_str (person, "org"));
+        s_html (out, org);
     }
     fprintf (out, "</small></h3>\n");
     s_html_metrics (out, json_object_get (person, "metrics"));
@@ -489,7 +534,7 @@ s_html_unit_annual (const json_t *report, FILE *out)
     json_t *systems = json_object_get (report, "systems");
     json_t *summary = json_object_get (report, "summary");
     s_html_head (out, "直接联系群众工作单位年度报告", "Unit annual report",
-                 ml_render_str (report, "unit_name"));
+                 ml_render_str (report, "unit_name"), NULL);
     fprintf (out, "<p class=\"meta\">单位 Unit <b>");
     s_html (out, ml_render_str (report, "unit_name"));
     fprintf (out, "</b> (");
@@ -524,7 +569,7 @@ s_html_cadre (const json_t *report, FILE *out)
     json_t *rules = json_object_get (person, "rules");
     char roles [512];
     s_html_head (out, "领导干部述职述廉附件：直接联系群众", "Cadre annex",
-                 ml_render_str (person, "name"));
+                 ml_render_str (person, "name"), "annex");
     fprintf (out, "<p class=\"meta\">姓名 Name <b>");
     s_html (out, ml_render_str (person, "name"));
     fprintf (out, "</b> (");
@@ -533,6 +578,11 @@ s_html_cadre (const json_t *report, FILE *out)
     s_html (out, ml_render_str (report, "unit_name"));
     fprintf (out, " · 职务 Roles ");
     s_html (out, ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles));
+    char org [512];
+    if (ml_render_org (person, org, sizeof org)) {
+        fprintf (out, " · 党组织 Org ");
+        s_html (out, org);
+    }
     fprintf (out, "</p>\n");
     s_html_meta (out, report);
     json_t *systems = ml_render_systems_of_rules (rules);
@@ -542,7 +592,7 @@ s_html_cadre (const json_t *report, FILE *out)
     s_svg_systems (out, systems);
     if (json_object_size (json_object_get (person, "metrics")) > 0) {
         fprintf (out, "<h2>工作量 Metrics</h2>\n");
-        s_html_metrics (out, json_object_get (person, "metrics"));
+        s_html_metrics_by_system (out, json_object_get (person, "metrics"));
     }
     fprintf (out, "<h2>履职情况 Rules</h2>\n");
     s_html_rules (out, rules);
@@ -599,7 +649,7 @@ s_html_rollup (const json_t *report, FILE *out)
 {
     json_t *units = json_object_get (report, "units");
     json_t *summary = json_object_get (report, "summary");
-    s_html_head (out, "直接联系群众工作全局汇总", "Bureau roll-up", NULL);
+    s_html_head (out, "直接联系群众工作全局汇总", "Bureau roll-up", NULL, NULL);
     s_html_meta (out, report);
     s_html_kpis (out, summary, ml_render_ratio (summary), "单位 Units",
                  (json_int_t) json_array_size (units));
@@ -616,7 +666,7 @@ s_html_bulletin (const json_t *report, FILE *out)
 {
     json_t *units = json_object_get (report, "units");
     s_html_head (out, "直接联系群众工作进度通报", "Progress bulletin",
-                 ml_render_str (report, "period"));
+                 ml_render_str (report, "period"), NULL);
     fprintf (out, "<p class=\"meta\">期间 Period <b>");
     s_html (out, ml_render_str (report, "period"));
     fprintf (out, "</b> (");
@@ -639,7 +689,7 @@ s_html_watchlist (const json_t *report, FILE *out)
     static const char *const names [3] = { NULL, NULL, "未达标项 unmet rules" };
     json_t *rows = json_object_get (report, "rows");
     json_t *units = json_object_get (report, "units");
-    s_html_head (out, "督查名单", "Watch list: admonishment and rectification", NULL);
+    s_html_head (out, "督查名单", "Watch list: admonishment and rectification", NULL, NULL);
     s_html_meta (out, report);
     size_t count = json_array_size (units), index;
     if (count > 0) {

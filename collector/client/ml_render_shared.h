@@ -29,6 +29,7 @@ typedef enum {
 int ml_render_text (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_csv (const json_t *report, ml_render_kind_t kind, FILE *out);
 int ml_render_html (const json_t *report, ml_render_kind_t kind, FILE *out);
+int ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out);
 
 //  ---------------------------------------------------------------------------
 //  Labels: Chinese names of what reports carry
@@ -40,10 +41,14 @@ extern const char *const ml_render_system_long [ML_RENDER_SYSTEMS + 1];
 
 //  The label of a rule status ("met"), severity ("violation"), metric ("talks") or case
 //  count ("petitions", "overdue"): the key itself when unknown, "-" when the key is NULL.
+//  One table each, for every format: a value a report carries is never shown in English.
 const char *ml_render_status_label (const char *status);
 const char *ml_render_severity_label (const char *severity);
 const char *ml_render_metric_label (const char *metric);
 const char *ml_render_case_label (const char *key);
+
+//  The system (1..ML_RENDER_SYSTEMS) METRIC belongs to; 0 when unknown.
+int ml_render_metric_system (const char *metric);
 
 //  ---------------------------------------------------------------------------
 //  Reading report values. OBJ may be anything (NULL, not an object): a missing or mistyped
@@ -69,6 +74,10 @@ const char *ml_render_required (const json_t *rule, char *buf, size_t size, cons
 //  Roles ("main_leader", or {"role": ...}) as labels joined with "、"; "-" when none.
 const char *ml_render_roles (const json_t *roles, char *buf, size_t size);
 
+//  A person's party organisation: "内科党支部 (B01)" from "org_name" and "org", the code alone
+//  when the report carries no name; NULL when the person has no organisation.
+const char *ml_render_org (const json_t *person, char *buf, size_t size);
+
 //  One missed period for a reader: months as is, half-months "2025-03-a" as "2025-03上".
 const char *ml_render_period (const char *period, char *buf, size_t size);
 
@@ -84,7 +93,8 @@ double ml_render_compliance (const json_t *unit);
 //  Whether UNIT's compliance is below ML_RENDER_LAG_BELOW.
 int ml_render_lagging (const json_t *unit);
 
-//  "93.3%", or MISSING for a negative ratio (nothing checked).
+//  "93.3%" (tenths rounded half up), or MISSING for a negative ratio (nothing checked). Every
+//  percentage of every format, charts included, is written by it.
 const char *ml_render_pct (double ratio, char *buf, size_t size, const char *missing);
 
 //  The entry for system NUMBER in a "systems" array, or NULL.

@@ -30,8 +30,8 @@ s_table_init (s_table_t *self, const char *align)
     self->ncols = strlen (align);
 }
 
-//  Adds the next cell (printf-style). Control characters become spaces and runs of
-//  spaces one space, so a cell never breaks a line or looks like a column gap.
+//  Adds the next cell (printf-style). Control characters become spaces (ml_text_safe) and
+//  runs of spaces one space, so a cell never breaks a line or looks like a column gap.
 static void
 s_table_cell (s_table_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
@@ -58,12 +58,12 @@ s_table_cell (s_table_t *self, const char *format, ...)
         self->cells = cells;
         self->cap = cap;
     }
+    ml_text_safe (cell, cell, (size_t) len + 1);
     char *to = cell;
     for (const char *from = cell; *from; from++) {
-        char c = (unsigned char) *from < 0x20 || *from == 0x7F? ' ': *from;
-        if (c == ' ' && (to == cell || to [-1] == ' '))
+        if (*from == ' ' && (to == cell || to [-1] == ' '))
             continue;
-        *to++ = c;
+        *to++ = *from;
     }
     if (to > cell && to [-1] == ' ')
         to--;
@@ -177,15 +177,25 @@ s_rule_texts (const json_t *persons, const json_t *unit_rules)
 //  Text renderers
 //  =========================================================================
 
+#define S_SAFE 512                  //  bytes of a heading's value; longer ones are cut
+
+//  STR (FALLBACK when NULL) fit for a terminal, in BUF (S_SAFE bytes).
+static const char *
+s_safe (const char *str, const char *fallback, char buf [S_SAFE])
+{
+    return ml_text_safe (ml_render_or (str, fallback), buf, S_SAFE);
+}
+
 //  "年度 Year: 2025  截至 As of: 2025-12-31  规则版本 Rules: zhenjiang-2014"
 static void
 s_text_meta (const json_t *report, FILE *out)
 {
-    char year [32];
+    char year [32], safe [3][S_SAFE];
     fprintf (out, "年度 Year: %s  截至 As of: %s  规则版本 Rules: %s\n",
-             ml_render_value (json_object_get (report, "year"), year, sizeof year, "-"),
-             ml_render_or (ml_render_str (report, "as_of"), "-"),
-             ml_render_or (ml_render_str (report, "rules_version"), "-"));
+             s_safe (ml_render_value (json_object_get (report, "year"), year, sizeof year, "-"),
+                     "-", safe [0]),
+             s_safe (ml_render_str (report, "as_of"), "-", safe [1]),
+             s_safe (ml_render_str (report, "rules_version"), "-", safe [2]));
 }
 
 static void
@@ -291,35 +301,75 @@ s_text_rule_texts (const json_t *texts, FILE *out)
     return s_table_print (&table, out, "");
 }
 
+//  The metrics of SYSTEM (0: every one; -1: those of no known system) as "调研天数 62  驻点天数 5"
+//  (SEP between two) into BUF; "" when none.
+static const char *
+s_metrics_of (const json_t *metrics, int system, const char *sep, char *buf, size_t size)
+{
+    const char *key;
+    json_t *value;
+    size_t len = 0;
+    buf [0] = 0;
+    json_object_foreach ((json_t *) metrics, key, value) {
+        char number [64], safe [S_SAFE];
+        int of = ml_render_metric_system (key);
+        if ((system > 0 && of != system) || (system < 0 && of != 0))
+            continue;
+        int wrote = snprintf (buf + len, size - len, "%s%s %s", len? sep: "",
+                              s_safe (ml_render_metric_label (key), "-", safe),
+                              ml_render_value (value, number, sizeof number, "-"));
+        if (wrote < 0 || (size_t) wrote >= size - len) {
+            buf [len] = 0;      //  what does not fit whole is left out
+            break;
+        }
+        len += (size_t) wrote;
+    }
+    return buf;
+}
+
 //  "  指标 Metrics: 调研天数 62  驻点天数 5"
 static void
 s_text_metrics (const json_t *metrics, FILE *out)
 {
+    char line [4096];
+    if (json_object_size (metrics) > 0)
+        fprintf (out, "  指标 Metrics: %s\n", s_metrics_of (metrics, 0, "  ", line, sizeof line));
+}
+
+//  The cadre annex's metrics: one row per system, its metrics side by side, so that any number
+//  of metrics fits a page's width. Metrics of no known system come last, under "其他".
+static int
+s_text_metrics_by_system (const json_t *metrics, FILE *out)
+{
     if (json_object_size (metrics) == 0)
-        return;
-    fprintf (out, "  指标 Metrics:");
-    const char *key;
-    json_t *value;
-    const char *gap = " ";
-    json_object_foreach ((json_t *) metrics, key, value) {
-        char buf [64];
-        fprintf (out, "%s%s %s", gap, ml_render_metric_label (key),
-                 ml_render_value (value, buf, sizeof buf, "-"));
-        gap = "  ";
+        return 0;
+    s_table_t table;
+    s_table_init (&table, "ll");
+    s_table_str (&table, "制度 System");
+    s_table_str (&table, "工作量 Metrics");
+    for (int system = 1; system <= ML_RENDER_SYSTEMS + 1; system++) {
+        char line [4096];
+        //  "、" between metrics: a table cell keeps no double space.
+        s_metrics_of (metrics, system <= ML_RENDER_SYSTEMS? system: -1, "、", line, sizeof line);
+        if (!line [0])
+            continue;
+        s_table_cell (&table, "%s", system <= ML_RENDER_SYSTEMS? ml_render_system_short [system]: "其他");
+        s_table_str (&table, line);
     }
-    fprintf (out, "\n");
+    fprintf (out, "\n工作量 Metrics\n");
+    return s_table_print (&table, out, "");
 }
 
 //  One person: a heading line, metrics, then the rule table.
 static int
 s_text_person (const json_t *person, FILE *out)
 {
-    char roles [512];
-    const char *org = ml_render_str (person, "org");
-    fprintf (out, "\n%s (%s)  %s%s%s\n", ml_render_or (ml_render_str (person, "name"), "-"),
-             ml_render_or (ml_render_str (person, "person"), "-"),
+    char roles [512], org [S_SAFE], safe [3][S_SAFE];
+    const char *org_text = ml_render_org (person, org, sizeof org);
+    fprintf (out, "\n%s (%s)  %s%s%s\n", s_safe (ml_render_str (person, "name"), "-", safe [0]),
+             s_safe (ml_render_str (person, "person"), "-", safe [1]),
              ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles),
-             org? "  党组织 Org: ": "", ml_render_or (org, ""));
+             org_text? "  党组织 Org: ": "", s_safe (org_text, "", safe [2]));
     s_text_metrics (json_object_get (person, "metrics"), out);
     return s_text_rules (json_object_get (person, "rules"), out, "  ");
 }
@@ -333,11 +383,12 @@ s_text_cases (const json_t *cases, FILE *out)
     const char *kind, *key;
     json_t *counts, *value;
     json_object_foreach ((json_t *) cases, kind, counts) {
-        fprintf (out, "  %s:", ml_render_case_label (kind));
+        char safe [2][S_SAFE];
+        fprintf (out, "  %s:", s_safe (ml_render_case_label (kind), "-", safe [0]));
         json_object_foreach (counts, key, value) {
             char buf [64];
-            fprintf (out, "  %s %s", ml_render_case_label (key),
-                     ml_render_value (value, buf, sizeof buf, "-"));
+            fprintf (out, "  %s %s", s_safe (ml_render_case_label (key), "-", safe [0]),
+                     s_safe (ml_render_value (value, buf, sizeof buf, "-"), "-", safe [1]));
         }
         fprintf (out, "\n");
     }
@@ -350,9 +401,10 @@ s_text_unit_annual (const json_t *report, FILE *out)
     json_t *unit_rules = json_object_get (report, "unit_rules");
     json_t *systems = json_object_get (report, "systems");
     int rc = 0;
+    char safe [2][S_SAFE];
     fprintf (out, "直接联系群众工作单位年度报告 Unit annual report\n");
-    fprintf (out, "单位 Unit: %s (%s)\n", ml_render_or (ml_render_str (report, "unit_name"), "-"),
-             ml_render_or (ml_render_str (report, "unit"), "-"));
+    fprintf (out, "单位 Unit: %s (%s)\n", s_safe (ml_render_str (report, "unit_name"), "-", safe [0]),
+             s_safe (ml_render_str (report, "unit"), "-", safe [1]));
     s_text_meta (report, out);
     s_text_summary (json_object_get (report, "summary"), out);
     if (json_array_size (systems) > 0) {
@@ -382,23 +434,24 @@ s_text_cadre (const json_t *report, FILE *out)
 {
     json_t *person = json_object_get (report, "person");
     json_t *rules = json_object_get (person, "rules");
-    char roles [512];
+    char roles [512], org [S_SAFE], safe [2][S_SAFE];
     fprintf (out, "领导干部述职述廉附件：直接联系群众 Cadre annex\n");
-    fprintf (out, "姓名 Name: %s (%s)\n", ml_render_or (ml_render_str (person, "name"), "-"),
-             ml_render_or (ml_render_str (person, "person"), "-"));
-    fprintf (out, "单位 Unit: %s (%s)\n", ml_render_or (ml_render_str (report, "unit_name"), "-"),
-             ml_render_or (ml_render_str (report, "unit"), "-"));
+    fprintf (out, "姓名 Name: %s (%s)\n", s_safe (ml_render_str (person, "name"), "-", safe [0]),
+             s_safe (ml_render_str (person, "person"), "-", safe [1]));
+    fprintf (out, "单位 Unit: %s (%s)\n", s_safe (ml_render_str (report, "unit_name"), "-", safe [0]),
+             s_safe (ml_render_str (report, "unit"), "-", safe [1]));
     fprintf (out, "职务 Roles: %s\n",
-             ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles));
-    if (ml_render_str (person, "org"))
-        fprintf (out, "党组织 Org: %s\n", ml_render_str (person, "org"));
+             s_safe (ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles), "-", safe [0]));
+    if (ml_render_org (person, org, sizeof org))
+        fprintf (out, "党组织 Org: %s\n", s_safe (org, "-", safe [0]));
     s_text_meta (report, out);
     json_t *systems = ml_render_systems_of_rules (rules);
     json_t *summary = ml_render_summary_of_systems (systems);
     s_text_summary (summary, out);
-    s_text_metrics (json_object_get (person, "metrics"), out);
+    int rc = s_text_metrics_by_system (json_object_get (person, "metrics"), out);
     fprintf (out, "\n履职情况 Rules\n");
-    int rc = s_text_rules (rules, out, "");
+    if (rc == 0)
+        rc = s_text_rules (rules, out, "");
     json_t *texts = json_object ();
     s_collect_texts (texts, rules);
     if (rc == 0)
@@ -473,12 +526,13 @@ s_text_rollup (const json_t *report, FILE *out)
 static int
 s_text_bulletin (const json_t *report, FILE *out)
 {
+    char safe [4][S_SAFE];
     fprintf (out, "直接联系群众工作进度通报 Progress bulletin\n");
     fprintf (out, "期间 Period: %s (%s 至 %s)  规则版本 Rules: %s\n",
-             ml_render_or (ml_render_str (report, "period"), "-"),
-             ml_render_or (ml_render_str (report, "from"), "-"),
-             ml_render_or (ml_render_str (report, "to"), "-"),
-             ml_render_or (ml_render_str (report, "rules_version"), "-"));
+             s_safe (ml_render_str (report, "period"), "-", safe [0]),
+             s_safe (ml_render_str (report, "from"), "-", safe [1]),
+             s_safe (ml_render_str (report, "to"), "-", safe [2]),
+             s_safe (ml_render_str (report, "rules_version"), "-", safe [3]));
     fprintf (out, "要求按期末折算，按达标率排名 Quotas pro-rated to the end of the period; units ranked by compliance\n\n");
     return s_text_units (json_object_get (report, "units"), out, 1);
 }

@@ -293,6 +293,34 @@ Test (integration, every_report_in_every_format, .init = ml_h_init, .fini = ml_h
     ml_h_pass ();
 }
 
+Test (integration, unit_annual_as_an_official_pdf, .init = ml_h_init, .fini = ml_h_fini)
+{
+    ml_h_bureau ();
+    ml_h_collector_start ();
+    s_deliver ("H001", s_demo ("H001.jsonl"));
+    //  client.ini with a [document] section naming the issuing body.
+    const char *ini = ml_h_str ("%s.document.ini", ml_h_client_ini ());
+    ml_h_write (ini, ml_h_str ("%s\n[document]\nissuer = 中共测试市卫生健康委员会\n",
+                               ml_h_read (ml_h_client_ini ())));
+    const char *pdf = ml_h_str ("%s/H001-2025.pdf", ml_h_dir ());
+    ml_h_out_t out;
+    int code = s_report_with (&out, ini, "unit-annual", "--unit", "H001", "--year", "2025",
+                              "--format", "pdf", "-o", pdf, NULL);
+    cr_assert_eq (code, 0, "pdf exited %d: %s", code, out.err);
+    cr_assert_str_empty (out.out, "a pdf on stdout besides -o");
+    code = ml_h_run (&out, 60000, "/usr/bin/pdftotext", "-layout", pdf, "-", NULL);
+    cr_assert_eq (code, 0, "pdftotext %s exited %d: %s", pdf, code, out.err);
+    cr_assert (strstr (out.out, "镇江市第一人民医院") && strstr (out.out, "中共测试市卫生健康委员会")
+            && strstr (out.out, "第 1 页 共 "), "%.600s", out.out);
+    //  -o FILE.pdf alone picks pdf.
+    pdf = ml_h_str ("%s/rollup.pdf", ml_h_dir ());
+    code = s_report (&out, "rollup", "--year", "2025", "-o", pdf);
+    cr_assert_eq (code, 0, "rollup -o %s exited %d: %s", pdf, code, out.err);
+    char *bytes = ml_h_read (pdf);
+    cr_assert (bytes && strncmp (bytes, "%PDF-", 5) == 0, "%s is not a PDF", pdf);
+    ml_h_pass ();
+}
+
 Test (integration, report_errors_are_one_line_with_the_right_exit_code, .init = ml_h_init, .fini = ml_h_fini)
 {
     ml_h_bureau ();
@@ -454,5 +482,129 @@ Test (integration, the_rule_file_decides_and_a_bad_one_stops_the_start, .init = 
     char *where = ml_h_str ("rules.ini:%d: ", lineno);
     cr_assert (strstr (out.err, where), "no '%s' in: %s", where, out.err);
     cr_assert_eq (ml_h_count_lines (out.err, "massline-collector"), 1, "%s", out.err);
+    ml_h_pass ();
+}
+
+//  ---------------------------------------------------------------------------
+//  Issue 16 (items 5 and 6) and issue 11 (org names) through the real programs: names a
+//  spreadsheet would run and names with terminal escapes, entered through an agent import.
+
+//  A ledger of five cadres and their branch, the cadres' names are formulas or carry ESC, BEL, CR.
+static const char s_evil_ledger[] =
+    "{\"kind\": \"person\", \"ref\": \"EV-PS-1\", \"person\": \"P901\", \"name\": \"=HYPERLINK(\\\"http://x.example\\\",\\\"点\\\")\", "
+    "\"org\": \"B07\", \"roles\": [{\"role\": \"main_leader\", \"from\": \"2025-01-01\"}]}\n"
+    "{\"kind\": \"person\", \"ref\": \"EV-PS-2\", \"person\": \"P902\", \"name\": \"+1\", \"org\": \"B07\", "
+    "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n"
+    "{\"kind\": \"person\", \"ref\": \"EV-PS-3\", \"person\": \"P903\", \"name\": \"@SUM(A1:A9)\", \"org\": \"B07\", "
+    "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n"
+    "{\"kind\": \"person\", \"ref\": \"EV-PS-4\", \"person\": \"P904\", \"name\": \"-cmd|' /C calc'!A0\", \"org\": \"B07\", "
+    "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n"
+    "{\"kind\": \"person\", \"ref\": \"EV-PS-5\", \"person\": \"P905\", \"name\": \"红\\u001b[2J\\u001b]0;x\\u0007\\r蓝\\u007f\", "
+    "\"org\": \"B07\", \"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n"
+    "{\"kind\": \"org\", \"ref\": \"EV-OG-1\", \"org\": \"B07\", \"name\": \"行政后勤党支部\", \"head\": \"P901\"}\n";
+
+//  A bureau whose H001 holds the ledger above.
+static void
+s_evil_bureau (void)
+{
+    ml_h_bureau ();
+    ml_h_collector_start ();
+    const char *path = ml_h_str ("%s/evil.jsonl", ml_h_dir ());
+    ml_h_write (path, s_evil_ledger);
+    s_deliver ("H001", path);
+}
+
+//  Asserts that no field of CSV (after the BOM; RFC 4180) starts with = + - @ TAB or CR unless
+//  it is a number; returns how many fields start with the guard '.
+static int
+s_csv_guarded (const char *csv, const char *what)
+{
+    cr_assert (strncmp (csv, "\xEF\xBB\xBF", 3) == 0, "%s: no BOM", what);
+    int guarded = 0;
+    bool start = true, quoted = false;
+    for (const char *at = csv + 3; *at; at++) {
+        if (start) {
+            const char *c = at;
+            if (*c == '"')
+                c++;
+            guarded += *c == '\'';
+            if (*c && strchr ("=+-@\t\r", *c) && !(*c == '\r' && c == at)) {
+                char *end;
+                strtod (c, &end);
+                cr_assert (end > c && strchr (",\"\r%", *end), "%s: a live formula at: %.40s", what, c);
+            }
+            start = false;
+        }
+        if (*at == '"')
+            quoted = !quoted;
+        else if (!quoted && (*at == ',' || *at == '\n'))
+            start = true;
+    }
+    return guarded;
+}
+
+Test (integration, csv_of_every_report_neutralises_formula_names, .init = ml_h_init, .fini = ml_h_fini)
+{
+    s_evil_bureau ();
+    const char *kinds[5][7] = {
+        { "unit-annual", "--unit", "H001", "--year", "2025", NULL },
+        { "rollup", "--year", "2025", NULL },
+        { "cadre", "--unit", "H001", "--person", "P901", "--year", "2025" },
+        { "bulletin", "--period", "2025-12", NULL },
+        { "watchlist", "--year", "2025", "--as-of", "2025-12-31", NULL },
+    };
+    for (int k = 0; k < 5; k++) {
+        const char *const *a = kinds[k];
+        ml_h_out_t out;
+        int code = s_report (&out, a[0], "--format", "csv", a[1], a[2], a[3], a[4], a[5], a[6]);
+        cr_assert_eq (code, 0, "%s csv exited %d: %s", a[0], code, out.err);
+        int guarded = s_csv_guarded (out.out, a[0]);
+        if (k == 0 || k == 4) {
+            //  Every formula name is there, behind its guard.
+            cr_assert (strstr (out.out, ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"点\"\")\","),
+                       "%s: %.600s", a[0], out.out);
+            cr_assert (strstr (out.out, ",'+1,") && strstr (out.out, ",'@SUM(A1:A9),")
+                       && strstr (out.out, ",'-cmd|' /C calc'!A0,"), "%s: %.600s", a[0], out.out);
+            cr_assert_gt (guarded, 4, "%s", a[0]);
+        }
+        if (k == 2)
+            cr_assert (strstr (out.out, ",\"'=HYPERLINK(") && guarded > 0, "cadre: %.600s", out.out);
+    }
+    ml_h_pass ();
+}
+
+//  Asserts that TEXT holds no control character but LF (no ESC, BEL, CR, DEL).
+static void
+s_no_controls (const char *text, const char *what)
+{
+    for (const unsigned char *at = (const unsigned char *) text; *at; at++)
+        cr_assert ((*at >= 0x20 && *at != 0x7F) || *at == '\n', "%s: control 0x%02x in: %.80s", what,
+                   *at, (const char *) at - 40 > text ? (const char *) at - 40 : text);
+}
+
+Test (integration, text_reports_keep_escapes_of_names_off_the_terminal, .init = ml_h_init, .fini = ml_h_fini)
+{
+    s_evil_bureau ();
+    ml_h_out_t out;
+    int code = s_report (&out, "unit-annual", "--unit", "H001", "--year", "2025", "--format", "text");
+    cr_assert_eq (code, 0, "unit-annual exited %d: %s", code, out.err);
+    s_no_controls (out.out, "unit-annual");
+    cr_assert (strstr (out.out, "红 [2J ]0;x  蓝  (P905)"), "%.2000s", out.out);
+    //  The branch by the name the org ledger gives it (issue 11).
+    cr_assert (strstr (out.out, "党组织 Org: 行政后勤党支部 (B07)"), "%.2000s", out.out);
+    code = s_report (&out, "cadre", "--unit", "H001", "--person", "P905", "--year", "2025", "--format", "text");
+    cr_assert_eq (code, 0, "cadre exited %d: %s", code, out.err);
+    s_no_controls (out.out, "cadre");
+    cr_assert (strstr (out.out, "姓名 Name: 红 [2J ]0;x  蓝  (P905)\n"), "%.2000s", out.out);
+    cr_assert (strstr (out.out, "党组织 Org: 行政后勤党支部 (B07)\n"), "%.2000s", out.out);
+    code = s_report (&out, "watchlist", "--year", "2025", "--format", "text");
+    cr_assert_eq (code, 0, "watchlist exited %d: %s", code, out.err);
+    s_no_controls (out.out, "watchlist");
+    //  JSON keeps the name as entered; only what reaches a terminal is cleaned.
+    json_t *r = s_json ("cadre", "--unit", "H001", "--person", "P905", "--year", "2025");
+    json_t *person = json_object_get (r, "person");
+    cr_assert_str_eq (json_string_value (json_object_get (person, "name")), "红\x1b[2J\x1b]0;x\a\r蓝\x7f");
+    cr_assert_str_eq (json_string_value (json_object_get (person, "org_name")), "行政后勤党支部");
+    json_decref (r);
     ml_h_pass ();
 }

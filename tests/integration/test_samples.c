@@ -753,6 +753,7 @@ Test (samples, findings_and_appraisal, .init = ml_h_init, .fini = s_fini, .timeo
     cr_assert_eq (s_int (c, "pending"), 2);
     s_assert_close (json_real_value (json_object_get (all, "rate")), want.rate, "stratified rate");
     s_assert_close (json_real_value (json_object_get (all, "upper_bound")), want.upper_bound, "stratified bound");
+    cr_assert_str_eq (s_str (all, "method"), ML_SAMPLE_METHOD_KISH);
     for (int u = 0; u < 3; u++) {
         json_t *one = s_stratum (c, ml_h_units[u]);
         ml_sample_appraisal_t w;
@@ -766,6 +767,85 @@ Test (samples, findings_and_appraisal, .init = ml_h_init, .fini = s_fini, .timeo
     json_decref (c);
     json_decref (t);
     json_decref (shown);
+    ml_h_pass ();
+}
+
+//  Issue 11's example through the real programs: 20 talks drawn in proportion from strata of
+//  60/30/10 (12/6/2), one deviation. The combined bound is the pooled exact one, U(20, 1) =
+//  scipy.stats.beta.ppf (0.95, 2, 19) = 0.21610616420684731 (Debian python3-scipy 1.10.1),
+//  not the 0.39875905198454631 of the old sum 0.6 U(12,1) + 0.3 U(6,0) + 0.1 U(2,0).
+Test (samples, stratified_appraisal_is_the_pooled_bound_for_proportional_strata, .init = ml_h_init,
+      .fini = s_fini, .timeout = 300)
+{
+    ml_h_bureau ();
+    ml_h_collector_start ();
+    static const int talks[ML_H_UNITS] = { 60, 30, 10 };
+    for (int u = 0; u < ML_H_UNITS; u++) {
+        const char *path = ml_h_str ("%s/talks-%s.jsonl", ml_h_dir (), ml_h_units[u]);
+        FILE *f = fopen (path, "w");
+        cr_assert_not_null (f);
+        fprintf (f, "{\"kind\":\"person\",\"ref\":\"%s-PS-P001\",\"person\":\"P001\",\"name\":\"张伟\","
+                    "\"roles\":[{\"role\":\"leader\",\"from\":\"2025-01-01\"}]}\n", ml_h_units[u]);
+        for (int i = 1; i <= talks[u]; i++)
+            fprintf (f, "{\"kind\":\"talk\",\"ref\":\"%s-T-%03d\",\"date\":\"2025-%02d-%02d\","
+                        "\"person\":\"P001\",\"with\":\"群众\",\"with_category\":\"masses\"}\n",
+                     ml_h_units[u], i, 1 + i % 12, 1 + i % 28);
+        fclose (f);
+        s_import (ml_h_units[u], path);
+    }
+    const char *ini = ml_h_client_ini ();
+    json_t *d = s_cli_json (ini, "sample", "draw", "--year", "2025", "--seed", SEED, "--size", "20",
+                            "--kinds", "talk", NULL);
+    const char *id = ml_h_str ("%s", s_str (d, "sample"));
+    static const size_t shares[ML_H_UNITS] = { 12, 6, 2 };
+    ml_h_out_t out;
+    for (int u = 0; u < ML_H_UNITS; u++) {
+        size_t n;
+        char **its = s_items (d, ml_h_units[u], &n);
+        cr_assert_eq (s_int (s_stratum (d, ml_h_units[u]), "population"), talks[u]);
+        cr_assert_eq (n, shares[u], "%s: %zu items", ml_h_units[u], n);
+        if (u == 2) {
+            //  H003 not yet examined: the bound over H001 and H002 (proportional, so U(18, 1) =
+            //  beta.ppf (0.95, 2, 17) = 0.23766091507463977), and H003's 10% at rate 1:
+            //  0.9 U + 0.1 = 0.3138948235671758.
+            json_t *part = s_cli_json (ini, "sample", "appraise", id, NULL);
+            json_t *p = json_object_get (part, "overall");
+            s_assert_close (json_real_value (json_object_get (p, "upper_bound")), 0.3138948235671758, "partial");
+            s_assert_close (json_real_value (json_object_get (p, "unexamined_share")), 0.1, "unexamined");
+            json_decref (part);
+            cr_assert_eq (s_cli (&out, ini, "sample", "appraise", id, NULL), 0, "%s", out.err);
+            cr_assert (strstr (out.out, "n* = 18, k* = 1\n(strata not examined, 10% of the population, "
+                                        "count as all deviations)\n"), "%s", out.out);
+        }
+        for (size_t i = 0; i < n; i++)
+            s_finding (id, its[i], u == 0 && i == 5 ? "deviation" : "ok", NULL);
+    }
+    json_t *a = s_cli_json (ini, "sample", "appraise", id, NULL);
+    json_t *all = json_object_get (a, "overall");
+    cr_assert_eq (s_int (all, "n"), 20);
+    cr_assert_eq (s_int (all, "deviations"), 1);
+    cr_assert_str_eq (s_str (all, "method"), "clopper-pearson at Kish effective size (Korn & Graubard 1998)");
+    cr_assert (fabs (json_real_value (json_object_get (all, "effective_n")) - 20) < 1e-9);
+    cr_assert (fabs (json_real_value (json_object_get (all, "effective_deviations")) - 1) < 1e-9);
+    s_assert_close (json_real_value (json_object_get (all, "rate")), 0.05, "rate");
+    s_assert_close (json_real_value (json_object_get (all, "upper_bound")), 0.21610616420684731, "pooled bound");
+    //  The strata keep their exact bounds (scipy: beta.ppf (0.95, k + 1, n - k)).
+    static const double exact[ML_H_UNITS] = { 0.33868066843403238, 0.39303776899708265, 0.77639320225002095 };
+    for (int u = 0; u < ML_H_UNITS; u++) {
+        json_t *one = s_stratum (a, ml_h_units[u]);
+        cr_assert_str_eq (s_str (one, "method"), "clopper-pearson");
+        s_assert_close (json_real_value (json_object_get (one, "upper_bound")), exact[u], ml_h_units[u]);
+    }
+    //  The text names the method and the size and count it was computed at.
+    cr_assert_eq (s_cli (&out, ini, "sample", "appraise", id, "--tolerable", "0.25", NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "overall upper bound: clopper-pearson at Kish effective size "
+                                "(Korn & Graubard 1998), n* = 20, k* = 1\n"), "%s", out.out);
+    cr_assert (strstr (out.out, "per-stratum bounds: exact (clopper-pearson"), "%s", out.out);
+    cr_assert (!strstr (out.out, "strata not examined"), "%s", out.out);
+    cr_assert (strstr (out.out, "21.61%"), "%s", out.out);
+    cr_assert (strstr (out.out, "overall: the deviation rate is below 25% with 95% confidence"), "%s", out.out);
+    json_decref (a);
+    json_decref (d);
     ml_h_pass ();
 }
 
@@ -979,5 +1059,45 @@ Test (samples, sample_size_reference_values, .init = ml_h_init, .fini = s_fini)
     code = s_cli (&out, "/nonexistent/client.ini", "sample", "size", "--confidence", "0.95",
                   "--tolerable", "0.05", "--expected", "0.05", NULL);
     cr_assert_eq (code, 2, "%s", out.err);
+    ml_h_pass ();
+}
+
+// ---------------------------------------------------------------------------
+// Issue 16 item 6: names with terminal escapes, entered through a real import, never reach the
+// terminal through the draw and show tables.
+
+Test (samples, draw_and_show_tables_keep_escapes_of_names_off_the_terminal, .init = ml_h_init,
+      .fini = s_fini, .timeout = 300)
+{
+    ml_h_bureau ();
+    ml_h_collector_start ();
+    const char *ledger = ml_h_str ("%s/evil.jsonl", ml_h_dir ());
+    ml_h_write (ledger,
+        "{\"kind\": \"person\", \"ref\": \"EV-PS-1\", \"person\": \"P901\", "
+        "\"name\": \"红\\u001b[2J\\u001b]0;x\\u0007\\r蓝\\u007f\\u009b31m\", "
+        "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n"
+        "{\"kind\": \"person\", \"ref\": \"EV-PS-2\", \"person\": \"P902\", \"name\": \"\\u001b[5m闪\", "
+        "\"roles\": [{\"role\": \"leader\", \"from\": \"2025-01-01\"}]}\n");
+    s_import ("H001", ledger);
+    const char *ini = ml_h_client_ini ();
+    ml_h_out_t out;
+    int code = s_cli (&out, ini, "sample", "draw", "--year", "2025", "--seed", SEED, "--size", "2",
+                      "--population", "persons", NULL);
+    cr_assert_eq (code, 0, "draw exited %d: %s", code, out.err);
+    const char *verbs[2] = { "draw", "show" };
+    for (int v = 0; v < 2; v++) {
+        if (v == 1) {
+            code = s_cli (&out, ini, "sample", "show", "S2025-001", NULL);
+            cr_assert_eq (code, 0, "show exited %d: %s", code, out.err);
+        }
+        const unsigned char *at = (const unsigned char *) out.out;
+        for (; *at; at++) {
+            cr_assert ((*at >= 0x20 && *at != 0x7F) || *at == '\n', "sample %s: control 0x%02x in %s",
+                       verbs[v], *at, out.out);
+            cr_assert (!(at[0] == 0xC2 && at[1] >= 0x80 && at[1] < 0xA0), "sample %s: C1 control", verbs[v]);
+        }
+        cr_assert (strstr (out.out, "P901 红 [2J ]0;x  蓝  31m"), "sample %s: %s", verbs[v], out.out);
+        cr_assert (strstr (out.out, "P902  [5m闪"), "sample %s: %s", verbs[v], out.out);
+    }
     ml_h_pass ();
 }

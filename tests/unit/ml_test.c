@@ -100,13 +100,29 @@ t_write (const char *name, const char *text)
 }
 
 const char *
-t_source_path (const char *rel)
+t_source_path (const char *fmt, ...)
 {
     const char *root = getenv ("MASSLINE_SOURCE_ROOT");
     cr_assert (root, "MASSLINE_SOURCE_ROOT is not set (run through meson test)");
-    char *path;
+    char *rel, *path;
+    va_list args;
+    va_start (args, fmt);
+    cr_assert (vasprintf (&rel, fmt, args) >= 0);
+    va_end (args);
     cr_assert (asprintf (&path, "%s/%s", root, rel) > 0);
+    free (rel);
     return s_keep (path);
+}
+
+char *
+t_json (const char *quoted)
+{
+    char *json = strdup (quoted);
+    cr_assert (json);
+    for (char *p = json; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    return json;
 }
 
 Massline__Event *

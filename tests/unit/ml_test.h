@@ -31,8 +31,13 @@ const char *t_write (const char *name, const char *text);
 //  Writes LEN bytes of DATA to NAME in the temp folder and returns its path, as t_path.
 const char *t_write_bytes (const char *name, const void *data, size_t len);
 
-//  The path of REL in the source tree ($MASSLINE_SOURCE_ROOT, which meson test sets), as t_path.
-const char *t_source_path (const char *rel);
+//  The path of the printf-formatted REL in the source tree ($MASSLINE_SOURCE_ROOT, which meson
+//  test sets), as t_path.
+const char *t_source_path (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+//  A copy of QUOTED with every ' turned into ", so that JSON in C strings stays readable:
+//  t_json ("{'kind':'talk'}") is {"kind":"talk"}. Caller frees.
+char *t_json (const char *quoted);
 
 //  The event of one JSONL line, checked by ml_event_validate as of TODAY with every person and
 //  org known. Fails the test, naming the line and the reason, when either step refuses it.

@@ -11,20 +11,19 @@
 #include "ml_event.h"
 #include "ml_audit.h"
 #include "ml_store.h"
+#include "ml_test.h"
 
 #define SEED "3546311556112163624615351222"
 
-static char s_dir[64];
 static ml_store_t *s_store;
 static uint64_t s_seq[2];               //  last seq per agent (H1, H1-2)
 
 static void
 s_setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/test_samples-XXXXXX");
-    cr_assert_not_null (mkdtemp (s_dir));
+    t_dir_setup ();
     char err[256];
-    s_store = ml_store_open (s_dir, 64, false, err, sizeof err);
+    s_store = ml_store_open (t_dir (), 64, false, err, sizeof err);
     cr_assert_not_null (s_store, "open: %s", err);
     s_seq[0] = s_seq[1] = 0;
 }
@@ -33,9 +32,7 @@ static void
 s_teardown (void)
 {
     ml_store_close (&s_store);
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    cr_assert_eq (system (cmd), 0);
+    t_dir_teardown ();
 }
 
 TestSuite (audit, .init = s_setup, .fini = s_teardown);
@@ -48,9 +45,7 @@ s_events (const char *unit, const char *const *lines)
     size_t n = 0;
     uint64_t *seq = &s_seq[strcmp (unit, "H1") == 0 ? 0 : 1];
     for (; lines[n]; n++) {
-        char *json = strdup (lines[n]);
-        for (char *p = json; *p; p++)
-            *p = *p == '\'' ? '"' : *p;
+        char *json = t_json (lines[n]);
         ml_verr_t verr;
         char why[512];
         Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &verr);
@@ -297,6 +292,99 @@ Test (audit, frozen_records_ids_findings_and_tampering)
     json_decref (a);
     json_decref (b);
     json_decref (c);
+}
+
+//  Records RESULT on each of the first COUNT items of stratum H of DRAW.
+static void
+s_findings (const json_t *draw, size_t h, size_t count, const char *const *results)
+{
+    const char *id = json_string_value (json_object_get (draw, "sample"));
+    json_t *items = json_object_get (json_array_get (json_object_get (draw, "strata"), h), "items");
+    cr_assert_geq (json_array_size (items), count);
+    for (size_t i = 0; i < count; i++) {
+        json_t *f = NULL;
+        char err[256];
+        cr_assert_eq (ml_audit_finding (s_store, id, json_string_value (json_array_get (items, i)), results[i],
+                                        NULL, "client:test", &f, err, sizeof err), 0, "%s", err);
+        json_decref (f);
+    }
+}
+
+//  The appraisal of the stored sample ID at 95% against 5%.
+static json_t *
+s_appraise (const char *id)
+{
+    json_t *s = NULL, *ap = NULL;
+    char err[256];
+    cr_assert_eq (ml_audit_get (s_store, id, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (ml_audit_appraise (s, 0.95, 0.05, &ap, err, sizeof err), 0, "%s", err);
+    json_decref (s);
+    return ap;
+}
+
+static double
+s_real_of (const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get (obj, key);
+    cr_assert (json_is_real (v), "'%s' is not a real", key);
+    return json_real_value (v);
+}
+
+//  Reference values computed independently with Debian's python3-scipy 1.10.1:
+//  scipy.stats.beta.ppf (0.95, k + 1, n - k) at n* = 1 / sum (W_h^2 / n_h), k* = rate n*.
+Test (audit, appraisal_overall_at_the_kish_effective_size)
+{
+    s_fixture ();
+    char err[256];
+    //  Every activity kind: H1 holds R1, T1, T5 and H1-2 holds T1, T9; 3 items go 2/1.
+    json_t *d = NULL;
+    ml_audit_params_t p = s_params (NULL, NULL, "3");
+    cr_assert_eq (ml_audit_draw (s_store, NULL, &p, "client:test", &d, err, sizeof err), 0, "%s", err);
+    json_t *strata = json_object_get (d, "strata");
+    cr_assert_eq (json_integer_value (json_object_get (json_array_get (strata, 0), "population")), 3);
+    cr_assert_eq (json_integer_value (json_object_get (json_array_get (strata, 0), "size")), 2);
+    cr_assert_eq (json_integer_value (json_object_get (json_array_get (strata, 1), "size")), 1);
+    s_findings (d, 0, 2, (const char *[]) { "deviation", "ok" });
+    s_findings (d, 1, 1, (const char *[]) { "ok" });
+    json_t *ap = s_appraise (json_string_value (json_object_get (d, "sample")));
+    json_t *all = json_object_get (ap, "overall");
+    //  W = 3/5, 2/5: rate 0.3, n* = 1 / (0.36/2 + 0.16/1) = 2.9411764705882351, k* = 0.88235294117647045,
+    //  U = beta.ppf (0.95, 1.88235294117647045, 2.0588235294117647) = 0.85086468237068658.
+    //  The old sum of stratum bounds, 0.6 U(2,1) + 0.4 U(1,0), was 0.96480766068853774.
+    cr_assert_str_eq (json_string_value (json_object_get (all, "method")),
+                      "clopper-pearson at Kish effective size (Korn & Graubard 1998)");
+    cr_assert_float_eq (s_real_of (all, "rate"), 0.3, 1e-15);
+    cr_assert_float_eq (s_real_of (all, "effective_n"), 2.9411764705882351, 1e-12);
+    cr_assert_float_eq (s_real_of (all, "effective_deviations"), 0.88235294117647045, 1e-12);
+    cr_assert_float_eq (s_real_of (all, "upper_bound"), 0.85086468237068658, 1e-10);
+    cr_assert_float_eq (s_real_of (all, "unexamined_share"), 0, 1e-15);
+    cr_assert_str_eq (json_string_value (json_object_get (all, "conclusion")),
+                      "cannot conclude that the deviation rate is below 5% with 95% confidence "
+                      "(upper bound 85.09%)");
+    //  The strata keep their exact bounds: U(2,1) = sqrt (0.95), U(1,0) = 0.95.
+    json_t *h1 = json_array_get (json_object_get (ap, "strata"), 0);
+    json_t *h12 = json_array_get (json_object_get (ap, "strata"), 1);
+    cr_assert_str_eq (json_string_value (json_object_get (h1, "method")), "clopper-pearson");
+    cr_assert_float_eq (s_real_of (h1, "upper_bound"), 0.97467943448089633, 1e-12);
+    cr_assert_float_eq (s_real_of (h12, "upper_bound"), 0.95, 1e-12);
+    cr_assert_null (json_object_get (h1, "effective_n"));
+    json_decref (ap);
+
+    //  One stratum: the plain Clopper-Pearson bound, as before: U(3,1) = beta.ppf (0.95, 2, 2)
+    //  = 0.86464963782841608.
+    json_t *one = NULL;
+    ml_audit_params_t q = s_params (NULL, "none", "3");
+    cr_assert_eq (ml_audit_draw (s_store, NULL, &q, "client:test", &one, err, sizeof err), 0, "%s", err);
+    s_findings (one, 0, 3, (const char *[]) { "ok", "not_found", "ok" });
+    ap = s_appraise (json_string_value (json_object_get (one, "sample")));
+    all = json_object_get (ap, "overall");
+    cr_assert_str_eq (json_string_value (json_object_get (all, "method")), "clopper-pearson");
+    cr_assert_float_eq (s_real_of (all, "upper_bound"), 0.86464963782841608, 1e-12);
+    cr_assert_float_eq (s_real_of (all, "effective_n"), 3, 0);
+    cr_assert_float_eq (s_real_of (all, "effective_deviations"), 1, 0);
+    json_decref (ap);
+    json_decref (one);
+    json_decref (d);
 }
 
 Test (audit, the_checklist_says_what_to_verify)

@@ -12,30 +12,15 @@
 
 #include "ml_db.h"
 #include "ml_err.h"
+#include "ml_test.h"
 
-static char s_dir[] = "/tmp/ml-test-db-XXXXXX";
-
-static void
-s_setup (void)
-{
-    cr_assert (mkdtemp (s_dir));
-}
-
-static void
-s_teardown (void)
-{
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    cr_expect_eq (system (cmd), 0);
-}
-
-TestSuite (db, .init = s_setup, .fini = s_teardown);
+TestSuite (db, .init = t_dir_setup, .fini = t_dir_teardown);
 
 static ml_db_t *
 s_open (size_t map_size)
 {
     char err[256] = "";
-    ml_db_t *db = ml_db_open (s_dir, map_size, 4, 0, err, sizeof err);
+    ml_db_t *db = ml_db_open (t_dir (), map_size, 4, 0, err, sizeof err);
     cr_assert_not_null (db, "open: %s", err);
     return db;
 }
@@ -191,8 +176,7 @@ Test (db, a_short_write_is_explained)
 {
     ml_db_t *db = s_open (64 << 20);
     ml_db_dbi_t dbi = s_table (db);
-    char path[128];
-    snprintf (path, sizeof path, "%s/data.mdb", s_dir);
+    const char *path = t_path ("data.mdb");
     struct stat st;
     cr_assert_eq (stat (path, &st), 0);
     struct rlimit rl;

@@ -6,6 +6,7 @@
 
 #include "ml_err.h"
 #include "ml_event.h"
+#include "ml_test.h"
 
 //  ---------------------------------------------------------------------------
 //  Fixture: a fixed today and a small roster.
@@ -43,18 +44,6 @@ TestSuite (event, .init = s_setup);
 
 //  ---------------------------------------------------------------------------
 //  Helpers
-
-//  Table lines are written with ' for " to stay readable; this turns them into JSON.
-static char *
-s_json (const char *line)
-{
-    char *json = strdup (line);
-    cr_assert (json);
-    for (char *p = json; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return json;
-}
 
 //  JSON -> pack -> unpack -> JSON must give the same bytes and the same JSON text, and the
 //  unpacked event must still validate.
@@ -116,7 +105,7 @@ static void
 s_run (const s_case_t *cases, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char *json = s_json (cases[i].line);
+        char *json = t_json (cases[i].line);
         char buf[512];
         cr_expect_str_eq (s_judge (json, buf, sizeof buf), cases[i].expect, "case %zu: %s", i, json);
         free (json);
@@ -777,7 +766,7 @@ Test (event, kv_values_and_errors)
 static Massline__Event *
 s_parse (const char *quoted)
 {
-    char *json = s_json (quoted);
+    char *json = t_json (quoted);
     ml_verr_t err;
     Massline__Event *ev = ml_event_from_jsonl (json, strlen (json), &err);
     cr_assert (ev, "%s: %s", json, err.reason);

@@ -12,36 +12,9 @@
 #include "ml_import.h"
 #include "ml_ledger.h"
 #include "ml_outbox.h"
+#include "ml_test.h"
 
-static char s_dir[] = "/tmp/ml-test-ledger-XXXXXX";
-
-static void
-s_setup (void)
-{
-    cr_assert (mkdtemp (s_dir));
-}
-
-static void
-s_teardown (void)
-{
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    cr_assert (system (cmd) == 0);
-}
-
-TestSuite (ledger, .init = s_setup, .fini = s_teardown);
-
-static char *
-s_write (const char *name, const char *data, size_t len)
-{
-    char *path;
-    cr_assert (asprintf (&path, "%s/%s", s_dir, name) > 0);
-    FILE *f = fopen (path, "wb");
-    cr_assert (f);
-    fwrite (data, 1, len, f);
-    fclose (f);
-    return path;
-}
+TestSuite (ledger, .init = t_dir_setup, .fini = t_dir_teardown);
 
 typedef struct {
     int lines[64];
@@ -89,7 +62,7 @@ Test (ledger, utf8_bom_chinese_headers_quotes_and_lines)
 {
     char data[1024] = "\xEF\xBB\xBF";
     strcat (data, s_reception);
-    char *path = s_write ("2025年接访台账.csv", data, strlen (data));
+    const char *path = t_write_bytes ("2025年接访台账.csv", data, strlen (data));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     cr_assert (ledger, "%s", err);
@@ -114,7 +87,6 @@ Test (ledger, utf8_bom_chinese_headers_quotes_and_lines)
     s_free (&got);
     ml_ledger_destroy (&ledger);
     cr_assert_null (ledger);
-    free (path);
 }
 
 Test (ledger, gb18030_is_read_through_iconv)
@@ -125,7 +97,7 @@ Test (ledger, gb18030_is_read_through_iconv)
     size_t left = strlen (s_reception), room = sizeof out;
     cr_assert_neq (iconv (cd, &src, &left, &dst, &room), (size_t) -1);
     iconv_close (cd);
-    char *path = s_write ("接访台账.csv", out, (size_t) (dst - out));
+    const char *path = t_write_bytes ("接访台账.csv", out, (size_t) (dst - out));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     cr_assert (ledger, "%s", err);
@@ -137,7 +109,6 @@ Test (ledger, gb18030_is_read_through_iconv)
     cr_assert_str_eq (s_str (got.rows[2], "mode"), "visit_with_case");
     s_free (&got);
     ml_ledger_destroy (&ledger);
-    free (path);
 }
 
 Test (ledger, header_errors_name_the_column)
@@ -150,13 +121,12 @@ Test (ledger, header_errors_name_the_column)
         { "接访台账.csv", "", "empty file" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *path = s_write (cases[i].name, cases[i].text, strlen (cases[i].text));
+        const char *path = t_write_bytes (cases[i].name, cases[i].text, strlen (cases[i].text));
         char err[512] = "";
         ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
         cr_assert_null (ledger, "case %zu", i);
         cr_assert (strstr (err, cases[i].want), "case %zu: got '%s'", i, err);
         cr_assert (strncmp (err, path, strlen (path)) == 0, "case %zu names the file: %s", i, err);
-        free (path);
     }
 }
 
@@ -165,7 +135,7 @@ Test (ledger, cell_errors_and_booleans)
     const char *text = "date,person,end,stationed,unannounced\n"
                        "2025-05-06,P001,2025-05-08,是,否\n"
                        "2025-05-10,P001,2025/2/30,可能,否\n";
-    char *path = s_write ("research_trip.csv", text, strlen (text));
+    const char *path = t_write_bytes ("research_trip.csv", text, strlen (text));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     cr_assert (ledger, "%s", err);
@@ -178,13 +148,12 @@ Test (ledger, cell_errors_and_booleans)
     cr_assert_str_eq (got.errors[0], "3: stationed: expected 是 or 否 (可能)");
     s_free (&got);
     ml_ledger_destroy (&ledger);
-    free (path);
 }
 
 Test (ledger, bad_date_is_left_for_the_validator)
 {
     const char *text = "日期,人员编号,接访方式,公布日期\n2025-03-05,P001,定点接访,2026/2/30\n";
-    char *path = s_write ("接访台账.csv", text, strlen (text));
+    const char *path = t_write_bytes ("接访台账.csv", text, strlen (text));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     s_got_t got = { 0 };
@@ -200,7 +169,6 @@ Test (ledger, bad_date_is_left_for_the_validator)
     ml_event_free (&ev);
     s_free (&got);
     ml_ledger_destroy (&ledger);
-    free (path);
 }
 
 Test (ledger, person_rows_merge_roles)
@@ -209,7 +177,7 @@ Test (ledger, person_rows_merge_roles)
                        "P001,张伟,B01,主要领导,2025-01-01,\n"
                        "P002,李娜,B01,班子成员,2025-07-01,\n"
                        "P001,张伟,B01,市党代表,2022-01-01,2026-12-31\n";
-    char *path = s_write ("人员台账.csv", text, strlen (text));
+    const char *path = t_write_bytes ("人员台账.csv", text, strlen (text));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     cr_assert (ledger, "%s", err);
@@ -226,13 +194,12 @@ Test (ledger, person_rows_merge_roles)
     ml_event_free (&ev);
     s_free (&got);
     ml_ledger_destroy (&ledger);
-    free (path);
 }
 
 Test (ledger, correction_row)
 {
     const char *text = "编号,日期,人员编号,接访方式,更正编号\n,2025-03-06,P001,定点接访,H001-RD-0001\n";
-    char *path = s_write ("接访台账.csv", text, strlen (text));
+    const char *path = t_write_bytes ("接访台账.csv", text, strlen (text));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     cr_assert (ledger, "%s", err);
@@ -246,7 +213,6 @@ Test (ledger, correction_row)
     cr_assert_str_eq (s_str (inner, "date"), "2025-03-06");
     s_free (&got);
     ml_ledger_destroy (&ledger);
-    free (path);
 }
 
 Test (ledger, every_template_reads_back_as_a_valid_event)
@@ -258,8 +224,7 @@ Test (ledger, every_template_reads_back_as_a_valid_event)
                             "opinion_assigned", "opinion_closed", "mailbox", "commitment",
                             "commitment_fulfilled", "commitment_evaluated", "rep_activity", "void" };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        char *path;
-        cr_assert (asprintf (&path, "%s/%s.csv", s_dir, ml_ledger_name (kinds[i])) > 0);
+        const char *path = t_path ("%s.csv", ml_ledger_name (kinds[i]));
         FILE *f = fopen (path, "wb");
         cr_assert_eq (ml_ledger_template (kinds[i], f), 0, "%s", kinds[i]);
         fclose (f);
@@ -281,7 +246,6 @@ Test (ledger, every_template_reads_back_as_a_valid_event)
         ml_event_free (&ev);
         s_free (&got);
         ml_ledger_destroy (&ledger);
-        free (path);
     }
 }
 
@@ -290,8 +254,6 @@ Test (ledger, every_template_reads_back_as_a_valid_event)
 
 Test (ledger, committed_templates_are_what_the_generator_writes)
 {
-    const char *root = getenv ("MASSLINE_SOURCE_ROOT");
-    cr_assert_not_null (root, "MASSLINE_SOURCE_ROOT is not set");
     size_t kinds = 0;
     for (size_t i = 0; ml_ledger_kind_at (i); i++, kinds++) {
         const char *kind = ml_ledger_kind_at (i);
@@ -300,8 +262,7 @@ Test (ledger, committed_templates_are_what_the_generator_writes)
         FILE *out = open_memstream (&made, &made_len);
         cr_assert_eq (ml_ledger_template (kind, out), 0, "%s", kind);
         fclose (out);
-        char *path;
-        cr_assert (asprintf (&path, "%s/ops/templates/%s.csv", root, ml_ledger_name (kind)) > 0);
+        const char *path = t_source_path ("ops/templates/%s.csv", ml_ledger_name (kind));
         FILE *in = fopen (path, "rb");
         cr_assert_not_null (in, "%s is missing: run massline-agent template --all ops/templates", path);
         char *committed = malloc (made_len + 2);
@@ -311,14 +272,13 @@ Test (ledger, committed_templates_are_what_the_generator_writes)
                    "%s differs from what `massline-agent template %s` writes: regenerate it with "
                    "massline-agent template --all ops/templates", path, kind);
         free (committed);
-        free (path);
         free (made);
     }
     cr_assert_eq (kinds, 33, "one template per kind of ledger, void included");
     cr_assert_str_eq (ml_ledger_kind_at (kinds - 1), "void");
     //  and no stray template the generator no longer writes
     char *cmd;
-    cr_assert (asprintf (&cmd, "ls '%s/ops/templates' | grep -c '\\.csv$'", root) > 0);
+    cr_assert (asprintf (&cmd, "ls '%s' | grep -c '\\.csv$'", t_source_path ("ops/templates")) > 0);
     FILE *ls = popen (cmd, "r");
     int files = -1;
     cr_assert_eq (fscanf (ls, "%d", &files), 1);
@@ -349,7 +309,7 @@ Test (ledger, unknown_enum_value_names_the_chinese_values)
                        "2025-01-02,P001,王芳,群众,上门\n"
                        "2025-01-03,P001,王芳,群众,定点接访\n"
                        "2025-01-04,P001,王芳,masses,phone\n";
-    char *path = s_write ("谈心谈话台账.csv", text, strlen (text));
+    const char *path = t_write_bytes ("谈心谈话台账.csv", text, strlen (text));
     char err[512] = "";
     ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
     cr_assert (ledger, "%s", err);
@@ -363,7 +323,6 @@ Test (ledger, unknown_enum_value_names_the_chinese_values)
                       "a reception mode is no talk mode");
     s_free (&got);
     ml_ledger_destroy (&ledger);
-    free (path);
 }
 
 //  ---------------------------------------------------------------------------
@@ -391,11 +350,9 @@ s_import (ml_outbox_t *ob, const char *path, const char *name, char **errors,
 static ml_outbox_t *
 s_outbox (void)
 {
-    char *dir, err[512] = "";
-    cr_assert (asprintf (&dir, "%s/outbox", s_dir) > 0);
-    ml_outbox_t *ob = ml_outbox_open (dir, 0, err, sizeof err);
+    char err[512] = "";
+    ml_outbox_t *ob = ml_outbox_open (t_path ("outbox"), 0, err, sizeof err);
     cr_assert_not_null (ob, "%s", err);
-    free (dir);
     return ob;
 }
 
@@ -416,7 +373,7 @@ Test (ledger, import_names_the_files_headers_and_is_all_or_nothing)
     ml_outbox_t *ob = s_outbox ();
     char *errors;
     size_t recorded, skipped;
-    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    const char *persons = t_write_bytes ("人员台账.csv", s_persons, strlen (s_persons));
     cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     cr_assert_eq (recorded, 2);
     free (errors);
@@ -427,7 +384,7 @@ Test (ledger, import_names_the_files_headers_and_is_all_or_nothing)
                       "JF-3,2025-03-07,P009,公开接访,,\n"
                       "JF-4,2026-12-01,P002,公开接访,,\n"
                       "JF-5,2025-03-08,P002,公开接访,,\n";
-    char *path = s_write ("接访台账.csv", bad, strlen (bad));
+    const char *path = t_write_bytes ("接访台账.csv", bad, strlen (bad));
     cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
     cr_assert_str_eq (errors,
         "接访台账.csv:3: field '公布日期': not a date (2026/2/30)\n"
@@ -435,16 +392,13 @@ Test (ledger, import_names_the_files_headers_and_is_all_or_nothing)
         "接访台账.csv:5: field '日期': after today (2026-12-01 > 2026-11-26)\n");
     cr_assert_eq (s_events (ob), 2, "nothing of the file is recorded");
     free (errors);
-    free (path);
 
     //  a wrong ledger is one line about the file
     const char *headless = "日期,接访方式\n2025-03-05,定点接访\n";
-    path = s_write ("接访台账.csv", headless, strlen (headless));
+    path = t_write_bytes ("接访台账.csv", headless, strlen (headless));
     cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
     cr_assert_str_eq (errors, "接访台账.csv: missing column '人员编号' (person) of 接访台账\n");
     free (errors);
-    free (path);
-    free (persons);
     ml_outbox_close (&ob);
 }
 
@@ -453,14 +407,14 @@ Test (ledger, reimport_adds_only_what_is_new)
     ml_outbox_t *ob = s_outbox ();
     char *errors;
     size_t recorded, skipped;
-    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    const char *persons = t_write_bytes ("人员台账.csv", s_persons, strlen (s_persons));
     cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     free (errors);
     //  rows without 编号: their refs come from their content
     char text[1024] = "日期,人员编号,接访方式,公布日期,备注\n"
                       "2025-03-05,P001,定点接访,2025-02-28,门诊楼\n"
                       "2025/3/6,P002,公开接访,,\n";
-    char *path = s_write ("接访台账.csv", text, strlen (text));
+    const char *path = t_write_bytes ("接访台账.csv", text, strlen (text));
     cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     cr_assert_eq (recorded, 2);
     free (errors);
@@ -468,29 +422,25 @@ Test (ledger, reimport_adds_only_what_is_new)
     cr_assert_eq (recorded, 0, "the same file again adds nothing");
     cr_assert_eq (skipped, 2);
     free (errors);
-    free (path);
 
     //  extended by a row, and the note of the first row edited: only the new row is new
     strcat (text, "2025-03-09,P001,专题接访,2025-03-01,\n");
     char *edited = strstr (text, "门诊楼");
     memcpy (edited, "急诊楼", strlen ("急诊楼"));
-    path = s_write ("接访台账.csv", text, strlen (text));
+    path = t_write_bytes ("接访台账.csv", text, strlen (text));
     cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     cr_assert_eq (recorded, 1);
     cr_assert_eq (skipped, 2, "the row with another note is the same event, kept as recorded");
     cr_assert_eq (s_events (ob), 2 + 3);
     free (errors);
-    free (path);
 
     //  any other cell changed: a new event (the old one is to be voided)
     edited = strstr (text, "2025/3/6");
     memcpy (edited, "2025/3/7", strlen ("2025/3/7"));
-    path = s_write ("接访台账.csv", text, strlen (text));
+    path = t_write_bytes ("接访台账.csv", text, strlen (text));
     cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     cr_assert_eq (recorded, 1);
     free (errors);
-    free (path);
-    free (persons);
     ml_outbox_close (&ob);
 }
 
@@ -499,25 +449,23 @@ Test (ledger, correction_rows_make_the_next_version)
     ml_outbox_t *ob = s_outbox ();
     char *errors;
     size_t recorded, skipped;
-    char *persons = s_write ("人员台账.csv", s_persons, strlen (s_persons));
+    const char *persons = t_write_bytes ("人员台账.csv", s_persons, strlen (s_persons));
     cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     free (errors);
     const char *first = "编号,日期,人员编号,接访方式,公布日期\nJF-1,2025-03-05,P001,定点接访,2025-02-28\n";
-    char *path = s_write ("接访台账.csv", first, strlen (first));
+    const char *path = t_write_bytes ("接访台账.csv", first, strlen (first));
     cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     free (errors);
-    free (path);
     //  the fixed row names the ref it corrects in 更正编号; its own errors name the file's headers
     const char *fix = "日期,人员编号,接访方式,公布日期,更正编号\n"
                       "2025-03-05,P001,定点接访,2025-03-01,JF-1\n"
                       "2025-03-05,P001,定点接访,2025/2/30,JF-2\n";
-    path = s_write ("接访台账更正.csv", fix, strlen (fix));
+    path = t_write_bytes ("接访台账更正.csv", fix, strlen (fix));
     cr_assert_eq (s_import (ob, path, "接访台账更正.csv", &errors, &recorded, &skipped), ML_EINVAL);
     cr_assert_str_eq (errors, "接访台账更正.csv:3: field '公布日期': not a date (2025/2/30)\n",
                       "the inner event's field is named by the file's header; got: %s", errors);
     free (errors);
-    free (path);
-    path = s_write ("接访台账更正.csv", fix, strlen (fix) - strlen ("2025-03-05,P001,定点接访,2025/2/30,JF-2\n"));
+    path = t_write_bytes ("接访台账更正.csv", fix, strlen (fix) - strlen ("2025-03-05,P001,定点接访,2025/2/30,JF-2\n"));
     cr_assert_eq (s_import (ob, path, "接访台账更正.csv", &errors, &recorded, &skipped), 0, "%s", errors);
     cr_assert_eq (recorded, 1);
     Massline__Event *ev = NULL;
@@ -527,7 +475,176 @@ Test (ledger, correction_rows_make_the_next_version)
     cr_assert_neq (v.version_seq, v.seq, "the version is the correction's");
     ml_event_free (&ev);
     free (errors);
-    free (path);
-    free (persons);
+    ml_outbox_close (&ob);
+}
+
+//  ---------------------------------------------------------------------------
+//  Issue 16: NUL bytes, UTF-8 files with a line in another encoding, derived-form refs
+
+Test (ledger, nul_byte_in_a_cell_refuses_the_row)
+{
+    static const char text[] = "日期,人员编号,接访方式,公布日期,备注,\n"
+                               "2025-03-05,P001,定点接访,2025-02-28,门诊楼,\n"
+                               "2025-03-06,P001,定点接访,2025-02-28,门诊\0楼,\n"
+                               ",,,,,\0\n";
+    const char *path = t_write_bytes ("接访台账.csv", text, sizeof text - 1);
+    char err[512] = "";
+    ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
+    cr_assert (ledger, "%s", err);
+    s_got_t got = { 0 };
+    cr_assert_eq (ml_ledger_each (ledger, s_collect, &got), 0);
+    cr_assert_eq (got.nrows, 1);
+    cr_assert_eq (got.nerrors, 2, "a cell cut at a NUL is no good row, nor is a row of a NUL");
+    cr_assert_str_eq (got.errors[0], "3: 备注: contains a NUL byte");
+    cr_assert_str_eq (got.errors[1], "4: : contains a NUL byte (a column without header)");
+    s_free (&got);
+    ml_ledger_destroy (&ledger);
+
+    static const char header[] = "日期,人员\0编号,接访方式\n2025-03-05,P001,定点接访\n";
+    path = t_write_bytes ("接访台账.csv", header, sizeof header - 1);
+    cr_assert_null (ml_ledger_open (path, err, sizeof err));
+    char *want;
+    cr_assert (asprintf (&want, "%s:1: the header of column 2 contains a NUL byte", path) > 0);
+    cr_assert_str_eq (err, want);
+    free (want);
+}
+
+Test (ledger, nul_byte_import_is_all_or_nothing)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    const char *persons = t_write_bytes ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    static const char text[] = "日期,人员编号,接访方式,备注\n"
+                               "2025-03-05,P001,定点接访,好\n"
+                               "2025-03-06,P00\0002,定点接访,\n";
+    const char *path = t_write_bytes ("接访台账.csv", text, sizeof text - 1);
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors, "接访台账.csv:3: field '人员编号': contains a NUL byte\n");
+    cr_assert_eq (s_events (ob), 2, "nothing of the file is recorded");
+    free (errors);
+    ml_outbox_close (&ob);
+}
+
+//  TEXT (UTF-8) in GB18030, into OUT; returns the length.
+static size_t
+s_to_gb18030 (const char *text, char *out, size_t cap)
+{
+    iconv_t cd = iconv_open ("GB18030", "UTF-8");
+    char *src = (char *) text, *dst = out;
+    size_t left = strlen (text), room = cap;
+    cr_assert_neq (iconv (cd, &src, &left, &dst, &room), (size_t) -1);
+    iconv_close (cd);
+    return (size_t) (dst - out);
+}
+
+Test (ledger, utf8_file_with_a_gbk_line_is_refused_naming_the_line)
+{
+    const char *head = "日期,人员编号,接访方式,公布日期,备注\r\n"
+                       "2025/3/5,P001,定点接访,2025年2月28日,张三\r\n";
+    char data[1024];
+    size_t len = strlen (head);
+    memcpy (data, head, len);
+    len += s_to_gb18030 ("2025-04-02,P001,带案下访,,门诊楼\r\n", data + len, sizeof data - len);
+    memcpy (data + len, "2025-04-03,P001,带案下访,,\r\n", strlen ("2025-04-03,P001,带案下访,,\r\n"));
+    len += strlen ("2025-04-03,P001,带案下访,,\r\n");
+    const char *path = t_write_bytes ("接访台账.csv", data, len);
+    char err[512] = "";
+    cr_assert_null (ml_ledger_open (path, err, sizeof err), "valid UTF-8 was read as GB18030");
+    char *want;
+    cr_assert (asprintf (&want, "%s:3: not valid UTF-8, while the rest of the file is; save the "
+                         "whole file again as UTF-8 (or all of it as GB18030)", path) > 0);
+    cr_assert_str_eq (err, want);
+    free (want);
+
+    //  through the import: one line naming file and line
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors, "接访台账.csv:3: not valid UTF-8, while the rest of the file is; save "
+                      "the whole file again as UTF-8 (or all of it as GB18030)\n");
+    free (errors);
+
+    //  a GB18030 file whose only non-ASCII line is in GB18030 still reads as GB18030
+    len = s_to_gb18030 ("date,person,mode,note\r\n2025-04-02,P001,open,门诊楼一楼\r\n", data, sizeof data);
+    path = t_write_bytes ("reception_day.csv", data, len);
+    ml_ledger_t *ledger = ml_ledger_open (path, err, sizeof err);
+    cr_assert (ledger, "%s", err);
+    cr_assert_str_eq (ml_ledger_encoding (ledger), "gb18030");
+    s_got_t got = { 0 };
+    ml_ledger_each (ledger, s_collect, &got);
+    cr_assert_eq (got.nrows, 1);
+    cr_assert_str_eq (s_str (got.rows[0], "note"), "门诊楼一楼");
+    s_free (&got);
+    ml_ledger_destroy (&ledger);
+    ml_outbox_close (&ob);
+}
+
+#define S_DERIVED "~0123456789abcdef01234567"
+
+Test (ledger, a_ref_of_the_derived_form_is_refused_from_people)
+{
+    ml_outbox_t *ob = s_outbox ();
+    char *errors;
+    size_t recorded, skipped;
+    const char *persons = t_write_bytes ("人员台账.csv", s_persons, strlen (s_persons));
+    cr_assert_eq (s_import (ob, persons, "人员台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    free (errors);
+    const char *csv = "编号,日期,人员编号,接访方式\n"
+                      "JF-1,2025-03-05,P001,定点接访\n"
+                      S_DERIVED ",2025-03-06,P001,定点接访\n"
+                      "~x,2025-03-07,P001,定点接访\n";
+    const char *path = t_write_bytes ("接访台账.csv", csv, strlen (csv));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), ML_EINVAL);
+    cr_assert_str_eq (errors,
+        "接访台账.csv:3: field '编号': starts with '~', which is reserved for the refs the agent "
+        "derives for rows without one (leave it empty, or give a ref of your own)\n"
+        "接访台账.csv:4: field '编号': starts with '~', which is reserved for the refs the agent "
+        "derives for rows without one (leave it empty, or give a ref of your own)\n");
+    cr_assert_eq (s_events (ob), 2);
+    free (errors);
+
+    //  JSONL
+    const char *jsonl = "{\"kind\":\"reception_day\",\"ref\":\"" S_DERIVED "\",\"date\":\"2025-03-06\","
+                        "\"person\":\"P001\",\"mode\":\"open\"}\n";
+    FILE *in = fmemopen ((void *) jsonl, strlen (jsonl), "r");
+    size_t len = 0;
+    errors = NULL;
+    FILE *copy = open_memstream (&errors, &len);
+    ml_import_t *imp = ml_import_new (ob, "talks.jsonl", ml_date_from_ymd (2026, 11, 26));
+    ml_import_copy_errors (imp, copy);
+    cr_assert_eq (ml_import_read_jsonl (imp, in), 0);
+    cr_assert_eq (ml_import_commit (imp, &recorded, &skipped), ML_EINVAL);
+    ml_import_destroy (&imp);
+    fclose (copy);
+    fclose (in);
+    const char *want = "talks.jsonl:1: field 'ref': starts with '~'";
+    cr_assert (strncmp (errors, want, strlen (want)) == 0, "%s", errors);
+    free (errors);
+
+    //  record's key=value words
+    char *words[] = { "date=2025-03-06", "person=P001", "mode=open", "ref=" S_DERIVED };
+    ml_verr_t err = { "", "" };
+    Massline__Event *ev = ml_event_from_kv ("reception_day", 4, words, &err);
+    cr_assert_null (ev);
+    cr_assert_str_eq (err.field, "ref");
+    words[3] = "ref=JF-9";
+    ev = ml_event_from_kv ("reception_day", 4, words, &err);
+    cr_assert_not_null (ev, "%s", err.reason);
+    ml_event_free (&ev);
+
+    //  the derived refs themselves: made for rows without 编号, corrected through 更正编号
+    const char *plain = "日期,人员编号,接访方式\n2025-03-06,P001,定点接访\n";
+    path = t_write_bytes ("接访台账.csv", plain, strlen (plain));
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 1);
+    free (errors);
+    cr_assert_eq (s_import (ob, path, "接访台账.csv", &errors, &recorded, &skipped), 0, "%s", errors);
+    cr_assert_eq (recorded, 0, "the same row again is the same event");
+    free (errors);
+    cr_assert_eq (s_events (ob), 3);
     ml_outbox_close (&ob);
 }

