@@ -327,6 +327,8 @@ s_unit_annual (const ml_report_ctx_t *ctx, const ml_unit_eval_t *ue)
     json_object_set_new (obj, "unit", json_string (ue->unit));
     json_object_set_new (obj, "unit_name", json_string (ue->unit_name));
     s_head_year (obj, ctx, ue->year, ue->as_of);
+    if (ue->no_data)
+        json_object_set_new (obj, "status", json_string ("no_data"));   //  V5, P11
     json_t *persons = json_array (), *unit_rules = json_array ();
     for (size_t i = 0; i < ue->npersons; i++)
         if (ue->persons[i].listed)

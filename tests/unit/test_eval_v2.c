@@ -109,3 +109,15 @@ Test (eval_v2, v8_two_secondments_are_two_cases)
     t_expect_in (r, "S1", "3.2a", "met", 1, 1);
     json_decref (r);
 }
+
+Test (eval_v2, v5_a_year_without_roster_or_organisation_is_no_data)
+{
+    t_person ("H001", "P1", "甲", NULL, "[{\"role\":\"main_leader\",\"from\":\"2025-01-01\"}]");
+    json_t *r = s_annual (2024, NULL);
+    cr_assert_str_eq (json_string_value (json_object_get (r, "status")), "no_data");
+    cr_assert_eq (json_array_size (json_object_get (r, "unit_rules")), 0);
+    json_decref (r);
+    r = s_annual (2025, NULL);
+    cr_assert_null (json_object_get (r, "status"));
+    json_decref (r);
+}
