@@ -38,6 +38,10 @@ static const s_kind_name_t s_kinds[] = {
     { "opinion_closed", "意见办结台账" }, { "mailbox", "网络信箱台账" },
     { "commitment", "承诺台账" }, { "commitment_fulfilled", "践诺台账" },
     { "commitment_evaluated", "承诺评议台账" }, { "rep_activity", "党代表活动台账" },
+    { "exemption", "豁免台账" }, { "appeal", "来信诉求台账" },
+    { "case_action", "案件处理台账" }, { "secondment_training", "挂职培训台账" },
+    { "secondment_liaison", "挂职联络台账" }, { "rep_studio", "党代表工作室台账" },
+    { "activity_day", "统一活动日台账" },
     { "void", "作废台账" },
     { NULL, NULL },
 };
@@ -66,6 +70,10 @@ static const s_label_t s_columns[] = {
     { "grade", "评议等次" }, { "method", "评议方式" }, { "activity", "活动类型" },
     { "reason", "原因" }, { "restatement_reason", "重述原因" }, { "month", "月份" },
     { "year", "年度" }, { "filler", "填报人" }, { "reviewer", "审核人" }, { "approver", "负责人" },
+    { "reason", "原因" }, { "rule", "条款" }, { "approved_by", "批准人" },
+    { "appeal", "诉求编号" }, { "answered", "答复日期" }, { "about", "被反映人" },
+    { "action", "处理方式" }, { "secondment", "挂职编号" }, { "studio", "工作室" },
+    { "reception_schedule", "固定接待日" }, { "high_profile", "是否重大敏感" },
     { NULL, NULL },
 };
 
@@ -113,6 +121,9 @@ static const s_enum_label_t s_enum_labels[] = {
     { "type", "annual", "年度承诺" }, { "type", "instant", "即时承诺" },
     { "grade", "excellent", "优秀" }, { "grade", "good", "良好" }, { "grade", "fair", "一般" },
     { "grade", "poor", "较差" },
+    { "channel", "letter", "来信" },
+    { "action", "coordination", "亲自协调" }, { "action", "handover", "移交包案" },
+    { "action", "visit", "下访" },
     { "method", "self", "个人自评" }, { "method", "peer", "党员互评" },
     { "method", "masses", "群众测评" }, { "method", "leader", "领导点评" },
     { "activity", "studio_reception", "驻室接待" }, { "activity", "advice", "建言献策" },
@@ -980,6 +991,10 @@ static const s_label_t s_samples[] = {
     { "published", "支部党员大会" }, { "content", "全年带教青年医师2名" }, { "grade", "优秀" },
     { "method", "群众测评" }, { "activity", "驻室接待" }, { "supersedes", "" }, { "reason", "录入重复" },
     { "restatement_reason", "" },
+    { "rule", "4.1c" }, { "approved_by", "局党委" }, { "appeal", "XX2025-001" },
+    { "answered", "2025-03-20" }, { "about", "" }, { "action", "亲自协调" },
+    { "secondment", "GZ2025-001" }, { "studio", "党代表工作室" },
+    { "reception_schedule", "每月第一个星期三上午" }, { "high_profile", "否" },
     { NULL, NULL },
 };
 
@@ -997,6 +1012,12 @@ s_sample_of (const char *kind, const char *key)
         return "";
     if (strcmp (kind, "commitment") == 0 && strcmp (key, "org") == 0)
         return "";           //  a commitment is a person's or an org's, not both
+    if (strcmp (kind, "exemption") == 0 && strcmp (key, "org") == 0)
+        return "";           //  an exemption is a person's or an org's, not both
+    if (strcmp (kind, "appeal") == 0 && strcmp (key, "channel") == 0)
+        return "来信";
+    if (strcmp (kind, "appeal") == 0 && strcmp (key, "person") == 0)
+        return "P001";
     if (strcmp (kind, "void") == 0 && strcmp (key, "supersedes") == 0)
         return "H001-RD-0001";
     for (const s_label_t *s = s_samples; s->key; s++)

@@ -14,6 +14,10 @@ static const char *s_kind_names[ML_CASE_KINDS] = {
     [ML_CASE_CONTACT_POINT] = "contact_point",
     [ML_CASE_PAIRED_FAMILY] = "paired_family",
     [ML_CASE_MAILBOX] = "mailbox",
+    [ML_CASE_REVIEW] = "review",
+    [ML_CASE_APPEAL] = "appeal",
+    [ML_CASE_EXEMPTION] = "exemption",
+    [ML_CASE_STUDIO] = "studio",
 };
 
 const char *
@@ -50,7 +54,14 @@ s_key (ml_case_key_t *key, int kind, const char *a, const char *b)
 int
 ml_case_key_of (const Massline__Event *ev, ml_case_key_t *key)
 {
+    return ml_case_key_of_ref (ev, NULL, key);
+}
+
+int
+ml_case_key_of_ref (const Massline__Event *ev, const char *ref, ml_case_key_t *key)
+{
     memset (key, 0, sizeof *key);
+    const char *own = ref ? ref : ev->ref;
     switch (ev->body_case) {
         case MASSLINE__EVENT__BODY_PETITION_CASE:
             return s_key (key, ML_CASE_PETITION, ev->petition_case->case_, NULL);
@@ -69,9 +80,23 @@ ml_case_key_of (const Massline__Event *ev, ml_case_key_t *key)
         case MASSLINE__EVENT__BODY_COMMITMENT_EVALUATED:
             return s_key (key, ML_CASE_COMMITMENT, ev->commitment_evaluated->commitment, NULL);
         case MASSLINE__EVENT__BODY_SECONDMENT:
-            return s_key (key, ML_CASE_SECONDMENT, ev->secondment->person, NULL);
+            return s_key (key, ML_CASE_SECONDMENT, own, NULL);
         case MASSLINE__EVENT__BODY_SECONDMENT_REVIEW:
-            return s_key (key, ML_CASE_SECONDMENT, ev->secondment_review->person, NULL);
+            if (ev->secondment_review->secondment)
+                return s_key (key, ML_CASE_SECONDMENT, ev->secondment_review->secondment, NULL);
+            return s_key (key, ML_CASE_REVIEW, own, NULL);
+        case MASSLINE__EVENT__BODY_SECONDMENT_TRAINING:
+            return s_key (key, ML_CASE_SECONDMENT, ev->secondment_training->secondment, NULL);
+        case MASSLINE__EVENT__BODY_APPEAL:
+            return s_key (key, ML_CASE_APPEAL, ev->appeal->appeal, NULL);
+        case MASSLINE__EVENT__BODY_EXEMPTION:
+            return s_key (key, ML_CASE_EXEMPTION, own, NULL);
+        case MASSLINE__EVENT__BODY_REP_STUDIO:
+            return s_key (key, ML_CASE_STUDIO, ev->rep_studio->studio, NULL);
+        case MASSLINE__EVENT__BODY_CASE_ACTION:
+            if (ev->case_action->action == MASSLINE__CASE_ACTION__ACTION__visit)
+                return ML_ENOTFOUND;        //  a visit is recorded, not judged
+            return s_key (key, ML_CASE_PETITION, ev->case_action->case_, NULL);
         case MASSLINE__EVENT__BODY_CONTACT_POINT:
             return s_key (key, ML_CASE_CONTACT_POINT, ev->contact_point->person,
                           ev->contact_point->point);
@@ -82,7 +107,7 @@ ml_case_key_of (const Massline__Event *ev, ml_case_key_t *key)
             return s_key (key, ML_CASE_MAILBOX, ev->mailbox->channel, NULL);
         case MASSLINE__EVENT__BODY_CORRECTION:
             if (ev->correction->event)
-                return ml_case_key_of (ev->correction->event, key);
+                return ml_case_key_of_ref (ev->correction->event, ref, key);
             return ML_ENOTFOUND;
         default:
             return ML_ENOTFOUND;
@@ -96,6 +121,7 @@ ml_case_init (ml_case_t *self, const ml_case_key_t *key)
     self->key = *key;
     self->opened = self->deadline = self->closed = self->assigned = ML_NODAY;
     self->feedback = self->from = self->to = self->reviewed = ML_NODAY;
+    self->coordinated = self->published = self->trained = ML_NODAY;
 }
 
 //  ---------------------------------------------------------------------------
@@ -133,6 +159,20 @@ s_text (s_apply_t *a, char *field, const char *text)
     snprintf (field, ML_ID_MAX + 1, "%s", a->on && text ? text : "");
 }
 
+//  Free text cut to ML_CASE_TEXT_MAX bytes at a character boundary.
+static void
+s_long_text (s_apply_t *a, char *field, const char *text)
+{
+    size_t len = a->on && text ? strlen (text) : 0;
+    if (len > ML_CASE_TEXT_MAX) {
+        len = ML_CASE_TEXT_MAX;
+        while (len > 0 && ((unsigned char) text[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy (field, text ? text : "", len);
+    field[len] = 0;
+}
+
 static void
 s_petition (s_apply_t *a, const Massline__PetitionCase *p)
 {
@@ -144,6 +184,7 @@ s_petition (s_apply_t *a, const Massline__PetitionCase *p)
     s_flag (a, ML_CASE_MEASURES, p->measures && *p->measures);
     s_flag (a, ML_CASE_RESPONSIBLE, p->responsible && *p->responsible);
     s_date (a, &a->c->deadline, p->deadline);
+    s_flag (a, ML_CASE_HIGH_PROFILE, p->has_high_profile && p->high_profile);
 }
 
 static void
@@ -153,6 +194,7 @@ s_opinion_assigned (s_apply_t *a, const Massline__OpinionAssigned *o)
     s_date (a, &a->c->assigned, o->date);
     s_flag (a, ML_CASE_DEPARTMENT, o->department && *o->department);
     s_date (a, &a->c->deadline, o->deadline);
+    s_text (a, a->c->owner, o->person);
 }
 
 static void
@@ -174,6 +216,11 @@ s_commitment (s_apply_t *a, const Massline__Commitment *c)
     a->c->category = a->on ? (int) c->type : 0;
     s_date (a, &a->c->deadline, c->deadline);
     s_flag (a, ML_CASE_PUBLISHED, c->published && *c->published);
+    //  P9: a dated publication dates it; channel text (v1) is published on the commitment's day.
+    ml_day_t day;
+    a->c->published = ML_NODAY;
+    if (a->on && c->published && *c->published)
+        a->c->published = ml_date_parse (c->published, &day) == 0 ? day : a->c->opened;
 }
 
 static void
@@ -227,6 +274,7 @@ s_apply (s_apply_t *a, const Massline__Event *ev)
         case MASSLINE__EVENT__BODY_OPINION:
             s_flag (a, ML_CASE_OPENED, true);
             s_date (a, &c->opened, ev->opinion->date);
+            s_text (a, c->about, ev->opinion->about);
             c->category = a->on ? (int) ev->opinion->channel : 0;
             break;
         case MASSLINE__EVENT__BODY_OPINION_ASSIGNED:
@@ -249,9 +297,65 @@ s_apply (s_apply_t *a, const Massline__Event *ev)
             s_secondment (a, ev->secondment);
             break;
         case MASSLINE__EVENT__BODY_SECONDMENT_REVIEW:
-            s_flag (a, ML_CASE_REVIEWED, true);
-            s_date (a, &c->reviewed, ev->secondment_review->date);
+            if (c->key.kind == ML_CASE_REVIEW) {        //  resolved to a term by ml_eval (P8)
+                s_flag (a, ML_CASE_OPENED, true);
+                s_date (a, &c->opened, ev->secondment_review->date);
+                s_text (a, c->person, ev->secondment_review->person);
+            }
+            else {
+                s_flag (a, ML_CASE_REVIEWED, true);
+                s_date (a, &c->reviewed, ev->secondment_review->date);
+            }
             break;
+        case MASSLINE__EVENT__BODY_SECONDMENT_TRAINING:
+            s_flag (a, ML_CASE_TRAINED, true);
+            s_date (a, &c->trained, ev->secondment_training->date);
+            break;
+        case MASSLINE__EVENT__BODY_APPEAL: {
+            const Massline__Appeal *p = ev->appeal;
+            s_flag (a, ML_CASE_OPENED, true);
+            s_date (a, &c->opened, p->date);
+            s_text (a, c->person, p->person);
+            s_text (a, c->about, p->about);
+            c->category = a->on ? (int) p->channel : 0;
+            s_flag (a, ML_CASE_CLOSED, p->answered != NULL);
+            s_date (a, &c->closed, p->answered);
+            break;
+        }
+        case MASSLINE__EVENT__BODY_EXEMPTION: {
+            const Massline__Exemption *x = ev->exemption;
+            s_flag (a, ML_CASE_OPENED, true);
+            s_date (a, &c->opened, x->date);
+            s_text (a, c->target, x->rule);
+            s_text (a, c->person, x->person);
+            s_text (a, c->org, x->org);
+            s_date (a, &c->from, x->from);
+            s_date (a, &c->to, x->to);
+            s_text (a, c->signer, "");
+            s_long_text (a, c->text, x->reason);
+            break;
+        }
+        case MASSLINE__EVENT__BODY_REP_STUDIO: {
+            const Massline__RepStudio *s = ev->rep_studio;
+            s_flag (a, ML_CASE_OPENED, true);
+            s_date (a, &c->opened, s->date);
+            s_date (a, &c->from, s->from);
+            s_date (a, &c->to, s->to);
+            break;
+        }
+        case MASSLINE__EVENT__BODY_CASE_ACTION: {
+            const Massline__CaseAction *x = ev->case_action;
+            if (x->action == MASSLINE__CASE_ACTION__ACTION__coordination) {
+                s_flag (a, ML_CASE_COORDINATED, true);
+                s_text (a, c->coordinator, x->person);
+                s_date (a, &c->coordinated, x->date);
+            }
+            else {
+                s_flag (a, ML_CASE_HANDED_OVER, true);
+                s_text (a, c->owner, x->person);
+            }
+            break;
+        }
         case MASSLINE__EVENT__BODY_CONTACT_POINT: {
             const Massline__ContactPoint *p = ev->contact_point;
             s_assignment (a, p->date, p->person, p->point, p->to);
@@ -259,12 +363,13 @@ s_apply (s_apply_t *a, const Massline__Event *ev)
         }
         case MASSLINE__EVENT__BODY_PAIRED_FAMILY: {
             const Massline__PairedFamily *f = ev->paired_family;
-            s_assignment (a, f->date, f->person, f->family, NULL);
+            s_assignment (a, f->from ? f->from : f->date, f->person, f->family, f->to);
             break;
         }
         case MASSLINE__EVENT__BODY_MAILBOX:
             s_flag (a, ML_CASE_OPENED, true);
             s_date (a, &c->opened, ev->mailbox->date);
+            s_text (a, c->person, ev->mailbox->person);
             break;
         default:
             a->rc = ML_EINVAL;
@@ -279,7 +384,7 @@ ml_case_apply (ml_case_t *self, const Massline__Event *ev, int sign)
         return ev->correction->event ? ml_case_apply (self, ev->correction->event, sign)
                                      : ML_EINVAL;
     ml_case_key_t key;
-    if (ml_case_key_of (ev, &key) || key.kind != self->key.kind
+    if (ml_case_key_of_ref (ev, self->key.id, &key) || key.kind != self->key.kind
         || strcmp (key.id, self->key.id) != 0)
         return ML_EINVAL;
     s_apply_t a = { self, sign > 0, ML_OK };
@@ -290,7 +395,8 @@ ml_case_apply (ml_case_t *self, const Massline__Event *ev, int sign)
 bool
 ml_case_empty (const ml_case_t *self)
 {
-    uint32_t events = ML_CASE_OPENED | ML_CASE_ASSIGNED | ML_CASE_CLOSED | ML_CASE_REVIEWED;
+    uint32_t events = ML_CASE_OPENED | ML_CASE_ASSIGNED | ML_CASE_CLOSED | ML_CASE_REVIEWED
+                    | ML_CASE_TRAINED | ML_CASE_COORDINATED | ML_CASE_HANDED_OVER;
     for (int i = 0; i < 4; i++)
         if (self->grades[i])
             return false;
@@ -298,11 +404,13 @@ ml_case_empty (const ml_case_t *self)
 }
 
 //  ---------------------------------------------------------------------------
-//  Bytes: version 1, kind, flags (4 BE), category, grades (4), group_size (4 BE), eight dates
-//  (4 BE each), then id, person, org, signer, target each NUL-terminated.
+//  Bytes: version 2, kind, flags (4 BE), category, grades (4), group_size (4 BE), eleven dates
+//  (4 BE each), then id, person, org, signer, target, owner, about, coordinator, text each
+//  NUL-terminated. (Version 1 stores are rebuilt from the event log when upgraded.)
 
-#define S_PACK_VERSION 1
-#define S_FIXED (1 + 1 + 4 + 1 + 4 + 4 + 8 * 4)
+#define S_PACK_VERSION 2
+#define S_DATES 11
+#define S_FIXED (1 + 1 + 4 + 1 + 4 + 4 + S_DATES * 4)
 
 static uint8_t *
 s_put32 (uint8_t *p, uint32_t v)
@@ -332,8 +440,9 @@ s_put_str (uint8_t *p, const char *s)
 static ml_day_t *
 s_dates (ml_case_t *c, int i)
 {
-    ml_day_t *dates[8] = { &c->opened, &c->deadline, &c->closed, &c->assigned,
-                           &c->feedback, &c->from, &c->to, &c->reviewed };
+    ml_day_t *dates[S_DATES] = { &c->opened, &c->deadline, &c->closed, &c->assigned,
+                                 &c->feedback, &c->from, &c->to, &c->reviewed,
+                                 &c->coordinated, &c->published, &c->trained };
     return dates[i];
 }
 
@@ -349,13 +458,17 @@ ml_case_pack (const ml_case_t *self, uint8_t *buf)
     for (int i = 0; i < 4; i++)
         *p++ = (uint8_t) c->grades[i];
     p = s_put32 (p, c->group_size);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < S_DATES; i++)
         p = s_put32 (p, (uint32_t) *s_dates (c, i));
     p = s_put_str (p, c->key.id);
     p = s_put_str (p, c->person);
     p = s_put_str (p, c->org);
     p = s_put_str (p, c->signer);
     p = s_put_str (p, c->target);
+    p = s_put_str (p, c->owner);
+    p = s_put_str (p, c->about);
+    p = s_put_str (p, c->coordinator);
+    p = s_put_str (p, c->text);
     return (size_t) (p - buf);
 }
 
@@ -386,13 +499,17 @@ ml_case_unpack (const uint8_t *buf, size_t len, ml_case_t *self)
         self->grades[i] = *p++;
     self->group_size = s_get32 (p);
     p += 4;
-    for (int i = 0; i < 8; i++, p += 4)
+    for (int i = 0; i < S_DATES; i++, p += 4)
         *s_dates (self, i) = (ml_day_t) s_get32 (p);
     if (s_get_str (&p, end, self->key.id, ML_CASE_ID_MAX)
         || s_get_str (&p, end, self->person, ML_ID_MAX)
         || s_get_str (&p, end, self->org, ML_ID_MAX)
         || s_get_str (&p, end, self->signer, ML_ID_MAX)
-        || s_get_str (&p, end, self->target, ML_ID_MAX) || p != end)
+        || s_get_str (&p, end, self->target, ML_ID_MAX)
+        || s_get_str (&p, end, self->owner, ML_ID_MAX)
+        || s_get_str (&p, end, self->about, ML_ID_MAX)
+        || s_get_str (&p, end, self->coordinator, ML_ID_MAX)
+        || s_get_str (&p, end, self->text, ML_CASE_TEXT_MAX) || p != end)
         return ML_EINVAL;
     return ML_OK;
 }

@@ -21,16 +21,21 @@ typedef enum {
     ML_CASE_PETITION = 1,           //  id = case (4.3)
     ML_CASE_OPINION = 2,            //  id = opinion (6.3, 6.1)
     ML_CASE_COMMITMENT = 3,         //  id = commitment (7.2-7.4)
-    ML_CASE_SECONDMENT = 4,         //  id = person: one secondment per person (3.1, 3.2)
+    ML_CASE_SECONDMENT = 4,         //  id = the secondment event's ref: each term its own case (V8)
     ML_CASE_CONTACT_POINT = 5,      //  id = person "/" point (2.1a, 2.1c)
     ML_CASE_PAIRED_FAMILY = 6,      //  id = person "/" family (2.1b, 2.1c)
     ML_CASE_MAILBOX = 7,            //  id = channel, cut to ML_CASE_ID_MAX bytes (6.2b)
+    ML_CASE_REVIEW = 8,             //  id = ref of a secondment_review naming no term (P8)
+    ML_CASE_APPEAL = 9,             //  id = appeal (4.2c)
+    ML_CASE_EXEMPTION = 10,         //  id = ref of the exemption (V12)
+    ML_CASE_STUDIO = 11,            //  id = studio (8.1c)
     ML_CASE_KINDS                   //  one past the last kind
 } ml_case_kind_t;
 
 #define ML_NODAY INT32_MIN                 //  a date that is absent
 #define ML_CASE_ID_MAX (2 * ML_ID_MAX + 1)
-#define ML_CASE_PACK_MAX 640               //  ml_case_pack never writes more
+#define ML_CASE_TEXT_MAX 240
+#define ML_CASE_PACK_MAX 1280              //  ml_case_pack never writes more
 #define ML_CASE_KEY_MAX (ML_ID_MAX + 2 + ML_CASE_ID_MAX)
 
 //  Flags of ml_case_t.
@@ -45,6 +50,10 @@ enum {
     ML_CASE_ADOPTED = 1 << 7,       //  opinion: adopted
     ML_CASE_PUBLISHED = 1 << 8,     //  commitment: a publication recorded
     ML_CASE_MENTOR = 1 << 9,        //  secondment: a mentor assigned
+    ML_CASE_HIGH_PROFILE = 1 << 10, //  petition: wide scope or high public concern (4.3e)
+    ML_CASE_TRAINED = 1 << 11,      //  secondment: special training recorded (3.2d)
+    ML_CASE_COORDINATED = 1 << 12,  //  petition: a coordination action recorded (4.3e)
+    ML_CASE_HANDED_OVER = 1 << 13,  //  petition: handed over to `owner` (V10)
 };
 
 //  Which case an event touches.
@@ -72,7 +81,14 @@ typedef struct {
     char person[ML_ID_MAX + 1];             //  receiving leader / committed, seconded or assigned person
     char org[ML_ID_MAX + 1];                //  commitment made by an organisation
     char signer[ML_ID_MAX + 1];             //  petition reply signed by
-    char target[ML_ID_MAX + 1];             //  contact point or family id
+    char target[ML_ID_MAX + 1];             //  contact point or family id; an exemption's rule
+    char owner[ML_ID_MAX + 1];              //  petition handed over to / opinion claimed by (V10)
+    char about[ML_ID_MAX + 1];              //  opinion, appeal: the person complained of (P5)
+    char coordinator[ML_ID_MAX + 1];        //  petition: who coordinated (4.3e)
+    ml_day_t coordinated;                   //  petition: when
+    ml_day_t published;                     //  commitment: publication date (7.2, P9)
+    ml_day_t trained;                       //  secondment: training date (3.2d)
+    char text[ML_CASE_TEXT_MAX + 1];        //  exemption: reason (cut at a character)
 } ml_case_t;
 
 //  The kind's name ("petition"), or NULL.
@@ -82,7 +98,10 @@ const char *ml_case_kind_name (int kind);
 int ml_case_kind_by_name (const char *name);
 
 //  Fills KEY with the case EV touches (a correction: the case of its inner event). Returns 0, or
-//  ML_ENOTFOUND when EV touches no case (counted events, roster, voids).
+//  ML_ENOTFOUND when EV touches no case (counted events, roster, voids). Cases keyed by the
+//  event's own ref (secondments, exemptions, reviews naming no term) take REF when it is given
+//  (the ref whose current version EV is: the target of a correction), else EV's ref.
+int ml_case_key_of_ref (const Massline__Event *ev, const char *ref, ml_case_key_t *key);
 int ml_case_key_of (const Massline__Event *ev, ml_case_key_t *key);
 
 //  An empty case of KEY (no flags, no dates).

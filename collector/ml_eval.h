@@ -31,6 +31,8 @@ typedef int (ml_case_fn) (void *arg, const ml_case_t *c);
 
 typedef struct {
     int (*units) (void *ctx, ml_unit_fn *fn, void *arg);          //  every unit: id, name
+    int (*agg_days) (void *ctx, const char *unit, int year, int month, ml_row_fn *fn,
+                     void *arg);                                  //  one month's rows per day
     int (*agg) (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg);   //  agg rows
     int (*agg_person) (void *ctx, const char *unit, int year, const char *person,
                        ml_row_fn *fn, void *arg);                 //  of one person ("": unit level)
@@ -102,6 +104,7 @@ typedef struct {
     size_t ncases;
     ml_result_t *results;                   //  by person (in persons order), then unit-level
     size_t nresults;
+    bool no_data;                           //  V5, P11: no roster and no organisation that year
     ml_tally_t summary;
     ml_tally_t systems[ML_SYSTEMS + 1];     //  index 1..ML_SYSTEMS
     void *priv;                             //  the year's counters

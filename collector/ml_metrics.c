@@ -46,6 +46,7 @@ static const char *s_names[ML_METRIC_COUNT] = {
     [ML_METRIC_REP_INSPECTION] = "rep_inspection",
     [ML_METRIC_REP_COMMITTEE_MEETING] = "rep_committee_meeting",
     [ML_METRIC_REP_PROPOSAL] = "rep_proposal",
+    [ML_METRIC_ACTIVITY_DAYS] = "activity_days",
 };
 
 const char *
@@ -83,6 +84,23 @@ s_is_id (const char *s)
                                                      "0123456789._-") == len;
 }
 
+const char *
+ml_metric_point_sub (const char *point, char *out)
+{
+    if (s_is_id (point)) {
+        snprintf (out, ML_SUB_MAX + 1, "%s", point);
+        return out;
+    }
+    char cut[ML_ID_MAX + 1];
+    snprintf (cut, sizeof cut, "%s", point ? point : "");
+    uint8_t sha[32];
+    ml_sha256 ((const uint8_t *) cut, strlen (cut), sha);
+    out[0] = '~';
+    for (int i = 0; i < 12; i++)
+        snprintf (out + 1 + 2 * i, 3, "%02x", sha[i]);
+    return out;
+}
+
 //  Adds AMOUNT (times the list's sign) to METRIC of PERSON in the month of DAY.
 static void
 s_add (s_list_t *self, ml_day_t day, int metric, const char *person, const char *sub,
@@ -102,8 +120,7 @@ s_add (s_list_t *self, ml_day_t day, int metric, const char *person, const char 
     }
     ml_delta_t *d = &self->items[self->n++];
     memset (d, 0, sizeof *d);
-    int mday;
-    ml_date_to_ymd (day, &d->year, &d->month, &mday);
+    ml_date_to_ymd (day, &d->year, &d->month, &d->day);
     d->metric = metric;
     //  Ids are validated at ingest; an over-long one would not fit a key, so it is cut.
     snprintf (d->person, sizeof d->person, "%s", person ? person : "");
@@ -111,20 +128,18 @@ s_add (s_list_t *self, ml_day_t day, int metric, const char *person, const char 
     d->amount = amount * self->sign;
 }
 
-//  Adds the inclusive days FROM..TO to METRIC, one delta per calendar month touched, so a trip
-//  over New Year counts in both years (rules.md: "split at year ends").
+//  Adds the inclusive days FROM..TO to METRIC, one delta per day, so a trip over New Year counts
+//  in both years (rules.md: "split at year ends") and a trip cut by the as-of day or a change of
+//  role counts the days on each side (V2, V6). Trips are validated to at most a year.
 static void
 s_add_days (s_list_t *self, ml_day_t from, ml_day_t to, int metric, const char *person)
 {
-    while (from <= to && !self->rc) {
-        int y, m, d;
-        ml_date_to_ymd (from, &y, &m, &d);
-        ml_day_t month_end = (m == 12 ? ml_date_from_ymd (y + 1, 1, 1)
-                                      : ml_date_from_ymd (y, m + 1, 1)) - 1;
-        ml_day_t last = to < month_end ? to : month_end;
-        s_add (self, from, metric, person, "", last - from + 1);
-        from = last + 1;
+    if (to - from > 366) {
+        self->rc = ML_EINVAL;
+        return;
     }
+    for (ml_day_t day = from; day <= to && !self->rc; day++)
+        s_add (self, day, metric, person, "", 1);
 }
 
 static int
@@ -204,9 +219,12 @@ s_event (s_list_t *self, const Massline__Event *ev, ml_day_t day)
         case MASSLINE__EVENT__BODY_RESULTS_EXCHANGE:
             s_add (self, day, ML_METRIC_RESULTS_EXCHANGES, "", "", 1);
             break;
-        case MASSLINE__EVENT__BODY_CONTACT_VISIT:
-            s_add (self, day, ML_METRIC_CONTACT_VISITS, ev->contact_visit->person, "", 1);
+        case MASSLINE__EVENT__BODY_CONTACT_VISIT: {
+            char sub[ML_SUB_MAX + 1];
+            s_add (self, day, ML_METRIC_CONTACT_VISITS, ev->contact_visit->person,
+                   ml_metric_point_sub (ev->contact_visit->point, sub), 1);
             break;
+        }
         case MASSLINE__EVENT__BODY_PRACTICAL_DEED:
             s_add (self, day, ML_METRIC_PRACTICAL_DEEDS, ev->practical_deed->person, "", 1);
             break;
@@ -231,6 +249,9 @@ s_event (s_list_t *self, const Massline__Event *ev, ml_day_t day)
                 s_add (self, day, metric, ev->rep_activity->person, "", 1);
             break;
         }
+        case MASSLINE__EVENT__BODY_ACTIVITY_DAY:
+            s_add (self, day, ML_METRIC_ACTIVITY_DAYS, "", ev->activity_day->org, 1);
+            break;
         default:
             //  Roster, secondments, case follow-ups, assignments, mailboxes: kept in `cases`
             //  or the roster, not counted here.
@@ -310,6 +331,29 @@ ml_agg_key (const char *unit, const ml_delta_t *d, uint8_t *buf)
     return len + slen;
 }
 
+size_t
+ml_aggd_prefix (int year, const char *unit, int month, uint8_t *buf)
+{
+    size_t len = ml_agg_prefix (year, unit, buf);
+    buf[len++] = (uint8_t) month;
+    return len;
+}
+
+size_t
+ml_aggd_key (const char *unit, const ml_delta_t *d, uint8_t *buf)
+{
+    size_t len = ml_aggd_prefix (d->year, unit, d->month, buf);
+    size_t plen = strnlen (d->person, ML_ID_MAX);
+    memcpy (buf + len, d->person, plen);
+    len += plen;
+    buf[len++] = 0;
+    buf[len++] = (uint8_t) d->metric;
+    buf[len++] = (uint8_t) d->day;
+    size_t slen = strnlen (d->sub, ML_SUB_MAX);
+    memcpy (buf + len, d->sub, slen);
+    return len + slen;
+}
+
 //  Copies the NUL-terminated part at *P (before END) into OUT; moves *P past the NUL.
 static int
 s_take (const uint8_t **p, const uint8_t *end, char *out)
@@ -338,6 +382,30 @@ ml_agg_key_decode (const uint8_t *key, size_t len, ml_delta_t *d, char *unit)
     d->month = p[1];
     p += 2;
     if (end - p > ML_SUB_MAX || d->month < 1 || d->month > 12)
+        return ML_EINVAL;
+    memcpy (d->sub, p, (size_t) (end - p));
+    d->sub[end - p] = 0;
+    return ML_OK;
+}
+
+int
+ml_aggd_key_decode (const uint8_t *key, size_t len, ml_delta_t *d, char *unit)
+{
+    memset (d, 0, sizeof *d);
+    char spare[ML_ID_MAX + 1];
+    const uint8_t *p = key + 2, *end = key + len;
+    if (len < 2 + 1 + 1 + 1 + 2)
+        return ML_EINVAL;
+    d->year = (key[0] << 8) | key[1];
+    if (s_take (&p, end, unit ? unit : spare) || end - p < 1)
+        return ML_EINVAL;
+    d->month = *p++;
+    if (s_take (&p, end, d->person) || end - p < 2)
+        return ML_EINVAL;
+    d->metric = p[0];
+    d->day = p[1];
+    p += 2;
+    if (end - p > ML_SUB_MAX || d->month < 1 || d->month > 12 || d->day < 1 || d->day > 31)
         return ML_EINVAL;
     memcpy (d->sub, p, (size_t) (end - p));
     d->sub[end - p] = 0;

@@ -24,7 +24,7 @@ typedef enum {
     ML_METRIC_RESEARCH_REPORTS = 6,         //  (1.3d)
     ML_METRIC_WORK_ITEMS = 7,               //  (1.3e)
     ML_METRIC_RESULTS_EXCHANGES = 8,        //  unit level (1.3g)
-    ML_METRIC_CONTACT_VISITS = 9,           //  (2.3a)
+    ML_METRIC_CONTACT_VISITS = 9,           //  sub = the point visited (2.3a, V9)
     ML_METRIC_PRACTICAL_DEEDS = 10,         //  (2.3b)
     ML_METRIC_RECEPTION_DAYS = 11,          //  sub "a" (days 1-15) or "b" (16-end) (4.1a/b)
     ML_METRIC_RECEPTION_ANNOUNCED = 12,     //  reception days announced before the day (4.2a)
@@ -53,6 +53,7 @@ typedef enum {
     ML_METRIC_REP_INSPECTION = 35,
     ML_METRIC_REP_COMMITTEE_MEETING = 36,
     ML_METRIC_REP_PROPOSAL = 37,
+    ML_METRIC_ACTIVITY_DAYS = 38,           //  unit level, sub = org: unified activity days (7.0)
     ML_METRIC_COUNT                         //  one past the last id
 } ml_metric_t;
 
@@ -63,6 +64,7 @@ typedef enum {
 typedef struct {
     int year;                               //  1900..2999
     int month;                              //  1..12
+    int day;                                //  1..31: the day of the month it happened on
     int metric;                             //  ml_metric_t
     char person[ML_ID_MAX + 1];             //  "" for unit-level counters
     char sub[ML_SUB_MAX + 1];               //  "" or "a"/"b" or a counterpart id
@@ -71,6 +73,11 @@ typedef struct {
 
 //  The metric's name as used in the rule file ("research_days"), or NULL for an unknown id.
 const char *ml_metric_name (int metric);
+
+//  The counter sub of contact point POINT (free text): POINT itself when it is an id, else "~"
+//  and 24 hex digits of SHA-256 over its first ML_ID_MAX bytes (as a case keeps it). OUT holds
+//  ML_SUB_MAX + 1 bytes. Returns OUT.
+const char *ml_metric_point_sub (const char *point, char *out);
 
 //  The id of the metric named NAME, or ML_METRIC_NONE.
 int ml_metric_by_name (const char *name);
@@ -92,6 +99,18 @@ size_t ml_agg_prefix (int year, const char *unit, uint8_t *buf);
 //  Decodes KEY (LEN bytes) into D (amount 0) and, when UNIT is not NULL, the unit into UNIT
 //  (ML_ID_MAX + 1 bytes). Returns 0 or ML_EINVAL.
 int ml_agg_key_decode (const uint8_t *key, size_t len, ml_delta_t *d, char *unit);
+
+//  The day counters (aggd, store format 2) hold the same deltas per day, keyed so that one cursor
+//  range gives a unit's month: year (2 BE) unit NUL month (1) person NUL metric (1) day (1) sub.
+//  Reports read whole months from agg and the days of a month cut by a role change or the as-of
+//  day from aggd. Returns the length; ML_AGG_KEY_MAX + 1 bytes.
+size_t ml_aggd_key (const char *unit, const ml_delta_t *d, uint8_t *buf);
+
+//  The prefix of (YEAR, UNIT, MONTH) in aggd. Returns the length.
+size_t ml_aggd_prefix (int year, const char *unit, int month, uint8_t *buf);
+
+//  Decodes an aggd KEY into D (amount 0) and, when UNIT is not NULL, the unit. 0 or ML_EINVAL.
+int ml_aggd_key_decode (const uint8_t *key, size_t len, ml_delta_t *d, char *unit);
 
 //  Counter values are 8 bytes, big-endian two's complement.
 void ml_agg_value_pack (int64_t amount, uint8_t out[8]);

@@ -327,6 +327,8 @@ s_unit_annual (const ml_report_ctx_t *ctx, const ml_unit_eval_t *ue)
     json_object_set_new (obj, "unit", json_string (ue->unit));
     json_object_set_new (obj, "unit_name", json_string (ue->unit_name));
     s_head_year (obj, ctx, ue->year, ue->as_of);
+    if (ue->no_data)
+        json_object_set_new (obj, "status", json_string ("no_data"));   //  V5, P11
     json_t *persons = json_array (), *unit_rules = json_array ();
     for (size_t i = 0; i < ue->npersons; i++)
         if (ue->persons[i].listed)
@@ -435,6 +437,8 @@ s_unit_entry (const ml_report_ctx_t *ctx, const ml_unit_eval_t *ue)
     json_object_set_new (obj, "unit", json_string (ue->unit));
     json_object_set_new (obj, "unit_name", json_string (ue->unit_name));
     json_object_set_new (obj, "persons", json_integer ((json_int_t) s_listed (ue)));
+    if (ue->no_data)
+        json_object_set_new (obj, "status", json_string ("no_data"));   //  P11: no rank
     json_object_set_new (obj, "compliance", json_real (s_compliance (&ue->summary)));
     json_object_set_new (obj, "summary", s_tally (&ue->summary, 0));
     json_object_set_new (obj, "systems", s_systems (ctx->rules, ue, false));
@@ -477,6 +481,9 @@ s_rank_cmp (const void *a, const void *b)
     json_t *x = *(json_t *const *) a, *y = *(json_t *const *) b;
     double cx = json_real_value (json_object_get (x, "compliance"));
     double cy = json_real_value (json_object_get (y, "compliance"));
+    bool nx = json_object_get (x, "status") != NULL, ny = json_object_get (y, "status") != NULL;
+    if (nx != ny)
+        return nx ? 1 : -1;                 //  units with no data last
     if (cx != cy)
         return cx > cy ? -1 : 1;
     return strcmp (json_string_value (json_object_get (x, "unit")),
@@ -496,7 +503,8 @@ s_ranked (json_t *units)
         qsort (items, n, sizeof *items, s_rank_cmp);
     for (size_t i = 0; items && i < n; i++) {
         json_t *obj = json_object ();
-        json_object_set_new (obj, "rank", json_integer ((json_int_t) i + 1));
+        if (!json_object_get (items[i], "status"))
+            json_object_set_new (obj, "rank", json_integer ((json_int_t) i + 1));
         json_object_update (obj, items[i]);
         json_object_del (obj, "persons");     //  a rollup key; the bulletin shows compliance
         json_array_append_new (ranked, obj);

@@ -14,7 +14,7 @@
 
 const char *const ml_store_db_names[DB_COUNT] = {
     "events", "log", "rejects", "agents", "refs", "persons", "orgs", "units", "meta",
-    "agg", "cases", "case_years"
+    "agg", "cases", "case_years", "aggd"
 };
 
 const char *const ml_store_table_names[ML_STORE_TABLES] = { "samples", "findings" };
@@ -55,7 +55,7 @@ s_open_fail (ml_db_txn_t *t, int code, const char *dir, const char *text, char *
 
 int
 ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, const char *dir,
-                   char *err, size_t errlen)
+                   bool *upgrade, char *err, size_t errlen)
 {
     ml_db_txn_t t;
     ml_db_dbi_t main_db = 0;
@@ -85,6 +85,16 @@ ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, co
         return s_open_fail (&t, ML_EPROTO, dir, text, err, errlen);
     }
     else
+    if (found && v.len == 1 && *(const char *) v.data == '1' && upgrade && !readonly)
+        *upgrade = true;                    //  format 1: rebuilt from the log by the caller
+    else
+    if (found && v.len == 1 && *(const char *) v.data == '1' && upgrade) {
+        snprintf (text, sizeof text, "store format 1 must be upgraded to %d: start "
+                  "`massline-collector serve` on it once (it rebuilds what is derived from the "
+                  "event log)", ML_STORE_FORMAT);
+        return s_open_fail (&t, ML_EPROTO, dir, text, err, errlen);
+    }
+    else
     if (found && (v.len != strlen (want) || memcmp (v.data, want, v.len))) {
         char what[128];
         s_format_found (&v, what, sizeof what);
@@ -96,7 +106,8 @@ ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, co
     for (int i = 0; i < DB_COUNT; i++) {
         if (i == DB_META)
             continue;
-        rc = ml_db_table (&t, ml_store_db_names[i], fresh ? ML_DB_CREATE : 0, &dbi[i]);
+        bool added = upgrade && *upgrade && i == DB_AGGD;     //  new in format 2
+        rc = ml_db_table (&t, ml_store_db_names[i], fresh || added ? ML_DB_CREATE : 0, &dbi[i]);
         if (rc == ML_ENOTFOUND) {
             snprintf (text, sizeof text, "store format %d has no '%s' database (damaged, or "
                       "written before it existed); this collector reads %d", ML_STORE_FORMAT,
@@ -150,9 +161,11 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
         snprintf (err, errlen, "data dir %s: %s", dir, why);
         goto fail;
     }
-    if (ml_store_open_dbs (self->db, self->dbi, readonly, !readonly, dir, err, errlen)
+    bool upgrade = false;
+    if (ml_store_open_dbs (self->db, self->dbi, readonly, !readonly, dir, &upgrade, err, errlen)
     ||  s_open_tables (self, dir, err, errlen)
-    ||  ml_store_chain_open (self, dir, err, errlen))
+    ||  ml_store_chain_open (self, dir, err, errlen)
+    ||  (upgrade && ml_store_rebuild (self, err, errlen)))
         goto fail;
     return self;
 fail:

@@ -28,7 +28,7 @@
 
 #include "ml_event.h"
 
-#define ML_STORE_FORMAT 1
+#define ML_STORE_FORMAT 2
 
 typedef struct ml_store ml_store_t;
 typedef struct ml_store_txn ml_store_txn_t;

@@ -15,7 +15,7 @@
 
 //  The databases rebuilt from the log.
 static const int s_derived_dbs[] = { DB_UNITS, DB_REFS, DB_PERSONS, DB_ORGS, DB_AGG, DB_CASES,
-                                     DB_CASE_YEARS };
+                                     DB_CASE_YEARS, DB_AGGD };
 
 typedef struct {
     char agent[ML_ID_MAX + 1];
@@ -412,7 +412,7 @@ s_scratch_open (s_scratch_t *sc, const char *tmpdir, size_t map_size, char *err,
     sc->db = ml_db_open (sc->dir, map_size, ML_STORE_MAX_DBS, ML_DB_NOSYNC, why, sizeof why);
     if (!sc->db)
         snprintf (err, errlen, "data dir %s: %s", sc->dir, why);
-    if (!sc->db || ml_store_open_dbs (sc->db, sc->dbi, false, true, sc->dir, err, errlen)) {
+    if (!sc->db || ml_store_open_dbs (sc->db, sc->dbi, false, true, sc->dir, NULL, err, errlen)) {
         s_scratch_remove (sc);
         return ML_EIO;
     }
@@ -484,3 +484,4 @@ ml_store_check (ml_store_t *self, const char *tmpdir, ml_check_fn *report, void 
         return rc;
     return stats->mismatches ? ML_ECONFLICT : 0;
 }
+

@@ -19,7 +19,7 @@
 // Databases.
 
 enum { DB_EVENTS, DB_LOG, DB_REJECTS, DB_AGENTS, DB_REFS, DB_PERSONS, DB_ORGS, DB_UNITS, DB_META,
-       DB_AGG, DB_CASES, DB_CASE_YEARS, DB_COUNT };
+       DB_AGG, DB_CASES, DB_CASE_YEARS, DB_AGGD, DB_COUNT };
 
 //  Their names in the environment, indexed by DB_*.
 extern const char *const ml_store_db_names[DB_COUNT];
@@ -35,7 +35,9 @@ extern const char *const ml_store_table_names[ML_STORE_TABLES];
 enum { CDB_CHAIN, CDB_PERIODS, CDB_YEARS, CDB_TRANSITIONS, CDB_DOCUMENTS, CDB_COUNT };
 extern const char *const ml_store_chain_db_names[CDB_COUNT];
 
-//  meta keys: format_version -> "1" (ASCII); log_next -> 8 BE.
+//  meta keys: format_version -> "2" (ASCII); log_next -> 8 BE. Format 1 had no aggd, kept one
+//  case_years bucket per case and secondments by person: ml_store_open upgrades it in place by
+//  rebuilding every derived database from the event log (ml_store_rebuild).
 #define META_FORMAT     "format_version"
 #define META_LOG_NEXT   "log_next"
 
@@ -135,7 +137,8 @@ ml_store_key_year (uint8_t *buf, const char *unit, int year)
     return ul + 3;
 }
 
-//  agg keys and values: ml_agg_key and ml_agg_value_pack (ml_metrics.h); cases values:
+//  agg keys and values: ml_agg_key and ml_agg_value_pack (ml_metrics.h); aggd keys: ml_aggd_key
+//  (the same deltas per day, a unit's month in one range), values as agg; cases values:
 //  ml_case_pack (ml_cases.h).
 
 // ---------------------------------------------------------------------------
@@ -303,8 +306,10 @@ enum { T_UNKNOWN, T_OPENED, T_ABSENT };
 //  format only when CREATE and the environment is new (holds no database yet). An existing store
 //  must carry this collector's format_version and every database, or it is refused untouched
 //  (ERR says why, naming DIR). (ml_store.c)
+//  With UPGRADE not NULL, a writable store of format 1 is opened too (its new databases created)
+//  and *UPGRADE set: the caller rebuilds it (ml_store_rebuild); read-only, it is refused.
 int ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, const char *dir,
-                       char *err, size_t errlen);
+                       bool *upgrade, char *err, size_t errlen);
 
 //  Reads AGENT's state from X's primary side: 0, ML_ENOTFOUND (and a zeroed *OUT), or the
 //  failure. (ml_store.c)
@@ -342,6 +347,10 @@ int ml_store_reject (ml_reject_t *rej, const char *code, const char *fmt, ...)
 int ml_store_derive_event (ml_store_derive_t *x, const char *unit, const uint8_t *ekey,
                            size_t eklen, const uint8_t *bytes, size_t len, Massline__Event *ev,
                            ml_reject_t *rej);
+
+//  Rebuilds every derived database of the writable store SELF from its event log, in one write
+//  transaction, and records this collector's format: the upgrade from format 1. (ml_store_upgrade.c)
+int ml_store_rebuild (ml_store_t *self, char *err, size_t errlen);
 
 //  Counts a rejected event of UNIT. (ml_store_derive.c)
 void ml_store_derive_reject (ml_store_derive_t *x, const char *unit);

@@ -176,19 +176,35 @@ s_ref_put (ml_store_derive_t *x, const uint8_t *rkey, size_t rklen, uint8_t flag
 // Metric counters (agg) and cases (cases, case_years): what one event counts, applied with
 // SIGN +1, reverted with -1 (the old version under a correction, a voided event).
 
-//  The case_years bucket of case C: the year a petition, opinion or commitment was opened; 0 for
-//  the standing cases (assignments, mailboxes, secondments) and for a case whose opening event is
-//  missing. A report of year Y reads buckets 0 and Y, so old years' cases cost it nothing.
-static int
-s_case_year (const ml_case_t *c)
+//  The case_years buckets of case C, years *FROM..*TO: for a closed petition, opinion, appeal or
+//  commitment every year from its opening to its closing (or, later, its deadline: 7.4 is judged
+//  in the deadline's year), so a report of year Y finds every case open on a day of Y (V7);
+//  bucket 0 alone (*FROM = *TO = 0) for a case still open, the standing cases (assignments,
+//  mailboxes, secondments, exemptions) and a case whose opening event is missing. A report of
+//  year Y reads buckets 0 and Y, so closed cases of other years cost it nothing.
+#define S_BUCKET_YEARS_MAX 20
+
+static void
+s_case_years (const ml_case_t *c, int *from, int *to)
 {
+    *from = *to = 0;
     bool yearly = c->key.kind == ML_CASE_PETITION || c->key.kind == ML_CASE_OPINION
-               || c->key.kind == ML_CASE_COMMITMENT;
-    if (!yearly || !(c->flags & ML_CASE_OPENED) || c->opened == ML_NODAY)
-        return 0;
-    int y, m, d;
-    ml_date_to_ymd (c->opened, &y, &m, &d);
-    return y;
+               || c->key.kind == ML_CASE_COMMITMENT || c->key.kind == ML_CASE_APPEAL;
+    if (!yearly || !(c->flags & ML_CASE_OPENED) || c->opened == ML_NODAY
+        || !(c->flags & ML_CASE_CLOSED) || c->closed == ML_NODAY)
+        return;
+    int y0, y1, y2, m, d;
+    ml_date_to_ymd (c->opened, &y0, &m, &d);
+    ml_date_to_ymd (c->closed, &y1, &m, &d);
+    ml_day_t due = ml_case_due (c);
+    if (due != ML_NODAY) {
+        ml_date_to_ymd (due, &y2, &m, &d);
+        y1 = y2 > y1 ? y2 : y1;
+    }
+    if (y1 >= y0 && y1 - y0 < S_BUCKET_YEARS_MAX) {
+        *from = y0;
+        *to = y1;
+    }
 }
 
 //  Adds EV's counter deltas (SIGN +1 or -1) to agg; a counter that reaches 0 is deleted.
@@ -201,62 +217,70 @@ s_derive_agg (ml_store_derive_t *x, const char *unit, const Massline__Event *ev,
     if (rc == ML_ENOMEM)
         s_nomem (x);
     //  ML_EINVAL (no valid date) counts nothing; validated events always have one.
-    for (size_t i = 0; i < n && !x->d.t->ret; i++) {
-        uint8_t key[ML_AGG_KEY_MAX], val[8];
-        size_t klen = ml_agg_key (unit, &d[i], key);
-        int64_t amount = d[i].amount;
-        ml_db_val_t old;
-        if (s_get (x, DB_AGG, key, klen, &old) && old.len == 8)
-            amount += ml_agg_value_unpack (old.data);
-        if (amount == 0)
-            s_del (x, DB_AGG, key, klen);
-        else {
-            ml_agg_value_pack (amount, val);
-            s_put (x, DB_AGG, key, klen, val, 8);
+    for (size_t i = 0; i < n && !x->d.t->ret; i++)
+        for (int db = DB_AGG; db == DB_AGG || db == DB_AGGD; db = db == DB_AGG ? DB_AGGD : -1) {
+            uint8_t key[ML_AGG_KEY_MAX + 1], val[8];
+            size_t klen = db == DB_AGG ? ml_agg_key (unit, &d[i], key) : ml_aggd_key (unit, &d[i], key);
+            int64_t amount = d[i].amount;
+            ml_db_val_t old;
+            if (s_get (x, db, key, klen, &old) && old.len == 8)
+                amount += ml_agg_value_unpack (old.data);
+            if (amount == 0)
+                s_del (x, db, key, klen);
+            else {
+                ml_agg_value_pack (amount, val);
+                s_put (x, db, key, klen, val, 8);
+            }
         }
-    }
     free (d);
 }
 
 //  Applies (SIGN +1) or reverts (-1) EV on the case it touches, if any: cases holds the state
 //  by case key, case_years the same state by year bucket. An emptied case is deleted.
 static void
-s_derive_case (ml_store_derive_t *x, const char *unit, const Massline__Event *ev, int sign)
+s_derive_case (ml_store_derive_t *x, const char *unit, const Massline__Event *ev, int sign,
+               const char *ref)
 {
     ml_case_key_t ck;
-    if (x->d.t->ret || ml_case_key_of (ev, &ck) != 0)
+    if (x->d.t->ret || ml_case_key_of_ref (ev, ref, &ck) != 0)
         return;
     uint8_t key[ML_CASE_KEY_MAX], ykey[CASE_YEARS_KEY_MAX], val[ML_CASE_PACK_MAX];
     size_t klen = ml_case_db_key (unit, &ck, key);
     ml_case_t c;
-    int old_year = -1;                  //  -1: no stored case
+    int old_from = -1, old_to = -2;     //  no stored case: no buckets
     ml_db_val_t old;
     if (s_get (x, DB_CASES, key, klen, &old) && ml_case_unpack (old.data, old.len, &c) == 0)
-        old_year = s_case_year (&c);
+        s_case_years (&c, &old_from, &old_to);
     else
         ml_case_init (&c, &ck);
     //  A failure here is a date out of range: validated events never get here, so skip it.
     if (x->d.t->ret || ml_case_apply (&c, ev, sign) != 0)
         return;
     bool empty = ml_case_empty (&c);
-    int year = empty ? -1 : s_case_year (&c);
-    if (old_year >= 0 && old_year != year)
-        s_del (x, DB_CASE_YEARS, ykey, ml_store_case_years_key (key, klen, old_year, ykey));
+    int from = -1, to = -2;
+    if (!empty)
+        s_case_years (&c, &from, &to);
+    for (int y = old_from; y <= old_to; y++)
+        if (y < from || y > to)
+            s_del (x, DB_CASE_YEARS, ykey, ml_store_case_years_key (key, klen, y, ykey));
     if (empty) {
         s_del (x, DB_CASES, key, klen);
         return;
     }
     size_t vlen = ml_case_pack (&c, val);
     s_put (x, DB_CASES, key, klen, val, vlen);
-    s_put (x, DB_CASE_YEARS, ykey, ml_store_case_years_key (key, klen, year, ykey), val, vlen);
+    for (int y = from; y <= to; y++)
+        s_put (x, DB_CASE_YEARS, ykey, ml_store_case_years_key (key, klen, y, ykey), val, vlen);
 }
 
-//  What EV (an event, or a correction: its inner event) counts, in or out by SIGN.
+//  What EV (an event, or a correction: its inner event) counts, in or out by SIGN. REF is the
+//  ref whose current version EV is (cases keyed by ref take it).
 static void
-s_derive_counts (ml_store_derive_t *x, const char *unit, const Massline__Event *ev, int sign)
+s_derive_counts (ml_store_derive_t *x, const char *unit, const Massline__Event *ev, int sign,
+                 const char *ref)
 {
     s_derive_agg (x, unit, ev, sign);
-    s_derive_case (x, unit, ev, sign);
+    s_derive_case (x, unit, ev, sign, ref);
 }
 
 // ---------------------------------------------------------------------------
@@ -302,9 +326,9 @@ s_supersede (ml_store_derive_t *x, const char *unit, const Massline__Event *ev,
     const Massline__Event *oldbody = NULL;
     Massline__Event *oldev = s_load_event (x, old + REF_HEAD, oldlen - REF_HEAD, &oldbody);
     if (oldev)
-        s_derive_counts (x, unit, oldev, -1);
+        s_derive_counts (x, unit, oldev, -1, target);
     if (inner)
-        s_derive_counts (x, unit, inner, +1);
+        s_derive_counts (x, unit, inner, +1, target);
     int rdb = s_roster_db (kind);
     if (rdb >= 0 && oldev && oldbody && s_roster_id (oldbody))
         s_roster_drop (x, rdb, unit, s_roster_id (oldbody), target);
@@ -364,7 +388,7 @@ ml_store_derive_event (ml_store_derive_t *x, const char *unit, const uint8_t *ek
     else {
         if (s_roster_db (kind) >= 0)
             s_roster_put (x, s_roster_db (kind), unit, s_roster_id (ev), ev->ref, bytes, len);
-        s_derive_counts (x, unit, ev, +1);
+        s_derive_counts (x, unit, ev, +1, ev->ref);
     }
     s_ref_put (x, rkey, rklen, flags, (uint8_t) kind, sha, ekey, eklen);
     s_count (x, unit, 1, 0);

@@ -42,6 +42,26 @@ s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
     return s_scan (ctx, DB_AGG, prefix, ml_agg_prefix (year, unit, prefix), s_on_agg, &r);
 }
 
+static int
+s_on_aggd (void *arg, const ml_db_val_t *key, const ml_db_val_t *val)
+{
+    s_relay_t *r = arg;
+    ml_delta_t d;
+    if (val->len != 8 || ml_aggd_key_decode (key->data, key->len, &d, NULL) != 0)
+        return ML_EIO;
+    d.amount = ml_agg_value_unpack (val->data);
+    return ((ml_row_fn *) r->fn) (r->arg, &d);
+}
+
+//  One month's day rows of a unit: one cursor range of aggd.
+static int
+s_src_agg_days (void *ctx, const char *unit, int year, int month, ml_row_fn *fn, void *arg)
+{
+    uint8_t prefix[ML_ID_MAX + 4];
+    s_relay_t r = { (void *) fn, arg };
+    return s_scan (ctx, DB_AGGD, prefix, ml_aggd_prefix (year, unit, month, prefix), s_on_aggd, &r);
+}
+
 //  One person's rows: the keys of (year, unit) that go on with person NUL.
 static int
 s_src_agg_person (void *ctx, const char *unit, int year, const char *person, ml_row_fn *fn,
@@ -116,8 +136,8 @@ s_src_cases (void *ctx, const char *unit, ml_case_fn *fn, void *arg)
     memcpy (prefix, unit, ulen);
     prefix[ulen] = 0;
     s_relay_t r = { (void *) fn, arg };
-    if (!t->year)                       //  every case of the unit
-        return s_scan (t, DB_CASE_YEARS, prefix, ulen + 1, s_on_case, &r);
+    if (!t->year)                       //  every case of the unit, once each
+        return s_scan (t, DB_CASES, prefix, ulen + 1, s_on_case, &r);
     int rc = 0;
     int buckets[2] = { 0, t->year };
     for (int i = 0; i < 2 && !rc; i++) {
@@ -135,7 +155,7 @@ ml_store_source (ml_store_txn_t *txn, ml_source_units_fn *units, void *units_ctx
     txn->units = units;
     txn->units_ctx = units_ctx;
     txn->year = year;
-    *src = (ml_source_t) { .units = s_src_units, .agg = s_src_agg, .agg_person = s_src_agg_person,
+    *src = (ml_source_t) { .units = s_src_units, .agg = s_src_agg, .agg_days = s_src_agg_days, .agg_person = s_src_agg_person,
                            .persons = s_src_persons, .orgs = s_src_orgs, .cases = s_src_cases,
                            .ctx = txn };
 }

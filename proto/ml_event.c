@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_MAX_FIELDS 32     //  more fields than any message of massline.proto has
+#define S_MAX_FIELDS 64     //  more fields than any message of massline.proto has
 #define S_CLIP 48           //  bytes of a user-supplied value quoted in an error
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_ (x)
@@ -40,16 +40,17 @@ static s_class_t
 s_class_of (const char *name)
 {
     static const char *const dates[] = { "date", "end", "to", "from", "deadline", "announced",
-                                         "feedback", "term_from", "term_to", NULL };
+                                         "feedback", "term_from", "term_to", "answered", NULL };
     static const char *const ids[] = { "person", "org", "head", "case", "opinion", "commitment",
-                                       "signed_by", "filler", "reviewer", "approver", NULL };
+                                       "signed_by", "filler", "reviewer", "approver", "about",
+                                       "appeal", "rule", NULL };
     for (int i = 0; dates[i]; i++)
         if (s_streq (name, dates[i]))
             return S_DATE;
     for (int i = 0; ids[i]; i++)
         if (s_streq (name, ids[i]))
             return S_ID;
-    if (s_streq (name, "ref") || s_streq (name, "supersedes"))
+    if (s_streq (name, "ref") || s_streq (name, "supersedes") || s_streq (name, "secondment"))
         return S_REF;
     if (s_streq (name, "month"))
         return S_MONTH;
@@ -780,7 +781,7 @@ s_validate_message (const ProtobufCMessage *msg, const s_check_t *chk)
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     assert (desc->n_fields <= S_MAX_FIELDS);
     ml_day_t days[S_MAX_FIELDS];
-    uint32_t dated = 0;         //  bit i: days[i] holds field i's date
+    uint64_t dated = 0;         //  bit i: days[i] holds field i's date
     ml_verr_t *err = chk->err;
     int rc;
 
@@ -801,7 +802,7 @@ s_validate_message (const ProtobufCMessage *msg, const s_check_t *chk)
                 if ((rc = s_check_string (chk, f, cls, s, &days[i])))
                     return rc;
                 if (cls == S_DATE)
-                    dated |= 1u << i;
+                    dated |= 1ull << i;
                 break;
             }
             case PROTOBUF_C_TYPE_ENUM: {
@@ -827,12 +828,12 @@ s_validate_message (const ProtobufCMessage *msg, const s_check_t *chk)
     }
     //  Dates in order.
     for (unsigned i = 0; i < desc->n_fields; i++) {
-        const char *start = (dated & (1u << i)) ? s_start_of (desc, desc->fields[i].name) : NULL;
+        const char *start = (dated & (1ull << i)) ? s_start_of (desc, desc->fields[i].name) : NULL;
         if (!start)
             continue;
         unsigned j = (unsigned) (protobuf_c_message_descriptor_get_field_by_name (desc, start)
                                  - desc->fields);
-        if ((dated & (1u << j)) && days[i] < days[j]) {
+        if ((dated & (1ull << j)) && days[i] < days[j]) {
             char a[11], b[11];
             return s_fail (err, chk->prefix, desc->fields[i].name, "before '%s' (%s < %s)", start,
                            ml_date_format (days[i], a), ml_date_format (days[j], b));
@@ -857,8 +858,10 @@ s_check_roster (const ProtobufCMessage *body, const s_check_t *chk)
         bool person = (s_streq (f->name, "person") && !s_streq (chk->kind, "person"))
                       || s_streq (f->name, "head") || s_streq (f->name, "signed_by")
                       || s_streq (f->name, "filler") || s_streq (f->name, "reviewer")
-                      || s_streq (f->name, "approver");
-        bool org = s_streq (f->name, "org") && s_streq (chk->kind, "commitment");
+                      || s_streq (f->name, "approver") || s_streq (f->name, "about");
+        bool org = s_streq (f->name, "org") && (s_streq (chk->kind, "commitment")
+                                               || s_streq (chk->kind, "activity_day")
+                                               || s_streq (chk->kind, "exemption"));
         if (person && ctx->has_person && !ctx->has_person (ctx->ctx, s))
             return s_fail (chk->err, chk->prefix, f->name, "unknown person '%s'", s);
         if (org && ctx->has_org && !ctx->has_org (ctx->ctx, s))
@@ -891,6 +894,11 @@ s_validate_event (const Massline__Event *ev, const ml_vctx_t *ctx, const char *p
         if (ev->year_submission->year < 2000 || (int) ev->year_submission->year > y)
             return s_fail (err, prefix, "year", "not a year that can be submitted (%u)",
                            ev->year_submission->year);
+    }
+    if (ev->body_case == MASSLINE__EVENT__BODY_EXEMPTION) {
+        const Massline__Exemption *x = ev->exemption;
+        if (!x->person == !x->org)
+            return s_fail (err, prefix, "person", "give exactly one of 'person' and 'org'");
     }
     return s_check_roster (body, &chk);
 }

@@ -54,7 +54,7 @@ json_t *ml_event_to_json (const Massline__Event *ev);
 
 //  Semantic checks: ids well-formed, dates real days, event date not after CTX->today, end/to/
 //  deadline not before date, text lengths, UTF-8, roster (person, head, signed_by, commitment
-//  org) known, group_size >= 1, commitment has exactly one of person/org, correction's inner
+//  org, about) known, group_size >= 1, commitment and exemption have exactly one of person/org, correction's inner
 //  event valid. CTX must not be NULL. Returns 0 or ML_EINVAL with ERR filled.
 int ml_event_validate (const Massline__Event *ev, const ml_vctx_t *ctx, ml_verr_t *err);
 

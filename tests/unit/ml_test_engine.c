@@ -14,8 +14,9 @@
 //  ---------------------------------------------------------------------------
 //  An in-memory store: counters under ml_agg_key, cases packed under ml_case_db_key.
 
+//  Day counters (the store's aggd) live in the same list behind a 0xFF byte: ml_aggd_key's order.
 typedef struct {
-    uint8_t key[ML_AGG_KEY_MAX];
+    uint8_t key[ML_AGG_KEY_MAX + 2];
     size_t len;
     int64_t amount;
 } s_agg_t;
@@ -67,6 +68,11 @@ s_agg_add (const char *unit, const ml_delta_t *d)
     s_db.agg = s_grow (s_db.agg, &s_db.capagg, s_db.nagg, sizeof *s_db.agg);
     s_agg_t *row = &s_db.agg[s_db.nagg++];
     row->len = ml_agg_key (unit, d, row->key);
+    row->amount = d->amount;
+    s_db.agg = s_grow (s_db.agg, &s_db.capagg, s_db.nagg, sizeof *s_db.agg);
+    row = &s_db.agg[s_db.nagg++];
+    row->key[0] = 0xFF;
+    row->len = 1 + ml_aggd_key (unit, d, row->key + 1);
     row->amount = d->amount;
     s_db.dirty = true;
 }
@@ -259,7 +265,10 @@ s_agg_range (const s_agg_t *probe, ml_row_fn *fn, void *arg)
         if (row->len < probe->len || memcmp (row->key, probe->key, probe->len) != 0)
             break;
         ml_delta_t d;
-        cr_assert_eq (ml_agg_key_decode (row->key, row->len, &d, NULL), 0);
+        if (row->key[0] == 0xFF)
+            cr_assert_eq (ml_aggd_key_decode (row->key + 1, row->len - 1, &d, NULL), 0);
+        else
+            cr_assert_eq (ml_agg_key_decode (row->key, row->len, &d, NULL), 0);
         d.amount = row->amount;
         int rc = fn (arg, &d);
         if (rc)
@@ -274,6 +283,16 @@ s_src_agg (void *ctx, const char *unit, int year, ml_row_fn *fn, void *arg)
     (void) ctx;
     s_agg_t probe;
     probe.len = ml_agg_prefix (year, unit, probe.key);
+    return s_agg_range (&probe, fn, arg);
+}
+
+static int
+s_src_agg_days (void *ctx, const char *unit, int year, int month, ml_row_fn *fn, void *arg)
+{
+    (void) ctx;
+    s_agg_t probe;
+    probe.key[0] = 0xFF;
+    probe.len = 1 + ml_aggd_prefix (year, unit, month, probe.key + 1);
     return s_agg_range (&probe, fn, arg);
 }
 
@@ -335,6 +354,7 @@ s_src_cases (void *ctx, const char *unit, ml_case_fn *fn, void *arg)
 }
 
 static const ml_source_t s_source = { .units = s_src_units, .agg = s_src_agg,
+                                      .agg_days = s_src_agg_days,
                                       .agg_person = s_src_agg_person, .persons = s_src_persons,
                                       .orgs = s_src_orgs, .cases = s_src_cases };
 

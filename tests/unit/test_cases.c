@@ -157,7 +157,13 @@ Test (cases, every_case_kind_has_its_key)
         { "{\"kind\":\"opinion\",\"date\":\"2025-01-05\",\"opinion\":\"O1\",\"channel\":\"mailbox\"}", ML_CASE_OPINION, "O1" },
         { "{\"kind\":\"opinion_assigned\",\"date\":\"2025-01-05\",\"opinion\":\"O1\",\"department\":\"d\",\"deadline\":\"2025-02-01\"}", ML_CASE_OPINION, "O1" },
         { "{\"kind\":\"opinion_closed\",\"date\":\"2025-01-05\",\"opinion\":\"O1\",\"adopted\":true}", ML_CASE_OPINION, "O1" },
-        { "{\"kind\":\"secondment_review\",\"date\":\"2025-01-05\",\"person\":\"P\"}", ML_CASE_SECONDMENT, "P" },
+        { "{\"kind\":\"secondment_review\",\"ref\":\"R1\",\"date\":\"2025-01-05\",\"person\":\"P\"}", ML_CASE_REVIEW, "R1" },
+        { "{\"kind\":\"secondment_review\",\"date\":\"2025-01-05\",\"person\":\"P\",\"secondment\":\"GZ1\"}", ML_CASE_SECONDMENT, "GZ1" },
+        { "{\"kind\":\"secondment\",\"ref\":\"GZ2\",\"date\":\"2025-01-02\",\"person\":\"S1\",\"category\":\"reserve\",\"host\":\"h\",\"from\":\"2025-01-01\",\"to\":\"2025-06-30\"}", ML_CASE_SECONDMENT, "GZ2" },
+        { "{\"kind\":\"secondment_training\",\"date\":\"2025-01-05\",\"person\":\"P\",\"secondment\":\"GZ1\"}", ML_CASE_SECONDMENT, "GZ1" },
+        { "{\"kind\":\"appeal\",\"date\":\"2025-01-05\",\"appeal\":\"A1\",\"channel\":\"letter\",\"person\":\"P\"}", ML_CASE_APPEAL, "A1" },
+        { "{\"kind\":\"exemption\",\"ref\":\"E1\",\"date\":\"2025-01-05\",\"rule\":\"4.1c\",\"person\":\"P\",\"from\":\"2025-01-01\",\"to\":\"2025-12-31\",\"reason\":\"病休\",\"approved_by\":\"局党委\"}", ML_CASE_EXEMPTION, "E1" },
+        { "{\"kind\":\"case_action\",\"date\":\"2025-01-05\",\"case\":\"X1\",\"person\":\"P\",\"action\":\"coordination\"}", ML_CASE_PETITION, "X1" },
         { "{\"kind\":\"contact_point\",\"date\":\"2025-01-05\",\"person\":\"P\",\"point\":\"CP1\"}", ML_CASE_CONTACT_POINT, "P/CP1" },
         { "{\"kind\":\"paired_family\",\"date\":\"2025-01-05\",\"person\":\"P\",\"family\":\"F1\"}", ML_CASE_PAIRED_FAMILY, "P/F1" },
         { "{\"kind\":\"mailbox\",\"date\":\"2025-01-05\",\"channel\":\"书记信箱\"}", ML_CASE_MAILBOX, "书记信箱" },
@@ -187,11 +193,15 @@ Test (cases, every_case_kind_has_its_key)
 Test (cases, a_secondment_and_its_review)
 {
     const char *lines[] = {
-        "{\"kind\":\"secondment\",\"date\":\"2025-01-02\",\"person\":\"S1\",\"category\":\"reserve\","
+        "{\"kind\":\"secondment\",\"ref\":\"GZ1\",\"date\":\"2025-01-02\",\"person\":\"S1\",\"category\":\"reserve\","
         "\"host\":\"某社区卫生服务中心\",\"from\":\"2025-01-01\",\"to\":\"2025-06-30\",\"mentor\":\"L1\"}",
-        "{\"kind\":\"secondment_review\",\"date\":\"2025-07-20\",\"person\":\"S1\"}",
+        "{\"kind\":\"secondment_review\",\"date\":\"2025-07-20\",\"person\":\"S1\",\"secondment\":\"GZ1\"}",
+        "{\"kind\":\"secondment_training\",\"date\":\"2025-02-20\",\"person\":\"S1\",\"secondment\":\"GZ1\"}",
     };
-    ml_case_t c = s_case_of (lines, 2);
+    ml_case_t c = s_case_of (lines, 3);
+    cr_assert_str_eq (c.key.id, "GZ1");                  //  V8: each term its own case, by its ref
+    cr_assert (c.flags & ML_CASE_TRAINED);
+    cr_assert_eq (c.trained, t_day ("2025-02-20"));
     cr_assert_eq (c.category, MASSLINE__SECONDMENT__CATEGORY__reserve);
     cr_assert (c.flags & ML_CASE_MENTOR);
     cr_assert (c.flags & ML_CASE_REVIEWED);
@@ -274,6 +284,7 @@ s_opinion (const char *id, const char *date, const char *channel)
 
 Test (cases, r6_3a_r6_3b_assigned_and_closed_in_time)
 {
+    t_person ("H001", "P1", "甲", NULL, T_MAIN);            //  V5: a unit with a roster is judged
     s_opinion ("O1", "2025-03-01", "hotline");
     s_opinion ("O2", "2025-03-01", "mailbox");
     t_put ("H001", "{\"kind\":\"opinion_assigned\",\"date\":\"2025-03-02\",\"opinion\":\"O1\","

@@ -114,6 +114,7 @@ Test (eval, r1_3d_r1_3e_report_and_work_item)
 
 Test (eval, r1_3g_results_exchange_is_a_unit_rule)
 {
+    t_person ("H001", "P1", "甲", NULL, T_MAIN);            //  V5: a unit with a roster is judged
     t_expect (NULL, "1.3g", "unmet", 0, 1);
     t_put ("H001", "{\"kind\":\"results_exchange\",\"date\":\"2025-12-01\"}");
     t_expect (NULL, "1.3g", "met", 1, 1);
@@ -173,9 +174,13 @@ Test (eval, r2_3a_r2_3b_visits_and_deeds)
 {
     t_person ("H001", "P1", "甲", NULL, T_MAIN);
     t_person ("H001", "L1", "乙", NULL, T_LEADER);
+    t_put ("H001", "{\"kind\":\"contact_point\",\"date\":\"2025-01-01\",\"person\":\"P1\",\"point\":\"CHC-01\"}");
+    t_put ("H001", "{\"kind\":\"contact_point\",\"date\":\"2025-01-01\",\"person\":\"L1\",\"point\":\"CHC-02\"}");
     for (int i = 1; i <= 2; i++)
         t_put ("H001", "{\"kind\":\"contact_visit\",\"date\":\"2025-0%d-10\",\"person\":\"P1\",\"point\":\"CHC-01\"}", i);
     t_put ("H001", "{\"kind\":\"contact_visit\",\"date\":\"2025-05-10\",\"person\":\"L1\",\"point\":\"CHC-02\"}");
+    //  V9: a visit to someone else's point does not count for 2.3a.
+    t_put ("H001", "{\"kind\":\"contact_visit\",\"date\":\"2025-06-10\",\"person\":\"L1\",\"point\":\"CHC-01\"}");
     t_put ("H001", "{\"kind\":\"practical_deed\",\"date\":\"2025-05-10\",\"person\":\"P1\","
            "\"beneficiary\":\"F-01\",\"title\":\"协调就医\"}");
     json_t *report = t_annual (NULL);
@@ -411,6 +416,7 @@ Test (eval, r5_1b_the_head_may_be_given_by_role_and_branch_alone)
 
 Test (eval, r6_2b_a_mailbox_recorded_earlier_still_stands)
 {
+    t_person ("H001", "P1", "甲", NULL, T_MAIN);
     t_expect (NULL, "6.2b", "unmet", 0, 1);
     t_put ("H001", "{\"kind\":\"mailbox\",\"date\":\"2024-06-01\",\"channel\":\"院长信箱\"}");
     t_expect (NULL, "6.2b", "met", 1, 1);
@@ -590,14 +596,14 @@ Test (eval, a_mid_year_as_of_pro_rates_yearly_quotas_and_checks_elapsed_months)
     json_t *r = t_annual ("2025-03-31");
     cr_assert_str_eq (json_string_value (json_object_get (r, "as_of")), "2025-03-31");
     t_expect_in (r, "P1", "1.3b", "met", 31, 15);             //  60 x 3 / 12
-    t_expect_in (r, "L1", "1.3f", "unmet", 0, 8);             //  ceil (30 x 3 / 12)
+    t_expect_in (r, "L1", "1.3f", "unmet", 0, 7);             //  P1: floor (30 x 3 / 12) before year end
     t_expect_in (r, "P1", "4.1a", "met", 3, 3);
     t_expect_in (r, "L1", "4.1b", "met", 6, 6);
-    t_expect_in (r, "P1", "1.3d", "unmet", 0, 1);             //  a yearly 1 is owed from January
+    t_expect_in (r, "P1", "1.3d", "not_applicable", 0, 0);    //  V11: a yearly 1 is not due before December
     json_decref (r);
-    //  Mid-month: only completed months are owed; the running month's counters still count.
+    //  Mid-month: only completed months are owed; V6: only the days up to the as-of day count.
     r = t_annual ("2025-03-20");
-    t_expect_in (r, "P1", "1.3b", "met", 31, 10);
+    t_expect_in (r, "P1", "1.3b", "met", 20, 10);
     t_expect_in (r, "P1", "4.1a", "met", 2, 2);
     json_decref (r);
 }

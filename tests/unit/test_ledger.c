@@ -292,7 +292,7 @@ Test (ledger, committed_templates_are_what_the_generator_writes)
         free (committed);
         free (made);
     }
-    cr_assert_eq (kinds, 26, "one template per kind of ledger, void included");
+    cr_assert_eq (kinds, 33, "one template per kind of ledger, void included");
     cr_assert_str_eq (ml_ledger_kind_at (kinds - 1), "void");
     //  and no stray template the generator no longer writes
     char *cmd;

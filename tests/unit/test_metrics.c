@@ -279,8 +279,9 @@ Test (metrics, a_correction_may_move_a_count_to_another_person_and_year)
     s_table_event (t, old, 1);
     s_table_event (t, old, -1);
     s_table_event (t, fix, 1);
-    cr_assert_eq (s_total (t, 2025, 0, ML_METRIC_CONTACT_VISITS, "P1", ""), 0);
-    cr_assert_eq (s_total (t, 2024, 12, ML_METRIC_CONTACT_VISITS, "P2", ""), 1);
+    //  A visit counts under its point (V9: only visits to one's own point count for 2.3a).
+    cr_assert_eq (s_total (t, 2025, 0, ML_METRIC_CONTACT_VISITS, "P1", "A"), 0);
+    cr_assert_eq (s_total (t, 2024, 12, ML_METRIC_CONTACT_VISITS, "P2", "A"), 1);
     ml_event_free (&old);
     ml_event_free (&fix);
     free (t);

@@ -183,13 +183,17 @@ Test (report, bulletin_ranks_units_by_compliance_to_the_end_of_the_period)
     cr_assert_str_eq (json_string_value (json_object_get (r, "from")), "2025-01-01");
     cr_assert_str_eq (json_string_value (json_object_get (r, "to")), "2025-03-31");
     cr_assert_str_eq (json_string_value (json_object_get (r, "rules_version")), "zhenjiang-2014");
-    //  H000 has no one, but the unit-level rules (1.3g, 6.2b...) are owed by every unit; H002's
-    //  main leader is behind on everything.
+    //  H002's main leader is behind on everything.
     json_t *units = json_object_get (r, "units");
     cr_assert_eq (json_array_size (units), 3);
-    const char *order[] = { "H001", "H000", "H002" };
+    //  V5, P11: H000 has no roster and no organisation: no_data, unranked, last.
+    const char *order[] = { "H001", "H002" };
+    json_t *empty = json_array_get (units, 2);
+    cr_assert_str_eq (json_string_value (json_object_get (empty, "unit")), "H000");
+    cr_assert_str_eq (json_string_value (json_object_get (empty, "status")), "no_data");
+    cr_assert_null (json_object_get (empty, "rank"));
     double last = 2;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 2; i++) {
         json_t *u = json_array_get (units, i);
         cr_assert_eq (t_int (u, "rank"), (long) i + 1);
         cr_assert_str_eq (json_string_value (json_object_get (u, "unit")), order[i]);
@@ -205,9 +209,9 @@ Test (report, bulletin_ranks_units_by_compliance_to_the_end_of_the_period)
     r = ml_report_bulletin (&ctx, "2025-Q1", err, sizeof err);
     cr_assert (r, "%s", err);
     units = json_object_get (r, "units");
-    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (units, 1), "unit")), "G000");
-    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (units, 2), "unit")), "H000");
-    cr_assert_eq (t_int (json_array_get (units, 2), "rank"), 3);
+    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (units, 2), "unit")), "G000");
+    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (units, 3), "unit")), "H000");
+    cr_assert_null (json_object_get (json_array_get (units, 3), "rank"));
     json_decref (r);
     //  A month works too; a bad period is named.
     r = ml_report_bulletin (&ctx, "2025-12", err, sizeof err);

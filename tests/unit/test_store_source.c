@@ -117,16 +117,17 @@ Test (store_source, counters_and_cases_follow_ingest_corrections_and_voids)
     cr_assert_eq (s.days[3], 2);
     cr_assert_eq (s.days[4], 2);
     cr_assert_eq (s.days[11], 3);
-    //  A year's report sees the standing cases and the cases opened in that year only.
-    cr_assert_str_eq (s.cases, "contact_point/P1/SQ1 petition/XF1(closed)");
+    //  A year's report sees the standing cases, the cases still open (V7: the 2024 opinion) and
+    //  the closed cases open on a day of that year.
+    cr_assert_str_eq (s.cases, "opinion/YJ1 contact_point/P1/SQ1 petition/XF1(closed)");
     cr_assert_eq (s.persons, 1);
-    cr_assert_str_eq (s_read ("H001", 2024).cases, "contact_point/P1/SQ1 opinion/YJ1");
-    cr_assert_str_eq (s_read ("H001", 0).cases, "contact_point/P1/SQ1 opinion/YJ1 petition/XF1(closed)");
+    cr_assert_str_eq (s_read ("H001", 2024).cases, "opinion/YJ1 contact_point/P1/SQ1");
+    cr_assert_str_eq (s_read ("H001", 0).cases, "petition/XF1(closed) opinion/YJ1 contact_point/P1/SQ1");
     cr_assert_eq (s_read ("H002", 2025).rows, 0);
 
     //  A correction moves the counters from the old version to the new one: 3 days become 1.
     //  A void takes its event out: the March and April rows are deleted, not left at 0.
-    //  A correction of the petition's date moves the case to the year 2024.
+    //  A correction of the petition's date moves its opening to the year 2024.
     t_batch_add (&b, 8, "{'kind':'correction','ref':'CR1','supersedes':'RT1','event':" T_TRIP ("RT1", "2025-11-03", "2025-11-03") "}");
     t_batch_add (&b, 9, "{'kind':'void','ref':'VD1','supersedes':'RT2','reason':'录入重复'}");
     t_batch_add (&b, 10, "{'kind':'correction','ref':'CR2','supersedes':'PC1','event':" T_PETITION ("PC1", "2024-12-30", "XF1") "}");
@@ -136,8 +137,9 @@ Test (store_source, counters_and_cases_follow_ingest_corrections_and_voids)
     s = s_read ("H001", 2025);
     cr_assert_eq (s_days (&s), 1);
     cr_assert_eq (s.days[11], 1);
-    cr_assert_str_eq (s.cases, "contact_point/P1/SQ1");
-    cr_assert_str_eq (s_read ("H001", 2024).cases, "contact_point/P1/SQ1 petition/XF1(closed) opinion/YJ1");
+    //  V7: the petition, now opened 30 December 2024 and closed in April 2025, is judged in both.
+    cr_assert_str_eq (s.cases, "opinion/YJ1 contact_point/P1/SQ1 petition/XF1(closed)");
+    cr_assert_str_eq (s_read ("H001", 2024).cases, "opinion/YJ1 contact_point/P1/SQ1 petition/XF1(closed)");
 
     //  A second correction of the same ref supersedes the current version (the first correction).
     t_batch_add (&b, 11, "{'kind':'correction','ref':'CR3','supersedes':'RT1','event':" T_TRIP ("RT1", "2025-10-30", "2025-11-01") "}");
