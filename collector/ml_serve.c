@@ -683,7 +683,7 @@ s_ingest_one (ml_serve_t *self, ml_serve_msg_t *m, size_t *events)
     else {
         ml_warn ("ingest: unexpected message (frame case %d) from %s", frame->msg_case, who->user_id);
         ml_serve_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unexpected",
-                      "the ingest endpoint takes Hello and Batch");
+                             "the ingest endpoint takes Hello and Batch");
     }
     ml_wire_free (&frame);
 }

@@ -7,7 +7,8 @@
 
    Prints "load clients=N answered=A busy=B failed=F timeouts=T max_ms=M" when stopped: answers
    (QueryReply), Error busy (asked again 100 ms later), other Errors, and queries not answered
-   within timeout_ms (default 10000, as `massline`: asked again then). Exits 1 when a connection could not be made. */
+   within timeout_ms (default 10000, as `massline`: asked again then). Exits 1 when a connection
+   could not be made. */
 #include "ml_config.h"
 #include "ml_keys.h"
 #include "ml_wire.h"
