@@ -43,6 +43,8 @@ static const char *
 s_sample_of (const char *kind, const char *key)
 {
     //  A few keys mean a different thing in one kind; their samples follow.
+    if (strcmp (kind, "org") == 0 && strcmp (key, "name") == 0)
+        return "内科党支部";  //  the org's name, not a person's
     if (strcmp (kind, "talk") == 0 && strcmp (key, "mode") == 0)
         return "当面";
     if (strcmp (kind, "mailbox") == 0 && strcmp (key, "channel") == 0)
