@@ -180,8 +180,37 @@ web_ask (web_req_t *r, const char *command, int nargs, char **args, bool quiet_u
     if (strcmp (code, "not_found") == 0 || strcmp (code, "unknown") == 0)
         web_error (r, 404, W_NOT_FOUND);
     else
+    if (strcmp (code, "conflict") == 0)
+        web_error (r, 409, W_NOT_SUBMITTED);
+    else
         web_error (r, 502, W_UNAVAILABLE);
     return NULL;
+}
+
+bool
+web_role_is (const web_req_t *r, const char *role)
+{
+    return strcmp (r->session.account.role, role) == 0;
+}
+
+const char *
+web_str (const json_t *obj, const char *key)
+{
+    const char *s = json_string_value (json_object_get (obj, key));
+    return s ? s : "";
+}
+
+long long
+web_int (const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get (obj, key);
+    return json_is_integer (v) ? (long long) json_integer_value (v) : (long long) json_number_value (v);
+}
+
+void
+web_csrf_field (web_req_t *r, ml_html_t *h)
+{
+    ml_html_f (h, "<input type=\"hidden\" name=\"csrf\" value=\"%a\">", r->session.csrf);
 }
 
 bool
@@ -298,6 +327,81 @@ s_segments (const char *path, char seg[][128], int n, int *count)
     return *p == 0;
 }
 
+static bool
+s_is (char seg[][128], int n, int want, const char *a, const char *b)
+{
+    return n == want && strcmp (seg[0], a) == 0 && (!b || strcmp (seg[n > 2 ? 2 : 1], b) == 0);
+}
+
+//  Every POST: the session and its CSRF token are checked already; each handler checks the role.
+static void
+s_route_post (web_req_t *r, char seg[][128], int n)
+{
+    if (s_is (seg, n, 1, "logout", NULL))
+        s_logout (r);
+    else
+    if (s_is (seg, n, 3, "review", NULL))
+        web_review_post (r, seg[1], seg[2]);
+    else
+    if (s_is (seg, n, 1, "samples", NULL))
+        web_samples_draw (r);
+    else
+    if (s_is (seg, n, 3, "samples", "findings"))
+        web_sample_finding (r, seg[1]);
+    else
+        web_error (r, 404, W_NOT_FOUND);
+}
+
+static void
+s_route_get (web_req_t *r, char seg[][128], int n)
+{
+    if (n == 0)
+        web_dashboard (r);
+    else
+    if (s_is (seg, n, 1, "unit", NULL)) {
+        //  a unit account's home: its own unit page
+        char to[192];
+        snprintf (to, sizeof to, "/units/%s", r->session.account.unit);
+        ml_http_redirect (r->http, r->session.account.unit[0] ? to : "/");
+    }
+    else
+    if (s_is (seg, n, 2, "units", NULL))
+        web_unit_page (r, seg[1]);
+    else
+    if (s_is (seg, n, 3, "units", "events"))
+        web_events_page (r, seg[1], NULL);
+    else
+    if (n == 4 && strcmp (seg[0], "units") == 0 && strcmp (seg[2], "persons") == 0)
+        web_person_page (r, seg[1], seg[3]);
+    else
+    if (n == 5 && strcmp (seg[0], "units") == 0 && strcmp (seg[2], "persons") == 0
+    &&  strcmp (seg[4], "events") == 0)
+        web_events_page (r, seg[1], seg[3]);
+    else
+    if (s_is (seg, n, 2, "reports", NULL))
+        web_report_file (r, seg[1]);
+    else
+    if (s_is (seg, n, 3, "review", NULL))
+        web_review_page (r, seg[1], seg[2]);
+    else
+    if (s_is (seg, n, 1, "completeness", NULL))
+        web_completeness_page (r);
+    else
+    if (s_is (seg, n, 1, "bulletin", NULL))
+        web_bulletin_page (r);
+    else
+    if (s_is (seg, n, 1, "watchlist", NULL))
+        web_watchlist_page (r);
+    else
+    if (s_is (seg, n, 1, "samples", NULL))
+        web_samples_page (r);
+    else
+    if (s_is (seg, n, 2, "samples", NULL))
+        web_sample_page (r, seg[1]);
+    else
+        web_error (r, 404, W_NOT_FOUND);
+}
+
 void
 web_handle (void *app, ml_http_req_t *http)
 {
@@ -349,39 +453,14 @@ web_handle (void *app, ml_http_req_t *http)
         web_error (&r, 403, W_CSRF);
         return;
     }
-    char seg[4][128];
+    char seg[5][128];
     int n;
-    if (!s_segments (path, seg, 4, &n)) {
+    if (!s_segments (path, seg, 5, &n)) {
         web_error (&r, 404, W_NOT_FOUND);
         return;
     }
-    if (post && n == 1 && strcmp (seg[0], "logout") == 0)
-        s_logout (&r);
-    else
     if (post)
-        web_error (&r, 404, W_NOT_FOUND);
+        s_route_post (&r, seg, n);
     else
-    if (n == 0)
-        web_dashboard (&r);
-    else
-    if (n == 1 && strcmp (seg[0], "unit") == 0) {
-        //  a unit account's home: its own unit page
-        char to[192];
-        snprintf (to, sizeof to, "/units/%s", r.session.account.unit);
-        if (r.session.account.unit[0])
-            ml_http_redirect (http, to);
-        else
-            ml_http_redirect (http, "/");
-    }
-    else
-    if (n == 2 && strcmp (seg[0], "units") == 0)
-        web_unit_page (&r, seg[1]);
-    else
-    if (n == 4 && strcmp (seg[0], "units") == 0 && strcmp (seg[2], "persons") == 0)
-        web_person_page (&r, seg[1], seg[3]);
-    else
-    if (n == 2 && strcmp (seg[0], "reports") == 0)
-        web_report_file (&r, seg[1]);
-    else
-        web_error (&r, 404, W_NOT_FOUND);
+        s_route_get (&r, seg, n);
 }
