@@ -68,12 +68,19 @@ web_review_page (web_req_t *r, const char *unit, const char *year_text)
     char u[160], y[16], *args[2] = { u, y };
     snprintf (u, sizeof u, "unit=%s", unit);
     snprintf (y, sizeof y, "year=%d", year);
+    //  the frozen document (what was submitted) and, live, where the year stands now
     json_t *rep = web_ask (r, "report unit-annual", 2, args, false);
     if (!rep)
         return;
+    char live_arg[] = "live=1", *live_args[3] = { u, y, live_arg };
+    json_t *live = web_ask (r, "report unit-annual", 3, live_args, false);
+    if (!live) {
+        json_decref (rep);
+        return;
+    }
     ml_html_t *h = ml_html_new ();
     if (h) {
-        const json_t *sub = json_object_get (rep, "submission"), *doc = json_object_get (rep, "document");
+        const json_t *sub = json_object_get (live, "submission"), *doc = json_object_get (rep, "document");
         const json_t *sum = json_object_get (rep, "summary"), *sys;
         const char *state = sub ? web_str (sub, "state") : "draft";
         ml_html_f (h, "<h1>%t · <span id=\"unit-name\">%t</span> · %d</h1>", web_text (W_REVIEW),
@@ -123,6 +130,7 @@ web_review_page (web_req_t *r, const char *unit, const char *year_text)
         web_downloads (h, "unit-annual", unit, NULL, year);
     }
     json_decref (rep);
+    json_decref (live);
     web_page (r, 200, web_text (W_REVIEW), &h);
 }
 
