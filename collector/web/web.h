@@ -77,6 +77,9 @@ void web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **bod
 //  An error page with STATUS and TEXT; 403s are audited with the account.
 void web_error (web_req_t *r, unsigned status, web_text_t text);
 
+//  The same with DETAIL (the collector's one-line reason, escaped) under it; NULL: none.
+void web_error_detail (web_req_t *r, unsigned status, web_text_t text, const char *detail);
+
 //  May R's account see unit UNIT? (every account but a unit account; that one its own unit)
 bool web_may_see_unit (const web_req_t *r, const char *unit);
 

@@ -118,6 +118,14 @@ web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **body)
                "<title>%t · %t</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\n<body>"
                "<header><a class=\"brand\" href=\"/\">%t</a>",
                title, web_text (W_TITLE), web_text (W_TITLE));
+    if (r->signed_in && strcmp (r->session.account.role, "unit") != 0) {
+        ml_html_f (h, "<nav><a href=\"/\">%t</a><a href=\"/completeness\">%t</a><a href=\"/bulletin\">%t</a>"
+                   "<a href=\"/watchlist\">%t</a>", web_text (W_DASHBOARD), web_text (W_COMPLETENESS),
+                   web_text (W_BULLETIN), web_text (W_WATCHLIST));
+        if (strcmp (r->session.account.role, "staff") == 0 || strcmp (r->session.account.role, "auditor") == 0)
+            ml_html_f (h, "<a href=\"/samples\" id=\"nav-samples\">%t</a>", web_text (W_SAMPLES));
+        ml_html_f (h, "</nav>");
+    }
     if (r->signed_in)
         ml_html_f (h, "<span class=\"who\">%t: <b id=\"account\">%t</b> (%t%r%t)</span>"
                    "<form class=\"logout\" method=\"post\" action=\"/logout\">"
@@ -142,13 +150,20 @@ web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **body)
 void
 web_error (web_req_t *r, unsigned status, web_text_t text)
 {
+    web_error_detail (r, status, text, NULL);
+}
+
+void
+web_error_detail (web_req_t *r, unsigned status, web_text_t text, const char *detail)
+{
     if (status == 403)
         ml_accounts_audit (r->web->accounts, r->now, r->signed_in ? r->session.account.name : NULL,
                            ml_http_peer (r->http), "denied", ml_http_path (r->http));
     ml_html_t *body = ml_html_new ();
     if (body)
-        ml_html_f (body, "<h1>%d</h1><p class=\"error\" id=\"error\">%t</p><p><a href=\"/\">%t</a></p>",
-                   (int) status, web_text (text), web_text (W_BACK));
+        ml_html_f (body, "<h1>%d</h1><p class=\"error\" id=\"error\">%t</p>%r%t%r<p><a href=\"/\">%t</a></p>",
+                   (int) status, web_text (text), detail ? "<p class=\"note\" id=\"detail\">" : "", detail,
+                   detail ? "</p>" : "", web_text (W_BACK));
     web_page (r, status, web_text (text), &body);
 }
 
@@ -175,13 +190,13 @@ web_ask (web_req_t *r, const char *command, int nargs, char **args, bool quiet_u
         web_error (r, 403, W_FORBIDDEN);
     else
     if (strcmp (code, "invalid") == 0)
-        web_error (r, 400, W_BAD_REQUEST);
+        web_error_detail (r, 400, W_BAD_REQUEST, msg);      //  what to correct in the form
     else
     if (strcmp (code, "not_found") == 0 || strcmp (code, "unknown") == 0)
         web_error (r, 404, W_NOT_FOUND);
     else
     if (strcmp (code, "conflict") == 0)
-        web_error (r, 409, W_NOT_SUBMITTED);
+        web_error_detail (r, 409, W_NOT_SUBMITTED, msg);
     else
         web_error (r, 502, W_UNAVAILABLE);
     return NULL;

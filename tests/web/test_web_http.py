@@ -283,7 +283,7 @@ class Phase2(unittest.TestCase):
         page = staff.get("/samples")
         self.assertEqual(page.status, 200)
         self.assertNotIn('id="draw"', page.text)
-        form = {"csrf": staff.csrf("/samples"), "year": str(wh.YEAR), "seed": "31415926535897",
+        form = {"csrf": staff.csrf("/samples"), "year": str(wh.YEAR), "seed": "31415926535897932384",
                 "size": "4", "population": "events", "strata": "unit", "witnesses": "甲"}
         self.assertEqual(staff.request("POST", "/samples", form).status, 403)
         aud = self.signed_in("auditor1")
