@@ -27,7 +27,9 @@ typedef enum {
     S_DATE,                 //  YYYY-MM-DD
     S_ID,                   //  1..ML_ID_MAX bytes of [A-Za-z0-9._-]
     S_REF,                  //  an id, or a derived ref "~" + 24 hex digits
-    S_MONTH                 //  YYYY-MM (period_close)
+    S_MONTH,                //  YYYY-MM (period_close)
+    S_DOC,                  //  a report's document: UTF-8, at most ML_REPORT_DOC_MAX bytes
+    S_HEX                   //  a SHA-256: 64 lowercase hex digits (digest, chain_head)
 } s_class_t;
 
 static bool
@@ -54,6 +56,10 @@ s_class_of (const char *name)
         return S_REF;
     if (s_streq (name, "month"))
         return S_MONTH;
+    if (s_streq (name, "document"))
+        return S_DOC;
+    if (s_streq (name, "digest") || s_streq (name, "chain_head"))
+        return S_HEX;
     return S_TEXT;
 }
 
@@ -171,9 +177,9 @@ s_ref_ok (const char *s)
     return n == 25 && s[n] == 0;
 }
 
-//  Checks free text; returns NULL when fine, or the reason.
+//  Checks free text of at most MAX bytes; returns NULL when fine, or the reason.
 static const char *
-s_text_problem (const char *s, bool required)
+s_text_problem_max (const char *s, bool required, size_t max, const char *too_long)
 {
     const unsigned char *p = (const unsigned char *) s;
     while (*p) {
@@ -186,11 +192,17 @@ s_text_problem (const char *s, bool required)
             return "not valid UTF-8";
         p += n;
     }
-    if ((size_t) (p - (const unsigned char *) s) > ML_TEXT_MAX)
-        return "longer than " S_STR (ML_TEXT_MAX) " bytes";
+    if ((size_t) (p - (const unsigned char *) s) > max)
+        return too_long;
     if (required && !*s)
         return "empty";
     return NULL;
+}
+
+static const char *
+s_text_problem (const char *s, bool required)
+{
+    return s_text_problem_max (s, required, ML_TEXT_MAX, "longer than " S_STR (ML_TEXT_MAX) " bytes");
 }
 
 //  ---------------------------------------------------------------------------
@@ -714,6 +726,18 @@ s_check_string (const s_check_t *chk, const ProtobufCFieldDescriptor *f, s_class
                 return s_fail (chk->err, chk->prefix, f->name, "after this month (%s)", s);
             return ML_OK;
         }
+        case S_DOC: {
+            size_t n = strlen (s);
+            if (n > ML_REPORT_DOC_MAX)
+                return s_fail (chk->err, chk->prefix, f->name, "%zu bytes, more than a report "
+                               "may carry (%d bytes)", n, ML_REPORT_DOC_MAX);
+            const char *problem = s_text_problem_max (s, true, ML_REPORT_DOC_MAX, "too long");
+            return problem ? s_fail (chk->err, chk->prefix, f->name, "%s", problem) : ML_OK;
+        }
+        case S_HEX:
+            if (strlen (s) == 64 && strspn (s, "0123456789abcdef") == 64)
+                return ML_OK;
+            return s_fail (chk->err, chk->prefix, f->name, "not a SHA-256 in hex (64 digits 0-9a-f)");
         case S_ID:
         case S_REF:
             if (cls == S_ID ? s_id_ok (s) : s_ref_ok (s))
@@ -894,6 +918,24 @@ s_validate_event (const Massline__Event *ev, const ml_vctx_t *ctx, const char *p
         if (ev->year_submission->year < 2000 || (int) ev->year_submission->year > y)
             return s_fail (err, prefix, "year", "not a year that can be submitted (%u)",
                            ev->year_submission->year);
+    }
+    if (ev->body_case == MASSLINE__EVENT__BODY_REPORT) {
+        const Massline__Report *r = ev->report;
+        if (r->tier_version != ML_TIER_VERSION)
+            return s_fail (err, prefix, "tier_version", "this collector speaks tier version %d, "
+                           "not %u: upgrade the lower or the higher tier", ML_TIER_VERSION,
+                           r->tier_version);
+        if (!s_id_ok (r->report))
+            return s_fail (err, prefix, "report", "not a valid id");
+        uint8_t sha[32];
+        char hex[65];
+        ml_sha256 ((const uint8_t *) r->document, strlen (r->document), sha);
+        for (int i = 0; i < 32; i++)
+            snprintf (hex + 2 * i, 3, "%02x", sha[i]);
+        if (strcmp (hex, r->digest) != 0)
+            return s_fail (err, prefix, "digest", "the document does not match its digest (its "
+                           "SHA-256 is %.16s..., the event says %.16s...): altered on the way",
+                           hex, r->digest);
     }
     if (ev->body_case == MASSLINE__EVENT__BODY_EXEMPTION) {
         const Massline__Exemption *x = ev->exemption;
