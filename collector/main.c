@@ -32,6 +32,15 @@ s_load_config (const char *path, ml_collector_config_t *cfg)
         ml_die_msg ("%s", err);
         return 2;
     }
+    if (cfg->upstream && *cfg->upstream) {   //  relative to collector.ini, like the other paths
+        char *resolved = ml_config_resolve (path, cfg->upstream);
+        if (!resolved) {
+            ml_die_msg ("out of memory");
+            return 2;
+        }
+        free (cfg->upstream);
+        cfg->upstream = resolved;
+    }
     return 0;
 }
 
