@@ -377,13 +377,17 @@ ml_init_committee (const char *dir, const ml_init_unit_t *members, size_t n, con
         free (text);
     }
     if (!rc) {
-        char *ini = s_read (dir, "collector.ini", err, errlen), *text = NULL;
-        if (!ini || !s_cat (&text, "%stier = committee\n", ini))
+        char path[4096];
+        snprintf (path, sizeof path, "%s/collector.ini", dir);
+        FILE *f = fopen (path, "a");
+        if (!f || fputs ("tier = committee\n", f) < 0) {
+            snprintf (err, errlen, "cannot write %s", path);
             rc = ML_EIO;
-        else
-            rc = s_write (dir, "collector.ini", text, 0644, NULL, err, errlen);
-        free (ini);
-        free (text);
+        }
+        if (f && fclose (f) && !rc) {
+            snprintf (err, errlen, "cannot write %s", path);
+            rc = ML_EIO;
+        }
     }
     return rc;
 }
