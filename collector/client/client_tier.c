@@ -1,7 +1,8 @@
 /* client_tier.c -- the upper tiers' commands of massline (docs/tiers.md):
      review bureau YEAR [--reason TEXT]                       at a bureau (reviewer)
      report members --year Y                                  at a committee: JSON
-     report show MEMBER YEAR [--version N] [--format F] [-o FILE]   a member's document */
+     report show MEMBER YEAR [VERSION] [--format F] [-o FILE]   a member's document
+   (VERSION positional: massline takes --version for itself) */
 #include "ml_client.h"
 #include "ml_cli.h"
 #include "ml_err.h"
@@ -77,19 +78,17 @@ int
 ml_client_tier_report (int argc, char **argv, const char *config)
 {
     bool members = strcmp (argv[0], "members") == 0;
-    const char *pos[2] = { NULL, NULL }, *year = NULL, *version = NULL, *format_name = NULL,
-               *path = NULL;
+    const char *pos[3] = { NULL, NULL, NULL }, *year = NULL, *format_name = NULL, *path = NULL;
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char **slot = strcmp (argv[i], "--year") == 0 ? &year
-                          : strcmp (argv[i], "--version") == 0 ? &version
                           : strcmp (argv[i], "--format") == 0 ? &format_name
                           : strcmp (argv[i], "-o") == 0 || strcmp (argv[i], "--output") == 0 ? &path
                           : NULL;
         if (slot && i + 1 < argc)
             *slot = argv[++i];
         else
-        if (!slot && argv[i][0] != '-' && npos < 2)
+        if (!slot && argv[i][0] != '-' && npos < 3)
             pos[npos++] = argv[i];
         else
             return ml_cli_usage_error ("report %s: unexpected argument '%s'", argv[0], argv[i]);
@@ -105,8 +104,9 @@ ml_client_tier_report (int argc, char **argv, const char *config)
         int code = s_ask (config, "report members", args, nargs, &reply);
         return code ? code : s_print_json (reply);
     }
-    if (npos != 2)
-        return ml_cli_usage_error ("report show: usage: report show MEMBER YEAR [--version N] "
+    const char *version = pos[2];
+    if (npos < 2)
+        return ml_cli_usage_error ("report show: usage: report show MEMBER YEAR [VERSION] "
                                    "[--format json|text|html|pdf] [-o FILE]");
     if (asprintf (&args[nargs], "member=%s", pos[0]) >= 0)
         nargs++;
