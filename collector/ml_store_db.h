@@ -251,6 +251,7 @@ struct ml_store {
     bool readonly;
     ml_db_dbi_t cdbi[CDB_COUNT];        //  the reporting chain's databases...
     bool cabsent;                       //  ...absent (a read-only open of an older store)
+    bool upper_tier;                    //  a committee: takes only `report` events (ml_tier.h)
 };
 
 //  A transaction and the handles of its environment's databases.
