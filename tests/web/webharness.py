@@ -33,10 +33,14 @@ def free_port():
 
 
 def wait_until(pred, seconds=30.0, what="condition"):
-    """Polls PRED every 50 ms for at most SECONDS (a bound, never asserted on)."""
+    """Polls PRED every 50 ms for at most SECONDS (a bound, never asserted on). While a page is
+    still loading PRED may not find its element yet: an exception counts as 'not yet'."""
     for _ in range(int(seconds / 0.05)):
-        if pred():
-            return
+        try:
+            if pred():
+                return
+        except Exception:               # selenium's NoSuchElement / StaleElement mid-navigation
+            pass
         time.sleep(0.05)
     raise AssertionError("timed out waiting for " + what)
 
