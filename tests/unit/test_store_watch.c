@@ -110,6 +110,12 @@ Test (store_watch, records_are_kept_in_order_with_who_and_when_and_make_the_stat
     cr_assert_str_eq (ml_watch_state_name (&after, s_d ("2025-12-31")), "rectified_on_time");
     cr_assert_str_eq (ml_watch_state_name (&after, s_d ("2025-03-19")), "open",
                       "a closure dated after the day asked about does not count yet");
+    ml_watch_state_t on_the_day = after;
+    on_the_day.closed = on_the_day.deadline;
+    cr_assert_str_eq (ml_watch_state_name (&on_the_day, s_d ("2025-12-31")), "rectified_on_time",
+                      "closed on the deadline is on time (P3)");
+    on_the_day.closed = on_the_day.deadline + 1;
+    cr_assert_str_eq (ml_watch_state_name (&on_the_day, s_d ("2025-12-31")), "rectified_late");
 
     s_recs_t r = { .n = 0 };
     int rc = 0;
