@@ -13,6 +13,7 @@
    like every report but record nothing; an agent key never sees it. */
 #include "ml_query_dispatch.h"
 #include "ml_query_chain.h"
+#include "ml_query_events.h"
 #include "ml_query_report.h"
 #include "ml_query_sample.h"
 #include "ml_query_watch.h"
@@ -60,6 +61,8 @@ static const s_query_t s_queries[] = {
     { "watch close",        S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
     { "review accept",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "review return",      S_REVIEWER,             NULL, ml_query_chain_review },
+    { "review pending",     S_REPORTS,              NULL, ml_query_review_pending },
+    { "events",             S_REPORTS | S_OWN_UNIT, ml_query_events_check, ml_query_events },
     { "sample draw",        S_AUDITOR,              NULL, ml_query_sample_draw },
     { "sample show",        S_READERS,              NULL, ml_query_sample_show },
     { "sample verify",      S_READERS,              NULL, ml_query_sample_verify },
@@ -128,7 +131,7 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
     ||  (agent && (row->who & S_OWN_UNIT) && unit && strcmp (unit, who->unit) == 0))
         return 0;
     snprintf (code, codelen, "denied");
-    if (s_prefixed (row->command, "review ")) {
+    if (s_prefixed (row->command, "review ") && row->who == S_REVIEWER) {
         snprintf (msg, msglen, "%s: only reviewer keys decide on a submitted year; %s is %s",
                   q->command, who->user_id, agent ? "an agent key" : staff ? "staff"
                   : auditor ? "an auditor" : leader ? "a leader" : "no reviewer");
@@ -140,13 +143,15 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
                   : auditor ? "an auditor" : leader ? "a leader (reads only)" : "no staff key");
         return ML_EPERM;
     }
-    if (s_prefixed (row->command, S_REPORT)) {
+    if (s_prefixed (row->command, S_REPORT) || s_prefixed (row->command, "review ")
+    ||  strcmp (row->command, "events") == 0) {
         if (!agent)
             snprintf (msg, msglen, "%s has no role that reads reports", who->user_id);
         else
         if (!(row->who & S_OWN_UNIT))
             snprintf (msg, msglen, "%s covers every unit; an agent key reads only its own unit's "
-                      "unit-annual and cadre reports", row->command + strlen (S_REPORT));
+                      "unit-annual and cadre reports", s_prefixed (row->command, S_REPORT)
+                      ? row->command + strlen (S_REPORT) : q->command);
         else
             snprintf (msg, msglen, "the agent key of unit %s may not read unit %.70s", who->unit,
                       unit ? unit : "");

@@ -7,6 +7,7 @@
 #include "ml_query_report.h"
 #include "ml_cases.h"
 #include "ml_report.h"
+#include "ml_store_source.h"
 #include "ml_watch.h"
 
 #include "ml_date.h"
@@ -430,7 +431,30 @@ typedef struct {
     int year;
     ml_day_t as_of;
     json_t *rows;
+    ml_source_t src;                    //  the roster, for the names of the persons
 } s_carry_t;
+
+typedef struct {
+    const char *person;
+    char name[256];
+} s_name_t;
+
+static int
+s_name_of (void *arg, const Massline__Event *ev)
+{
+    s_name_t *n = arg;
+    if (ev->body_case == MASSLINE__EVENT__BODY_PERSON && ev->person->person && ev->person->name
+        && strcmp (ev->person->person, n->person) == 0)
+        snprintf (n->name, sizeof n->name, "%s", ev->person->name);
+    return 0;
+}
+
+static int
+s_no_units (void *ctx, ml_unit_fn *fn, void *arg)
+{
+    (void) ctx, (void) fn, (void) arg;
+    return 0;
+}
 
 static int
 s_carry_row (void *arg, const ml_watch_state_t *s)
@@ -440,11 +464,14 @@ s_carry_row (void *arg, const ml_watch_state_t *s)
         || !ml_watch_overdue_within (s, ml_date_from_ymd (c->year, 1, 1), c->as_of))
         return 0;
     char text[256], d[16];
+    s_name_t name = { s->row.person, "" };
+    if (c->src.persons)
+        c->src.persons (c->src.ctx, s->row.unit, s_name_of, &name);
     snprintf (text, sizeof text, "逾期未整改：%d年度督查整改，限期 %s overdue rectification",
               s->row.year, ml_date_format (s->deadline, d));
     json_t *row = json_pack ("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:i, s:b, s:o, s:s, s:o}",
         "unit", s->row.unit, "unit_name", s_unit_name (c->q, s->row.unit), "person", s->row.person,
-        "name", json_null (), "rule", s->row.rule[0] ? json_string (s->row.rule) : json_null (),
+        "name", name.name[0] ? json_string (name.name) : json_null (), "rule", s->row.rule[0] ? json_string (s->row.rule) : json_null (),
         "text", text, "severity", "violation", "year", s->row.year, "carried_over", true,
         "deadline", s_day (s->deadline), "rectification", ml_watch_state_name (s, c->as_of),
         "closed", s_day (s->closed));
@@ -460,14 +487,16 @@ ml_query_watch_watchlist (const ml_query_t *q, json_t **reply, char *code, size_
         return rc;
     ml_day_t as_of;
     s_carry_t c = { q, (int) json_integer_value (json_object_get (*reply, "year")), ML_NODAY,
-                    json_array () };
+                    json_array (), { .ctx = NULL } };
     const char *as_of_text = json_string_value (json_object_get (*reply, "as_of"));
     if (!as_of_text || ml_date_parse (as_of_text, &as_of))
         as_of = ml_date_today ();
     c.as_of = as_of;
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
-    if (txn && c.rows)
+    if (txn && c.rows) {
+        ml_store_source (txn, s_no_units, NULL, c.year, &c.src);
         rc = ml_watch_rows_each (txn, s_carry_row, &c);
+    }
     ml_store_abort (&txn);
     if (rc || !c.rows) {
         json_decref (c.rows);

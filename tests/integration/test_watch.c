@@ -106,6 +106,19 @@ s_row (json_t *report, const char *person)
     return NULL;
 }
 
+//  The carried-over row of PERSON in a watch list, or NULL.
+static json_t *
+s_carried (json_t *report, const char *person)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach (json_object_get (report, "rows"), i, row)
+        if (json_is_true (json_object_get (row, "carried_over"))
+            && strcmp (json_string_value (json_object_get (row, "person")), person) == 0)
+            return row;
+    return NULL;
+}
+
 static const char *
 s_str (json_t *obj, const char *key)
 {
@@ -120,6 +133,10 @@ Test (integration, talk_notice_progress_close_overdue_carried_and_closed_late, .
     s_day ("2025-01-10");
     const char *agent = s_agent_client ();
     ml_h_out_t out;
+    //  H002's roster names P005: a carried row carries the name
+    RUN_OK ("person", (char *) ML_AGENT, "-c", (char *) ml_h_agent_ini ("H002"), "record", "person",
+            "person=P005", "name=赵五", "roles=[{\"role\":\"leader\",\"from\":\"2020-01-01\"}]");
+    RUN_OK ("flush", (char *) ML_AGENT, "-c", (char *) ml_h_agent_ini ("H002"), "flush", "--timeout", "30");
 
     //  row A (H001 P001 2024 1.3b): talk, notice, progress
     cr_assert_eq (WATCH (&out, staff, "talk", "--unit", "H001", "--person", "P001", "--year", "2024",
@@ -192,15 +209,17 @@ Test (integration, talk_notice_progress_close_overdue_carried_and_closed_late, .
     cr_assert_str_eq (s_str (s_row (r, "P009"), "state"), "open");
     json_decref (r);
     r = s_report (auditor, "watchlist", "2025", NULL);
-    json_t *b = s_row (r, "P005");
+    json_t *b = s_carried (r, "P005");
     cr_assert (b, "the overdue row is on the next year's watch list");
+    cr_assert_eq (json_integer_value (json_object_get (r, "carried_over")), 1);
     cr_assert (json_is_true (json_object_get (b, "carried_over")));
     cr_assert_eq (json_integer_value (json_object_get (b, "year")), 2024);
     cr_assert_str_eq (s_str (b, "rectification"), "overdue");
+    cr_assert_str_eq (s_str (b, "name"), "赵五");
     cr_assert (!s_row (r, "P001") && !s_row (r, "P009"), "closed and not overdue rows are not carried");
     json_decref (r);
     r = s_report (auditor, "watchlist", "2024", NULL);
-    cr_assert (!s_row (r, "P005"), "a row is not carried onto its own year");
+    cr_assert (s_row (r, "P005") && !s_carried (r, "P005"), "a row is not carried onto its own year");
     json_decref (r);
     //  the leader reads the report; an agent key does not
     json_decref (s_report (leader, "supervision", "2024", NULL));
@@ -219,7 +238,7 @@ Test (integration, talk_notice_progress_close_overdue_carried_and_closed_late, .
     cr_assert (json_is_true (json_object_get (s_row (r, "P005"), "carried_over")));
     json_decref (r);
     r = s_report (auditor, "watchlist", "2025", NULL);
-    cr_assert_str_eq (s_str (s_row (r, "P005"), "rectification"), "rectified_late");
+    cr_assert_str_eq (s_str (s_carried (r, "P005"), "rectification"), "rectified_late");
     json_decref (r);
 
     //  the other formats
