@@ -17,6 +17,7 @@
 #include "ml_query_report.h"
 #include "ml_query_sample.h"
 #include "ml_query_watch.h"
+#include "ml_query_tier.h"
 
 #include "ml_err.h"
 
@@ -61,6 +62,9 @@ static const s_query_t s_queries[] = {
     { "watch close",        S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
     { "review accept",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "review return",      S_REVIEWER,             NULL, ml_query_chain_review },
+    { "review bureau",      S_REVIEWER,             NULL, ml_query_tier_review_bureau },
+    { "report members",     S_REPORTS,              NULL, ml_query_tier_members },
+    { "report show",        S_REPORTS,              NULL, ml_query_tier_show },
     { "review pending",     S_REPORTS,              NULL, ml_query_review_pending },
     { "events",             S_REPORTS | S_OWN_UNIT, ml_query_events_check, ml_query_events },
     { "sample draw",        S_AUDITOR,              NULL, ml_query_sample_draw },

@@ -10,6 +10,8 @@
 #include "ml_keys.h"
 #include "ml_log.h"
 #include "ml_query_dispatch.h"
+#include "ml_relay.h"
+#include "ml_tier.h"
 #include "ml_query_chain.h"
 #include "ml_chain.h"
 #include "ml_registry.h"
@@ -51,6 +53,10 @@ const ml_opt_t ml_collector_opts[] = {
       "bigger frames are refused (ZMQ_MAXMSGSIZE)" },
     { "collector", "due_day", ML_OPT_INT, "10", offsetof (ml_collector_config_t, due_day),
       "a month's ledger is due by this day of the next month (1-28; completeness)" },
+    { "collector", "upstream", ML_OPT_STR, "", offsetof (ml_collector_config_t, upstream),
+      "the higher tier's upstream.ini (relative to this file): accepted years are reported there" },
+    { "collector", "tier", ML_OPT_STR, "bureau", offsetof (ml_collector_config_t, tier),
+      "bureau, or committee: a higher tier that takes only its member collectors' reports" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -93,6 +99,7 @@ struct ml_serve {
     const ml_principal_t *conflict_who; //  the last conflict warned about (once, not per retry)
     uint64_t conflict_seq;
     int due_day;                        //  completeness: a month is due by this day of the next
+    ml_relay_t *relay;                  //  the upstream relay thread, or NULL (no [upstream])
 };
 
 // ---------------------------------------------------------------------------
@@ -150,6 +157,16 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
         goto fail;
     }
     self->due_day = (int) cfg->due_day;
+    if (strcmp (cfg->tier, "bureau") != 0 && strcmp (cfg->tier, "committee") != 0) {
+        snprintf (err, errlen, "tier must be bureau or committee (%s)", cfg->tier);
+        goto fail;
+    }
+    ml_store_tier_set (self->store, strcmp (cfg->tier, "committee") == 0);
+    if (cfg->upstream && *cfg->upstream) {
+        self->relay = ml_relay_start (self->store, cfg->upstream, cfg->data_dir, err, errlen);
+        if (!self->relay)
+            goto fail;
+    }
     *code = 1;
     self->max_frame_bytes = cfg->max_frame_bytes;
     snprintf (self->ingest_ep, sizeof self->ingest_ep, "%s", cfg->ingest);
@@ -185,6 +202,7 @@ ml_serve_destroy (ml_serve_t **self_p)
         ml_wire_free (&self->pending[i].frame);
         ml_batch_result_free (&self->pending[i].res);
     }
+    ml_relay_stop (&self->relay);       //  before the store it reads
     if (self->ingest)
         zmq_close (self->ingest);
     if (self->query)

@@ -19,6 +19,8 @@ typedef struct {
     long map_size_mb;                   //  LMDB map size
     long max_frame_bytes;               //  ZMQ_MAXMSGSIZE of both ROUTERs
     long due_day;                       //  a month's ledger is due by this day of the next month
+    char *upstream;                     //  upstream.ini of the higher tier ("": none; docs/tiers.md)
+    char *tier;                         //  "bureau" or "committee" (takes only members' reports)
 } ml_collector_config_t;
 
 //  The option table of collector.ini (for ml_config_load and --help).

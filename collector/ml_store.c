@@ -17,7 +17,7 @@ const char *const ml_store_db_names[DB_COUNT] = {
     "agg", "cases", "case_years", "aggd"
 };
 
-const char *const ml_store_table_names[ML_STORE_TABLES] = { "samples", "findings" };
+const char *const ml_store_table_names[ML_STORE_TABLES] = { "samples", "findings", "tier_out", "tier_in" };
 
 // ---------------------------------------------------------------------------
 // Opening.

@@ -207,6 +207,8 @@ int ml_store_unit_events_each (ml_store_txn_t *txn, const char *unit, ml_store_e
 typedef enum {
     ML_STORE_SAMPLES,               //  the audit's frozen sample records
     ML_STORE_FINDINGS,              //  the audit's findings
+    ML_STORE_TIER_OUT,              //  upper tiers: reports a bureau owes upward (ml_tier.h)
+    ML_STORE_TIER_IN,               //  upper tiers: reports a committee received
     ML_STORE_TABLES
 } ml_store_table_t;
 

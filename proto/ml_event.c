@@ -40,6 +40,10 @@ ml_evt_class_of (const char *name)
         return ML_EVT_REF;
     if (ml_evt_streq (name, "month"))
         return ML_EVT_MONTH;
+    if (ml_evt_streq (name, "document"))
+        return ML_EVT_DOC;
+    if (ml_evt_streq (name, "digest") || ml_evt_streq (name, "chain_head"))
+        return ML_EVT_HEX;
     return ML_EVT_TEXT;
 }
 
@@ -157,9 +161,8 @@ ml_evt_ref_ok (const char *s)
     return n == 25 && s[n] == 0;
 }
 
-//  Checks free text; returns NULL when fine, or the reason.
 const char *
-ml_evt_text_problem (const char *s, bool required)
+ml_evt_text_problem_max (const char *s, bool required, size_t max, const char *too_long)
 {
     const unsigned char *p = (const unsigned char *) s;
     while (*p) {
@@ -172,11 +175,19 @@ ml_evt_text_problem (const char *s, bool required)
             return "not valid UTF-8";
         p += n;
     }
-    if ((size_t) (p - (const unsigned char *) s) > ML_TEXT_MAX)
-        return "longer than " S_STR (ML_TEXT_MAX) " bytes";
+    if ((size_t) (p - (const unsigned char *) s) > max)
+        return too_long;
     if (required && !*s)
         return "empty";
     return NULL;
+}
+
+//  Checks free text; returns NULL when fine, or the reason.
+const char *
+ml_evt_text_problem (const char *s, bool required)
+{
+    return ml_evt_text_problem_max (s, required, ML_TEXT_MAX,
+                                    "longer than " S_STR (ML_TEXT_MAX) " bytes");
 }
 
 //  ---------------------------------------------------------------------------

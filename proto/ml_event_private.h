@@ -21,7 +21,9 @@ typedef enum {
     ML_EVT_DATE,            //  YYYY-MM-DD
     ML_EVT_ID,              //  1..ML_ID_MAX bytes of [A-Za-z0-9._-]
     ML_EVT_REF,             //  an id, or a derived ref "~" + 24 hex digits
-    ML_EVT_MONTH            //  YYYY-MM (period_close)
+    ML_EVT_MONTH,           //  YYYY-MM (period_close)
+    ML_EVT_DOC,             //  a report's document: UTF-8, at most ML_REPORT_DOC_MAX bytes
+    ML_EVT_HEX              //  a SHA-256: 64 lowercase hex digits (digest, chain_head)
 } ml_evt_class_t;
 
 //  True when A and B are the same string.
@@ -52,6 +54,11 @@ bool ml_evt_ref_ok (const char *s);
 
 //  Checks free text; returns NULL when fine, or the reason.
 const char *ml_evt_text_problem (const char *s, bool required);
+
+//  Checks UTF-8 text of at most MAX bytes; returns NULL when fine, or the reason (TOO_LONG
+//  when longer).
+const char *ml_evt_text_problem_max (const char *s, bool required, size_t max,
+                                     const char *too_long);
 
 //  The oneof field of Event named KIND, or NULL.
 const ProtobufCFieldDescriptor *ml_evt_kind_field (const char *kind);

@@ -51,6 +51,19 @@ s_check_string (const s_check_t *chk, const ProtobufCFieldDescriptor *f, ml_evt_
                 return ml_evt_fail (chk->err, chk->prefix, f->name, "after this month (%s)", s);
             return ML_OK;
         }
+        case ML_EVT_DOC: {
+            size_t n = strlen (s);
+            if (n > ML_REPORT_DOC_MAX)
+                return ml_evt_fail (chk->err, chk->prefix, f->name, "%zu bytes, more than a "
+                                    "report may carry (%d bytes)", n, ML_REPORT_DOC_MAX);
+            const char *problem = ml_evt_text_problem_max (s, true, ML_REPORT_DOC_MAX, "too long");
+            return problem ? ml_evt_fail (chk->err, chk->prefix, f->name, "%s", problem) : ML_OK;
+        }
+        case ML_EVT_HEX:
+            if (strlen (s) == 64 && strspn (s, "0123456789abcdef") == 64)
+                return ML_OK;
+            return ml_evt_fail (chk->err, chk->prefix, f->name,
+                                "not a SHA-256 in hex (64 digits 0-9a-f)");
         case ML_EVT_ID:
         case ML_EVT_REF:
             if (cls == ML_EVT_ID ? ml_evt_id_ok (s) : ml_evt_ref_ok (s))
@@ -231,6 +244,24 @@ s_validate_event (const Massline__Event *ev, const ml_vctx_t *ctx, const char *p
         if (ev->year_submission->year < 2000 || (int) ev->year_submission->year > y)
             return ml_evt_fail (err, prefix, "year", "not a year that can be submitted (%u)",
                            ev->year_submission->year);
+    }
+    if (ev->body_case == MASSLINE__EVENT__BODY_REPORT) {
+        const Massline__Report *r = ev->report;
+        if (r->tier_version != ML_TIER_VERSION)
+            return ml_evt_fail (err, prefix, "tier_version", "this collector speaks tier version "
+                                "%d, not %u: upgrade the lower or the higher tier",
+                                ML_TIER_VERSION, r->tier_version);
+        if (!ml_evt_id_ok (r->report))
+            return ml_evt_fail (err, prefix, "report", "not a valid id");
+        uint8_t sha[32];
+        char hex[65];
+        ml_sha256 ((const uint8_t *) r->document, strlen (r->document), sha);
+        for (int i = 0; i < 32; i++)
+            snprintf (hex + 2 * i, 3, "%02x", sha[i]);
+        if (strcmp (hex, r->digest) != 0)
+            return ml_evt_fail (err, prefix, "digest", "the document does not match its digest "
+                                "(its SHA-256 is %.16s..., the event says %.16s...): altered on "
+                                "the way", hex, r->digest);
     }
     if (ev->body_case == MASSLINE__EVENT__BODY_EXEMPTION) {
         const Massline__Exemption *x = ev->exemption;

@@ -207,6 +207,8 @@ ml_client_report (int argc, char **argv, const char *config)
     }
     if (strcmp (argv[0], "verify") == 0)
         return ml_client_verify (argc - 1, argv + 1, config);
+    if (strcmp (argv[0], "members") == 0 || strcmp (argv[0], "show") == 0)
+        return ml_client_tier_report (argc, argv, config);
     bool live = false;
     const s_kind_t *kind = NULL;
     for (size_t i = 0; i < sizeof s_kinds / sizeof s_kinds[0]; i++)

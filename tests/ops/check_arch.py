@@ -21,8 +21,9 @@ from collections import defaultdict
 ALLOWED = {
     "lib": {"lib"},
     "proto": {"proto", "lib"},
-    "agent": {"agent", "proto", "lib"},
-    "collector": {"collector", "proto", "lib"},
+    "delivery": {"delivery", "proto", "lib"},
+    "agent": {"agent", "delivery", "proto", "lib"},
+    "collector": {"collector", "delivery", "proto", "lib"},
     "collector/client": {"collector/client", "proto", "lib"},
     "collector/web": {"collector/web", "collector/client", "proto", "lib"},
 }

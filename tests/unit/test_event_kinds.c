@@ -454,6 +454,10 @@ Test (event, kinds_of_rules_v2)
         { "{'kind':'secondment_review','date':'2026-02-01','person':'P1','secondment':'GZ-1'}", "ok" },
         { "{'kind':'org','date':'2026-02-01','org':'B09','name':'第九支部','from':'2026-02-01','to':'2026-12-31'}", "ok" },
         { "{'kind':'commitment','date':'2026-02-01','commitment':'C1','person':'P1','type':'annual','published':'2026-02-05','content':'带教'}", "ok" },
+        { "{'kind':'report','date':'2026-02-01','year':2025,'report':'rollup','version':1,'document':'{}','chain_head':'0000000000000000000000000000000000000000000000000000000000000000','chain_events':1,'digest':'44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a','tier_version':1}", "ok" },
+        { "{'kind':'report','date':'2026-02-01','year':2025,'report':'rollup','version':1,'document':'{}','chain_head':'0000000000000000000000000000000000000000000000000000000000000000','chain_events':1,'digest':'0000000000000000000000000000000000000000000000000000000000000000','tier_version':1}", "field 'digest': the document does not match its digest (its SHA-256 is 44136fa355b3678a..., the event says 0000000000000000...): altered on the way" },
+        { "{'kind':'report','date':'2026-02-01','year':2025,'report':'rollup','version':1,'document':'{}','chain_head':'0000000000000000000000000000000000000000000000000000000000000000','chain_events':1,'digest':'44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a','tier_version':2}", "field 'tier_version': this collector speaks tier version 1, not 2: upgrade the lower or the higher tier" },
+        { "{'kind':'report','date':'2026-02-01','year':2025,'report':'rollup','version':1,'document':'{}','chain_head':'0000000000000000000000000000000000000000000000000000000000000000','chain_events':1,'digest':'XYZ','tier_version':1}", "field 'digest': not a SHA-256 in hex (64 digits 0-9a-f)" },
     };
     T_EV_RUN (cases);
 }
@@ -467,7 +471,7 @@ Test (event, every_kind_is_tested)
         "petition_case", "petition_closed", "talk", "opinion", "opinion_assigned", "opinion_closed",
         "mailbox", "commitment", "commitment_fulfilled", "commitment_evaluated", "rep_activity",
         "correction", "void", "exemption", "appeal", "case_action", "secondment_training",
-        "secondment_liaison", "rep_studio", "activity_day", "period_close", "year_submission" };
+        "secondment_liaison", "rep_studio", "activity_day", "period_close", "year_submission", "report" };
     size_t oneofs = 0;
     for (unsigned i = 0; i < massline__event__descriptor.n_fields; i++)
         oneofs += (massline__event__descriptor.fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0;
