@@ -7,12 +7,16 @@
    is refused them rather than shown a one-unit ranking). Agents never see samples; staff may read
    them; only auditors draw them and record findings. Reviewer and leader keys read reports like
    staff; only reviewer keys decide on a submitted year (review accept|return). An agent key may
-   verify its own unit's sealed documents. */
+   verify its own unit's sealed documents.
+   Rectification (rules.md S.3, V14) is the bureau's work: staff and reviewer keys record talks,
+   notices, progress and closures (watch ...); leaders and auditors read the supervision report
+   like every report but record nothing; an agent key never sees it. */
 #include "ml_query_dispatch.h"
 #include "ml_query_chain.h"
 #include "ml_query_events.h"
 #include "ml_query_report.h"
 #include "ml_query_sample.h"
+#include "ml_query_watch.h"
 #include "ml_query_tier.h"
 
 #include "ml_err.h"
@@ -46,10 +50,16 @@ static const s_query_t s_queries[] = {
     { "report rollup",      S_REPORTS,              ml_query_report_check, ml_query_report },
     { "report cadre",       S_REPORTS | S_OWN_UNIT, ml_query_report_check, ml_query_report },
     { "report bulletin",    S_REPORTS,              ml_query_report_check, ml_query_report },
-    { "report watchlist",   S_REPORTS,              ml_query_report_check, ml_query_report },
+    { "report watchlist",   S_REPORTS,              ml_query_report_check, ml_query_watch_watchlist },
     { "report completeness", S_REPORTS,             ml_query_chain_completeness_check,
                                                     ml_query_chain_completeness },
     { "report verify",      S_REPORTS | S_OWN_UNIT, NULL, ml_query_chain_verify },
+    { "report supervision", S_REPORTS,              ml_query_watch_supervision_check,
+                                                    ml_query_watch_supervision },
+    { "watch talk",         S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
+    { "watch notice",       S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
+    { "watch progress",     S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
+    { "watch close",        S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
     { "review accept",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "review return",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "review bureau",      S_REVIEWER,             NULL, ml_query_tier_review_bureau },
@@ -103,7 +113,7 @@ s_unknown (const ml_query_t *q, char *code, size_t codelen, char *msg, size_t ms
                   s_names (S_SAMPLE, names, sizeof names));
     else
         snprintf (msg, msglen, "unknown query '%s' (reports: 'report KIND', samples: 'sample VERB', "
-                  "decisions: 'review accept|return')",
+                  "decisions: 'review accept|return', rectification: 'watch talk|notice|progress|close')",
                   q->command);
     return ML_EINVAL;
 }
@@ -129,6 +139,12 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
         snprintf (msg, msglen, "%s: only reviewer keys decide on a submitted year; %s is %s",
                   q->command, who->user_id, agent ? "an agent key" : staff ? "staff"
                   : auditor ? "an auditor" : leader ? "a leader" : "no reviewer");
+        return ML_EPERM;
+    }
+    if (s_prefixed (row->command, "watch ")) {
+        snprintf (msg, msglen, "%s: only the bureau's staff and reviewer keys record "
+                  "rectification; %s is %s", q->command, who->user_id, agent ? "an agent key"
+                  : auditor ? "an auditor" : leader ? "a leader (reads only)" : "no staff key");
         return ML_EPERM;
     }
     if (s_prefixed (row->command, S_REPORT) || s_prefixed (row->command, "review ")

@@ -713,3 +713,16 @@ ml_report_watchlist (const ml_report_ctx_t *ctx, int year, ml_day_t as_of, char 
     json_object_set_new (obj, "units", w.units);
     return obj;
 }
+
+//  Rectification (V14): rows of earlier years still overdue in this one, built by
+//  ml_query_watch.c, join the watch list; the rows are sorted again.
+void
+ml_report_watchlist_carry (json_t *watchlist, json_t *carried)
+{
+    json_t *rows = json_object_get (watchlist, "rows");
+    if (json_is_array (rows) && json_is_array (carried))
+        json_array_extend (rows, carried);
+    json_object_set_new (watchlist, "carried_over", json_integer ((json_int_t) json_array_size (carried)));
+    json_decref (carried);
+    s_sort_rows (rows);
+}

@@ -165,6 +165,7 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
     if (ml_store_open_dbs (self->db, self->dbi, readonly, !readonly, dir, &upgrade, err, errlen)
     ||  s_open_tables (self, dir, err, errlen)
     ||  ml_store_chain_open (self, dir, err, errlen)
+    ||  ml_store_watch_open (self, dir, err, errlen)
     ||  (upgrade && ml_store_rebuild (self, err, errlen)))
         goto fail;
     return self;
