@@ -34,6 +34,25 @@ static const ml_opt_t s_opts[] = {
       "folder `run` watches for ledgers to import (.csv, .jsonl); done/ and failed/ inside" },
     { "agent", "outbox_max_mb", ML_OPT_INT, "1024", offsetof (ml_agent_config_t, outbox_max_mb),
       "the outbox's size limit in MiB (4..1048576); acknowledged events' bytes beyond a quarter of it are reclaimed" },
+    { "agent", "spool_group", ML_OPT_STR, "", offsetof (ml_agent_config_t, spool_group),
+      "a group whose members may drop ledgers into the spool folder without root (the folder\n"
+      "      is then made group-writable, setgid, mode 2770); empty: only the agent's user" },
+    { "web", "listen", ML_OPT_STR, "127.0.0.1:7781", offsetof (ml_agent_config_t, web_listen),
+      "the unit desk (massline-agent web): HOST:PORT to serve on" },
+    { "web", "data_dir", ML_OPT_PATH, "desk-data", offsetof (ml_agent_config_t, web_data_dir),
+      "the desk's accounts, sessions and audit log (LMDB)" },
+    { "web", "tls_cert", ML_OPT_STR, "", offsetof (ml_agent_config_t, web_tls_cert),
+      "PEM certificate for HTTPS (empty: plain HTTP, e.g. behind a reverse proxy)" },
+    { "web", "tls_key", ML_OPT_STR, "", offsetof (ml_agent_config_t, web_tls_key),
+      "PEM private key for HTTPS" },
+    { "web", "max_body_bytes", ML_OPT_INT, "16777216", offsetof (ml_agent_config_t, web_max_body_bytes),
+      "the largest upload accepted, bytes" },
+    { "web", "session_idle_s", ML_OPT_INT, "1800", offsetof (ml_agent_config_t, web_session_idle_s),
+      "a session ends after this many seconds unused" },
+    { "web", "session_max_s", ML_OPT_INT, "43200", offsetof (ml_agent_config_t, web_session_max_s),
+      "and this many seconds after sign-in, whatever" },
+    { "web", "fast_hash", ML_OPT_INT, "0", offsetof (ml_agent_config_t, web_fast_hash),
+      "1: the cheapest argon2id (tests only; never in production)" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 

@@ -26,6 +26,16 @@ typedef struct {
     long ack_timeout_ms;        //  silence that makes the forwarder reconnect
     char *spool;                //  spool folder watched by `run`
     long outbox_max_mb;         //  the outbox's size limit (LMDB map), MiB
+    char *spool_group;          //  group that may drop files into the spool ("": none)
+    //  [web]: the unit desk (massline-agent web)
+    char *web_listen;           //  HOST:PORT
+    char *web_data_dir;         //  the desk's accounts (LMDB)
+    char *web_tls_cert;         //  PEM files for HTTPS, or ""
+    char *web_tls_key;
+    long web_max_body_bytes;    //  the largest upload
+    long web_session_idle_s;
+    long web_session_max_s;
+    long web_fast_hash;         //  tests only: cheapest argon2id
 } ml_agent_config_t;
 
 //  The command line: [-c FILE] COMMAND [ARGS...]; -c, --help and --version are taken anywhere
