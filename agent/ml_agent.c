@@ -4,7 +4,11 @@
 #include "ml_config.h"
 #include "ml_log.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +152,37 @@ ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd)
     if (!outbox)
         ml_die_msg ("%s: %s", cmd, err);
     return outbox;
+}
+
+int
+ml_agent_spool_group (const ml_agent_config_t *cfg)
+{
+    if (!cfg->spool_group || !*cfg->spool_group)
+        return 0;
+    struct group *g = getgrnam (cfg->spool_group);
+    if (!g) {
+        ml_die_msg ("spool_group: no group named '%s'", cfg->spool_group);
+        return -1;
+    }
+    //  The folder 2770 (setgid: what is dropped in stays the group's); done/ and failed/ 0770
+    //  (a move keeps a file's group). Only what differs is changed: under systemd's
+    //  RestrictSUIDSGID= the setgid bit cannot be set, so make the folder with it beforehand
+    //  (tmpfiles.d: d /var/spool/massline 2770 massline GROUP -).
+    const char *subs[] = { "", "/done", "/failed" };
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        snprintf (path, sizeof path, "%s%s", cfg->spool, subs[i]);
+        struct stat st;
+        mode_t want = i == 0 ? 02770 : 0770;
+        if (stat (path, &st)
+        ||  (st.st_gid != g->gr_gid && chown (path, (uid_t) -1, g->gr_gid))
+        ||  ((st.st_mode & 07777) != want && chmod (path, want))) {
+            ml_die_msg ("spool_group: %s: cannot give it to group %s (mode %o): %s", path,
+                        cfg->spool_group, (unsigned) want, strerror (errno));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void

@@ -65,6 +65,11 @@ void ml_agent_config_free (ml_agent_config_t *cfg);
 //  Opens CFG's outbox for command CMD. Returns NULL with "CMD: reason" printed on failure.
 ml_outbox_t *ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd);
 
+//  With spool_group set, makes CFG's spool folder and its done/ and failed/ belong to that
+//  group, mode 2770 (setgid: files dropped in stay the group's), so that the group's members
+//  drop ledgers in without root. Returns 0 (also when unset), or -1 with the reason printed.
+int ml_agent_spool_group (const ml_agent_config_t *cfg);
+
 //  Prints massline-agent's --help on stdout.
 void ml_agent_help (void);
 

@@ -2,7 +2,12 @@
 a session is 403, a POST without the CSRF token is refused, an upload with bad rows records
 nothing and names each row and column as the sheet writes them, a good one records and a second
 upload skips, a form row, close a month, withdraw and correct from the outbox."""
+import grp
+import os
 import re
+import signal
+import stat
+import subprocess
 import sys
 import unittest
 
@@ -116,6 +121,28 @@ class Http(unittest.TestCase):
         self.assertIn("已记录作废", r.text)
         r = c.post("/void", {"csrf": c.csrf(), "ref": refs[0], "reason": ""})
         self.assertEqual(r.status, 400)
+
+
+    def test_spool_group(self):
+        """`run` gives the spool folder to spool_group: 2770, done/ and failed/ 0770."""
+        group = grp.getgrgid(os.getgid()).gr_name
+        ini = U.dir + "/b/agents/H001/spool-group.ini"
+        with open(U.ini, encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace("spool = spool", "spool = spool-g\nspool_group = %s" % group)
+        with open(ini, "w", encoding="utf-8") as f:
+            f.write(text)
+        spool = U.dir + "/b/agents/H001/spool-g"
+        p = subprocess.Popen([dh.AGENT, "-c", ini, "run"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            dh.wait_until(lambda: os.path.isdir(spool + "/failed")
+                          and stat.S_IMODE(os.stat(spool + "/failed").st_mode) == 0o770, 30, "the spool")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(30)
+        self.assertEqual(stat.S_IMODE(os.stat(spool).st_mode), 0o2770)
+        self.assertEqual(os.stat(spool).st_gid, os.getgid())
 
 
 if __name__ == "__main__":
