@@ -2,6 +2,7 @@
 #include "ml_import.h"
 #include "ml_err.h"
 #include "ml_ledger.h"
+#include "ml_roster.h"
 #include "ml_log.h"
 
 #include <errno.h>
@@ -46,6 +47,8 @@ struct ml_import {
     char *ref_header;           //  the headers of the ref and note columns of a CSV ledger
     char *note_header;          //  (kept after the ledger is closed), or NULL
     size_t note_changes;        //  rows skipped because only their note changed
+    ml_roster_t roster;         //  names of the persons, for rows that name one (loaded once)
+    bool roster_loaded;
 };
 
 static uint64_t
@@ -151,6 +154,7 @@ ml_import_destroy (ml_import_t **self_p)
     free (self->bad);
     s_set_free (&self->persons);
     s_set_free (&self->orgs);
+    ml_roster_free (&self->roster);
     ml_ledger_destroy (&self->ledger);
     free (self->ref_header);
     free (self->note_header);
@@ -384,23 +388,71 @@ ml_import_read_jsonl (ml_import_t *self, FILE *in)
 }
 
 //  ml_ledger_each's callback: one row (or the reason it is no event) into the import.
+//  A person named by name (unique in the roster) becomes its 人员编号 in a copy of OBJ (*COPY),
+//  an ambiguous name a bad row. Returns 0, or ML_EINVAL (noted as a bad row).
+static int
+s_names (ml_import_t *self, int line, const json_t *obj, json_t **copy)
+{
+    const char *kind = json_string_value (json_object_get (obj, "kind"));
+    if (!kind)
+        return 0;
+    if (strcmp (kind, "person") == 0) {
+        //  this file's persons are named for its later rows
+        const char *id = json_string_value (json_object_get (obj, "person"));
+        const char *name = json_string_value (json_object_get (obj, "name"));
+        if (id && name && (self->roster_loaded || !ml_roster_load (self->outbox, &self->roster))) {
+            self->roster_loaded = true;
+            ml_roster_add (&self->roster, id, name);
+        }
+        return 0;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) obj, key, value) {
+        if (!ml_roster_is_person_key (key) || !json_is_string (value)
+        ||  s_has_person (self, json_string_value (value)))
+            continue;
+        if (!self->roster_loaded && ml_roster_load (self->outbox, &self->roster))
+            return 0;                   //  validation then says the person is unknown
+        self->roster_loaded = true;
+        const char *id;
+        ml_verr_t err = { "", "" };
+        if (ml_roster_resolve (&self->roster, json_string_value (value), s_has_person, self, &id,
+                               err.reason, sizeof err.reason)) {
+            snprintf (err.field, sizeof err.field, "%s", key);
+            ml_import_bad_row (self, (size_t) line, &err);
+            return ML_EINVAL;
+        }
+        if (id && !*copy)
+            *copy = json_deep_copy (obj);
+        if (id && *copy)
+            json_object_set_new (*copy, key, json_string (id));
+    }
+    return 0;
+}
+
 static int
 s_csv_row (void *arg, int line, const json_t *obj, const char *field, const char *reason)
 {
     ml_import_t *self = arg;
     ml_verr_t err = { "", "" };
+    json_t *named = NULL;
+    if (obj && s_names (self, line, obj, &named))
+        ;
+    else
     if (!obj) {
         snprintf (err.field, sizeof err.field, "%s", field ? field : "");
         snprintf (err.reason, sizeof err.reason, "%s", reason ? reason : "");
         ml_import_bad_row (self, (size_t) line, &err);
     }
     else {
-        Massline__Event *ev = ml_event_from_json (obj, &err);
+        Massline__Event *ev = ml_event_from_json (named ? named : obj, &err);
         if (ev)
             ml_import_row (self, (size_t) line, &ev);
         else
             ml_import_bad_row (self, (size_t) line, &err);
     }
+    json_decref (named);
     if ((self->n_items + self->n_bad) % 1024 == 0)
         s_progress (self, (size_t) line, false);
     return 0;

@@ -80,6 +80,46 @@ s_visit (const ml_outbox_entry_t *entries, size_t count, void *arg)
 }
 
 int
+ml_roster_add (ml_roster_t *roster, const char *id, const char *name)
+{
+    size_t max = roster->count;         //  s_put grows it (capacity unknown here: exact)
+    s_walk_t w = { roster, 0, max, 0 };
+    return s_put (&w, id, name);
+}
+
+bool
+ml_roster_is_person_key (const char *key)
+{
+    return strcmp (key, "person") == 0 || strcmp (key, "head") == 0 || strcmp (key, "signed_by") == 0;
+}
+
+int
+ml_roster_resolve (const ml_roster_t *roster, const char *value, bool (*known) (void *, const char *),
+                   void *arg, const char **id, char *reason, size_t len)
+{
+    *id = NULL;
+    if (!value || !*value || known (arg, value))
+        return 0;
+    const ml_roster_person_t *first = NULL;
+    size_t n = ml_roster_named (roster, value, &first);
+    if (n == 1) {
+        *id = first->id;
+        return 0;
+    }
+    if (n == 0)
+        return 0;
+    int used = snprintf (reason, len, "'%s' is the name of %zu persons of the roster (", value, n);
+    size_t shown = 0;
+    for (size_t i = 0; i < roster->count && used >= 0 && (size_t) used < len; i++)
+        if (strcmp (roster->persons[i].name, value) == 0)
+            used += snprintf (reason + used, len - (size_t) used, "%s%s", shown++ ? ", " : "",
+                              roster->persons[i].id);
+    if (used >= 0 && (size_t) used < len)
+        snprintf (reason + used, len - (size_t) used, "): write the person's code instead");
+    return ML_EINVAL;
+}
+
+int
 ml_roster_load (ml_outbox_t *outbox, ml_roster_t *roster)
 {
     memset (roster, 0, sizeof *roster);
