@@ -37,7 +37,7 @@ def wait_until(pred, seconds=30.0, what="condition"):
 
 
 class Unit:
-    def __init__(self):
+    def __init__(self, web=True):
         self.dir = tempfile.mkdtemp(prefix="ml-desk-")
         self.run([COLLECTOR, "init", self.dir + "/b", "--unit", "H001:第一医院",
                   "--ingest", "tcp://127.0.0.1:%d" % free_port(),
@@ -47,6 +47,9 @@ class Unit:
         with open(self.ini, "a", encoding="utf-8") as f:
             f.write("\n[web]\nlisten = 127.0.0.1:%d\nfast_hash = 1\n" % self.port)
         self.agent("import", SOURCE + "/ops/demo-data/H001.jsonl")
+        self.proc = None
+        if not web:
+            return
         self.agent("user", "add", CLERK, stdin=PASSWORD + "\n")
         log = open(self.dir + "/desk.log", "ab")
         self.proc = subprocess.Popen([AGENT, "-c", self.ini, "web"], stdout=log, stderr=log)
@@ -73,7 +76,7 @@ class Unit:
         return int(re.search(r"^pending: (\d+)$", out, re.M).group(1))
 
     def stop(self):
-        if self.proc.poll() is None:
+        if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(30)
         if os.environ.get("ML_KEEP") != "1":
