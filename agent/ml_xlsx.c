@@ -496,8 +496,11 @@ s_cell_done (s_read_t *rd)
     }
     else if (strcmp (rd->type, "b") == 0)
         v = strcmp (v, "1") == 0 ? "TRUE" : "FALSE";
-    else if (strcmp (rd->type, "d") == 0 && strlen (v) >= 10)
-        v = memcpy (tmp, v, 10), tmp[10] = 0, tmp;
+    else if (strcmp (rd->type, "d") == 0 && strlen (v) >= 10) {
+        memcpy (tmp, v, 10);            //  an ISO date-time cell: its date
+        tmp[10] = 0;
+        v = tmp;
+    }
     else if ((!*rd->type || strcmp (rd->type, "n") == 0) && rd->style >= 0
          &&  (size_t) rd->style < self->n_xf && self->xf_date[rd->style] && s_serial_date (self, v, tmp))
         v = tmp;

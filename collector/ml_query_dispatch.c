@@ -10,6 +10,7 @@
    verify its own unit's sealed documents. */
 #include "ml_query_dispatch.h"
 #include "ml_query_chain.h"
+#include "ml_query_events.h"
 #include "ml_query_report.h"
 #include "ml_query_sample.h"
 
@@ -50,6 +51,8 @@ static const s_query_t s_queries[] = {
     { "report verify",      S_REPORTS | S_OWN_UNIT, NULL, ml_query_chain_verify },
     { "review accept",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "review return",      S_REVIEWER,             NULL, ml_query_chain_review },
+    { "review pending",     S_REPORTS,              NULL, ml_query_review_pending },
+    { "events",             S_REPORTS | S_OWN_UNIT, ml_query_events_check, ml_query_events },
     { "sample draw",        S_AUDITOR,              NULL, ml_query_sample_draw },
     { "sample show",        S_READERS,              NULL, ml_query_sample_show },
     { "sample verify",      S_READERS,              NULL, ml_query_sample_verify },
@@ -118,19 +121,21 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
     ||  (agent && (row->who & S_OWN_UNIT) && unit && strcmp (unit, who->unit) == 0))
         return 0;
     snprintf (code, codelen, "denied");
-    if (s_prefixed (row->command, "review ")) {
+    if (s_prefixed (row->command, "review ") && row->who == S_REVIEWER) {
         snprintf (msg, msglen, "%s: only reviewer keys decide on a submitted year; %s is %s",
                   q->command, who->user_id, agent ? "an agent key" : staff ? "staff"
                   : auditor ? "an auditor" : leader ? "a leader" : "no reviewer");
         return ML_EPERM;
     }
-    if (s_prefixed (row->command, S_REPORT)) {
+    if (s_prefixed (row->command, S_REPORT) || s_prefixed (row->command, "review ")
+    ||  strcmp (row->command, "events") == 0) {
         if (!agent)
             snprintf (msg, msglen, "%s has no role that reads reports", who->user_id);
         else
         if (!(row->who & S_OWN_UNIT))
             snprintf (msg, msglen, "%s covers every unit; an agent key reads only its own unit's "
-                      "unit-annual and cadre reports", row->command + strlen (S_REPORT));
+                      "unit-annual and cadre reports", s_prefixed (row->command, S_REPORT)
+                      ? row->command + strlen (S_REPORT) : q->command);
         else
             snprintf (msg, msglen, "the agent key of unit %s may not read unit %.70s", who->unit,
                       unit ? unit : "");

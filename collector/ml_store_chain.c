@@ -490,7 +490,10 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
     uint8_t key[KEY_MAX + 4];
     size_t klen = ml_store_key_year (key, unit, year);
     s_be32_put (key + klen, y.transitions);
-    size_t wlen = strlen (y.decided_by) + 1;
+    //  who decided: the acceptance's reviewer; nobody yet for a submission (even one that follows
+    //  a return, whose year record still names who returned it)
+    const char *who = y.state == ML_YEAR_ACCEPTED ? y.decided_by : "";
+    size_t wlen = strlen (who) + 1;
     uint8_t *val = malloc (CHAIN_DOC_HEAD + wlen + len);
     if (!val)
         return ML_ENOMEM;
@@ -500,11 +503,7 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
     ml_db_be64_put (val + 13, y.chain.count);
     memcpy (val + 21, y.chain.head, 32);
     ml_sha256 ((const uint8_t *) json, len, val + 53);
-    memcpy (val + CHAIN_DOC_HEAD, y.state == ML_YEAR_ACCEPTED ? y.decided_by : "", wlen);
-    if (y.state != ML_YEAR_ACCEPTED) {
-        val[CHAIN_DOC_HEAD] = 0;
-        wlen = 1;
-    }
+    memcpy (val + CHAIN_DOC_HEAD, who, wlen);
     memcpy (val + CHAIN_DOC_HEAD + wlen, json, len);
     ml_db_put (&txn->db, txn->store->cdbi[CDB_DOCUMENTS], key, klen + 4, val,
                CHAIN_DOC_HEAD + wlen + len, 0);

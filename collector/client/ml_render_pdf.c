@@ -364,7 +364,7 @@ s_rule_rows (ml_pdf_doc_t *doc, const ml_pdf_table_t *table, const json_t *rules
             { ml_render_required (rule, required, sizeof required, "-"), C_INK, 0 },
             { ml_render_value (json_object_get (rule, "actual"), actual, sizeof actual, "-"), C_INK, 0 },
             { ml_render_status_label (status), s_status_color (status), 0 },
-            { ml_render_missed (json_object_get (rule, "missed"), missed, sizeof missed), C_INK, 0 }
+            { ml_render_rule_note (rule, missed, sizeof missed), C_INK, 0 }
         };
         ml_pdf_row (doc, table, cells, 6, F_BODY, 0, 0);
     }
@@ -566,7 +566,7 @@ s_units (ml_pdf_doc_t *doc, const json_t *units, int ranked)
         snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT,
                   ml_render_int (json_object_get (unit, "summary"), "unmet"));
         cells [c] = (ml_pdf_cell_t) { text [c], C_INK, 0 }, c++;
-        cells [c] = (ml_pdf_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], "-"),
+        cells [c] = (ml_pdf_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], ml_render_unit_dash (unit)),
                                  lag? C_RED: C_INK, 0 }, c++;
         ml_pdf_row (doc, &table, cells, c, F_NARROW, 0, 0);
     }
@@ -672,7 +672,8 @@ s_unit_annual (ml_pdf_doc_t *doc)
     s_head (doc, "直接联系群众工作单位年度报告", subtitle);
     const char *info [] = {
         "报送单位", unit, "报告年度", year,
-        "报告期间", s_period (report, period, sizeof period), "", "",
+        "报告期间", s_period (report, period, sizeof period),
+        ml_render_no_data (report)? "数据情况": "", ml_render_no_data (report)? "无数据（本年度无人员名册和党组织）": "",
         "报送状态", state, "规则版本", ml_render_or (ml_render_str (report, "rules_version"), "-"),
         decision [0]? "审核情况": NULL, decision, "", "", NULL
     };

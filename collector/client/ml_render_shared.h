@@ -89,6 +89,16 @@ const char *ml_render_period (const char *period, char *buf, size_t size);
 //  Missed periods (an array of strings) joined with "、"; "" when none.
 const char *ml_render_missed (const json_t *missed, char *buf, size_t size);
 
+//  An exemption's reason and the failing cases of a rule entry ("" when none), and the missed
+//  periods followed by those: the notes column of every format.
+//  True when a unit (a rollup/bulletin entry or a unit-annual report) is "status": "no_data"
+//  (rules.md V5, P11); its compliance is then -1, and the dash of its rate cells 无数据.
+int ml_render_no_data (const json_t *unit);
+const char *ml_render_unit_dash (const json_t *unit);
+
+const char *ml_render_rule_extra (const json_t *rule, char *buf, size_t size);
+const char *ml_render_rule_note (const json_t *rule, char *buf, size_t size);
+
 //  met / (met + unmet) of a summary or system entry; -1 when nothing was met or unmet.
 double ml_render_ratio (const json_t *counts);
 

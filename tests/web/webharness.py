@@ -109,6 +109,18 @@ class Bureau:
             args += ["--unit", unit]
         self.run(args, stdin=password + "\n")
 
+    def submit(self, unit, year=YEAR):
+        """UNIT's agent submits YEAR (filler, reviewer, approver from the demo roster) and delivers it."""
+        ini = "%s/agents/%s/agent.ini" % (self.b, unit)
+        self.run([AGENT, "-c", ini, "submit", str(year), "--filler", "P001", "--reviewer", "P002",
+                  "--approver", "P003"])
+        self.run([AGENT, "-c", ini, "flush", "--timeout", "120"])
+
+    def year_state(self, unit, year=YEAR):
+        rep = json.loads(self.cli("report", "unit-annual", "--unit", unit, "--year", str(year),
+                                  "--live", "--format", "json"))
+        return (rep.get("submission") or {}).get("state", "draft")
+
     def cli(self, *args):
         return self.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args))
 
