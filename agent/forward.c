@@ -136,6 +136,7 @@ s_cmd_run (const ml_agent_config_t *cfg, int argc, char **argv)
         ml_info ("agent %s forwarding outbox %s to %s", cfg->id, cfg->outbox, cfg->collector);
         //  forwarding matters more than the spool: without one, forward all the same
         if ((spool = ml_spool_new (cfg->spool, outbox, err, sizeof err))) {
+            ml_agent_spool_group (cfg);
             ml_info ("watching spool folder %s", cfg->spool);
             ml_forward_on_tick (fw, ml_spool_look, spool, ML_SPOOL_LOOK_MS);
         }

@@ -26,7 +26,7 @@
 //  blocked across the exec until the forwarder has its handlers. Returns only on failure:
 //  EXIT_WORK (printed).
 static int
-s_exec_forward (const char *cmd, char **argv)
+s_exec_prog (const char *cmd, const char *prog, char **argv)
 {
     sigset_t set, old;
     sigemptyset (&set);
@@ -37,12 +37,13 @@ s_exec_forward (const char *cmd, char **argv)
     ssize_t len = readlink ("/proc/self/exe", self, sizeof self);
     char *slash = len > 0 && len < (ssize_t) sizeof self ? memrchr (self, '/', (size_t) len) : NULL;
     if (slash && snprintf (path, sizeof path, "%.*s/%s", (int) (slash - self), self,
-                           ML_FORWARD_PROG) < (int) sizeof path && access (path, X_OK) == 0)
+                           prog) < (int) sizeof path && access (path, X_OK) == 0)
         execv (path, argv);
-    execv (ML_LIBEXECDIR "/" ML_FORWARD_PROG, argv);
+    snprintf (path, sizeof path, "%s/%s", ML_LIBEXECDIR, prog);
+    execv (path, argv);
     int error = errno;
     sigprocmask (SIG_SETMASK, &old, NULL);
-    ml_die_msg ("%s: cannot start %s: %s", cmd, ML_LIBEXECDIR "/" ML_FORWARD_PROG, strerror (error));
+    ml_die_msg ("%s: cannot start %s: %s", cmd, path, strerror (error));
     return EXIT_WORK;
 }
 
@@ -54,7 +55,7 @@ static char *s_argv0;                  //  this program as started (the forwarde
 //  The network's commands: massline-agent-forward reads the command line again, as parsed here
 //  (-c CONFIG -- CMD ARGS...), and agent.ini with it.
 static int
-s_forward (const char *cmd, int argc, char **argv, const char *config)
+s_exec_cmd (const char *prog, const char *cmd, int argc, char **argv, const char *config)
 {
     char **fargv = calloc ((size_t) argc + 6, sizeof *fargv);
     if (!fargv) {
@@ -64,9 +65,28 @@ s_forward (const char *cmd, int argc, char **argv, const char *config)
     char *head[] = { s_argv0, "-c", (char *) config, "--", (char *) cmd };
     memcpy (fargv, head, sizeof head);
     memcpy (fargv + 5, argv, (size_t) argc * sizeof *argv);
-    int ret = s_exec_forward (cmd, fargv);
+    int ret = s_exec_prog (cmd, prog, fargv);
     free (fargv);
     return ret;
+}
+
+static int
+s_forward (const char *cmd, int argc, char **argv, const char *config)
+{
+    return s_exec_cmd (ML_FORWARD_PROG, cmd, argc, argv, config);
+}
+
+//  The unit desk's commands: massline-agent-web (libmicrohttpd), as the forwarder is execed.
+static int
+s_run_user (int argc, char **argv, const char *config)
+{
+    return s_exec_cmd (ML_DESK_PROG, "user", argc, argv, config);
+}
+
+static int
+s_run_web (int argc, char **argv, const char *config)
+{
+    return s_exec_cmd (ML_DESK_PROG, "web", argc, argv, config);
 }
 
 //  Runs RUN with agent.ini loaded from CONFIG. Returns RUN's exit code, or EXIT_USAGE (printed).
@@ -193,6 +213,12 @@ static const ml_cli_command_t s_commands[] = {
     { "status", s_run_status, "-c agent.ini status [--json]",
       "pending, acknowledged and rejected counts, last contact, and the rejected events with\n"
       "      the collector's reasons" },
+    { "user", s_run_user, "-c agent.ini user add|passwd|disable NAME | user list",
+      "the unit desk's accounts (clerks): add one (password: one line on standard input),\n"
+      "      set its password, disable it, or list them" },
+    { "web", s_run_web, "-c agent.ini web",
+      "serve the unit desk ([web] listen, http://127.0.0.1:7781/ by default) until SIGTERM:\n"
+      "      upload ledgers, fill rows, see the outbox, correct, withdraw, close a month, submit" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -217,7 +243,7 @@ s_help (void)
 }
 
 static const ml_cli_t s_cli = { PROG, "agent.ini", s_commands, s_help,
-    "which command? record, import, refs, correct, void, close, submit, template, run, flush or status", false, true };
+    "which command? record, import, refs, correct, void, close, submit, template, run, flush, status, user or web", false, true };
 
 int
 main (int argc, char **argv)
