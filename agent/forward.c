@@ -4,6 +4,7 @@
    all, start without loading libzmq and what it pulls in. */
 #include "ml_agent.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_forward.h"
 #include "ml_keys.h"
 #include "ml_log.h"
@@ -136,6 +137,7 @@ s_cmd_run (const ml_agent_config_t *cfg, int argc, char **argv)
         ml_info ("agent %s forwarding outbox %s to %s", cfg->id, cfg->outbox, cfg->collector);
         //  forwarding matters more than the spool: without one, forward all the same
         if ((spool = ml_spool_new (cfg->spool, outbox, err, sizeof err))) {
+            ml_agent_spool_group (cfg);
             ml_info ("watching spool folder %s", cfg->spool);
             ml_forward_on_tick (fw, ml_spool_look, spool, ML_SPOOL_LOOK_MS);
         }
@@ -280,6 +282,7 @@ int
 main (int argc, char **argv)
 {
     ml_log_init ("massline-agent", ML_LOG_INFO);
+    ml_i18n_init ();   //  the spool's .errors.txt is for the clerk
     //  the process name ps -C, pgrep -x and the journal's _COMM know it by, as before the split
     prctl (PR_SET_NAME, "massline-agent", 0, 0, 0);
     ml_agent_args_t args;

@@ -4,7 +4,11 @@
 #include "ml_config.h"
 #include "ml_log.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +38,25 @@ static const ml_opt_t s_opts[] = {
       "folder `run` watches for ledgers to import (.csv, .jsonl); done/ and failed/ inside" },
     { "agent", "outbox_max_mb", ML_OPT_INT, "1024", offsetof (ml_agent_config_t, outbox_max_mb),
       "the outbox's size limit in MiB (4..1048576); acknowledged events' bytes beyond a quarter of it are reclaimed" },
+    { "agent", "spool_group", ML_OPT_STR, "", offsetof (ml_agent_config_t, spool_group),
+      "a group whose members may drop ledgers into the spool folder without root (the folder\n"
+      "      is then made group-writable, setgid, mode 2770); empty: only the agent's user" },
+    { "web", "listen", ML_OPT_STR, "127.0.0.1:7781", offsetof (ml_agent_config_t, web_listen),
+      "the unit desk (massline-agent web): HOST:PORT to serve on" },
+    { "web", "data_dir", ML_OPT_PATH, "desk-data", offsetof (ml_agent_config_t, web_data_dir),
+      "the desk's accounts, sessions and audit log (LMDB)" },
+    { "web", "tls_cert", ML_OPT_STR, "", offsetof (ml_agent_config_t, web_tls_cert),
+      "PEM certificate for HTTPS (empty: plain HTTP, e.g. behind a reverse proxy)" },
+    { "web", "tls_key", ML_OPT_STR, "", offsetof (ml_agent_config_t, web_tls_key),
+      "PEM private key for HTTPS" },
+    { "web", "max_body_bytes", ML_OPT_INT, "16777216", offsetof (ml_agent_config_t, web_max_body_bytes),
+      "the largest upload accepted, bytes" },
+    { "web", "session_idle_s", ML_OPT_INT, "1800", offsetof (ml_agent_config_t, web_session_idle_s),
+      "a session ends after this many seconds unused" },
+    { "web", "session_max_s", ML_OPT_INT, "43200", offsetof (ml_agent_config_t, web_session_max_s),
+      "and this many seconds after sign-in, whatever" },
+    { "web", "fast_hash", ML_OPT_INT, "0", offsetof (ml_agent_config_t, web_fast_hash),
+      "1: the cheapest argon2id (tests only; never in production)" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -129,6 +152,37 @@ ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd)
     if (!outbox)
         ml_die_msg ("%s: %s", cmd, err);
     return outbox;
+}
+
+int
+ml_agent_spool_group (const ml_agent_config_t *cfg)
+{
+    if (!cfg->spool_group || !*cfg->spool_group)
+        return 0;
+    struct group *g = getgrnam (cfg->spool_group);
+    if (!g) {
+        ml_die_msg ("spool_group: no group named '%s'", cfg->spool_group);
+        return -1;
+    }
+    //  The folder 2770 (setgid: what is dropped in stays the group's); done/ and failed/ 0770
+    //  (a move keeps a file's group). Only what differs is changed: under systemd's
+    //  RestrictSUIDSGID= the setgid bit cannot be set, so make the folder with it beforehand
+    //  (tmpfiles.d: d /var/spool/massline 2770 massline GROUP -).
+    const char *subs[] = { "", "/done", "/failed" };
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        snprintf (path, sizeof path, "%s%s", cfg->spool, subs[i]);
+        struct stat st;
+        mode_t want = i == 0 ? 02770 : 0770;
+        if (stat (path, &st)
+        ||  (st.st_gid != g->gr_gid && chown (path, (uid_t) -1, g->gr_gid))
+        ||  ((st.st_mode & 07777) != want && chmod (path, want))) {
+            ml_die_msg ("spool_group: %s: cannot give it to group %s (mode %o): %s", path,
+                        cfg->spool_group, (unsigned) want, strerror (errno));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void

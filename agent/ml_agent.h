@@ -26,6 +26,16 @@ typedef struct {
     long ack_timeout_ms;        //  silence that makes the forwarder reconnect
     char *spool;                //  spool folder watched by `run`
     long outbox_max_mb;         //  the outbox's size limit (LMDB map), MiB
+    char *spool_group;          //  group that may drop files into the spool ("": none)
+    //  [web]: the unit desk (massline-agent web)
+    char *web_listen;           //  HOST:PORT
+    char *web_data_dir;         //  the desk's accounts (LMDB)
+    char *web_tls_cert;         //  PEM files for HTTPS, or ""
+    char *web_tls_key;
+    long web_max_body_bytes;    //  the largest upload
+    long web_session_idle_s;
+    long web_session_max_s;
+    long web_fast_hash;         //  tests only: cheapest argon2id
 } ml_agent_config_t;
 
 //  The command line: [-c FILE] COMMAND [ARGS...]; -c, --help and --version are taken anywhere
@@ -54,6 +64,11 @@ void ml_agent_config_free (ml_agent_config_t *cfg);
 
 //  Opens CFG's outbox for command CMD. Returns NULL with "CMD: reason" printed on failure.
 ml_outbox_t *ml_agent_open_outbox (const ml_agent_config_t *cfg, const char *cmd);
+
+//  With spool_group set, makes CFG's spool folder and its done/ and failed/ belong to that
+//  group, mode 2770 (setgid: files dropped in stay the group's), so that the group's members
+//  drop ledgers in without root. Returns 0 (also when unset), or -1 with the reason printed.
+int ml_agent_spool_group (const ml_agent_config_t *cfg);
 
 //  Prints massline-agent's --help on stdout.
 void ml_agent_help (void);

@@ -1,7 +1,10 @@
 /* ml_import.c -- one ledger file into the outbox, all or nothing (see ml_import.h). */
 #include "ml_import.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_ledger.h"
+#include "ml_resemble.h"
+#include "ml_roster.h"
 #include "ml_log.h"
 
 #include <errno.h>
@@ -46,6 +49,10 @@ struct ml_import {
     char *ref_header;           //  the headers of the ref and note columns of a CSV ledger
     char *note_header;          //  (kept after the ledger is closed), or NULL
     size_t note_changes;        //  rows skipped because only their note changed
+    ml_roster_t roster;         //  names of the persons, for rows that name one (loaded once)
+    bool roster_loaded;
+    char **rkeys;               //  per item: kind, person, date of a new row to compare with the
+    size_t max_rkeys;           //  recorded events (ml_resemble.h), or NULL
 };
 
 static uint64_t
@@ -151,6 +158,10 @@ ml_import_destroy (ml_import_t **self_p)
     free (self->bad);
     s_set_free (&self->persons);
     s_set_free (&self->orgs);
+    ml_roster_free (&self->roster);
+    for (size_t i = 0; i < self->max_rkeys; i++)
+        free (self->rkeys[i]);
+    free (self->rkeys);
     ml_ledger_destroy (&self->ledger);
     free (self->ref_header);
     free (self->note_header);
@@ -206,14 +217,40 @@ s_field_name (ml_import_t *self, const char *key)
     return self->ledger ? ml_ledger_header (self->ledger, key) : key;
 }
 
+//  The reasons the event's checks give (proto/, shared with the collector, English), as the clerk
+//  reads them: the catalogue has each one's words; a reason "WORDS (VALUE)" or "WORDS 'VALUE'"
+//  keeps its value as it is.
+static const char *const s_check_reasons[] = {
+    N_("missing"), N_("not a date"), N_("after today"), N_("not a month YYYY-MM"),
+    N_("after this month"), N_("not a valid id"), N_("must be at least 1"), N_("unknown person"),
+    N_("unknown org"), N_("before"), N_("expected true or false"), N_("expected a whole number"),
+    N_("out of range"), N_("cannot correct with a correction or void"),
+    N_("give exactly one of 'person' and 'org'"), N_("not a year that can be submitted"), NULL
+};
+
+static const char *
+s_reason_text (const char *reason, char *buf, size_t len)
+{
+    for (const char *const *r = s_check_reasons; *r; r++) {
+        size_t n = strlen (*r);
+        if (strncmp (reason, *r, n) == 0 && (reason[n] == '\0' || reason[n] == ' ')) {
+            snprintf (buf, len, "%s%s", _(*r), reason + n);
+            return buf;
+        }
+    }
+    return reason;
+}
+
 void
 ml_import_bad_row (ml_import_t *self, size_t line, const ml_verr_t *err)
 {
-    char text[512];
-    ml_verr_t named = *err;
+    char text[512], reason[sizeof err->reason + 64];
+    const char *why = s_reason_text (err->reason, reason, sizeof reason);
     if (*err->field)
-        snprintf (named.field, sizeof named.field, "%s", s_field_name (self, err->field));
-    s_note_bad (self, line, ml_verr_text (&named, text, sizeof text));
+        snprintf (text, sizeof text, _("field '%s': %s"), s_field_name (self, err->field), why);
+    else
+        snprintf (text, sizeof text, "%s", why);
+    s_note_bad (self, line, text);
 }
 
 static bool
@@ -309,8 +346,8 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
         size_t size = protobuf_c_message_get_packed_size (&ev->base);
         if (size > self->event_max) {
             //  it would stall the unit at the collector: refuse it where it enters
-            snprintf (err.reason, sizeof err.reason, "the event is %zu bytes packed, more than the "
-                      "collector takes (max_frame_bytes %zu, less %d bytes of framing): split it",
+            snprintf (err.reason, sizeof err.reason, _("the event is %zu bytes packed, more than the "
+                      "collector takes (max_frame_bytes %zu, less %d bytes of framing): split it"),
                       size, self->frame_max, ML_BATCH_FRAMING);
             ml_import_bad_row (self, line, &err);
         }
@@ -376,7 +413,7 @@ ml_import_read_jsonl (ml_import_t *self, FILE *in)
     s_progress (self, lineno, true);
     if (failed) {
         char text[512];
-        snprintf (text, sizeof text, "cannot read: %s", strerror (errno));
+        snprintf (text, sizeof text, _("cannot read: %s"), strerror (errno));
         s_report (self, 0, text);
         return ML_EIO;
     }
@@ -384,23 +421,116 @@ ml_import_read_jsonl (ml_import_t *self, FILE *in)
 }
 
 //  ml_ledger_each's callback: one row (or the reason it is no event) into the import.
+//  A person named by name (unique in the roster) becomes its 人员编号 in a copy of OBJ (*COPY),
+//  an ambiguous name a bad row. Returns 0, or ML_EINVAL (noted as a bad row).
+static int
+s_names (ml_import_t *self, int line, const json_t *obj, json_t **copy)
+{
+    const char *kind = json_string_value (json_object_get (obj, "kind"));
+    if (!kind)
+        return 0;
+    if (strcmp (kind, "person") == 0) {
+        //  this file's persons are named for its later rows
+        const char *id = json_string_value (json_object_get (obj, "person"));
+        const char *name = json_string_value (json_object_get (obj, "name"));
+        if (id && name && (self->roster_loaded || !ml_roster_load (self->outbox, &self->roster))) {
+            self->roster_loaded = true;
+            ml_roster_add (&self->roster, id, name);
+        }
+        return 0;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) obj, key, value) {
+        if (!ml_roster_is_person_key (key) || !json_is_string (value)
+        ||  s_has_person (self, json_string_value (value)))
+            continue;
+        if (!self->roster_loaded && ml_roster_load (self->outbox, &self->roster))
+            return 0;                   //  validation then says the person is unknown
+        self->roster_loaded = true;
+        const char *id;
+        ml_verr_t err = { "", "" };
+        if (ml_roster_resolve (&self->roster, json_string_value (value), s_has_person, self, &id,
+                               err.reason, sizeof err.reason)) {
+            snprintf (err.field, sizeof err.field, "%s", key);
+            ml_import_bad_row (self, (size_t) line, &err);
+            return ML_EINVAL;
+        }
+        if (id && !*copy)
+            *copy = json_deep_copy (obj);
+        if (id && *copy)
+            json_object_set_new (*copy, key, json_string (id));
+    }
+    return 0;
+}
+
+//  A row without a ref of its own gets a key for the resemblance check (*RKEY); one whose 编号
+//  is 新增 (another event indeed) loses that word (its ref is then derived) and gets none.
+//  Returns false when out of memory (then the row goes on unchecked).
+static bool
+s_resemble_key (ml_import_t *self, const json_t *obj, json_t **copy, char **rkey)
+{
+    (void) self;
+    const json_t *row = *copy ? *copy : obj;
+    const char *ref = json_string_value (json_object_get (row, "ref"));
+    if (ref && strcmp (ref, ML_RESEMBLE_NEW) == 0) {
+        if (!*copy && !(*copy = json_deep_copy (obj)))
+            return false;
+        json_object_del (*copy, "ref");
+        return true;
+    }
+    if (!ref)
+        *rkey = ml_resemble_key (row);
+    return true;
+}
+
+//  Keeps RKEY (taken) for item I. 0 or ML_ENOMEM.
+static int
+s_keep_rkey (ml_import_t *self, size_t i, char *rkey)
+{
+    if (i >= self->max_rkeys) {
+        size_t max = self->max_items > i ? self->max_items : i + 1;
+        char **grown = realloc (self->rkeys, max * sizeof *grown);
+        if (!grown)
+            return ML_ENOMEM;
+        memset (grown + self->max_rkeys, 0, (max - self->max_rkeys) * sizeof *grown);
+        self->rkeys = grown;
+        self->max_rkeys = max;
+    }
+    self->rkeys[i] = rkey;
+    return 0;
+}
+
 static int
 s_csv_row (void *arg, int line, const json_t *obj, const char *field, const char *reason)
 {
     ml_import_t *self = arg;
     ml_verr_t err = { "", "" };
+    json_t *named = NULL;
+    char *rkey = NULL;
+    if (obj && s_names (self, line, obj, &named))
+        ;
+    else
+    if (obj && !s_resemble_key (self, obj, &named, &rkey))
+        ;
+    else
     if (!obj) {
         snprintf (err.field, sizeof err.field, "%s", field ? field : "");
         snprintf (err.reason, sizeof err.reason, "%s", reason ? reason : "");
         ml_import_bad_row (self, (size_t) line, &err);
     }
     else {
-        Massline__Event *ev = ml_event_from_json (obj, &err);
+        Massline__Event *ev = ml_event_from_json (named ? named : obj, &err);
+        size_t kept = self->n_items;
         if (ev)
             ml_import_row (self, (size_t) line, &ev);
         else
             ml_import_bad_row (self, (size_t) line, &err);
+        if (rkey && self->n_items == kept + 1 && s_keep_rkey (self, kept, rkey) == 0)
+            rkey = NULL;
     }
+    free (rkey);
+    json_decref (named);
     if ((self->n_items + self->n_bad) % 1024 == 0)
         s_progress (self, (size_t) line, false);
     return 0;
@@ -469,15 +599,15 @@ s_note_conflicts (ml_import_t *self)
             continue;
         char text[400];
         if (item->same_as >= 0 && item->ref[0] == '~')
-            snprintf (text, sizeof text, "the same event as line %zu with another note (%s)",
+            snprintf (text, sizeof text, _("the same event as line %zu with another note (%s)"),
                       self->lines[item->same_as], item->ref);
         else
         if (item->same_as >= 0)
-            snprintf (text, sizeof text, "field '%s': %s is also on line %zu with different content",
+            snprintf (text, sizeof text, _("field '%s': %s is also on line %zu with different content"),
                       ref, item->ref, self->lines[item->same_as]);
         else
-            snprintf (text, sizeof text, "field '%s': already recorded with different content (%s); "
-                      "change it with massline-agent correct", ref, item->ref);
+            snprintf (text, sizeof text, _("field '%s': already recorded with different content (%s); "
+                      "change it with massline-agent correct"), ref, item->ref);
         s_note_bad (self, self->lines[i], text);
     }
 }
@@ -515,10 +645,37 @@ s_append_but_note_changes (ml_import_t *self, bool dry_run)
     return rc;
 }
 
+//  Notes as bad every new row (derived ref not recorded) with the kind, person and date of a
+//  recorded event: likely that event changed in the spreadsheet (ml_resemble.h).
+static void
+s_check_resemblance (ml_import_t *self)
+{
+    bool any = false;
+    for (size_t i = 0; i < self->max_rkeys && !any; i++)
+        any = self->rkeys[i] != NULL;
+    ml_resemble_t *recorded = any ? ml_resemble_load (self->outbox) : NULL;
+    if (!recorded)
+        return;
+    for (size_t i = 0; i < self->max_rkeys && i < self->n_items; i++) {
+        const char *ref = self->items[i].ref;
+        const char *like = self->rkeys[i] ? ml_resemble_find (recorded, self->rkeys[i]) : NULL;
+        if (!like || ml_resemble_has_ref (recorded, ref))
+            continue;
+        char text[1024];
+        snprintf (text, sizeof text, _("resembles the recorded event %s (same person, date and kind): "
+                  "to change that event write %s in '%s'; for another event write %s in '%s'"),
+                  like, like, self->ledger ? ml_ledger_header (self->ledger, "supersedes") : "更正编号",
+                  ML_RESEMBLE_NEW, self->ref_header ? self->ref_header : "编号");
+        s_note_bad (self, self->lines[i], text);
+    }
+    ml_resemble_destroy (&recorded);
+}
+
 int
 ml_import_commit (ml_import_t *self, size_t *recorded, size_t *skipped)
 {
     *recorded = *skipped = 0;
+    s_check_resemblance (self);
     //  with bad rows already, a dry run still finds the ref conflicts among the good ones
     bool dry_run = self->n_bad > 0;
     int rc = ml_outbox_append (self->outbox, self->items, self->n_items, dry_run);
@@ -534,7 +691,7 @@ ml_import_commit (ml_import_t *self, size_t *recorded, size_t *skipped)
     else
     if (rc) {
         char text[512];
-        snprintf (text, sizeof text, "nothing recorded: outbox %s: %s (%s)",
+        snprintf (text, sizeof text, _("nothing recorded: outbox %s: %s (%s)"),
                   ml_outbox_dir (self->outbox), ml_strerror (rc), ml_outbox_error (self->outbox));
         s_report (self, 0, text);
         return rc;
@@ -552,8 +709,8 @@ ml_import_commit (ml_import_t *self, size_t *recorded, size_t *skipped)
         else
             (*skipped)++;
         if (s_note_only (item))
-            ml_die_msg ("%s:%zu: warning: field '%s': differs from the recorded event %s, which "
-                        "is kept (to change it: massline-agent correct %s note=...)", self->file,
+            ml_die_msg (_("%s:%zu: warning: field '%s': differs from the recorded event %s, which "
+                        "is kept (to change it: massline-agent correct %s note=...)"), self->file,
                         self->lines[i], s_field_name (self, "note"), item->ref, item->ref);
     }
     return 0;
@@ -565,7 +722,7 @@ ml_import_refs (ml_import_t *self, ml_import_ref_fn *fn, void *arg)
     int rc = ml_outbox_append (self->outbox, self->items, self->n_items, true);
     if (rc && rc != ML_ECONFLICT) {
         char text[512];
-        snprintf (text, sizeof text, "outbox %s: %s (%s)", ml_outbox_dir (self->outbox),
+        snprintf (text, sizeof text, _("outbox %s: %s (%s)"), ml_outbox_dir (self->outbox),
                   ml_strerror (rc), ml_outbox_error (self->outbox));
         s_report (self, 0, text);
         return rc;
@@ -612,7 +769,7 @@ ml_import_file (ml_outbox_t *outbox, const char *path, const char *name, FILE *e
         FILE *in = fopen (path, "r");
         if (!in) {
             char text[512];
-            snprintf (text, sizeof text, "cannot open: %s", strerror (errno));
+            snprintf (text, sizeof text, _("cannot open: %s"), strerror (errno));
             s_report (self, 0, text);
             rc = ML_EIO;
         }
@@ -627,7 +784,7 @@ ml_import_file (ml_outbox_t *outbox, const char *path, const char *name, FILE *e
     if (rc == 0) {
         rc = ml_import_commit (self, recorded, skipped);
         if (rc == ML_EINVAL)
-            ml_die_msg ("%s: nothing recorded from this file", name);
+            ml_die_msg (_("%s: nothing recorded from this file"), name);
     }
     ml_import_destroy (&self);
     return rc;

@@ -32,6 +32,15 @@ s_load_config (const char *path, ml_collector_config_t *cfg)
         ml_die_msg ("%s", err);
         return 2;
     }
+    if (cfg->upstream && *cfg->upstream) {   //  relative to collector.ini, like the other paths
+        char *resolved = ml_config_resolve (path, cfg->upstream);
+        if (!resolved) {
+            ml_die_msg ("out of memory");
+            return 2;
+        }
+        free (cfg->upstream);
+        cfg->upstream = resolved;
+    }
     return 0;
 }
 
@@ -46,6 +55,7 @@ s_cmd_init (int argc, char **argv, const char *config)
     size_t nunits = 0;
     char err[1024];
     int code = 2;
+    bool committee = false;
     if (!units) {
         ml_die_msg ("init: out of memory");
         return 1;
@@ -53,12 +63,22 @@ s_cmd_init (int argc, char **argv, const char *config)
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         bool takes = strcmp (arg, "--unit") == 0 || strcmp (arg, "--ingest") == 0
-                  || strcmp (arg, "--query") == 0 || strcmp (arg, "--state-dir") == 0;
+                  || strcmp (arg, "--query") == 0 || strcmp (arg, "--state-dir") == 0
+                  || strcmp (arg, "--tier") == 0 || strcmp (arg, "--member") == 0;
         if (takes && i + 1 >= argc) {
             code = ml_cli_usage_error ("init: %s needs a value", arg);
             goto done;
         }
-        if (strcmp (arg, "--unit") == 0) {
+        if (strcmp (arg, "--tier") == 0) {
+            if (strcmp (argv[++i], "committee") != 0) {
+                code = ml_cli_usage_error ("init: --tier: committee is the one higher tier (not '%s')",
+                                           argv[i]);
+                goto done;
+            }
+            committee = true;
+        }
+        else
+        if (strcmp (arg, "--unit") == 0 || strcmp (arg, "--member") == 0) {
             if (ml_init_parse_unit (argv[++i], &units[nunits], err, sizeof err)) {
                 code = ml_cli_usage_error ("init: %s", err);
                 goto done;
@@ -86,7 +106,9 @@ s_cmd_init (int argc, char **argv, const char *config)
         code = ml_cli_usage_error ("init: usage: init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT] [--state-dir DIR]");
         goto done;
     }
-    int rc = ml_init_bureau (dir, units, nunits, ingest, query, state_dir, stdout, err, sizeof err);
+    int rc = committee
+           ? ml_init_committee (dir, units, nunits, ingest, query, state_dir, stdout, err, sizeof err)
+           : ml_init_bureau (dir, units, nunits, ingest, query, state_dir, stdout, err, sizeof err);
     if (rc) {
         ml_die_msg ("init: %s", err);
         code = rc == ML_EINVAL ? 2 : 1;
@@ -293,7 +315,7 @@ done:
 // ---------------------------------------------------------------------------
 
 static const ml_cli_command_t s_commands[] = {
-    { "init", s_cmd_init, "init DIR --unit ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT] [--state-dir DIR]",
+    { "init", s_cmd_init, "init DIR --unit ID[:NAME]... | --tier committee --member ID[:NAME]... [--ingest ENDPOINT] [--query ENDPOINT] [--state-dir DIR]",
       "write a bureau into DIR: collector.ini, keys/, registry.ini, one bundle per unit in\n"
       "      agents/ID/ (agent.ini and keys, to copy to that unit), staff/admin.ini for an auditor;\n"
       "      refuses to overwrite an existing setup. --state-dir /var/lib/massline puts data_dir\n"

@@ -31,6 +31,41 @@ s_resolve_reviews (ml_unit_eval_t *ue)
     }
 }
 
+//  V12: the exemption of RULE for person PERSON or organisation (or unit) ORG that was recorded
+//  by as_of and whose period touches the window; NULL when none.
+static const ml_case_t *
+s_exemption (const ml_unit_eval_t *ue, const ml_rule_t *rule, const char *person, const char *org)
+{
+    ml_day_t jan1 = ml_ev_month_start (ue->year, 1);
+    for (size_t i = 0; i < ue->ncases; i++) {
+        const ml_case_t *c = &ue->cases[i];
+        if (c->key.kind != ML_CASE_EXEMPTION || !(c->flags & ML_CASE_OPENED) || c->opened > ue->as_of
+            || strcmp (c->target, rule->id) != 0 || c->from == ML_NODAY || c->from > ue->to
+            || (c->to != ML_NODAY && c->to < jan1))
+            continue;
+        if (person ? strcmp (c->person, person) == 0 : (org && strcmp (c->org, org) == 0))
+            return c;
+    }
+    return NULL;
+}
+
+//  V12: turns the verdicts that an exemption covers into `exempted`, with its reason.
+static void
+s_exempt (ml_unit_eval_t *ue)
+{
+    for (size_t i = 0; i < ue->nresults; i++) {
+        ml_result_t *r = &ue->results[i];
+        if (r->status == ML_STATUS_EXEMPTED)
+            continue;
+        const ml_case_t *x = r->person >= 0 ? s_exemption (ue, r->rule, ue->persons[r->person].id, NULL)
+                                            : s_exemption (ue, r->rule, NULL, ue->unit);
+        if (x) {
+            r->status = ML_STATUS_EXEMPTED;
+            r->reason = x->text;
+        }
+    }
+}
+
 //  Whether secondment C is judged by RULE in the evaluated year (V8, P8): the term (with its
 //  30-day review window) touches the year; 3.1 and 3.2d only in the year the term ends.
 static bool
@@ -39,8 +74,16 @@ s_secondment_in_year (const ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_
     ml_day_t jan1 = ml_date_from_ymd (ue->year, 1, 1), dec31 = ml_date_from_ymd (ue->year, 12, 31);
     if (c->from == ML_NODAY || c->to == ML_NODAY)
         return c->opened <= ue->to;
-    if (rule->measures[0] == ML_MEASURE_SECONDMENT_MONTHS)
+    int m = rule->measures[0];
+    if (m == ML_MEASURE_SECONDMENT_MONTHS || m == ML_MEASURE_SECONDMENT_TRAINING)
         return c->to >= jan1 && c->to <= dec31;
+    if (m == ML_MEASURE_SECONDMENT_LIAISON) {       //  P8: a year the term covers a whole month
+        for (int month = 1; month <= 12; month++)
+            if (c->from <= ml_ev_month_start (ue->year, month) && c->to >= ml_ev_month_end (ue->year, month)
+                && ml_ev_month_start (ue->year, month) <= ue->to)
+                return true;
+        return false;
+    }
     return c->from <= ue->to && c->to + 30 >= jan1;
 }
 
@@ -116,8 +159,14 @@ s_org_rule (ml_unit_eval_t *ue, const ml_rule_t *rule)
     ml_result_t *res = ml_ev_result (ue, rule, -1);
     if (!res)
         return;
-    int judged = 0, ok = 0;
+    int judged = 0, ok = 0, exempted = 0;
     for (size_t i = 0; i < ue->norgs; i++) {
+        const ml_case_t *x = s_exemption (ue, rule, NULL, ue->orgs[i].id);
+        if (x) {                            //  V12: an exempted organisation is not judged
+            exempted++;
+            res->reason = x->text;
+            continue;
+        }
         ml_result_t one = { .rule = rule };
         if (rule->due)
             ml_ev_due (ue, &one, 0xfff, -1, ue->orgs[i].id);
@@ -127,6 +176,10 @@ s_org_rule (ml_unit_eval_t *ue, const ml_rule_t *rule)
         ok += one.status == ML_STATUS_MET;
     }
     ml_ev_judge_coverage (res, ok, judged);
+    if (exempted && !judged)
+        res->status = ML_STATUS_EXEMPTED;
+    else if (judged)
+        res->reason = NULL;
 }
 
 //  4.3, 6.x, 7.2-7.4: cases of the kind opened in the window; each must be within min/max.
@@ -142,7 +195,6 @@ s_in_year (const ml_unit_eval_t *ue, ml_day_t day)
 static bool
 s_case_in_year (const ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_case_t *c)
 {
-    int y, m, d;
     switch (rule->measures[0]) {
         case ML_MEASURE_PETITION_RECORD:
         case ML_MEASURE_PETITION_LEADER_RECEIVED:
@@ -151,12 +203,8 @@ s_case_in_year (const ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_case_t
         case ML_MEASURE_PETITION_UNSIGNED:
         case ML_MEASURE_OPINION_FEEDBACK:
             return ml_case_closed_by (c, ue->as_of) && s_in_year (ue, c->closed);
-        case ML_MEASURE_COMMITMENT_EVALUATED: {
-            ml_day_t due = c->category == MASSLINE__COMMITMENT__TYPE__instant
-                           || c->deadline == ML_NODAY ? c->opened : c->deadline;
-            ml_date_to_ymd (due, &y, &m, &d);
-            return y == ue->year && c->opened <= ue->to;
-        }
+        case ML_MEASURE_COMMITMENT_EVALUATED:
+            return ml_ev_commitment_year (c) == ue->year && c->opened <= ue->to;
         default:
             //  Open on a day of the year: opened by `to`, not closed before 1 January.
             return c->opened <= ue->to
@@ -179,9 +227,25 @@ s_case_rule (ml_unit_eval_t *ue, const ml_rule_t *rule)
             || !ml_ev_case_value (ue, rule, rule->measures[0], c, &v))
             continue;
         judged++;
-        ok += ml_ev_within (rule, v);
+        if (ml_ev_within (rule, v))
+            ok++;
+        else if (res->nfailed < ML_MISSED_MAX)
+            res->failed[res->nfailed++] = (int32_t) i;
     }
     ml_ev_judge_coverage (res, ok, judged);
+}
+
+//  8.1c: judged only in a unit with a representative in the window; the studio must stand then.
+static void
+s_studio_rule (ml_unit_eval_t *ue, const ml_rule_t *rule, ml_result_t *res)
+{
+    uint32_t reps = (1u << MASSLINE__ROLE__ID__rep_city) | (1u << MASSLINE__ROLE__ID__rep_unit);
+    bool any = false;
+    for (size_t i = 0; !any && i < ue->npersons; i++)
+        any = ue->persons[i].listed && (ml_eval_roles (ue, &ue->persons[i]) & reps);
+    if (any)
+        ml_ev_judge (res, ml_ev_value (ue, rule, INT32_MIN, NULL, 1, ue->last_month),
+                     rule->has_min ? rule->min : 0);
 }
 
 static void
@@ -198,7 +262,9 @@ s_unit_rule (ml_unit_eval_t *ue, const ml_rule_t *rule)
     ml_result_t *res = ml_ev_result (ue, rule, -1);
     if (!res)
         return;
-    if (rule->nof)
+    if (rule->measures[0] == ML_MEASURE_STUDIOS)
+        s_studio_rule (ue, rule, res);
+    else if (rule->nof)
         ml_ev_coverage (ue, res, INT32_MIN);
     else if (rule->due)
         ml_ev_due (ue, res, 0xfff, INT32_MIN, NULL);
@@ -211,7 +277,8 @@ s_tally (ml_unit_eval_t *ue)
 {
     for (size_t i = 0; i < ue->nresults; i++) {
         const ml_result_t *r = &ue->results[i];
-        if (r->rule->severity == ML_SEVERITY_INFO || r->status == ML_STATUS_NA)
+        if (r->rule->severity == ML_SEVERITY_INFO || r->status == ML_STATUS_NA
+            || r->status == ML_STATUS_EXEMPTED)
             continue;
         ml_tally_t *t[2] = { &ue->summary, &ue->systems[r->rule->system] };
         for (int k = 0; k < 2; k++) {
@@ -241,6 +308,7 @@ s_evaluate (ml_unit_eval_t *ue, const ml_ruleset_t *rules)
         if (rule->unit || rule->org || rule->case_kind)
             s_unit_rule (ue, rule);
     }
+    s_exempt (ue);
     s_tally (ue);
 }
 
@@ -442,7 +510,28 @@ ml_status_name (int status)
         case ML_STATUS_MET: return "met";
         case ML_STATUS_UNMET: return "unmet";
         case ML_STATUS_WARNING: return "warning";
+        case ML_STATUS_EXEMPTED: return "exempted";
         default: return "not_applicable";
+    }
+}
+
+const char *
+ml_eval_case_owner (const ml_unit_eval_t *self, const ml_case_t *c)
+{
+    switch (c->key.kind) {
+        case ML_CASE_PETITION:
+            return (c->flags & ML_CASE_HANDED_OVER) && c->owner[0] ? c->owner : c->person;
+        case ML_CASE_OPINION:
+            return c->owner;
+        case ML_CASE_COMMITMENT:
+            if (c->person[0] || !c->org[0])
+                return c->person;
+            for (size_t i = 0; i < self->norgs; i++)
+                if (strcmp (self->orgs[i].id, c->org) == 0)
+                    return self->orgs[i].head;
+            return "";
+        default:
+            return c->person;
     }
 }
 

@@ -70,7 +70,8 @@ typedef struct {
 //  ---------------------------------------------------------------------------
 //  Results
 
-typedef enum { ML_STATUS_MET = 1, ML_STATUS_UNMET, ML_STATUS_WARNING, ML_STATUS_NA } ml_status_t;
+typedef enum { ML_STATUS_MET = 1, ML_STATUS_UNMET, ML_STATUS_WARNING, ML_STATUS_NA,
+               ML_STATUS_EXEMPTED } ml_status_t;
 
 #define ML_MISSED_MAX 24
 
@@ -83,6 +84,9 @@ typedef struct {
     int64_t max;
     int nmissed;
     char missed[ML_MISSED_MAX][11];         //  "2025-03" or "2025-03-a"
+    int nfailed;                            //  a case rule: the cases that failed it (V7, V10)
+    int32_t failed[ML_MISSED_MAX];          //  indexes into the evaluation's cases
+    const char *reason;                     //  ML_STATUS_EXEMPTED: the exemption's reason (V12)
 } ml_result_t;
 
 typedef struct {
@@ -130,7 +134,12 @@ int64_t ml_eval_assignments (const ml_unit_eval_t *self, const char *person, int
 //  The roles (bit per role id) PERSON holds during the window.
 uint32_t ml_eval_roles (const ml_unit_eval_t *self, const ml_person_t *person);
 
-//  Status word of the report JSON ("met", "unmet", "warning", "not_applicable").
+//  The person answerable for case C (V10, P6): a petition's first receiver or the cadre it was
+//  handed over to, an opinion's claiming cadre, an appeal's handler, a commitment's maker or its
+//  organisation's head. "" when none is known.
+const char *ml_eval_case_owner (const ml_unit_eval_t *self, const ml_case_t *c);
+
+//  Status word of the report JSON ("met", "unmet", "warning", "not_applicable", "exempted").
 const char *ml_status_name (int status);
 
 //  Default as_of of interfaces.md: TODAY for the current or a future year, 31 Dec for a past one.

@@ -159,6 +159,20 @@ s_missed (ml_result_t *res, int year, int month, const char *half)
                   month, half ? "-" : "", half ? half : "");
 }
 
+//  V3, P12: months held wholly by RULE's roles and its `mixed_with` roles together, by neither
+//  alone (a change from leader to main_leader on 10 July: July), ended by `to`.
+static uint32_t
+s_mixed_months (ml_unit_eval_t *ue, const ml_person_t *p, const ml_rule_t *rule)
+{
+    ml_rule_t both = *rule, other = *rule;
+    both.roles |= rule->mixed_roles;
+    other.roles = rule->mixed_roles;
+    ml_day_t from[ML_EV_SPANS_MAX], to[ML_EV_SPANS_MAX];
+    int n = ml_ev_spans (ue, p, &both, from, to);
+    return ml_ev_span_months (ue, from, to, n) & ~ml_ev_full_mask (ue, p, rule)
+         & ~ml_ev_full_mask (ue, p, &other);
+}
+
 //  4.1a/b: every month (or half-month) fully in role and ended by `to` needs `min`.
 void
 ml_ev_periodic (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p, int pidx)
@@ -166,6 +180,8 @@ ml_ev_periodic (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p, int 
     const ml_rule_t *rule = res->rule;
     bool halves = rule->period == ML_PERIOD_HALF_MONTH;
     uint32_t mask = halves ? ml_ev_half_mask (ue, p, rule) : ml_ev_full_mask (ue, p, rule);
+    if (!halves && rule->mixed_roles)
+        mask |= s_mixed_months (ue, p, rule);
     int checked = 0, met = 0;
     for (int i = 0; i < (halves ? 24 : 12); i++) {
         if (!(mask & (1u << i)))
@@ -181,7 +197,9 @@ ml_ev_periodic (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p, int 
     ml_ev_judge_coverage (res, met, checked);
 }
 
-//  5.1b: the org_head owes `min` talks (pro-rated) to each party member of the branch.
+//  5.1b (V4, P1): the org_head owes each party member of the branch `min` talks pro-rated by
+//  the member's whole months as a member in the year: ceil at year end, floor before; a member
+//  owed nothing yet is not judged.
 void
 ml_ev_per_member (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *head, uint32_t touch)
 {
@@ -189,13 +207,23 @@ ml_ev_per_member (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *head,
     for (size_t i = 0; i < ue->norgs; i++)
         if (strcmp (ue->orgs[i].head, head->id) == 0)
             org = ue->orgs[i].id;
-    int months = ml_ev_popcount (touch & ml_ev_elapsed_mask (ue));
-    int64_t quota = ml_ev_ceil_div (res->rule->min * months, 12);
+    int head_months = ml_ev_popcount (touch & ml_ev_elapsed_mask (ue));
+    bool year_end = ue->as_of >= ml_date_from_ymd (ue->year, 12, 31);
+    ml_rule_t member = *res->rule;
+    member.roles = 1u << MASSLINE__ROLE__ID__party_member;
+    member.frontline = false;
     int pidx = (int) (head - ue->persons), members = 0, covered = 0;
-    for (size_t i = 0; *org && months && i < ue->npersons; i++) {
+    for (size_t i = 0; *org && head_months && i < ue->npersons; i++) {
         const ml_person_t *p = &ue->persons[i];
         if (p == head || strcmp (p->org, org) != 0
             || !(ml_eval_roles (ue, p) & (1u << MASSLINE__ROLE__ID__party_member)))
+            continue;
+        ml_day_t from[ML_EV_SPANS_MAX], to[ML_EV_SPANS_MAX];
+        int n = ml_ev_spans (ue, p, &member, from, to);
+        int months = ml_ev_popcount (ml_ev_span_months (ue, from, to, n));
+        int64_t quota = year_end ? ml_ev_ceil_div (res->rule->min * months, 12)
+                                 : res->rule->min * months / 12;
+        if (quota == 0)
             continue;
         members++;
         if (ml_ev_value (ue, res->rule, pidx, p->id, 1, ml_ev_last_month (ue)) >= quota)

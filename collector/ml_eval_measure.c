@@ -22,6 +22,16 @@ int64_t
 ml_eval_assignments (const ml_unit_eval_t *ue, const char *person, int kind)
 {
     int64_t n = 0;
+    if (kind == ML_CASE_MAILBOX) {
+        //  6.2b (P4): mailboxes naming PERSON, or naming no one (v1: the unit's, for every leader).
+        for (size_t i = 0; i < ue->ncases; i++) {
+            const ml_case_t *c = &ue->cases[i];
+            if (c->key.kind == ML_CASE_MAILBOX && (c->flags & ML_CASE_OPENED) && c->opened <= ue->to
+                && (!c->person[0] || strcmp (c->person, person) == 0))
+                n++;
+        }
+        return n;
+    }
     for (size_t i = 0; i < ue->ncases; i++)
         if (s_assignment_valid (ue, &ue->cases[i], kind) && strcmp (ue->cases[i].person, person) == 0)
             n++;
@@ -53,11 +63,28 @@ s_duplicates (const ml_unit_eval_t *ue, int kind)
     return dups;
 }
 
+//  8.1c: studios valid on a day of the window (recorded by `to`, from..to touching it).
+static int64_t
+s_studios (const ml_unit_eval_t *ue)
+{
+    int64_t n = 0;
+    ml_day_t jan1 = ml_ev_month_start (ue->year, 1);
+    for (size_t i = 0; i < ue->ncases; i++) {
+        const ml_case_t *c = &ue->cases[i];
+        if (c->key.kind == ML_CASE_STUDIO && (c->flags & ML_CASE_OPENED) && c->opened <= ue->to
+            && (c->from == ML_NODAY || c->from <= ue->to) && (c->to == ML_NODAY || c->to >= jan1))
+            n++;
+    }
+    return n;
+}
+
 static int64_t
 s_unit_measure (const ml_unit_eval_t *ue, int measure)
 {
     if (measure == ML_MEASURE_DUPLICATE_ASSIGNMENTS)
         return s_duplicates (ue, ML_CASE_CONTACT_POINT) + s_duplicates (ue, ML_CASE_PAIRED_FAMILY);
+    if (measure == ML_MEASURE_STUDIOS)
+        return s_studios (ue);
     int64_t n = 0;
     for (size_t i = 0; i < ue->ncases; i++) {
         const ml_case_t *c = &ue->cases[i];
@@ -65,6 +92,13 @@ s_unit_measure (const ml_unit_eval_t *ue, int measure)
             n++;
     }
     return n;
+}
+
+static int
+s_assignment_kind (int measure)
+{
+    return measure == ML_MEASURE_CONTACT_POINTS ? ML_CASE_CONTACT_POINT
+         : measure == ML_MEASURE_OWN_MAILBOXES ? ML_CASE_MAILBOX : ML_CASE_PAIRED_FAMILY;
 }
 
 //  The sum of RULE's measures over months FROM..TO: PIDX a person, -1 an org's or unit-level
@@ -80,8 +114,7 @@ ml_ev_value (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const char *su
         if (src == ML_SOURCE_AGG)
             sum += ml_ev_sum (&priv->year, pidx, id, sub, from, to);
         else if (src == ML_SOURCE_PERSON && pidx >= 0)
-            sum += ml_eval_assignments (ue, ue->persons[pidx].id, id == ML_MEASURE_CONTACT_POINTS
-                                     ? ML_CASE_CONTACT_POINT : ML_CASE_PAIRED_FAMILY);
+            sum += ml_eval_assignments (ue, ue->persons[pidx].id, s_assignment_kind (id));
         else if (src == ML_SOURCE_UNIT)
             sum += s_unit_measure (ue, id);
     }
@@ -121,8 +154,7 @@ ml_ev_value_days (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const cha
         else if (src == ML_SOURCE_AGG)
             sum += ml_ev_sum_days (ue, pidx, id, sub, from, to);
         else if (src == ML_SOURCE_PERSON && pidx >= 0)
-            sum += ml_eval_assignments (ue, ue->persons[pidx].id, id == ML_MEASURE_CONTACT_POINTS
-                                     ? ML_CASE_CONTACT_POINT : ML_CASE_PAIRED_FAMILY);
+            sum += ml_eval_assignments (ue, ue->persons[pidx].id, s_assignment_kind (id));
         else if (src == ML_SOURCE_UNIT)
             sum += s_unit_measure (ue, id);
     }
@@ -165,6 +197,18 @@ s_secondment_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, int id, con
     }
     if (!c || c->from == ML_NODAY || c->to == ML_NODAY)
         return false;
+    if (id == ML_MEASURE_SECONDMENT_TRAINING) {
+        //  3.2d: training before or during the term; pending until the term has ended.
+        *v = (c->flags & ML_CASE_TRAINED) && c->trained <= c->to && c->trained <= as_of;
+        return *v || as_of > c->to;
+    }
+    if (id == ML_MEASURE_SECONDMENT_LIAISON) {
+        //  3.2e: liaisons of the sending unit in the year (a unit counter, sub = the term's ref);
+        //  pending until the year or the term has ended.
+        ml_ev_priv_t *priv = ue->priv;
+        *v = ml_ev_sum (&priv->year, -1, ML_METRIC_SECONDMENT_LIAISONS, c->key.id, 1, ue->last_month);
+        return *v || as_of >= ml_date_from_ymd (ue->year, 12, 31) || as_of > c->to;
+    }
     if (id == ML_MEASURE_SECONDMENT_MONTHS) {
         //  3.1: judged as soon as the term is recorded.
         *v = ml_ev_term_months (c->from, c->to);
@@ -197,6 +241,11 @@ s_petition_value (const ml_unit_eval_t *ue, int id, const ml_case_t *c, int64_t 
             //  4.3c: judged on closed cases; the signer must be the receiving leader.
             *v = !c->signer[0] || strcmp (c->signer, c->person) != 0;
             return ml_case_closed_by (c, ue->as_of);
+        case ML_MEASURE_PETITION_COORDINATED:
+            //  4.3e: high-profile cases only; a principal leader on the day coordinated it.
+            *v = (c->flags & ML_CASE_COORDINATED) && c->coordinated <= ue->as_of
+              && ml_ev_main_leader_on (ue, c->coordinator, c->coordinated);
+            return (c->flags & ML_CASE_HIGH_PROFILE) != 0;
         default:
             //  4.3d: the receiver held main_leader or leader on the day the case was opened.
             *v = ml_ev_leading_on (ue, c->person, c->opened);
@@ -214,6 +263,10 @@ s_opinion_value (const ml_unit_eval_t *ue, int id, const ml_case_t *c, int64_t *
             *v = (c->flags & ML_CASE_ASSIGNED) && c->assigned <= as_of
               && (c->flags & ML_CASE_DEPARTMENT) && c->deadline != ML_NODAY;
             return true;
+        case ML_MEASURE_OPINION_CLAIMED:
+            //  6.3c: judged on assigned opinions: a cadre named when assigned (V10).
+            *v = c->owner[0] != 0;
+            return (c->flags & ML_CASE_ASSIGNED) && c->assigned <= as_of;
         case ML_MEASURE_OPINION_OVERDUE:
             //  Only assigned opinions have a time limit; 6.3a reports the others.
             *v = ml_case_overdue (c, as_of);
@@ -225,27 +278,50 @@ s_opinion_value (const ml_unit_eval_t *ue, int id, const ml_case_t *c, int64_t *
     }
 }
 
-//  7.2-7.4 on commitment C.
+//  4.2c on appeal C: answered within `days` of receipt (judged on as_of).
 static bool
-s_commitment_value (const ml_unit_eval_t *ue, int id, const ml_case_t *c, int64_t *v)
+s_appeal_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, const ml_case_t *c, int64_t *v)
+{
+    ml_day_t due = rule->days ? c->opened + rule->days : ML_NODAY;
+    bool answered = ml_case_closed_by (c, ue->as_of);
+    *v = due != ML_NODAY && (answered ? c->closed > due : ue->as_of > due);
+    return true;
+}
+
+//  The year a commitment's evaluation is judged in (P7): its deadline's, or for an instant one
+//  or one without deadline, the year it was made.
+int
+ml_ev_commitment_year (const ml_case_t *c)
 {
     int y, m, d;
+    ml_day_t due = c->category == MASSLINE__COMMITMENT__TYPE__instant || c->deadline == ML_NODAY
+                 ? c->opened : c->deadline;
+    ml_date_to_ymd (due, &y, &m, &d);
+    return y;
+}
+
+//  7.2-7.4 on commitment C.
+static bool
+s_commitment_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, int id, const ml_case_t *c,
+                    int64_t *v)
+{
     switch (id) {
-        case ML_MEASURE_COMMITMENT_PUBLISHED:
-            *v = (c->flags & ML_CASE_PUBLISHED) != 0;
-            return true;
+        case ML_MEASURE_COMMITMENT_PUBLISHED: {
+            //  7.2 (P9): published within `days` of the commitment; pending until then.
+            ml_day_t by = rule->days ? c->opened + rule->days : ML_NODAY;
+            *v = (c->flags & ML_CASE_PUBLISHED) && c->published <= ue->as_of
+              && (by == ML_NODAY || c->published <= by);
+            return *v || by == ML_NODAY || ue->as_of > by;
+        }
         case ML_MEASURE_COMMITMENT_OVERDUE:
             //  7.3: due by its deadline, or 31 December of its year (ml_case_due).
             *v = ml_case_overdue (c, ue->as_of);
             return true;
         default:
-            //  7.4: annual commitments only, evaluated at year end: an absent evaluation is
-            //  judged from 31 December of the commitment's year.
-            if (c->category != MASSLINE__COMMITMENT__TYPE__annual)
-                return false;
+            //  7.4 (P7): every commitment, evaluated at the end of the year it is judged in; an
+            //  absent evaluation is judged from 31 December of that year.
             *v = c->grades[0] || c->grades[1] || c->grades[2] || c->grades[3];
-            ml_date_to_ymd (c->opened, &y, &m, &d);
-            return *v || ue->as_of >= ml_date_from_ymd (y, 12, 31);
+            return *v || ue->as_of >= ml_date_from_ymd (ml_ev_commitment_year (c), 12, 31);
     }
 }
 
@@ -263,5 +339,7 @@ ml_ev_case_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, int id, const
         return s_petition_value (ue, id, c, v);
     if (kind == ML_CASE_OPINION)
         return s_opinion_value (ue, id, c, v);
-    return kind == ML_CASE_COMMITMENT && s_commitment_value (ue, id, c, v);
+    if (kind == ML_CASE_APPEAL)
+        return s_appeal_value (ue, rule, c, v);
+    return kind == ML_CASE_COMMITMENT && s_commitment_value (ue, rule, id, c, v);
 }

@@ -90,6 +90,9 @@ int64_t ml_ev_sum_of (ml_unit_eval_t *ue, const int *metrics, size_t n, int pidx
 //  Whole months of a term FROM..TO (inclusive): 2025-01-01..2025-06-30 is 6.
 int64_t ml_ev_term_months (ml_day_t from, ml_day_t to);
 
+//  The year commitment C's evaluation (7.4) is judged in (P7).
+int ml_ev_commitment_year (const ml_case_t *c);
+
 bool ml_ev_case_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, int id, const ml_case_t *c,
               int64_t *v);
 
@@ -132,6 +135,9 @@ void ml_ev_term (ml_unit_eval_t *ue, ml_result_t *res, const ml_person_t *p);
 // ml_eval.c
 
 bool ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day);
+
+//  True when person ID held main_leader on DAY (4.3e).
+bool ml_ev_main_leader_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day);
 
 void ml_ev_fail (ml_unit_eval_t *ue, int rc, const char *what);
 

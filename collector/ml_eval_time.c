@@ -432,8 +432,8 @@ ml_ev_fail (ml_unit_eval_t *ue, int rc, const char *what)
     snprintf (priv->err, priv->errlen, "unit %s: %s: %s", ue->unit, what, ml_strerror (rc));
 }
 
-bool
-ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
+static bool
+s_role_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day, uint32_t roles)
 {
     int pidx = ml_ev_pidx (ue, id);
     if (pidx < 0)
@@ -441,10 +441,21 @@ ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
     const ml_person_t *p = &ue->persons[pidx];
     for (size_t i = 0; i < p->nroles; i++) {
         const ml_roster_role_t *r = &p->roles[i];
-        bool leading = r->role == MASSLINE__ROLE__ID__main_leader
-                    || r->role == MASSLINE__ROLE__ID__leader;
-        if (leading && r->from <= day && (r->to == ML_NODAY || r->to >= day))
+        if ((roles & (1u << r->role)) && r->from <= day && (r->to == ML_NODAY || r->to >= day))
             return true;
     }
     return false;
+}
+
+bool
+ml_ev_leading_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
+{
+    return s_role_on (ue, id, day, (1u << MASSLINE__ROLE__ID__main_leader)
+                                   | (1u << MASSLINE__ROLE__ID__leader));
+}
+
+bool
+ml_ev_main_leader_on (const ml_unit_eval_t *ue, const char *id, ml_day_t day)
+{
+    return s_role_on (ue, id, day, 1u << MASSLINE__ROLE__ID__main_leader);
 }

@@ -317,3 +317,77 @@ done:
     free (text);
     return rc;
 }
+
+//  The text of DIR/REL (malloc'd, NUL-terminated), or NULL with ERR.
+static char *
+s_read (const char *dir, const char *rel, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen (path, "rb");
+    char *buf = f ? calloc (1, 4096) : NULL;
+    size_t n = buf ? fread (buf, 1, 4095, f) : 0;
+    (void) n;
+    if (f)
+        fclose (f);
+    if (!buf)
+        snprintf (err, errlen, "cannot read %s", path);
+    return buf;
+}
+
+int
+ml_init_committee (const char *dir, const ml_init_unit_t *members, size_t n, const char *ingest,
+                   const char *query, const char *state_dir, FILE *out, char *err, size_t errlen)
+{
+    int rc = ml_init_bureau (dir, members, n, ingest, query, state_dir, out, err, errlen);
+    char ingest_c[512], rel[ML_ID_MAX + 64];
+    bool changed = false;
+    s_connect_endpoint (ingest ? ingest : DEFAULT_INGEST, ingest_c, sizeof ingest_c, &changed);
+    if (!rc)
+        rc = s_mkdir (dir, "members", 0755, err, errlen);
+    for (size_t i = 0; i < n && !rc; i++) {
+        static const char *const files[][3] = {
+            { "agent.pub", "member.pub", "" }, { "agent.key", "member.key", "" },
+            { "collector.pub", "collector.pub", "" } };
+        snprintf (rel, sizeof rel, "members/%s", members[i].id);
+        rc = s_mkdir (dir, rel, 0700, err, errlen);
+        for (int f = 0; f < 3 && !rc; f++) {
+            snprintf (rel, sizeof rel, "agents/%s/%s", members[i].id, files[f][0]);
+            char *text = s_read (dir, rel, err, errlen);
+            snprintf (rel, sizeof rel, "members/%s/%s", members[i].id, files[f][1]);
+            rc = text ? s_write (dir, rel, text, f == 1 ? 0600 : 0644, out, err, errlen) : ML_EIO;
+            free (text);
+        }
+        char *text = NULL;
+        if (!rc && !s_cat (&text,
+                "; the higher tier for member %s (%s), written by massline-collector init --tier.\n"
+                "; Copy this folder to the member's collector and add to its collector.ini, in\n"
+                "; [collector]:  upstream = PATH/upstream.ini   (docs/tiers.md)\n"
+                "[upstream]\n"
+                "endpoint = %s\n"
+                "collector_key = collector.pub\n"
+                "public_key = member.pub\n"
+                "secret_key = member.key\n", members[i].id, members[i].name, ingest_c)) {
+            snprintf (err, errlen, "out of memory");
+            rc = ML_ENOMEM;
+        }
+        snprintf (rel, sizeof rel, "members/%s/upstream.ini", members[i].id);
+        if (!rc)
+            rc = s_write (dir, rel, text, 0644, out, err, errlen);
+        free (text);
+    }
+    if (!rc) {
+        char path[4096];
+        snprintf (path, sizeof path, "%s/collector.ini", dir);
+        FILE *f = fopen (path, "a");
+        if (!f || fputs ("tier = committee\n", f) < 0) {
+            snprintf (err, errlen, "cannot write %s", path);
+            rc = ML_EIO;
+        }
+        if (f && fclose (f) && !rc) {
+            snprintf (err, errlen, "cannot write %s", path);
+            rc = ML_EIO;
+        }
+    }
+    return rc;
+}

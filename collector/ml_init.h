@@ -28,4 +28,12 @@ int ml_init_parse_unit (const char *arg, ml_init_unit_t *unit, char *err, size_t
 int ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, const char *ingest,
                     const char *query, const char *state_dir, FILE *out, char *err, size_t errlen);
 
+//  Writes a higher tier (a committee) into DIR: a bureau whose units are MEMBERS (N), plus
+//  members/ID/{upstream.ini,member.pub,member.key,collector.pub} per member (the bundle a member
+//  collector names as upstream = in its collector.ini), and tier = committee in collector.ini.
+//  Returns and fails as ml_init_bureau.
+int ml_init_committee (const char *dir, const ml_init_unit_t *members, size_t n, const char *ingest,
+                       const char *query, const char *state_dir, FILE *out, char *err,
+                       size_t errlen);
+
 #endif

@@ -47,6 +47,7 @@ static const char *s_names[ML_METRIC_COUNT] = {
     [ML_METRIC_REP_COMMITTEE_MEETING] = "rep_committee_meeting",
     [ML_METRIC_REP_PROPOSAL] = "rep_proposal",
     [ML_METRIC_ACTIVITY_DAYS] = "activity_days",
+    [ML_METRIC_SECONDMENT_LIAISONS] = "secondment_liaisons",
 };
 
 const char *
@@ -251,6 +252,9 @@ s_event (s_list_t *self, const Massline__Event *ev, ml_day_t day)
         }
         case MASSLINE__EVENT__BODY_ACTIVITY_DAY:
             s_add (self, day, ML_METRIC_ACTIVITY_DAYS, "", ev->activity_day->org, 1);
+            break;
+        case MASSLINE__EVENT__BODY_SECONDMENT_LIAISON:
+            s_add (self, day, ML_METRIC_SECONDMENT_LIAISONS, "", ev->secondment_liaison->secondment, 1);
             break;
         default:
             //  Roster, secondments, case follow-ups, assignments, mailboxes: kept in `cases`

@@ -54,6 +54,7 @@ typedef enum {
     ML_METRIC_REP_COMMITTEE_MEETING = 36,
     ML_METRIC_REP_PROPOSAL = 37,
     ML_METRIC_ACTIVITY_DAYS = 38,           //  unit level, sub = org: unified activity days (7.0)
+    ML_METRIC_SECONDMENT_LIAISONS = 39,     //  unit level, sub = the secondment's ref (3.2e)
     ML_METRIC_COUNT                         //  one past the last id
 } ml_metric_t;
 

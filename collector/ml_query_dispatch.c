@@ -7,11 +7,17 @@
    is refused them rather than shown a one-unit ranking). Agents never see samples; staff may read
    them; only auditors draw them and record findings. Reviewer and leader keys read reports like
    staff; only reviewer keys decide on a submitted year (review accept|return). An agent key may
-   verify its own unit's sealed documents. */
+   verify its own unit's sealed documents.
+   Rectification (rules.md S.3, V14) is the bureau's work: staff and reviewer keys record talks,
+   notices, progress and closures (watch ...); leaders and auditors read the supervision report
+   like every report but record nothing; an agent key never sees it. */
 #include "ml_query_dispatch.h"
 #include "ml_query_chain.h"
+#include "ml_query_events.h"
 #include "ml_query_report.h"
 #include "ml_query_sample.h"
+#include "ml_query_watch.h"
+#include "ml_query_tier.h"
 
 #include "ml_err.h"
 
@@ -44,12 +50,23 @@ static const s_query_t s_queries[] = {
     { "report rollup",      S_REPORTS,              ml_query_report_check, ml_query_report },
     { "report cadre",       S_REPORTS | S_OWN_UNIT, ml_query_report_check, ml_query_report },
     { "report bulletin",    S_REPORTS,              ml_query_report_check, ml_query_report },
-    { "report watchlist",   S_REPORTS,              ml_query_report_check, ml_query_report },
+    { "report watchlist",   S_REPORTS,              ml_query_report_check, ml_query_watch_watchlist },
     { "report completeness", S_REPORTS,             ml_query_chain_completeness_check,
                                                     ml_query_chain_completeness },
     { "report verify",      S_REPORTS | S_OWN_UNIT, NULL, ml_query_chain_verify },
+    { "report supervision", S_REPORTS,              ml_query_watch_supervision_check,
+                                                    ml_query_watch_supervision },
+    { "watch talk",         S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
+    { "watch notice",       S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
+    { "watch progress",     S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
+    { "watch close",        S_STAFF | S_REVIEWER,   ml_query_watch_check, ml_query_watch_record },
     { "review accept",      S_REVIEWER,             NULL, ml_query_chain_review },
     { "review return",      S_REVIEWER,             NULL, ml_query_chain_review },
+    { "review bureau",      S_REVIEWER,             NULL, ml_query_tier_review_bureau },
+    { "report members",     S_REPORTS,              NULL, ml_query_tier_members },
+    { "report show",        S_REPORTS,              NULL, ml_query_tier_show },
+    { "review pending",     S_REPORTS,              NULL, ml_query_review_pending },
+    { "events",             S_REPORTS | S_OWN_UNIT, ml_query_events_check, ml_query_events },
     { "sample draw",        S_AUDITOR,              NULL, ml_query_sample_draw },
     { "sample show",        S_READERS,              NULL, ml_query_sample_show },
     { "sample verify",      S_READERS,              NULL, ml_query_sample_verify },
@@ -96,7 +113,7 @@ s_unknown (const ml_query_t *q, char *code, size_t codelen, char *msg, size_t ms
                   s_names (S_SAMPLE, names, sizeof names));
     else
         snprintf (msg, msglen, "unknown query '%s' (reports: 'report KIND', samples: 'sample VERB', "
-                  "decisions: 'review accept|return')",
+                  "decisions: 'review accept|return', rectification: 'watch talk|notice|progress|close')",
                   q->command);
     return ML_EINVAL;
 }
@@ -118,19 +135,27 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
     ||  (agent && (row->who & S_OWN_UNIT) && unit && strcmp (unit, who->unit) == 0))
         return 0;
     snprintf (code, codelen, "denied");
-    if (s_prefixed (row->command, "review ")) {
+    if (s_prefixed (row->command, "review ") && row->who == S_REVIEWER) {
         snprintf (msg, msglen, "%s: only reviewer keys decide on a submitted year; %s is %s",
                   q->command, who->user_id, agent ? "an agent key" : staff ? "staff"
                   : auditor ? "an auditor" : leader ? "a leader" : "no reviewer");
         return ML_EPERM;
     }
-    if (s_prefixed (row->command, S_REPORT)) {
+    if (s_prefixed (row->command, "watch ")) {
+        snprintf (msg, msglen, "%s: only the bureau's staff and reviewer keys record "
+                  "rectification; %s is %s", q->command, who->user_id, agent ? "an agent key"
+                  : auditor ? "an auditor" : leader ? "a leader (reads only)" : "no staff key");
+        return ML_EPERM;
+    }
+    if (s_prefixed (row->command, S_REPORT) || s_prefixed (row->command, "review ")
+    ||  strcmp (row->command, "events") == 0) {
         if (!agent)
             snprintf (msg, msglen, "%s has no role that reads reports", who->user_id);
         else
         if (!(row->who & S_OWN_UNIT))
             snprintf (msg, msglen, "%s covers every unit; an agent key reads only its own unit's "
-                      "unit-annual and cadre reports", row->command + strlen (S_REPORT));
+                      "unit-annual and cadre reports", s_prefixed (row->command, S_REPORT)
+                      ? row->command + strlen (S_REPORT) : q->command);
         else
             snprintf (msg, msglen, "the agent key of unit %s may not read unit %.70s", who->unit,
                       unit ? unit : "");
@@ -169,7 +194,8 @@ ml_query_dispatch (const ml_query_t *q, json_t **reply, char *code, size_t codel
 //  The commands that write to the store: the collector answers them one at a time, in turn with
 //  ingest (ml_serve.c). A command that writes must be listed here.
 static const char *const s_writers[] = {
-    "review accept", "review return", "sample draw", "sample finding", NULL
+    "review accept", "review return", "review bureau", "sample draw", "sample finding",
+    "watch talk", "watch notice", "watch progress", "watch close", NULL
 };
 
 bool

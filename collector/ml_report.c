@@ -56,8 +56,32 @@ s_systems (const ml_ruleset_t *rules, const ml_unit_eval_t *ue, bool names)
     return list;
 }
 
+//  The year of day DAY.
+static int
+s_year_of (ml_day_t day)
+{
+    int y, m, d;
+    ml_date_to_ymd (day, &y, &m, &d);
+    return y;
+}
+
+//  A case rule's failing cases (V7, V10): id, the year it was opened, its owner.
 static json_t *
-s_rule (const ml_result_t *res)
+s_failed_cases (const ml_unit_eval_t *ue, const ml_result_t *res)
+{
+    json_t *list = json_array ();
+    for (int i = 0; i < res->nfailed; i++) {
+        const ml_case_t *c = &ue->cases[res->failed[i]];
+        const char *owner = ml_eval_case_owner (ue, c);
+        json_array_append_new (list, json_pack ("{sssiso}", "case", c->key.id, "opened",
+                                                s_year_of (c->opened), "owner",
+                                                *owner ? json_string (owner) : json_null ()));
+    }
+    return list;
+}
+
+static json_t *
+s_rule (const ml_unit_eval_t *ue, const ml_result_t *res)
 {
     const ml_rule_t *rule = res->rule;
     json_t *obj = json_object ();
@@ -75,6 +99,10 @@ s_rule (const ml_result_t *res)
             json_array_append_new (missed, json_string (res->missed[i]));
         json_object_set_new (obj, "missed", missed);
     }
+    if (res->nfailed)
+        json_object_set_new (obj, "cases", s_failed_cases (ue, res));
+    if (res->status == ML_STATUS_EXEMPTED)
+        json_object_set_new (obj, "reason", json_string (res->reason ? res->reason : ""));
     json_object_set_new (obj, "text", json_string (rule->zh));
     return obj;
 }
@@ -136,7 +164,7 @@ s_person (const ml_unit_eval_t *ue, size_t pidx)
     json_t *rules = json_array ();
     for (size_t i = 0; i < ue->nresults; i++)
         if (ue->results[i].person == (int) pidx)
-            json_array_append_new (rules, s_rule (&ue->results[i]));
+            json_array_append_new (rules, s_rule (ue, &ue->results[i]));
     json_object_set_new (obj, "rules", rules);
     return obj;
 }
@@ -335,7 +363,7 @@ s_unit_annual (const ml_report_ctx_t *ctx, const ml_unit_eval_t *ue)
             json_array_append_new (persons, s_person (ue, i));
     for (size_t i = 0; i < ue->nresults; i++)
         if (ue->results[i].person < 0)
-            json_array_append_new (unit_rules, s_rule (&ue->results[i]));
+            json_array_append_new (unit_rules, s_rule (ue, &ue->results[i]));
     s_org_names (ctx, ue->unit, persons);
     json_object_set_new (obj, "persons", persons);
     json_object_set_new (obj, "unit_rules", unit_rules);
@@ -542,7 +570,71 @@ ml_report_bulletin (const ml_report_ctx_t *ctx, const char *period, char *err, s
 typedef struct {
     json_t *rows;
     json_t *units;
+    const ml_ruleset_t *rules;
 } s_watch_t;
+
+//  A watch-list row of UE for PERSON (NULL: unit level).
+static json_t *
+s_watch_row (const ml_unit_eval_t *ue, const ml_person_t *p, const char *rule, const char *text,
+             int severity, int64_t actual, int64_t required)
+{
+    json_t *row = json_object ();
+    json_object_set_new (row, "unit", json_string (ue->unit));
+    json_object_set_new (row, "unit_name", json_string (ue->unit_name));
+    json_object_set_new (row, "person", p ? json_string (p->id) : json_null ());
+    json_object_set_new (row, "name", p ? json_string (p->name) : json_null ());
+    json_object_set_new (row, "rule", json_string (rule));
+    json_object_set_new (row, "text", json_string (text));
+    json_object_set_new (row, "severity", json_string (ml_severity_name (severity)));
+    json_object_set_new (row, "actual", json_integer (actual));
+    json_object_set_new (row, "required", json_integer (required));
+    return row;
+}
+
+//  V10: a failing case's row names its owner (a person of the roster when known) and the case.
+static int
+s_watch_cases (s_watch_t *w, const ml_unit_eval_t *ue, const ml_result_t *res)
+{
+    for (int i = 0; i < res->nfailed; i++) {
+        const ml_case_t *c = &ue->cases[res->failed[i]];
+        const char *owner = ml_eval_case_owner (ue, c);
+        const ml_person_t *p = NULL;
+        for (size_t k = 0; *owner && k < ue->npersons && !p; k++)
+            if (strcmp (ue->persons[k].id, owner) == 0)
+                p = &ue->persons[k];
+        json_t *row = s_watch_row (ue, p, res->rule->id, res->rule->zh, res->rule->severity, 0, 1);
+        if (!p && *owner)
+            json_object_set_new (row, "person", json_string (owner));
+        json_object_set_new (row, "case", json_string (c->key.id));
+        json_object_set_new (row, "opened", json_integer (s_year_of (c->opened)));
+        json_array_append_new (w->rows, row);
+    }
+    return res->nfailed;
+}
+
+//  V13, P5: persons with at least the threshold of opinions and appeals about them in the year.
+static int
+s_watch_complaints (s_watch_t *w, const ml_unit_eval_t *ue)
+{
+    int rows = 0, threshold = ml_ruleset_complaints (w->rules);
+    ml_day_t jan1 = ml_date_from_ymd (ue->year, 1, 1);
+    for (size_t k = 0; k < ue->npersons; k++) {
+        const ml_person_t *p = &ue->persons[k];
+        int n = 0;
+        for (size_t i = 0; i < ue->ncases; i++) {
+            const ml_case_t *c = &ue->cases[i];
+            n += (c->key.kind == ML_CASE_OPINION || c->key.kind == ML_CASE_APPEAL)
+              && (c->flags & ML_CASE_OPENED) && c->opened >= jan1 && c->opened <= ue->to
+              && strcmp (c->about, p->id) == 0;
+        }
+        if (n >= threshold) {
+            json_array_append_new (w->rows, s_watch_row (ue, p, "S.3", "群众意见大",
+                                                         ML_SEVERITY_VIOLATION, n, threshold));
+            rows++;
+        }
+    }
+    return rows;
+}
 
 static int
 s_watch_unit (void *arg, const ml_unit_eval_t *ue)
@@ -555,33 +647,29 @@ s_watch_unit (void *arg, const ml_unit_eval_t *ue)
         const ml_result_t *res = &ue->results[i];
         if (res->status != ML_STATUS_UNMET)
             continue;
-        const ml_person_t *p = res->person >= 0 ? &ue->persons[res->person] : NULL;
-        json_t *row = json_object ();
-        json_object_set_new (row, "unit", json_string (ue->unit));
-        json_object_set_new (row, "unit_name", json_string (ue->unit_name));
-        json_object_set_new (row, "person", p ? json_string (p->id) : json_null ());
-        json_object_set_new (row, "name", p ? json_string (p->name) : json_null ());
-        json_object_set_new (row, "rule", json_string (res->rule->id));
-        json_object_set_new (row, "text", json_string (res->rule->zh));
-        json_object_set_new (row, "severity", json_string (ml_severity_name (res->rule->severity)));
-        json_object_set_new (row, "actual", json_integer (res->actual));
-        json_object_set_new (row, "required", json_integer (res->required));
-        json_array_append_new (w->rows, row);
+        if (res->nfailed) {
+            unmet += s_watch_cases (w, ue, res);
+            continue;
+        }
         unmet++;
+        const ml_person_t *p = res->person >= 0 ? &ue->persons[res->person] : NULL;
+        json_array_append_new (w->rows, s_watch_row (ue, p, res->rule->id, res->rule->zh,
+                                                     res->rule->severity, res->actual, res->required));
     }
+    unmet += s_watch_complaints (w, ue);
     if (unmet)
         json_array_append_new (w->units, json_pack ("{sssssi}", "unit", ue->unit, "unit_name",
                                                     ue->unit_name, "unmet", unmet));
     return 0;
 }
 
-//  Rows by unit, then person (unit-level rows, person null, first), then rule id.
+//  Rows by unit, then person (unit-level rows, person null, first), then rule id, then case.
 static int
 s_row_cmp (const void *a, const void *b)
 {
     json_t *x = *(json_t *const *) a, *y = *(json_t *const *) b;
-    const char *keys[3] = { "unit", "person", "rule" };
-    for (int k = 0; k < 3; k++) {
+    const char *keys[4] = { "unit", "person", "rule", "case" };
+    for (int k = 0; k < 4; k++) {
         const char *sx = json_string_value (json_object_get (x, keys[k]));
         const char *sy = json_string_value (json_object_get (y, keys[k]));
         int c = strcmp (sx ? sx : "", sy ? sy : "");
@@ -612,7 +700,7 @@ ml_report_watchlist (const ml_report_ctx_t *ctx, int year, ml_day_t as_of, char 
                      size_t errlen)
 {
     as_of = s_as_of (ctx, year, as_of);
-    s_watch_t w = { json_array (), json_array () };
+    s_watch_t w = { json_array (), json_array (), ctx->rules };
     if (s_each_unit (ctx, year, as_of, s_watch_unit, &w, err, errlen)) {
         json_decref (w.rows);
         json_decref (w.units);
@@ -624,4 +712,17 @@ ml_report_watchlist (const ml_report_ctx_t *ctx, int year, ml_day_t as_of, char 
     json_object_set_new (obj, "rows", w.rows);
     json_object_set_new (obj, "units", w.units);
     return obj;
+}
+
+//  Rectification (V14): rows of earlier years still overdue in this one, built by
+//  ml_query_watch.c, join the watch list; the rows are sorted again.
+void
+ml_report_watchlist_carry (json_t *watchlist, json_t *carried)
+{
+    json_t *rows = json_object_get (watchlist, "rows");
+    if (json_is_array (rows) && json_is_array (carried))
+        json_array_extend (rows, carried);
+    json_object_set_new (watchlist, "carried_over", json_integer ((json_int_t) json_array_size (carried)));
+    json_decref (carried);
+    s_sort_rows (rows);
 }

@@ -36,4 +36,9 @@ json_t *ml_report_bulletin (const ml_report_ctx_t *ctx, const char *period,
 json_t *ml_report_watchlist (const ml_report_ctx_t *ctx, int year, ml_day_t as_of,
                              char *err, size_t errlen);
 
+//  Appends CARRIED (rows of earlier years still overdue in the watch list's year: rectification,
+//  V14; built by ml_query_watch.c) to WATCHLIST's rows, sets "carried_over" to their count and
+//  sorts the rows again. Takes CARRIED (NULL: none).
+void ml_report_watchlist_carry (json_t *watchlist, json_t *carried);
+
 #endif

@@ -15,6 +15,7 @@
 struct ml_ruleset {
     char *id;                                //  [ruleset] id
     char *system_names[ML_SYSTEMS + 1];      //  [system N] name, index 1..ML_SYSTEMS
+    int complaints;                          //  [supervision] complaints
     ml_rule_t *rules;
     size_t n, cap;
 };
@@ -47,6 +48,13 @@ static const s_measure_t s_measures[ML_MEASURE_END - ML_MEASURE_CONTACT_POINTS] 
     { "commitment_published", ML_SOURCE_CASE, ML_CASE_COMMITMENT },
     { "commitment_overdue", ML_SOURCE_CASE, ML_CASE_COMMITMENT },
     { "commitment_evaluated", ML_SOURCE_CASE, ML_CASE_COMMITMENT },
+    { "secondment_training", ML_SOURCE_CASE, ML_CASE_SECONDMENT },
+    { "secondment_liaison", ML_SOURCE_CASE, ML_CASE_SECONDMENT },
+    { "appeal_overdue", ML_SOURCE_CASE, ML_CASE_APPEAL },
+    { "petition_coordinated", ML_SOURCE_CASE, ML_CASE_PETITION },
+    { "own_mailboxes", ML_SOURCE_PERSON, 0 },
+    { "opinion_claimed", ML_SOURCE_CASE, ML_CASE_OPINION },
+    { "studios", ML_SOURCE_UNIT, 0 },
 };
 
 const char *
@@ -335,6 +343,32 @@ s_set_frontline (ml_rule_t *r, const char *v)
 }
 
 static const char *
+s_set_days (ml_rule_t *r, const char *v)
+{
+    int64_t n = 0;
+    const char *why = s_number (v, 1, 3660, &n);
+    r->days = (int) n;
+    return why;
+}
+
+static const char *
+s_mixed_word (ml_rule_t *r, const char *w)
+{
+    const ProtobufCEnumValue *role
+        = protobuf_c_enum_descriptor_get_value_by_name (&massline__role__id__descriptor, w);
+    if (!role)
+        return s_why_word ("unknown role", w);
+    r->mixed_roles |= 1u << role->value;
+    return NULL;
+}
+
+static const char *
+s_set_mixed_with (ml_rule_t *r, const char *v)
+{
+    return s_words (v, s_mixed_word, r);
+}
+
+static const char *
 s_set_text (char **field, const char *v)
 {
     free (*field);
@@ -370,6 +404,8 @@ static const s_key_t s_rule_keys[] = {
     { "category", s_set_category, false },
     { "frontline", s_set_frontline, false },
     { "group_size", s_set_group_size, false },
+    { "days", s_set_days, false },
+    { "mixed_with", s_set_mixed_with, false },
     { NULL, NULL, false },
 };
 
@@ -402,7 +438,7 @@ s_begin (s_load_t *self, const char *name, int line)
     self->rule = NULL;
     self->system = 0;
     self->seen = 0;
-    if (strcmp (name, "ruleset") == 0)
+    if (strcmp (name, "ruleset") == 0 || strcmp (name, "supervision") == 0)
         return;
     if (strncmp (name, "system ", 7) == 0) {
         int64_t n = 0;
@@ -480,6 +516,13 @@ s_handler (void *user, const char *section, const char *name, const char *value,
         s_set_text (&set->id, value);
     else if (strcmp (section, "ruleset") == 0 && (!strcmp (name, "zh") || !strcmp (name, "en")))
         ;
+    else if (strcmp (section, "supervision") == 0 && strcmp (name, "complaints") == 0) {
+        int64_t n = 0;
+        const char *why = s_number (value, 1, 1000, &n);
+        if (why)
+            s_fail (self, line, "[supervision] complaints: %s", why);
+        set->complaints = (int) n;
+    }
     else
         s_fail (self, line, "[%.60s]: unknown key '%.40s'", section, name);
     return 1;
@@ -541,6 +584,8 @@ s_check_rule (const ml_rule_t *r)
         return "per = member needs metric = talks_member and applies = org_head";
     if (r->group_size && r->case_kind != ML_CASE_PETITION)
         return "group_size needs applies = case:petition";
+    if (r->mixed_roles && r->period != ML_PERIOD_MONTH)
+        return "mixed_with needs period = month";
     if (r->category && (!(r->roles & (1u << MASSLINE__ROLE__ID__seconded))
                         || r->period != ML_PERIOD_CASE))
         return "category needs applies = seconded and period = case";
@@ -639,6 +684,12 @@ const ml_rule_t *
 ml_ruleset_find (const ml_ruleset_t *self, const char *id)
 {
     return s_find ((ml_ruleset_t *) self, id);
+}
+
+int
+ml_ruleset_complaints (const ml_ruleset_t *self)
+{
+    return self->complaints > 0 ? self->complaints : 3;
 }
 
 const char *

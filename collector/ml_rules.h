@@ -17,7 +17,13 @@
    role that starts later: 1.3a, 7.1a), `of = metric,...` (coverage: actual = metric, required =
    `of`: 4.2a), `per = member` (the minimum applies to each branch member: 5.1b), `category =
    reserve|new_recruit` and `frontline = true` (which role holders), `group_size = N` (case:petition:
-   only cases of at least N people: 4.3d). */
+   only cases of at least N people: 4.3d), `days = N` (a time limit in days: 4.2c answered within
+   60 days of receipt, 7.2 published within 30 days of the commitment), `mixed_with = ROLE` (4.1a:
+   a month wholly held by the rule's roles and ROLE together, by neither alone, is judged by this
+   rule too: rules.md V3).
+
+   An optional [supervision] section sets `complaints = N`: the watch list names a person with
+   at least N opinions or appeals about them in a year (rules.md V13, P5; default 3). */
 #ifndef ML_RULES_H
 #define ML_RULES_H
 
@@ -53,7 +59,14 @@ typedef enum {
     ML_MEASURE_OPINION_FEEDBACK,            //  case (closed): 1 when feedback recorded (6.1)
     ML_MEASURE_COMMITMENT_PUBLISHED,        //  case: 1 when a publication is recorded (7.2)
     ML_MEASURE_COMMITMENT_OVERDUE,          //  case: 1 when overdue (7.3)
-    ML_MEASURE_COMMITMENT_EVALUATED,        //  case (annual, judged at year end): 1 when evaluated (7.4)
+    ML_MEASURE_COMMITMENT_EVALUATED,        //  case (judged in its deadline's year, P7): 1 when evaluated (7.4)
+    ML_MEASURE_SECONDMENT_TRAINING,         //  case (own secondment): 1 when trained by the term's end (3.2d)
+    ML_MEASURE_SECONDMENT_LIAISON,          //  case (own secondment): liaisons in the year (3.2e)
+    ML_MEASURE_APPEAL_OVERDUE,              //  case: 1 when unanswered `days` after receipt (4.2c)
+    ML_MEASURE_PETITION_COORDINATED,        //  case (high profile): 1 when a main_leader coordinated (4.3e)
+    ML_MEASURE_OWN_MAILBOXES,               //  person: mailboxes naming the person, or no one (6.2b, P4)
+    ML_MEASURE_OPINION_CLAIMED,             //  case (assigned): 1 when a cadre claimed it (6.3c)
+    ML_MEASURE_STUDIOS,                     //  unit: representatives' studios valid in the year (8.1c)
     ML_MEASURE_END
 } ml_measure_t;
 
@@ -88,6 +101,8 @@ typedef struct {
     int category;                           //  secondment category filter, 0 = any
     bool frontline;                         //  only front-line representatives
     uint32_t group_size;                    //  case filter, 0 = all
+    int days;                               //  a time limit in days, 0 = none (`days`)
+    uint32_t mixed_roles;                   //  `mixed_with`: bit per role (V3)
     char *zh, *en, *clause;
 } ml_rule_t;
 
@@ -113,6 +128,9 @@ const ml_rule_t *ml_ruleset_find (const ml_ruleset_t *self, const char *id);
 
 //  The Chinese name of system N (1..ML_SYSTEMS), or "" when the file gave none.
 const char *ml_ruleset_system_name (const ml_ruleset_t *self, int system);
+
+//  The watch list's complaints threshold ([supervision] complaints; 3 by default).
+int ml_ruleset_complaints (const ml_ruleset_t *self);
 
 //  The name of measure ID as the rule file writes it, or NULL.
 const char *ml_measure_name (int id);

@@ -8,8 +8,8 @@
    worker threads that answer from their own read transactions (ml_serve_query.c); LMDB readers
    never wait for the writer, nor it for them, so a report does not hold up a Hello or a batch.
 
-   Writes stay one at a time: a query that writes (review accept|return, sample draw|finding: a
-   row of ml_query_dispatch.c marked so) is answered by its worker in its own write transaction
+   Writes stay one at a time: a query that writes (review, watch, sample draw|finding: listed in
+   ml_query_dispatch.c, s_writers) is answered by its worker in its own write transaction
    while it holds the writer lock, which the main thread holds for each group commit (with the
    freeze after it) and each Hello; LMDB would serialize the transactions anyway, the lock keeps
    a multi-transaction step such as the freeze whole. */
@@ -18,6 +18,8 @@
 #include "ml_err.h"
 #include "ml_keys.h"
 #include "ml_log.h"
+#include "ml_relay.h"
+#include "ml_tier.h"
 #include "ml_query_chain.h"
 #include "ml_chain.h"
 #include "ml_registry.h"
@@ -61,6 +63,10 @@ const ml_opt_t ml_collector_opts[] = {
       "bigger frames are refused (ZMQ_MAXMSGSIZE)" },
     { "collector", "due_day", ML_OPT_INT, "10", offsetof (ml_collector_config_t, due_day),
       "a month's ledger is due by this day of the next month (1-28; completeness)" },
+    { "collector", "upstream", ML_OPT_STR, "", offsetof (ml_collector_config_t, upstream),
+      "the higher tier's upstream.ini (relative to this file): accepted years are reported there" },
+    { "collector", "tier", ML_OPT_STR, "bureau", offsetof (ml_collector_config_t, tier),
+      "bureau, or committee: a higher tier that takes only its member collectors' reports" },
     { "collector", "query_workers", ML_OPT_INT, "2", offsetof (ml_collector_config_t, query_workers),
       "threads that answer queries, each from its own read transaction (1-64)" },
     { "collector", "query_queue", ML_OPT_INT, "64", offsetof (ml_collector_config_t, query_queue),
@@ -98,6 +104,7 @@ struct ml_serve {
     const ml_principal_t *conflict_who; //  the last conflict warned about (once, not per retry)
     uint64_t conflict_seq;
     int due_day;                        //  completeness: a month is due by this day of the next
+    ml_relay_t *relay;                  //  the upstream relay thread, or NULL (no [upstream])
     int query_workers;                  //  [collector] query_workers
     int query_queue;                    //  [collector] query_queue
     pthread_mutex_t writer;             //  one writer at a time: a group, a Hello, a query that writes
@@ -171,6 +178,16 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
     self->query_queue = (int) cfg->query_queue;
     pthread_mutex_init (&self->writer, NULL);
     self->writer_ready = true;
+    if (strcmp (cfg->tier, "bureau") != 0 && strcmp (cfg->tier, "committee") != 0) {
+        snprintf (err, errlen, "tier must be bureau or committee (%s)", cfg->tier);
+        goto fail;
+    }
+    ml_store_tier_set (self->store, strcmp (cfg->tier, "committee") == 0);
+    if (cfg->upstream && *cfg->upstream) {
+        self->relay = ml_relay_start (self->store, cfg->upstream, cfg->data_dir, err, errlen);
+        if (!self->relay)
+            goto fail;
+    }
     *code = 1;
     self->max_frame_bytes = cfg->max_frame_bytes;
     snprintf (self->ingest_ep, sizeof self->ingest_ep, "%s", cfg->ingest);
@@ -206,6 +223,7 @@ ml_serve_destroy (ml_serve_t **self_p)
         ml_wire_free (&self->pending[i].frame);
         ml_batch_result_free (&self->pending[i].res);
     }
+    ml_relay_stop (&self->relay);       //  before the store it reads
     if (self->ingest)
         zmq_close (self->ingest);
     if (self->query)

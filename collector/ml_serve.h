@@ -20,6 +20,8 @@ typedef struct {
     long map_size_mb;                   //  LMDB map size
     long max_frame_bytes;               //  ZMQ_MAXMSGSIZE of both ROUTERs
     long due_day;                       //  a month's ledger is due by this day of the next month
+    char *upstream;                     //  upstream.ini of the higher tier ("": none; docs/tiers.md)
+    char *tier;                         //  "bureau" or "committee" (takes only members' reports)
     long query_workers;                 //  threads that answer queries
     long query_queue;                   //  queries that may wait for a worker; more: "busy"
 } ml_collector_config_t;

@@ -17,7 +17,7 @@ const char *const ml_store_db_names[DB_COUNT] = {
     "agg", "cases", "case_years", "aggd"
 };
 
-const char *const ml_store_table_names[ML_STORE_TABLES] = { "samples", "findings" };
+const char *const ml_store_table_names[ML_STORE_TABLES] = { "samples", "findings", "tier_out", "tier_in" };
 
 // ---------------------------------------------------------------------------
 // Opening.
@@ -166,6 +166,7 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
     if (ml_store_open_dbs (self->db, self->dbi, readonly, !readonly, dir, &upgrade, err, errlen)
     ||  s_open_tables (self, dir, err, errlen)
     ||  ml_store_chain_open (self, dir, err, errlen)
+    ||  ml_store_watch_open (self, dir, err, errlen)
     ||  (upgrade && ml_store_rebuild (self, err, errlen)))
         goto fail;
     return self;

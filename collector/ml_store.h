@@ -191,12 +191,24 @@ typedef int (ml_store_person_fn) (void *arg, const char *unit, const char *perso
 //  Calls FN for every person of every unit's roster, in key order (unit, then person).
 int ml_store_persons_each (ml_store_txn_t *txn, ml_store_person_fn *fn, void *arg);
 
+//  Called for each stored event of a unit: the AGENT that sent it (NUL-terminated), its SEQ and
+//  the packed Event as received (all borrowed). A non-zero return stops the walk.
+typedef int (ml_store_event_fn) (void *arg, const char *agent, uint64_t seq, const uint8_t *data,
+                                 size_t len);
+
+//  Calls FN for every stored event of UNIT (every version: corrections and voids are events of
+//  their own), in key order (agent, then seq). Returns 0, FN's non-zero return, or the error.
+int ml_store_unit_events_each (ml_store_txn_t *txn, const char *unit, ml_store_event_fn *fn,
+                               void *arg);
+
 //  Tables the store keeps for other modules, in its environment and its transactions (keys and
 //  values are the module's bytes; the store does not read them). They are created by the first
 //  put; until then they read as empty, so a store written before they existed serves unchanged.
 typedef enum {
     ML_STORE_SAMPLES,               //  the audit's frozen sample records
     ML_STORE_FINDINGS,              //  the audit's findings
+    ML_STORE_TIER_OUT,              //  upper tiers: reports a bureau owes upward (ml_tier.h)
+    ML_STORE_TIER_IN,               //  upper tiers: reports a committee received
     ML_STORE_TABLES
 } ml_store_table_t;
 

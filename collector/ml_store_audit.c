@@ -227,7 +227,7 @@ ml_store_table_each (ml_store_txn_t *txn, ml_store_table_t table, const void *pr
     if (ml_db_cursor_open (&txn->db, dbi, &cur))
         for (bool ok = ml_db_seek (&cur, prefix, plen, &k, &v); ok && !ret;
              ok = ml_db_next (&cur, &k, &v)) {
-            if (k.len < plen || memcmp (k.data, prefix, plen) != 0)
+            if (plen && (k.len < plen || memcmp (k.data, prefix, plen) != 0))
                 break;
             ret = fn (arg, k.data, k.len, v.data, v.len);
         }

@@ -490,7 +490,10 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
     uint8_t key[KEY_MAX + 4];
     size_t klen = ml_store_key_year (key, unit, year);
     s_be32_put (key + klen, y.transitions);
-    size_t wlen = strlen (y.decided_by) + 1;
+    //  who decided: the acceptance's reviewer; nobody yet for a submission (even one that follows
+    //  a return, whose year record still names who returned it)
+    const char *who = y.state == ML_YEAR_ACCEPTED ? y.decided_by : "";
+    size_t wlen = strlen (who) + 1;
     uint8_t *val = malloc (CHAIN_DOC_HEAD + wlen + len);
     if (!val)
         return ML_ENOMEM;
@@ -500,11 +503,7 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
     ml_db_be64_put (val + 13, y.chain.count);
     memcpy (val + 21, y.chain.head, 32);
     ml_sha256 ((const uint8_t *) json, len, val + 53);
-    memcpy (val + CHAIN_DOC_HEAD, y.state == ML_YEAR_ACCEPTED ? y.decided_by : "", wlen);
-    if (y.state != ML_YEAR_ACCEPTED) {
-        val[CHAIN_DOC_HEAD] = 0;
-        wlen = 1;
-    }
+    memcpy (val + CHAIN_DOC_HEAD, who, wlen);
     memcpy (val + CHAIN_DOC_HEAD + wlen, json, len);
     ml_db_put (&txn->db, txn->store->cdbi[CDB_DOCUMENTS], key, klen + 4, val,
                CHAIN_DOC_HEAD + wlen + len, 0);
@@ -753,6 +752,15 @@ ml_store_chain_admit (ml_chain_batch_t *b, const Massline__Event *ev, ml_reject_
         }
         return 0;
     }
+    if (ev->body_case == MASSLINE__EVENT__BODY_REPORT) {
+        //  at a higher tier: a member's roll-up submits its year; a version at or below an
+        //  accepted one is refused, another document of the version under review is taken
+        const Massline__Report *r = ev->report;
+        ml_year_t *y = s_year_of (b, (int) r->year);
+        if (y && y->state == ML_YEAR_ACCEPTED && r->version <= y->version)
+            return s_locked (b, y, rej, "send a restatement (a higher version)");
+        return 0;
+    }
     if (!b->any_accepted)
         return 0;
     int years[2] = { 0, 0 };
@@ -867,6 +875,31 @@ ml_store_chain_stored (ml_chain_batch_t *b, const Massline__Event *ev, const cha
             snprintf (y->approver, sizeof y->approver, "%s", s->approver);
             y->reason[0] = 0;
             s_submitted (b, y, agent, "", now);
+            break;
+        }
+        case MASSLINE__EVENT__BODY_REPORT: {
+            //  a member's roll-up (upper tier): its year becomes submitted as that version
+            const Massline__Report *r = ev->report;
+            ml_year_t *y = s_year_of (b, (int) r->year);
+            if (strcmp (r->report, "rollup") != 0)
+                break;
+            if (!y) {
+                ml_year_t fresh = { .year = (int) r->year };
+                if (s_load_year (b, b->unit, &fresh)) {
+                    ml_db_fail (&b->t->db, ML_ENOMEM, "chain: out of memory");
+                    return;
+                }
+                y = &b->years[b->nyears - 1];
+            }
+            if (y->state == ML_YEAR_SUBMITTED && y->version == r->version)
+                break;
+            y->version = r->version;
+            snprintf (y->reason, sizeof y->reason, "%s", r->reason ? r->reason : "");
+            y->decided_by[0] = 0;
+            y->decided_at = 0;
+            s_submitted (b, y, agent, r->reason ? r->reason : "", now);
+            y->unfrozen = false;        //  the document is the member's own (tier_in)
+            s_year_put (b->t, b->unit, y);
             break;
         }
         case MASSLINE__EVENT__BODY_CORRECTION:

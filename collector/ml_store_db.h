@@ -138,6 +138,14 @@ ml_store_key_year (uint8_t *buf, const char *unit, int year)
     return ul + 3;
 }
 
+//  Rectification (rules.md V14; ml_store_watch.c): one database, created by any writable open
+//  when missing; a read-only open of a store without it reads it as empty (ml_store_t.wabsent).
+//    rectify      unit\0 person\0 year (2 BE) rule\0 n (4 BE) -> kind (1), day (4 BE), at (8 BE),
+//                                              who\0 by\0 note
+//  (rule "" for a row that is the person's whole year; n from 1 in the order entered).
+#define WATCH_DB_NAME     "rectify"
+#define WATCH_RECORD_HEAD 13
+
 //  agg keys and values: ml_agg_key and ml_agg_value_pack (ml_metrics.h); aggd keys: ml_aggd_key
 //  (the same deltas per day, a unit's month in one range), values as agg; cases values:
 //  ml_case_pack (ml_cases.h).
@@ -254,6 +262,9 @@ struct ml_store {
     bool readonly;
     ml_db_dbi_t cdbi[CDB_COUNT];        //  the reporting chain's databases...
     bool cabsent;                       //  ...absent (a read-only open of an older store)
+    ml_db_dbi_t wdbi;                   //  rectification records (ml_store_watch.c)...
+    bool wabsent;                       //  ...absent (a read-only open of an older store)
+    bool upper_tier;                    //  a committee: takes only `report` events (ml_tier.h)
 };
 
 //  A transaction and the handles of its environment's databases.
@@ -328,6 +339,9 @@ void ml_store_log_append (ml_store_txn_t *t, const uint8_t *ekey, size_t eklen);
 //  Opens (creating when writable) the reporting chain's databases of SELF; builds the chain
 //  heads from the log when it creates them on a store that has events. (ml_store_chain.c)
 int ml_store_chain_open (ml_store_t *self, const char *dir, char *err, size_t errlen);
+
+//  Opens (creating when writable) the rectification database of SELF. (ml_store_watch.c)
+int ml_store_watch_open (ml_store_t *self, const char *dir, char *err, size_t errlen);
 
 //  Ingest's hooks (ml_store_chain.c): a batch of UNIT begins (loads the unit's chain head, its
 //  closed months and its years), an event is admitted or refused (the locks: 0, or ML_EINVAL

@@ -3,6 +3,7 @@
    (ml_store_derive.c), then the event (chained and counted for completeness) or its reject
    stored. */
 #include "ml_store_db.h"
+#include "ml_tier.h"
 #include "ml_err.h"
 
 #include <inttypes.h>
@@ -87,7 +88,8 @@ s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_e
         if (ml_event_validate (ev, vctx, &verr) != 0)
             rc = ml_store_reject (rej, "invalid", "%s", ml_verr_text (&verr, text, sizeof text));
         else
-        if ((rc = ml_store_chain_admit (chain, ev, rej)) == 0)
+        if ((rc = ml_store_tier_admit (t, ev, rej)) == 0
+        &&  (rc = ml_store_chain_admit (chain, ev, rej)) == 0)
             rc = ml_store_derive_event (x, unit, key, klen, env->data, env->len, ev, rej);
         if (rc == ML_EINVAL && ev->ref)
             snprintf (rej->ref, sizeof rej->ref, "%s", ev->ref);
@@ -96,6 +98,7 @@ s_ingest_one (ml_store_txn_t *t, const char *agent, const char *unit, const ml_e
         ml_db_put (&t->db, t->store->dbi[DB_EVENTS], key, klen, env->data, env->len, 0);
         ml_store_log_append (t, key, klen);
         ml_store_chain_stored (chain, ev, agent, env->data, env->len, vctx->today, now);
+        ml_store_tier_received (t, unit, ev, env->data, env->len, now);
         res->stored++;
     }
     else

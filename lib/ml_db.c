@@ -487,8 +487,8 @@ ml_db_each (ml_db_txn_t *t, ml_db_dbi_t dbi, const void *prefix, size_t plen,
     ml_db_val_t k, v;
     int ret = 0;
     for (bool ok = ml_db_seek (&c, prefix, plen, &k, &v); ok && !ret; ok = ml_db_next (&c, &k, &v)) {
-        if (k.len < plen || memcmp (k.data, prefix, plen) != 0)
-            break;
+        if (plen && (k.len < plen || memcmp (k.data, prefix, plen) != 0))
+            break;                      //  (memcmp may not take a NULL prefix, even for 0 bytes)
         ret = fn (arg, &k, &v);
     }
     ml_db_cursor_close (&c);

@@ -159,6 +159,13 @@ ml_http_form (ml_http_req_t *req, const char *name)
 }
 
 const char *
+ml_http_body (ml_http_req_t *req, size_t *len)
+{
+    *len = req->body_len;
+    return req->body;
+}
+
+const char *
 ml_http_cookie (ml_http_req_t *req, const char *name)
 {
     return MHD_lookup_connection_value (req->conn, MHD_COOKIE_KIND, name);
@@ -376,7 +383,10 @@ s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         s_plain (req, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n");
         return MHD_YES;
     }
-    if (req->body && strlen (req->body) != req->body_len) {
+    //  a multipart body (an upload, ml_http_part.c) may hold any bytes; the others no NUL
+    const char *type = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, "Content-Type");
+    bool multipart = type && strncasecmp (type, "multipart/form-data", 19) == 0;
+    if (req->body && strlen (req->body) != req->body_len && !multipart) {
         s_plain (req, MHD_HTTP_BAD_REQUEST, "a NUL byte in the body\n");
         return MHD_YES;
     }

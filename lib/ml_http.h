@@ -72,4 +72,32 @@ void ml_http_respond (ml_http_req_t *req, unsigned status, const char *content_t
 //  Answers with a 303 redirect to LOCATION (a path of this site).
 void ml_http_redirect (ml_http_req_t *req, const char *location);
 
+// ---------------------------------------------------------------------------
+// Uploads: multipart/form-data bodies (ml_http_part.c). A multipart body may hold any bytes
+// (NUL included); the other bodies still may not.
+
+//  The request body as received (NUL-terminated after LEN bytes), or NULL when none.
+const char *ml_http_body (ml_http_req_t *req, size_t *len);
+
+//  One part of a multipart/form-data body.
+typedef struct {
+    char name[64];                      //  its form field name
+    char filename[256];                 //  the file name the browser sent ("" for a plain field),
+                                        //  without any folder part
+    const char *data;                   //  its bytes (borrowed from the body; not NUL-terminated)
+    size_t len;
+} ml_http_part_t;
+
+//  True when the request is multipart/form-data.
+bool ml_http_is_multipart (ml_http_req_t *req);
+
+//  The first part named NAME of a multipart/form-data body into *PART. False when the request
+//  is not multipart, the body is malformed, or no part has that name.
+bool ml_http_part (ml_http_req_t *req, const char *name, ml_http_part_t *part);
+
+//  The form field NAME as text, from either kind of form body: a url-encoded field, or a
+//  multipart part without a file name copied into BUF (LEN bytes; NULL when longer or holding
+//  a NUL). NULL when absent.
+const char *ml_http_field (ml_http_req_t *req, const char *name, char *buf, size_t len);
+
 #endif

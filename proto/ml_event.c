@@ -1,12 +1,11 @@
-/* ml_event.c -- activity events: JSON <-> Event <-> bytes and validation, driven by the
-   protobuf-c descriptors so that massline.proto is the one description of every kind. */
-#include "ml_event.h"
+/* ml_event.c -- what every part of the event module stands on: the class of each string field,
+   text helpers, access to messages through the protobuf-c descriptors (so that massline.proto is
+   the one description of every kind), the accessors, and bytes, hashes and refs. JSON is
+   ml_event_json.c, key=value ml_event_kv.c, validation ml_event_validate.c. */
+#include "ml_event_private.h"
 #include "ml_err.h"
 #include "ml_pb.h"
 
-#include <assert.h>
-#include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -14,30 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_MAX_FIELDS 64     //  more fields than any message of massline.proto has
-#define S_CLIP 48           //  bytes of a user-supplied value quoted in an error
 #define S_STR_(x) #x
 #define S_STR(x) S_STR_ (x)
 
-static const ProtobufCMessageDescriptor *const s_event_desc = &massline__event__descriptor;
-
-//  What a string field holds, known from its name (the names are the JSON keys).
-typedef enum {
-    S_TEXT,                 //  free text: UTF-8, at most ML_TEXT_MAX bytes
-    S_DATE,                 //  YYYY-MM-DD
-    S_ID,                   //  1..ML_ID_MAX bytes of [A-Za-z0-9._-]
-    S_REF,                  //  an id, or a derived ref "~" + 24 hex digits
-    S_MONTH                 //  YYYY-MM (period_close)
-} s_class_t;
-
-static bool
-s_streq (const char *a, const char *b)
+bool
+ml_evt_streq (const char *a, const char *b)
 {
     return strcmp (a, b) == 0;
 }
 
-static s_class_t
-s_class_of (const char *name)
+ml_evt_class_t
+ml_evt_class_of (const char *name)
 {
     static const char *const dates[] = { "date", "end", "to", "from", "deadline", "announced",
                                          "feedback", "term_from", "term_to", "answered", NULL };
@@ -45,16 +31,20 @@ s_class_of (const char *name)
                                        "signed_by", "filler", "reviewer", "approver", "about",
                                        "appeal", "rule", NULL };
     for (int i = 0; dates[i]; i++)
-        if (s_streq (name, dates[i]))
-            return S_DATE;
+        if (ml_evt_streq (name, dates[i]))
+            return ML_EVT_DATE;
     for (int i = 0; ids[i]; i++)
-        if (s_streq (name, ids[i]))
-            return S_ID;
-    if (s_streq (name, "ref") || s_streq (name, "supersedes") || s_streq (name, "secondment"))
-        return S_REF;
-    if (s_streq (name, "month"))
-        return S_MONTH;
-    return S_TEXT;
+        if (ml_evt_streq (name, ids[i]))
+            return ML_EVT_ID;
+    if (ml_evt_streq (name, "ref") || ml_evt_streq (name, "supersedes") || ml_evt_streq (name, "secondment"))
+        return ML_EVT_REF;
+    if (ml_evt_streq (name, "month"))
+        return ML_EVT_MONTH;
+    if (ml_evt_streq (name, "document"))
+        return ML_EVT_DOC;
+    if (ml_evt_streq (name, "digest") || ml_evt_streq (name, "chain_head"))
+        return ML_EVT_HEX;
+    return ML_EVT_TEXT;
 }
 
 //  ---------------------------------------------------------------------------
@@ -91,8 +81,8 @@ s_utf8_char (const unsigned char *p)
 
 //  Copies TEXT into OUT (SIZE bytes) for quoting in an error line: whole UTF-8 characters
 //  only, invalid bytes and control characters as '?', "..." when cut. Returns OUT.
-static char *
-s_clip (const char *text, char *out, size_t size)
+char *
+ml_evt_clip (const char *text, char *out, size_t size)
 {
     const unsigned char *p = (const unsigned char *) text;
     size_t o = 0;
@@ -117,8 +107,8 @@ s_clip (const char *text, char *out, size_t size)
 }
 
 //  Fills ERR with field PREFIX+NAME and a formatted reason; returns ML_EINVAL.
-static int __attribute__ ((format (printf, 4, 5)))
-s_fail (ml_verr_t *err, const char *prefix, const char *name, const char *fmt, ...)
+int __attribute__ ((format (printf, 4, 5)))
+ml_evt_fail (ml_verr_t *err, const char *prefix, const char *name, const char *fmt, ...)
 {
     snprintf (err->field, sizeof err->field, "%s%s", prefix, name);
     va_list args;
@@ -128,16 +118,16 @@ s_fail (ml_verr_t *err, const char *prefix, const char *name, const char *fmt, .
     return ML_EINVAL;
 }
 
-static int
-s_oom (ml_verr_t *err)
+int
+ml_evt_oom (ml_verr_t *err)
 {
-    s_fail (err, "", "", "out of memory");
+    ml_evt_fail (err, "", "", "out of memory");
     return ML_ENOMEM;
 }
 
 //  Writes "a, b, c" (the names of ENUM's values, in number order) into BUF.
-static char *
-s_enum_names (const ProtobufCEnumDescriptor *desc, char *buf, size_t size)
+char *
+ml_evt_enum_names (const ProtobufCEnumDescriptor *desc, char *buf, size_t size)
 {
     size_t o = 0;
     buf[0] = 0;
@@ -146,8 +136,8 @@ s_enum_names (const ProtobufCEnumDescriptor *desc, char *buf, size_t size)
     return buf;
 }
 
-static bool
-s_id_ok (const char *s)
+bool
+ml_evt_id_ok (const char *s)
 {
     size_t n = 0;
     for (; s[n]; n++) {
@@ -160,20 +150,19 @@ s_id_ok (const char *s)
 }
 
 //  An id, or the form ml_event_ensure_ref derives: "~" and 24 lowercase hex digits.
-static bool
-s_ref_ok (const char *s)
+bool
+ml_evt_ref_ok (const char *s)
 {
     if (s[0] != '~')
-        return s_id_ok (s);
+        return ml_evt_id_ok (s);
     size_t n = 1;
     while ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))
         n++;
     return n == 25 && s[n] == 0;
 }
 
-//  Checks free text; returns NULL when fine, or the reason.
-static const char *
-s_text_problem (const char *s, bool required)
+const char *
+ml_evt_text_problem_max (const char *s, bool required, size_t max, const char *too_long)
 {
     const unsigned char *p = (const unsigned char *) s;
     while (*p) {
@@ -186,38 +175,44 @@ s_text_problem (const char *s, bool required)
             return "not valid UTF-8";
         p += n;
     }
-    if ((size_t) (p - (const unsigned char *) s) > ML_TEXT_MAX)
-        return "longer than " S_STR (ML_TEXT_MAX) " bytes";
+    if ((size_t) (p - (const unsigned char *) s) > max)
+        return too_long;
     if (required && !*s)
         return "empty";
     return NULL;
 }
 
+//  Checks free text; returns NULL when fine, or the reason.
+const char *
+ml_evt_text_problem (const char *s, bool required)
+{
+    return ml_evt_text_problem_max (s, required, ML_TEXT_MAX,
+                                    "longer than " S_STR (ML_TEXT_MAX) " bytes");
+}
+
 //  ---------------------------------------------------------------------------
 //  Generic access to messages through their descriptors
 
-#define S_MEMBER(type, msg, offset) ((type *) ((char *) (msg) + (offset)))
-
 //  The oneof field of Event named KIND, or NULL.
-static const ProtobufCFieldDescriptor *
-s_kind_field (const char *kind)
+const ProtobufCFieldDescriptor *
+ml_evt_kind_field (const char *kind)
 {
     const ProtobufCFieldDescriptor *f
-        = protobuf_c_message_descriptor_get_field_by_name (s_event_desc, kind);
+        = protobuf_c_message_descriptor_get_field_by_name (ML_EVT_DESC, kind);
     return f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ? f : NULL;
 }
 
 //  The field of EV's body, or NULL when no body is set; *BODY_P gets the body.
-static const ProtobufCFieldDescriptor *
-s_body (const Massline__Event *ev, ProtobufCMessage **body_p)
+const ProtobufCFieldDescriptor *
+ml_evt_body (const Massline__Event *ev, ProtobufCMessage **body_p)
 {
     if (ev->body_case == MASSLINE__EVENT__BODY__NOT_SET)
         return NULL;
     const ProtobufCFieldDescriptor *f
-        = protobuf_c_message_descriptor_get_field (s_event_desc, ev->body_case);
+        = protobuf_c_message_descriptor_get_field (ML_EVT_DESC, ev->body_case);
     if (!f || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
         return NULL;
-    ProtobufCMessage *body = *S_MEMBER (ProtobufCMessage *, ev, f->offset);
+    ProtobufCMessage *body = *ML_EVT_MEMBER (ProtobufCMessage *, ev, f->offset);
     if (!body)
         return NULL;
     if (body_p)
@@ -226,16 +221,16 @@ s_body (const Massline__Event *ev, ProtobufCMessage **body_p)
 }
 
 //  True when optional scalar F of MSG is present (required ones always are).
-static bool
-s_present (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
+bool
+ml_evt_present (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
 {
     if (f->label == PROTOBUF_C_LABEL_REQUIRED)
         return true;
-    return *S_MEMBER (protobuf_c_boolean, msg, f->quantifier_offset);
+    return *ML_EVT_MEMBER (protobuf_c_boolean, msg, f->quantifier_offset);
 }
 
-static ProtobufCMessage *
-s_new (const ProtobufCMessageDescriptor *desc)
+ProtobufCMessage *
+ml_evt_new (const ProtobufCMessageDescriptor *desc)
 {
     ProtobufCMessage *msg = malloc (desc->sizeof_message);
     if (msg)
@@ -244,710 +239,32 @@ s_new (const ProtobufCMessageDescriptor *desc)
 }
 
 //  ---------------------------------------------------------------------------
-//  JSON -> Event
-
-static Massline__Event *s_event_from_json (const json_t *obj, const char *prefix, ml_verr_t *err);
-static int s_message_from_json (ProtobufCMessage *msg, const json_t *obj, Massline__Event *ev,
-                                const char *prefix, const char *kind, ml_verr_t *err);
-
-//  Sets message field F of MSG: a list of objects (person.roles), a whole event
-//  (correction.event) or a plain object.
-static int
-s_child_from_json (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const json_t *val,
-                   const char *prefix, const char *kind, ml_verr_t *err)
-{
-    void *member = S_MEMBER (char, msg, f->offset);
-    char sub[sizeof err->field];
-    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-        size_t n = json_is_array (val) ? json_array_size (val) : 0;
-        bool ok = json_is_array (val);
-        for (size_t i = 0; ok && i < n; i++)
-            ok = json_is_object (json_array_get (val, i));
-        if (!ok)
-            return s_fail (err, prefix, f->name, "expected a list of objects");
-        ProtobufCMessage **items = calloc (n ? n : 1, sizeof *items);
-        if (!items)
-            return s_oom (err);
-        //  Attached first, so that the event's destructor frees whatever was built.
-        *(ProtobufCMessage ***) member = items;
-        *S_MEMBER (size_t, msg, f->quantifier_offset) = n;
-        for (size_t i = 0; i < n; i++) {
-            if (!(items[i] = s_new (f->descriptor)))
-                return s_oom (err);
-            snprintf (sub, sizeof sub, "%s%s[%zu].", prefix, f->name, i);
-            int rc = s_message_from_json (items[i], json_array_get (val, i), NULL, sub, kind, err);
-            if (rc)
-                return rc;
-        }
-        return ML_OK;
-    }
-    if (!json_is_object (val))
-        return s_fail (err, prefix, f->name, "expected an object");
-    snprintf (sub, sizeof sub, "%s%s.", prefix, f->name);
-    if (f->descriptor == s_event_desc) {
-        Massline__Event *inner = s_event_from_json (val, sub, err);
-        if (!inner)
-            return ML_EINVAL;
-        *(ProtobufCMessage **) member = &inner->base;
-        return ML_OK;
-    }
-    ProtobufCMessage *child = s_new (f->descriptor);
-    if (!child)
-        return s_oom (err);
-    *(ProtobufCMessage **) member = child;
-    return s_message_from_json (child, val, NULL, sub, kind, err);
-}
-
-//  Sets field F of MSG from the JSON value VAL (not null).
-static int
-s_field_from_json (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, const json_t *val,
-                   const char *prefix, const char *kind, ml_verr_t *err)
-{
-    void *member = S_MEMBER (char, msg, f->offset);
-    switch (f->type) {
-        case PROTOBUF_C_TYPE_STRING: {
-            if (!json_is_string (val))
-                return s_fail (err, prefix, f->name, "expected a string");
-            char *copy = strdup (json_string_value (val));
-            if (!copy)
-                return s_oom (err);
-            *(char **) member = copy;
-            return ML_OK;       //  a string's presence is its pointer
-        }
-        case PROTOBUF_C_TYPE_BOOL:
-            if (!json_is_boolean (val))
-                return s_fail (err, prefix, f->name, "expected true or false");
-            *(protobuf_c_boolean *) member = json_is_true (val);
-            break;
-        case PROTOBUF_C_TYPE_UINT32: {
-            if (!json_is_integer (val))
-                return s_fail (err, prefix, f->name, "expected a whole number");
-            json_int_t v = json_integer_value (val);
-            if (v < 0 || v > UINT32_MAX)
-                return s_fail (err, prefix, f->name, "out of range (%" JSON_INTEGER_FORMAT ")", v);
-            *(uint32_t *) member = (uint32_t) v;
-            break;
-        }
-        case PROTOBUF_C_TYPE_ENUM: {
-            if (!json_is_string (val))
-                return s_fail (err, prefix, f->name, "expected a string");
-            const ProtobufCEnumValue *ev
-                = protobuf_c_enum_descriptor_get_value_by_name (f->descriptor, json_string_value (val));
-            if (!ev) {
-                char clip[S_CLIP], names[200];
-                return s_fail (err, prefix, f->name, "unknown value '%s' (expected one of %s)",
-                               s_clip (json_string_value (val), clip, sizeof clip),
-                               s_enum_names (f->descriptor, names, sizeof names));
-            }
-            *(int *) member = ev->value;
-            break;
-        }
-        case PROTOBUF_C_TYPE_MESSAGE:
-            return s_child_from_json (msg, f, val, prefix, kind, err);
-        default:
-            //  massline.proto uses no other types in events; a new one needs code here.
-            return s_fail (err, prefix, f->name, "field type %d is not supported", (int) f->type);
-    }
-    if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
-        *S_MEMBER (protobuf_c_boolean, msg, f->quantifier_offset) = 1;
-    return ML_OK;
-}
-
-//  Fills MSG from the keys of OBJ. For an event body EV is the event: then "kind" is skipped
-//  and Event's own fields (ref, note) go to EV. Null values count as absent.
-static int
-s_message_from_json (ProtobufCMessage *msg, const json_t *obj, Massline__Event *ev,
-                     const char *prefix, const char *kind, ml_verr_t *err)
-{
-    const ProtobufCMessageDescriptor *desc = msg->descriptor;
-    assert (desc->n_fields <= S_MAX_FIELDS);
-    uint32_t seen = 0;
-    const char *key;
-    json_t *val;
-    json_object_foreach ((json_t *) obj, key, val) {
-        ProtobufCMessage *target = msg;
-        const ProtobufCFieldDescriptor *f = NULL;
-        if (ev) {
-            if (s_streq (key, "kind"))
-                continue;
-            f = protobuf_c_message_descriptor_get_field_by_name (s_event_desc, key);
-            if (f && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-                target = &ev->base;
-            else
-                f = NULL;
-        }
-        if (!f)
-            f = protobuf_c_message_descriptor_get_field_by_name (desc, key);
-        if (!f) {
-            char clip[S_CLIP];
-            return s_fail (err, prefix, s_clip (key, clip, sizeof clip),
-                           "unknown key for kind '%s'", kind);
-        }
-        if (json_is_null (val))
-            continue;
-        if (target == msg)
-            seen |= 1u << (f - desc->fields);
-        int rc = s_field_from_json (target, f, val, prefix, kind, err);
-        if (rc)
-            return rc;
-    }
-    for (unsigned i = 0; i < desc->n_fields; i++)
-        if (desc->fields[i].label == PROTOBUF_C_LABEL_REQUIRED && !(seen & (1u << i)))
-            return s_fail (err, prefix, desc->fields[i].name, "missing");
-    return ML_OK;
-}
-
-//  Builds the event of OBJ (an object); PREFIX names where it sits ("" or "event.").
-static Massline__Event *
-s_event_from_json (const json_t *obj, const char *prefix, ml_verr_t *err)
-{
-    json_t *jkind = json_object_get (obj, "kind");
-    if (!jkind || json_is_null (jkind)) {
-        s_fail (err, prefix, "kind", "missing");
-        return NULL;
-    }
-    if (!json_is_string (jkind)) {
-        s_fail (err, prefix, "kind", "expected a string");
-        return NULL;
-    }
-    const char *kind = json_string_value (jkind);
-    const ProtobufCFieldDescriptor *bf = s_kind_field (kind);
-    if (!bf) {
-        char clip[S_CLIP];
-        s_fail (err, prefix, "kind", "unknown kind '%s'", s_clip (kind, clip, sizeof clip));
-        return NULL;
-    }
-    Massline__Event *ev = (Massline__Event *) s_new (s_event_desc);
-    ProtobufCMessage *body = s_new (bf->descriptor);
-    if (!ev || !body) {
-        free (ev);
-        free (body);
-        s_oom (err);
-        return NULL;
-    }
-    ev->body_case = bf->id;
-    *S_MEMBER (ProtobufCMessage *, ev, bf->offset) = body;
-    if (s_message_from_json (body, obj, ev, prefix, kind, err)) {
-        ml_event_free (&ev);
-        return NULL;
-    }
-    return ev;
-}
-
-Massline__Event *
-ml_event_from_json (const json_t *obj, ml_verr_t *err)
-{
-    ml_verr_t spare;
-    if (!err)
-        err = &spare;
-    if (!json_is_object (obj)) {
-        s_fail (err, "", "", "not a JSON object");
-        return NULL;
-    }
-    return s_event_from_json (obj, "", err);
-}
-
-Massline__Event *
-ml_event_from_jsonl (const char *line, size_t len, ml_verr_t *err)
-{
-    ml_verr_t spare;
-    if (!err)
-        err = &spare;
-    json_error_t jerr;
-    json_t *obj = json_loadb (line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-    if (!obj) {
-        char clip[160];
-        s_fail (err, "", "", "not valid JSON: %s (column %d)",
-                s_clip (jerr.text, clip, sizeof clip), jerr.column);
-        return NULL;
-    }
-    Massline__Event *ev = ml_event_from_json (obj, err);
-    json_decref (obj);
-    return ev;
-}
-
-//  ---------------------------------------------------------------------------
-//  key=value words -> Event (through a JSON object, so the checks are the same)
-
-//  The JSON value for the text VALUE of field F, or NULL with ERR filled.
-static json_t *
-s_kv_value (const ProtobufCFieldDescriptor *f, const char *value, ml_verr_t *err)
-{
-    switch (f->type) {
-        case PROTOBUF_C_TYPE_BOOL:
-            if (s_streq (value, "true") || s_streq (value, "1") || s_streq (value, "是"))
-                return json_true ();
-            if (s_streq (value, "false") || s_streq (value, "0") || s_streq (value, "否"))
-                return json_false ();
-            s_fail (err, "", f->name, "expected true or false");
-            return NULL;
-        case PROTOBUF_C_TYPE_UINT32: {
-            const char *p = value + (*value == '-');
-            if (!*p || strspn (p, "0123456789") != strlen (p)) {
-                s_fail (err, "", f->name, "expected a whole number");
-                return NULL;
-            }
-            errno = 0;
-            long long v = strtoll (value, NULL, 10);
-            if (errno == ERANGE) {
-                char clip[S_CLIP];
-                s_fail (err, "", f->name, "out of range (%s)", s_clip (value, clip, sizeof clip));
-                return NULL;
-            }
-            return json_integer (v);
-        }
-        case PROTOBUF_C_TYPE_MESSAGE: {
-            json_error_t jerr;
-            json_t *v = json_loads (value, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-            if (!v) {
-                char clip[160];
-                s_fail (err, "", f->name, "not valid JSON: %s (column %d)",
-                        s_clip (jerr.text, clip, sizeof clip), jerr.column);
-            }
-            return v;
-        }
-        default:
-            //  Strings and enum names. Not checked for UTF-8 here: validation reports it
-            //  with the field's name.
-            return json_string_nocheck (value);
-    }
-}
-
-Massline__Event *
-ml_event_from_kv (const char *kind, int argc, char *const *argv, ml_verr_t *err)
-{
-    ml_verr_t spare;
-    if (!err)
-        err = &spare;
-    char clip[S_CLIP];
-    const ProtobufCFieldDescriptor *bf = kind ? s_kind_field (kind) : NULL;
-    if (!bf) {
-        if (kind)
-            s_fail (err, "", "kind", "unknown kind '%s'", s_clip (kind, clip, sizeof clip));
-        else
-            s_fail (err, "", "kind", "missing");
-        return NULL;
-    }
-    Massline__Event *ev = NULL;
-    json_t *obj = json_object ();
-    if (!obj || json_object_set_new (obj, "kind", json_string (bf->name))) {
-        s_oom (err);
-        goto done;
-    }
-    for (int i = 0; i < argc; i++) {
-        const char *eq = strchr (argv[i], '=');
-        if (!eq || eq == argv[i]) {
-            s_fail (err, "", "", "expected key=value, got '%s'", s_clip (argv[i], clip, sizeof clip));
-            goto done;
-        }
-        char key[ML_ID_MAX + 1];
-        size_t klen = (size_t) (eq - argv[i]);
-        snprintf (key, sizeof key, "%.*s", (int) klen, argv[i]);
-        const ProtobufCFieldDescriptor *f
-            = protobuf_c_message_descriptor_get_field_by_name (s_event_desc, key);
-        if (!f || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-            f = protobuf_c_message_descriptor_get_field_by_name (bf->descriptor, key);
-        if (klen >= sizeof key || (!f && !s_streq (key, "kind"))) {
-            s_fail (err, "", s_clip (key, clip, sizeof clip), "unknown key for kind '%s'", bf->name);
-            goto done;
-        }
-        if (json_object_get (obj, key)) {
-            s_fail (err, "", key, "given twice");
-            goto done;
-        }
-        json_t *val = s_kv_value (f, eq + 1, err);
-        if (!val || json_object_set_new (obj, f->name, val))
-            goto done;
-    }
-    ev = ml_event_from_json (obj, err);
-    const char *problem = ev && ev->ref ? ml_event_user_ref_problem (ev->ref) : NULL;
-    if (problem) {
-        s_fail (err, "", "ref", "%s", problem);
-        ml_event_free (&ev);
-    }
-done:
-    json_decref (obj);
-    return ev;
-}
-
-//  ---------------------------------------------------------------------------
-//  Event -> JSON
-
-static json_t *s_event_to_json (const Massline__Event *ev);
-
-//  Adds the present fields of MSG to OBJ (oneof members skipped). Returns 0 or -1 when a
-//  value cannot be JSON (text not UTF-8, unknown enum number) or memory ran out.
-static int
-s_message_to_json (const ProtobufCMessage *msg, json_t *obj)
-{
-    const ProtobufCMessageDescriptor *desc = msg->descriptor;
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &desc->fields[i];
-        const void *member = S_MEMBER (const char, msg, f->offset);
-        json_t *val = NULL;
-        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-            continue;
-        switch (f->type) {
-            case PROTOBUF_C_TYPE_STRING:
-                if (!*(char *const *) member)
-                    continue;
-                val = json_string (*(char *const *) member);
-                break;
-            case PROTOBUF_C_TYPE_BOOL:
-                if (!s_present (msg, f))
-                    continue;
-                val = json_boolean (*(const protobuf_c_boolean *) member);
-                break;
-            case PROTOBUF_C_TYPE_UINT32:
-                if (!s_present (msg, f))
-                    continue;
-                val = json_integer (*(const uint32_t *) member);
-                break;
-            case PROTOBUF_C_TYPE_ENUM: {
-                if (!s_present (msg, f))
-                    continue;
-                const ProtobufCEnumValue *ev
-                    = protobuf_c_enum_descriptor_get_value (f->descriptor, *(const int *) member);
-                val = ev ? json_string (ev->name) : NULL;
-                break;
-            }
-            case PROTOBUF_C_TYPE_MESSAGE:
-                if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-                    size_t n = *S_MEMBER (const size_t, msg, f->quantifier_offset);
-                    ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) member;
-                    if (n == 0)
-                        continue;
-                    val = json_array ();
-                    for (size_t k = 0; val && k < n; k++) {
-                        json_t *item = json_object ();
-                        if (json_array_append_new (val, item) || s_message_to_json (items[k], item)) {
-                            json_decref (val);
-                            val = NULL;
-                        }
-                    }
-                }
-                else {
-                    const ProtobufCMessage *child = *(ProtobufCMessage *const *) member;
-                    if (!child)
-                        continue;
-                    if (child->descriptor == s_event_desc)
-                        val = s_event_to_json ((const Massline__Event *) child);
-                    else if ((val = json_object ()) && s_message_to_json (child, val)) {
-                        json_decref (val);
-                        val = NULL;
-                    }
-                }
-                break;
-            default:
-                break;
-        }
-        if (!val || json_object_set_new (obj, f->name, val))
-            return -1;
-    }
-    return 0;
-}
-
-static json_t *
-s_event_to_json (const Massline__Event *ev)
-{
-    ProtobufCMessage *body = NULL;
-    const ProtobufCFieldDescriptor *bf = s_body (ev, &body);
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    if ((bf && json_object_set_new (obj, "kind", json_string (bf->name)))
-        || s_message_to_json (&ev->base, obj)            //  ref, note
-        || (bf && s_message_to_json (body, obj))) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-json_t *
-ml_event_to_json (const Massline__Event *ev)
-{
-    return ev ? s_event_to_json (ev) : NULL;
-}
-
-//  ---------------------------------------------------------------------------
-//  Validation
-
-//  Where a check runs: the context, the error prefix and the event's kind.
-typedef struct {
-    const ml_vctx_t *ctx;
-    const char *prefix;     //  "", "event.", "roles[0]." ...
-    const char *kind;       //  kind name of the event being checked
-    bool body;              //  MSG is an event's body: its "date" is limited by today
-    ml_verr_t *err;
-} s_check_t;
-
-static int s_validate_event (const Massline__Event *ev, const ml_vctx_t *ctx, const char *prefix,
-                             ml_verr_t *err);
-static int s_validate_message (const ProtobufCMessage *msg, const s_check_t *chk);
-
-//  Checks the string S of field F, of class CLS; *DAY gets a date's day number.
-static int
-s_check_string (const s_check_t *chk, const ProtobufCFieldDescriptor *f, s_class_t cls,
-                const char *s, ml_day_t *day)
-{
-    char clip[S_CLIP];
-    ml_day_t day_of_month;
-    switch (cls) {
-        case S_DATE:
-            if (ml_date_parse (s, day) != ML_OK)
-                return s_fail (chk->err, chk->prefix, f->name, "not a date (%s)",
-                               s_clip (s, clip, sizeof clip));
-            if (chk->body && s_streq (f->name, "date") && *day > chk->ctx->today) {
-                char today[11];
-                return s_fail (chk->err, chk->prefix, f->name, "after today (%s > %s)", s,
-                               ml_date_format (chk->ctx->today, today));
-            }
-            return ML_OK;
-        case S_MONTH: {
-            char day[16];
-            if (strlen (s) != 7 || snprintf (day, sizeof day, "%s-01", s) != 10
-            ||  ml_date_parse (day, &day_of_month) != ML_OK)
-                return s_fail (chk->err, chk->prefix, f->name, "not a month YYYY-MM (%s)",
-                               s_clip (s, clip, sizeof clip));
-            if (day_of_month > chk->ctx->today)
-                return s_fail (chk->err, chk->prefix, f->name, "after this month (%s)", s);
-            return ML_OK;
-        }
-        case S_ID:
-        case S_REF:
-            if (cls == S_ID ? s_id_ok (s) : s_ref_ok (s))
-                return ML_OK;
-            return s_fail (chk->err, chk->prefix, f->name, "not a valid id (%s)",
-                           s_clip (s, clip, sizeof clip));
-        default: {
-            const char *problem = s_text_problem (s, f->label == PROTOBUF_C_LABEL_REQUIRED);
-            return problem ? s_fail (chk->err, chk->prefix, f->name, "%s", problem) : ML_OK;
-        }
-    }
-}
-
-//  Where an ordered date must not be before: "end" >= "date", "to" >= "from" (or "date"),
-//  "deadline" >= "date", "term_to" >= "term_from". NULL for other fields.
-static const char *
-s_start_of (const ProtobufCMessageDescriptor *desc, const char *name)
-{
-    if (s_streq (name, "term_to"))
-        return "term_from";
-    if (s_streq (name, "to"))
-        return protobuf_c_message_descriptor_get_field_by_name (desc, "from") ? "from" : "date";
-    if (s_streq (name, "end") || s_streq (name, "deadline"))
-        return "date";
-    return NULL;
-}
-
-//  Checks message field F of MSG: each role, or correction's inner event.
-static int
-s_validate_child (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-                  const s_check_t *chk)
-{
-    const void *member = S_MEMBER (const char, msg, f->offset);
-    char sub[sizeof chk->err->field];
-    s_check_t item = { chk->ctx, sub, chk->kind, false, chk->err };
-    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-        size_t n = *S_MEMBER (const size_t, msg, f->quantifier_offset);
-        ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) member;
-        for (size_t k = 0; k < n; k++) {
-            snprintf (sub, sizeof sub, "%s%s[%zu].", chk->prefix, f->name, k);
-            int rc = s_validate_message (items[k], &item);
-            if (rc)
-                return rc;
-        }
-        return ML_OK;
-    }
-    const ProtobufCMessage *child = *(ProtobufCMessage *const *) member;
-    if (!child)
-        return f->label == PROTOBUF_C_LABEL_REQUIRED
-               ? s_fail (chk->err, chk->prefix, f->name, "missing") : ML_OK;
-    snprintf (sub, sizeof sub, "%s%s.", chk->prefix, f->name);
-    if (child->descriptor != s_event_desc)
-        return s_validate_message (child, &item);
-    //  correction.event: a plain event, checked like one.
-    uint32_t inner = ((const Massline__Event *) child)->body_case;
-    if (inner == MASSLINE__EVENT__BODY_CORRECTION || inner == MASSLINE__EVENT__BODY_VOID)
-        return s_fail (chk->err, chk->prefix, f->name, "cannot correct with a correction or void");
-    return s_validate_event ((const Massline__Event *) child, chk->ctx, sub, chk->err);
-}
-
-//  Checks every field of MSG, then the order of its dates.
-static int
-s_validate_message (const ProtobufCMessage *msg, const s_check_t *chk)
-{
-    const ProtobufCMessageDescriptor *desc = msg->descriptor;
-    assert (desc->n_fields <= S_MAX_FIELDS);
-    ml_day_t days[S_MAX_FIELDS];
-    uint64_t dated = 0;         //  bit i: days[i] holds field i's date
-    ml_verr_t *err = chk->err;
-    int rc;
-
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &desc->fields[i];
-        const void *member = S_MEMBER (const char, msg, f->offset);
-        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-            continue;           //  the body, checked by the caller
-        switch (f->type) {
-            case PROTOBUF_C_TYPE_STRING: {
-                const char *s = *(char *const *) member;
-                if (!s) {
-                    if (f->label == PROTOBUF_C_LABEL_REQUIRED)
-                        return s_fail (err, chk->prefix, f->name, "missing");
-                    break;
-                }
-                s_class_t cls = s_class_of (f->name);
-                if ((rc = s_check_string (chk, f, cls, s, &days[i])))
-                    return rc;
-                if (cls == S_DATE)
-                    dated |= 1ull << i;
-                break;
-            }
-            case PROTOBUF_C_TYPE_ENUM: {
-                int v = *(const int *) member;
-                if (s_present (msg, f) && !protobuf_c_enum_descriptor_get_value (f->descriptor, v)) {
-                    char names[200];
-                    return s_fail (err, chk->prefix, f->name, "unknown value '%d' (expected one of %s)",
-                                   v, s_enum_names (f->descriptor, names, sizeof names));
-                }
-                break;
-            }
-            case PROTOBUF_C_TYPE_UINT32:
-                if (s_present (msg, f) && *(const uint32_t *) member < 1)
-                    return s_fail (err, chk->prefix, f->name, "must be at least 1");
-                break;
-            case PROTOBUF_C_TYPE_MESSAGE:
-                if ((rc = s_validate_child (msg, f, chk)))
-                    return rc;
-                break;
-            default:
-                break;
-        }
-    }
-    //  Dates in order.
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const char *start = (dated & (1ull << i)) ? s_start_of (desc, desc->fields[i].name) : NULL;
-        if (!start)
-            continue;
-        unsigned j = (unsigned) (protobuf_c_message_descriptor_get_field_by_name (desc, start)
-                                 - desc->fields);
-        if ((dated & (1ull << j)) && days[i] < days[j]) {
-            char a[11], b[11];
-            return s_fail (err, chk->prefix, desc->fields[i].name, "before '%s' (%s < %s)", start,
-                           ml_date_format (days[i], a), ml_date_format (days[j], b));
-        }
-    }
-    return ML_OK;
-}
-
-//  Roster: the people and orgs an event of KIND names must be known.
-static int
-s_check_roster (const ProtobufCMessage *body, const s_check_t *chk)
-{
-    const ml_vctx_t *ctx = chk->ctx;
-    const ProtobufCMessageDescriptor *desc = body->descriptor;
-    for (unsigned i = 0; i < desc->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &desc->fields[i];
-        if (f->type != PROTOBUF_C_TYPE_STRING)
-            continue;
-        const char *s = *S_MEMBER (char *const, body, f->offset);
-        if (!s)
-            continue;
-        bool person = (s_streq (f->name, "person") && !s_streq (chk->kind, "person"))
-                      || s_streq (f->name, "head") || s_streq (f->name, "signed_by")
-                      || s_streq (f->name, "filler") || s_streq (f->name, "reviewer")
-                      || s_streq (f->name, "approver") || s_streq (f->name, "about");
-        bool org = s_streq (f->name, "org") && (s_streq (chk->kind, "commitment")
-                                               || s_streq (chk->kind, "activity_day")
-                                               || s_streq (chk->kind, "exemption"));
-        if (person && ctx->has_person && !ctx->has_person (ctx->ctx, s))
-            return s_fail (chk->err, chk->prefix, f->name, "unknown person '%s'", s);
-        if (org && ctx->has_org && !ctx->has_org (ctx->ctx, s))
-            return s_fail (chk->err, chk->prefix, f->name, "unknown org '%s'", s);
-    }
-    return ML_OK;
-}
-
-static int
-s_validate_event (const Massline__Event *ev, const ml_vctx_t *ctx, const char *prefix,
-                  ml_verr_t *err)
-{
-    ProtobufCMessage *body = NULL;
-    const ProtobufCFieldDescriptor *bf = s_body (ev, &body);
-    if (!bf)
-        return s_fail (err, prefix, "kind", "missing");
-    s_check_t chk = { ctx, prefix, bf->name, false, err };
-    int rc = s_validate_message (&ev->base, &chk);     //  ref, note
-    chk.body = true;
-    if (rc || (rc = s_validate_message (body, &chk)))
-        return rc;
-    if (ev->body_case == MASSLINE__EVENT__BODY_COMMITMENT) {
-        const Massline__Commitment *c = ev->commitment;
-        if (!c->person == !c->org)
-            return s_fail (err, prefix, "person", "give exactly one of 'person' and 'org'");
-    }
-    if (ev->body_case == MASSLINE__EVENT__BODY_YEAR_SUBMISSION) {
-        int y, m, d;
-        ml_date_to_ymd (ctx->today, &y, &m, &d);
-        if (ev->year_submission->year < 2000 || (int) ev->year_submission->year > y)
-            return s_fail (err, prefix, "year", "not a year that can be submitted (%u)",
-                           ev->year_submission->year);
-    }
-    if (ev->body_case == MASSLINE__EVENT__BODY_EXEMPTION) {
-        const Massline__Exemption *x = ev->exemption;
-        if (!x->person == !x->org)
-            return s_fail (err, prefix, "person", "give exactly one of 'person' and 'org'");
-    }
-    return s_check_roster (body, &chk);
-}
-
-int
-ml_event_validate (const Massline__Event *ev, const ml_vctx_t *ctx, ml_verr_t *err)
-{
-    ml_verr_t spare;
-    assert (ev && ctx);
-    return s_validate_event (ev, ctx, "", err ? err : &spare);
-}
-
-const char *
-ml_verr_text (const ml_verr_t *err, char *buf, size_t len)
-{
-    if (err->field[0])
-        snprintf (buf, len, "field '%s': %s", err->field, err->reason);
-    else
-        snprintf (buf, len, "%s", err->reason);
-    return buf;
-}
-
-//  ---------------------------------------------------------------------------
 //  Accessors
 
 const char *
 ml_event_kind (const Massline__Event *ev)
 {
-    const ProtobufCFieldDescriptor *bf = ev ? s_body (ev, NULL) : NULL;
+    const ProtobufCFieldDescriptor *bf = ev ? ml_evt_body (ev, NULL) : NULL;
     return bf ? bf->name : NULL;
 }
 
 bool
 ml_event_kind_known (const char *name)
 {
-    return name && s_kind_field (name) != NULL;
+    return name && ml_evt_kind_field (name) != NULL;
 }
 
 const char *
 ml_event_str (const Massline__Event *ev, const char *name)
 {
     ProtobufCMessage *body = NULL;
-    if (!ev || !s_body (ev, &body))
+    if (!ev || !ml_evt_body (ev, &body))
         return NULL;
     const ProtobufCFieldDescriptor *f
         = protobuf_c_message_descriptor_get_field_by_name (body->descriptor, name);
     if (!f || f->type != PROTOBUF_C_TYPE_STRING)
         return NULL;
-    return *S_MEMBER (char *const, body, f->offset);
+    return *ML_EVT_MEMBER (char *const, body, f->offset);
 }
 
 int
@@ -1022,10 +339,10 @@ s_wire_ok (const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t l
 Massline__Event *
 ml_event_unpack (const uint8_t *data, size_t len, ml_verr_t *err)
 {
-    Massline__Event *ev = s_wire_ok (s_event_desc, data, len, S_MAX_DEPTH)
+    Massline__Event *ev = s_wire_ok (ML_EVT_DESC, data, len, S_MAX_DEPTH)
                           ? massline__event__unpack (NULL, len, data) : NULL;
     if (!ev && err)
-        s_fail (err, "", "", "not a valid event encoding");
+        ml_evt_fail (err, "", "", "not a valid event encoding");
     return ev;
 }
 
@@ -1070,4 +387,17 @@ ml_event_free (Massline__Event **ev_p)
         protobuf_c_message_free_unpacked (&(*ev_p)->base, NULL);
         *ev_p = NULL;
     }
+}
+
+//  ---------------------------------------------------------------------------
+//  Errors
+
+const char *
+ml_verr_text (const ml_verr_t *err, char *buf, size_t len)
+{
+    if (err->field[0])
+        snprintf (buf, len, "field '%s': %s", err->field, err->reason);
+    else
+        snprintf (buf, len, "%s", err->reason);
+    return buf;
 }

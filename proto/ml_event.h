@@ -16,6 +16,9 @@
 #define ML_ID_MAX 64       //  ids (ref, person, org, case, ...): 1..64 bytes of [A-Za-z0-9._-];
                            //  ref and supersedes may also be a derived ref "~" + 24 hex digits
 #define ML_TEXT_MAX 2000   //  free text (title, note, measures, ...): at most 2000 bytes of UTF-8
+#define ML_REPORT_DOC_MAX 4194304   //  a `report` event's document: at most 4 MiB of UTF-8 (a
+                                    //  40-page roll-up's JSON is well under 1 MiB; docs/tiers.md)
+#define ML_TIER_VERSION 1  //  the tier protocol a `report` event speaks (its tier_version)
 
 //  What was wrong with an event: the field (JSON key; "" when the whole event) and why.
 //  ml_verr_text renders it as "field 'date': not a date (2026-13-01)" or just the reason.

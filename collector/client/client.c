@@ -181,6 +181,9 @@ static const ml_cli_command_t s_commands[] = {
     { "review", ml_client_review, "-c client.ini review accept|return UNIT YEAR [--reason TEXT]",
       "the bureau's decision on a unit's submitted year (reviewer keys): accept locks the\n"
       "      year and seals its document; return sends it back with the reason" },
+    { "watch", ml_client_watch, "-c client.ini watch talk|notice|progress|close --unit U --person P --year Y ...",
+      "rectification of a watch-list row (staff and reviewer keys): the admonishment talk,\n"
+      "      the notice with its deadline, progress, the verified closure (massline watch help)" },
     { "sample", ml_client_sample, "-c client.ini sample draw|show|finding|appraise|size ...",
       "spot-check samples: draw, show, verify, finding, appraise, list, size\n"
       "      (massline sample --help)" },
@@ -204,7 +207,7 @@ s_help (void)
     printf ("\nexit status: 0 ok, 1 the work failed (no answer, refused), 2 bad usage or configuration\n");
 }
 
-static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report, review or sample", true, false };
+static const ml_cli_t s_cli = { PROG, "client.ini", s_commands, s_help, "which command? status, report, review, watch or sample", true, false };
 
 int
 main (int argc, char **argv)

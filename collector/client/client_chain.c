@@ -61,6 +61,8 @@ ml_client_review (int argc, char **argv, const char *config)
 {
     const char *verb = argc > 0 ? argv[0] : NULL, *unit = NULL, *year = NULL, *reason = NULL;
     bool as_json = false;
+    if (verb && strcmp (verb, "bureau") == 0)
+        return ml_client_review_bureau (argc - 1, argv + 1, config);
     for (int i = 1; i < argc; i++)
         if (strcmp (argv[i], "--reason") == 0 && i + 1 < argc)
             reason = argv[++i];

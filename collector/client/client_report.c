@@ -28,6 +28,8 @@ static const char s_usage[] =
     "  report watchlist --year Y                 persons and units with unmet rules (S.3)\n"
     "  report completeness --year Y              per unit and month: on time, late, missing;\n"
     "                                            reporting and timeliness rates\n"
+    "  report supervision --year Y               rectification of the watch list's rows: talked,\n"
+    "                                            rectified on time, late, overdue, open (S.3)\n"
     "  report verify FILE                        is FILE a sealed document, does the store agree\n"
     "\n"
     "unit-annual of a submitted or accepted year shows the sealed (frozen) document; --live\n"
@@ -64,6 +66,7 @@ static const s_kind_t s_kinds[] = {
     { "bulletin", O_PERIOD, 0 },
     { "watchlist", O_YEAR, O_AS_OF },
     { "completeness", O_YEAR, O_AS_OF },
+    { "supervision", O_YEAR, O_AS_OF },
 };
 
 static int s_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
@@ -204,6 +207,8 @@ ml_client_report (int argc, char **argv, const char *config)
     }
     if (strcmp (argv[0], "verify") == 0)
         return ml_client_verify (argc - 1, argv + 1, config);
+    if (strcmp (argv[0], "members") == 0 || strcmp (argv[0], "show") == 0)
+        return ml_client_tier_report (argc, argv, config);
     bool live = false;
     const s_kind_t *kind = NULL;
     for (size_t i = 0; i < sizeof s_kinds / sizeof s_kinds[0]; i++)
@@ -211,7 +216,7 @@ ml_client_report (int argc, char **argv, const char *config)
             kind = &s_kinds[i];
     if (!kind)
         return s_usage_error ("unknown report '%s' (unit-annual, rollup, cadre, bulletin, watchlist, "
-                              "completeness, verify)",
+                              "completeness, supervision, verify)",
                               argv[0]);
     const char *value[O_COUNT] = { NULL };
     const char *path = NULL, *format_name = NULL;

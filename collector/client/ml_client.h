@@ -57,6 +57,13 @@ int ml_client_sample (int argc, char **argv, const char *config);
 int ml_client_review (int argc, char **argv, const char *config);
 int ml_client_verify (int argc, char **argv, const char *config);
 
+//  `massline watch talk|notice|progress|close ...` (client_watch.c). Returns the exit code.
+int ml_client_watch (int argc, char **argv, const char *config);
+//  The upper tiers' commands (client_tier.c): `review bureau YEAR [--reason TEXT]`; `report
+//  members --year Y` and `report show MEMBER YEAR [...]` (ARGV[0] "members" or "show").
+int ml_client_review_bureau (int argc, char **argv, const char *config);
+int ml_client_tier_report (int argc, char **argv, const char *config);
+
 #include <stddef.h>
 #include "ml_render.h"
 

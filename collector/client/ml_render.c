@@ -31,6 +31,7 @@ static const s_kind_t s_kinds [] = {
     { "bulletin", "units", 0, ML_RENDER_BULLETIN },
     { "watchlist", "rows", 0, ML_RENDER_WATCHLIST },
     { "completeness", "units", 0, ML_RENDER_COMPLETENESS },
+    { "supervision", "rows", 0, ML_RENDER_SUPERVISION },
 };
 
 //  The renderer of each format but json (the report as is), one file each. A new format
@@ -138,6 +139,9 @@ ml_render (const json_t *report, ml_format_t format, FILE *out, char *err, size_
     else
     if (kind->kind == ML_RENDER_COMPLETENESS && format <= ML_FORMAT_HTML)
         rc = ml_render_completeness (report, format, mem);
+    else
+    if (kind->kind == ML_RENDER_SUPERVISION && format <= ML_FORMAT_HTML)
+        rc = ml_render_supervision (report, format, mem);
     else
     if ((unsigned) format < sizeof s_formats / sizeof s_formats [0] && s_formats [format])
         rc = s_formats [format] (report, kind->kind, mem);

@@ -51,10 +51,10 @@ s_row_value (s_row_t *row, const json_t *value)
 }
 
 static void
-s_row_pct (s_row_t *row, double ratio)
+s_row_pct (s_row_t *row, double ratio, const char *dash)
 {
     assert (row->count < S_CSV_MAX);
-    row->fields [row->count] = ml_render_pct (ratio, row->bufs [row->count], sizeof row->bufs [0], "");
+    row->fields [row->count] = ml_render_pct (ratio, row->bufs [row->count], sizeof row->bufs [0], dash);
     row->text [row->count] = 0;
     row->count++;
 }
@@ -116,7 +116,7 @@ s_csv_rules (FILE *out, s_row_t *row, const json_t *report, const json_t *person
     size_t index;
     json_t *rule;
     json_array_foreach (rules, index, rule) {
-        char roles [512], missed [1024];
+        char roles [512], missed [2048];
         json_int_t number = ml_render_int (rule, "system");
         s_row_str (row, ml_render_str (report, "unit"));
         s_row_str (row, ml_render_str (report, "unit_name"));
@@ -133,7 +133,7 @@ s_csv_rules (FILE *out, s_row_t *row, const json_t *report, const json_t *person
         s_row_value (row, json_object_get (rule, "required"));
         s_row_value (row, json_object_get (rule, "max"));
         s_row_value (row, json_object_get (rule, "actual"));
-        s_row_str (row, ml_render_missed (json_object_get (rule, "missed"), missed, sizeof missed));
+        s_row_str (row, ml_render_rule_note (rule, missed, sizeof missed));
         s_row_end (row, out);
     }
 }
@@ -148,6 +148,12 @@ s_csv_unit_annual (const json_t *report, FILE *out)
     json_array_foreach (json_object_get (report, "persons"), index, person)
         s_csv_rules (out, &row, report, person, json_object_get (person, "rules"));
     s_csv_rules (out, &row, report, NULL, json_object_get (report, "unit_rules"));
+    if (ml_render_no_data (report)) {         //  rules.md V5: one row saying so, no rules
+        json_t *entry = json_pack ("{ss}", "status", "no_data");
+        json_t *none = json_pack ("[o]", entry);
+        s_csv_rules (out, &row, report, NULL, none);
+        json_decref (none);
+    }
     return 0;
 }
 
@@ -208,7 +214,7 @@ s_csv_units (const json_t *report, FILE *out, int ranked)
         s_row_int (&row, ml_render_int (summary, "met"));
         s_row_int (&row, ml_render_int (summary, "unmet"));
         s_row_int (&row, ml_render_int (summary, "warnings"));
-        s_row_pct (&row, ml_render_compliance (unit));
+        s_row_pct (&row, ml_render_compliance (unit), ml_render_no_data (unit)? ml_render_status_label ("no_data"): "");
         for (int number = 1; number <= ML_RENDER_SYSTEMS; number++) {
             const json_t *entry = ml_render_system (systems, number);
             s_row_int (&row, ml_render_int (entry, "checked"));

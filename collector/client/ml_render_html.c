@@ -396,6 +396,11 @@ s_html_rules (FILE *out, const json_t *rules)
             s_html (out, ml_render_period (json_string_value (period), one, sizeof one));
             fprintf (out, "</span>");
         }
+        char extra [1024];
+        if (*ml_render_rule_extra (rule, extra, sizeof extra)) {
+            fprintf (out, "%s", json_array_size (json_object_get (rule, "missed"))? "；": "");
+            s_html (out, extra);
+        }
         fprintf (out, "</td></tr>\n");
     }
     fprintf (out, "</tbody>\n</table>\n");
@@ -540,6 +545,9 @@ s_html_unit_annual (const json_t *report, FILE *out)
     fprintf (out, "</b> (");
     s_html (out, ml_render_str (report, "unit"));
     fprintf (out, ")</p>\n");
+    if (ml_render_no_data (report))
+        fprintf (out, "<p class=\"meta\">状态 Status <b class=\"not_applicable\">无数据</b> no data"
+                 "（本年度无人员名册和党组织 no roster and no organisation this year）</p>\n");
     s_html_meta (out, report);
     s_html_kpis (out, summary, ml_render_ratio (summary), "人数 Persons",
                  (json_int_t) json_array_size (persons));
@@ -636,7 +644,7 @@ s_html_units_table (FILE *out, const json_t *units, int ranked)
         }
         fprintf (out, "<td class=\"n\">%" JSON_INTEGER_FORMAT "</td>",
                  ml_render_int (json_object_get (unit, "summary"), "unmet"));
-        s_html_cell (out, "td", "n", ml_render_pct (ml_render_compliance (unit), rate, sizeof rate, "-"));
+        s_html_cell (out, "td", "n", ml_render_pct (ml_render_compliance (unit), rate, sizeof rate, ml_render_unit_dash (unit)));
         fprintf (out, "</tr>\n");
     }
     fprintf (out, "</tbody>\n</table>\n<p class=\"legend\">各制度列为 达标/检查 (met/checked)；"

@@ -364,7 +364,7 @@ s_rule_rows (ml_pdf_doc_t *doc, const ml_pdf_table_t *table, const json_t *rules
             { ml_render_required (rule, required, sizeof required, "-"), C_INK, 0 },
             { ml_render_value (json_object_get (rule, "actual"), actual, sizeof actual, "-"), C_INK, 0 },
             { ml_render_status_label (status), s_status_color (status), 0 },
-            { ml_render_missed (json_object_get (rule, "missed"), missed, sizeof missed), C_INK, 0 }
+            { ml_render_rule_note (rule, missed, sizeof missed), C_INK, 0 }
         };
         ml_pdf_row (doc, table, cells, 6, F_BODY, 0, 0);
     }
@@ -566,7 +566,7 @@ s_units (ml_pdf_doc_t *doc, const json_t *units, int ranked)
         snprintf (text [c], sizeof text [c], "%" JSON_INTEGER_FORMAT,
                   ml_render_int (json_object_get (unit, "summary"), "unmet"));
         cells [c] = (ml_pdf_cell_t) { text [c], C_INK, 0 }, c++;
-        cells [c] = (ml_pdf_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], "-"),
+        cells [c] = (ml_pdf_cell_t) { ml_render_pct (ml_render_compliance (unit), text [c], sizeof text [c], ml_render_unit_dash (unit)),
                                  lag? C_RED: C_INK, 0 }, c++;
         ml_pdf_row (doc, &table, cells, c, F_NARROW, 0, 0);
     }
@@ -672,7 +672,8 @@ s_unit_annual (ml_pdf_doc_t *doc)
     s_head (doc, "直接联系群众工作单位年度报告", subtitle);
     const char *info [] = {
         "报送单位", unit, "报告年度", year,
-        "报告期间", s_period (report, period, sizeof period), "", "",
+        "报告期间", s_period (report, period, sizeof period),
+        ml_render_no_data (report)? "数据情况": "", ml_render_no_data (report)? "无数据（本年度无人员名册和党组织）": "",
         "报送状态", state, "规则版本", ml_render_or (ml_render_str (report, "rules_version"), "-"),
         decision [0]? "审核情况": NULL, decision, "", "", NULL
     };
@@ -841,6 +842,60 @@ s_watchlist (ml_pdf_doc_t *doc)
     ml_pdf_table_end (doc);
 }
 
+//  Rectification (S.3, V14): the counts, then one row per watch-list row.
+static void
+s_supervision (ml_pdf_doc_t *doc)
+{
+    static const ml_pdf_col_t cols [] = {
+        { "单位", 96, PANGO_ALIGN_LEFT }, { "人员", 48, PANGO_ALIGN_LEFT },
+        { "年度", 34, PANGO_ALIGN_CENTER }, { "规则", 34, PANGO_ALIGN_CENTER },
+        { "状态", 58, PANGO_ALIGN_CENTER }, { "诫勉谈话", 0, PANGO_ALIGN_LEFT },
+        { "整改期限", 60, PANGO_ALIGN_CENTER }, { "销号", 60, PANGO_ALIGN_CENTER }
+    };
+    const json_t *report = doc->report, *counts = json_object_get (report, "counts");
+    json_t *rows = json_object_get (report, "rows");
+    char year [32], subtitle [64], n [7][32];
+    const char *keys [7] = { "opened", "talked", "rectified_on_time", "rectified_late", "overdue",
+                             "open", "carried_over" };
+    int section = 0;
+    for (int i = 0; i < 7; i++)
+        snprintf (n [i], sizeof n [i], "%" JSON_INTEGER_FORMAT, ml_render_int (counts, keys [i]));
+    snprintf (subtitle, sizeof subtitle, "（%s年度）", s_year (report, year, sizeof year));
+    s_head (doc, "督查整改情况", subtitle);
+    const char *info [] = {
+        "报告年度", year, "截至日期", ml_render_or (ml_render_str (report, "as_of"), "-"),
+        "立项", n [0], "诫勉谈话", n [1], "按期整改", n [2], "逾期整改", n [3],
+        "逾期未整改", n [4], "整改中", n [5], "往年结转", n [6], "", "", NULL
+    };
+    s_info (doc, info);
+    ml_pdf_heading (doc, &section, "督查整改明细");
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, 8, 1);
+    ml_pdf_table_begin (doc, &table);
+    size_t index;
+    json_t *row;
+    json_array_foreach (rows, index, row) {
+        char talks [1024], ry [32], closed [256];
+        const char *state = ml_render_str (row, "state");
+        snprintf (ry, sizeof ry, "%" JSON_INTEGER_FORMAT "%s", ml_render_int (row, "year"),
+                  json_is_true (json_object_get (row, "carried_over"))? " 结转": "");
+        snprintf (closed, sizeof closed, "%s %s", ml_render_or (ml_render_str (row, "closed"), "-"),
+                  ml_render_or (ml_render_str (row, "closed_by"), ""));
+        ml_pdf_cell_t cells [8] = {
+            { ml_render_or (ml_render_str (row, "unit_name"), ml_render_or (ml_render_str (row, "unit"), "-")), C_INK, 0 },
+            { ml_render_or (ml_render_str (row, "person"), "-"), C_INK, 0 }, { ry, C_INK, 0 },
+            { ml_render_or (ml_render_str (row, "rule"), "-"), C_INK, 0 },
+            { ml_render_supervision_state (state),
+              state && strcmp (state, "overdue") == 0? C_RED:
+              state && strcmp (state, "rectified_late") == 0? C_AMBER: C_INK, 0 },
+            { ml_render_supervision_talks (row, talks, sizeof talks), C_INK, 0 },
+            { ml_render_or (ml_render_str (row, "deadline"), "-"), C_INK, 0 }, { closed, C_INK, 0 }
+        };
+        ml_pdf_row (doc, &table, cells, 8, F_BODY, 0, 0);
+    }
+    ml_pdf_table_end (doc);
+}
+
 //  =========================================================================
 //  Entry point
 //  =========================================================================
@@ -863,10 +918,11 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
         [ML_RENDER_CADRE] = s_cadre,
         [ML_RENDER_BULLETIN] = s_bulletin,
         [ML_RENDER_WATCHLIST] = s_watchlist,
+        [ML_RENDER_SUPERVISION] = s_supervision,
     };
     static const char *const titles [ML_RENDER_KINDS] = {
         "直接联系群众工作单位年度报告", "直接联系群众工作全局汇总", "领导干部述职述廉附件：直接联系群众",
-        "直接联系群众工作进度通报", "督查名单"
+        "直接联系群众工作进度通报", "督查名单", [ML_RENDER_SUPERVISION] = "督查整改情况"
     };
     assert ((unsigned) kind < ML_RENDER_KINDS);
     ml_pdf_doc_t doc = { .report = report, .kind = kind };

@@ -408,6 +408,44 @@ ml_render_missed (const json_t *missed, char *buf, size_t size)
     return buf;
 }
 
+//  What a rule entry adds beyond its missed periods: an exemption's reason (rules.md V12) and
+//  the failing cases with the year each was opened and its owner (V7, V10).
+const char *
+ml_render_rule_extra (const json_t *rule, char *buf, size_t size)
+{
+    buf [0] = 0;
+    const char *reason = ml_render_str (rule, "reason");
+    if (reason) {
+        s_cat (buf, size, "豁免理由：");
+        s_cat (buf, size, reason);
+    }
+    size_t index;
+    json_t *c;
+    json_array_foreach (json_object_get (rule, "cases"), index, c) {
+        char one [256];
+        const char *owner = ml_render_str (c, "owner");
+        snprintf (one, sizeof one, "%s%s（%lld年立%s%s）", buf [0]? "、": "",
+                  ml_render_or (ml_render_str (c, "case"), "?"), (long long) ml_render_int (c, "opened"),
+                  owner? "，责任人": "", owner? owner: "");
+        s_cat (buf, size, one);
+    }
+    return buf;
+}
+
+//  The notes of a rule entry: missed periods, then ml_render_rule_extra.
+const char *
+ml_render_rule_note (const json_t *rule, char *buf, size_t size)
+{
+    char extra [1024];
+    ml_render_missed (json_object_get (rule, "missed"), buf, size);
+    if (*ml_render_rule_extra (rule, extra, sizeof extra)) {
+        if (buf [0])
+            s_cat (buf, size, "；");
+        s_cat (buf, size, extra);
+    }
+    return buf;
+}
+
 //  met / (met + unmet) of a summary or system entry; -1 when nothing was met or unmet.
 double
 ml_render_ratio (const json_t *counts)
@@ -416,10 +454,25 @@ ml_render_ratio (const json_t *counts)
     return met + unmet > 0? (double) met / (double) (met + unmet): -1;
 }
 
+int
+ml_render_no_data (const json_t *unit)
+{
+    const char *status = ml_render_str (unit, "status");
+    return status && strcmp (status, "no_data") == 0;
+}
+
+const char *
+ml_render_unit_dash (const json_t *unit)
+{
+    return ml_render_no_data (unit)? ml_render_status_label ("no_data"): "-";
+}
+
 //  A unit's compliance: its "compliance" key, else computed from its summary.
 double
 ml_render_compliance (const json_t *unit)
 {
+    if (ml_render_no_data (unit))
+        return -1;                          //  rules.md V5, P11: never 100 %
     json_t *value = json_object_get (unit, "compliance");
     if (json_is_number (value))
         return json_number_value (value);
@@ -430,7 +483,8 @@ ml_render_compliance (const json_t *unit)
 int
 ml_render_lagging (const json_t *unit)
 {
-    return ml_render_compliance (unit) < ML_RENDER_LAG_BELOW;
+    double ratio = ml_render_compliance (unit);
+    return ratio >= 0 && ratio < ML_RENDER_LAG_BELOW;
 }
 
 //  "93.3%", or MISSING for a negative ratio (nothing checked). Tenths of a percent rounded half

@@ -19,6 +19,7 @@ typedef enum {
     ML_RENDER_BULLETIN,             //  "bulletin": "units", an array of objects
     ML_RENDER_WATCHLIST,            //  "watchlist": "rows", an array of objects
     ML_RENDER_COMPLETENESS,         //  "completeness": "units" (ml_render_completeness.c)
+    ML_RENDER_SUPERVISION,          //  "supervision": "rows" (ml_render_supervision.c)
     ML_RENDER_KINDS                 //  how many
 } ml_render_kind_t;
 
@@ -35,6 +36,13 @@ int ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out);
 //  The completeness report in text, csv or html (all formats in one file: it is one table).
 #include "ml_render.h"
 int ml_render_completeness (const json_t *report, ml_format_t format, FILE *out);
+
+//  The supervision report (rectification, S.3) in text, csv or html; its PDF is in
+//  ml_render_pdf.c. A row's state as a Chinese label ("逾期未整改"), and its talks as one line
+//  "2025-02-01 王书记；..." in BUF.
+int ml_render_supervision (const json_t *report, ml_format_t format, FILE *out);
+const char *ml_render_supervision_state (const char *state);
+const char *ml_render_supervision_talks (const json_t *row, char *buf, size_t size);
 
 //  ---------------------------------------------------------------------------
 //  Labels: Chinese names of what reports carry
@@ -88,6 +96,16 @@ const char *ml_render_period (const char *period, char *buf, size_t size);
 
 //  Missed periods (an array of strings) joined with "、"; "" when none.
 const char *ml_render_missed (const json_t *missed, char *buf, size_t size);
+
+//  An exemption's reason and the failing cases of a rule entry ("" when none), and the missed
+//  periods followed by those: the notes column of every format.
+//  True when a unit (a rollup/bulletin entry or a unit-annual report) is "status": "no_data"
+//  (rules.md V5, P11); its compliance is then -1, and the dash of its rate cells 无数据.
+int ml_render_no_data (const json_t *unit);
+const char *ml_render_unit_dash (const json_t *unit);
+
+const char *ml_render_rule_extra (const json_t *rule, char *buf, size_t size);
+const char *ml_render_rule_note (const json_t *rule, char *buf, size_t size);
 
 //  met / (met + unmet) of a summary or system entry; -1 when nothing was met or unmet.
 double ml_render_ratio (const json_t *counts);

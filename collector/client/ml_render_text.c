@@ -224,12 +224,12 @@ s_text_rules (const json_t *rules, FILE *out, const char *indent)
     size_t index;
     json_t *rule;
     json_array_foreach (rules, index, rule) {
-        char required [64], actual [64], missed [1024];
+        char required [64], actual [64], missed [2048];
         s_table_str (&table, ml_render_str (rule, "rule"));
         s_table_str (&table, ml_render_required (rule, required, sizeof required, "-"));
         s_table_str (&table, ml_render_value (json_object_get (rule, "actual"), actual, sizeof actual, "-"));
         s_table_str (&table, ml_render_status_label (ml_render_str (rule, "status")));
-        s_table_str (&table, ml_render_missed (json_object_get (rule, "missed"), missed, sizeof missed));
+        s_table_str (&table, ml_render_rule_note (rule, missed, sizeof missed));
     }
     return s_table_print (&table, out, indent);
 }
@@ -405,6 +405,8 @@ s_text_unit_annual (const json_t *report, FILE *out)
     fprintf (out, "直接联系群众工作单位年度报告 Unit annual report\n");
     fprintf (out, "单位 Unit: %s (%s)\n", s_safe (ml_render_str (report, "unit_name"), "-", safe [0]),
              s_safe (ml_render_str (report, "unit"), "-", safe [1]));
+    if (ml_render_no_data (report))
+        fprintf (out, "状态 Status: 无数据 no data（本年度无人员名册和党组织 no roster and no organisation this year）\n");
     s_text_meta (report, out);
     s_text_summary (json_object_get (report, "summary"), out);
     if (json_array_size (systems) > 0) {
@@ -496,7 +498,7 @@ s_text_units (const json_t *units, FILE *out, int ranked)
         }
         s_table_cell (&table, "%" JSON_INTEGER_FORMAT,
                       ml_render_int (json_object_get (unit, "summary"), "unmet"));
-        s_table_str (&table, ml_render_pct (ml_render_compliance (unit), rate, sizeof rate, "-"));
+        s_table_str (&table, ml_render_pct (ml_render_compliance (unit), rate, sizeof rate, ml_render_unit_dash (unit)));
         s_table_str (&table, ml_render_lagging (unit)? ML_RENDER_LAG_MARK: "");
     }
     fprintf (out, "制度 Systems (达标/检查 met/checked):");

@@ -77,11 +77,24 @@ void web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **bod
 //  An error page with STATUS and TEXT; 403s are audited with the account.
 void web_error (web_req_t *r, unsigned status, web_text_t text);
 
+//  The same with DETAIL (the collector's one-line reason, escaped) under it; NULL: none.
+void web_error_detail (web_req_t *r, unsigned status, web_text_t text, const char *detail);
+
 //  May R's account see unit UNIT? (every account but a unit account; that one its own unit)
 bool web_may_see_unit (const web_req_t *r, const char *unit);
 
 //  The year asked (?year=), else the current one; 0 when given but not a year.
 int web_year (web_req_t *r);
+
+//  R's account has role ROLE ("reviewer", "auditor", ...).
+bool web_role_is (const web_req_t *r, const char *role);
+
+//  The string KEY of OBJ ("" when absent); the number KEY of OBJ (0 when absent).
+const char *web_str (const json_t *obj, const char *key);
+long long web_int (const json_t *obj, const char *key);
+
+//  Appends the hidden CSRF field of R's session to a form being built.
+void web_csrf_field (web_req_t *r, ml_html_t *h);
 
 //  The pages (web_pages.c) and the files (web_files.c).
 void web_dashboard (web_req_t *r);
@@ -89,6 +102,33 @@ void web_unit_page (web_req_t *r, const char *unit);
 void web_person_page (web_req_t *r, const char *unit, const char *person);
 void web_report_file (web_req_t *r, const char *name);
 void web_style (web_req_t *r);
+
+//  The reporting completeness grid (web_pages.c), for the dashboard and /completeness.
+void web_completeness_grid (ml_html_t *h, const json_t *report);
+void web_watchlist_table (ml_html_t *h, const json_t *report, int year);
+void web_downloads (ml_html_t *h, const char *kind, const char *unit, const char *person, int year);
+void web_year_form (ml_html_t *h, const char *action, int year);
+
+//  The events behind a number (web_events.c): /units/U[/persons/P]/events?year=&rule=&kind=.
+void web_events_page (web_req_t *r, const char *unit, const char *person);
+
+//  Year-end review (web_review.c): the dashboard's "awaiting review" slot, /review/U/Y (GET: the
+//  frozen document and, for reviewers, the forms; POST: the decision), /completeness?year=Y.
+void web_decisions_section (web_req_t *r, ml_html_t *h, int year);
+void web_review_page (web_req_t *r, const char *unit, const char *year);
+void web_review_post (web_req_t *r, const char *unit, const char *year);
+void web_completeness_page (web_req_t *r);
+
+//  Ranked bulletin and the watch list as pages (web_review.c): /bulletin?period=P, /watchlist?year=Y.
+void web_bulletin_page (web_req_t *r);
+void web_watchlist_page (web_req_t *r);
+
+//  Samples (web_samples.c): /samples (list; POST: draw), /samples/ID (checklist, findings,
+//  appraisal; ?verify=1), POST /samples/ID/findings.
+void web_samples_page (web_req_t *r);
+void web_samples_draw (web_req_t *r);
+void web_sample_page (web_req_t *r, const char *id);
+void web_sample_finding (web_req_t *r, const char *id);
 
 //  Hands web.ini's [document] settings to the PDF renderer, once before serving. 0, or 2 after
 //  saying why.

@@ -118,6 +118,14 @@ web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **body)
                "<title>%t · %t</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\n<body>"
                "<header><a class=\"brand\" href=\"/\">%t</a>",
                title, web_text (W_TITLE), web_text (W_TITLE));
+    if (r->signed_in && strcmp (r->session.account.role, "unit") != 0) {
+        ml_html_f (h, "<nav><a href=\"/\">%t</a><a href=\"/completeness\">%t</a><a href=\"/bulletin\">%t</a>"
+                   "<a href=\"/watchlist\">%t</a>", web_text (W_DASHBOARD), web_text (W_COMPLETENESS),
+                   web_text (W_BULLETIN), web_text (W_WATCHLIST));
+        if (strcmp (r->session.account.role, "staff") == 0 || strcmp (r->session.account.role, "auditor") == 0)
+            ml_html_f (h, "<a href=\"/samples\" id=\"nav-samples\">%t</a>", web_text (W_SAMPLES));
+        ml_html_f (h, "</nav>");
+    }
     if (r->signed_in)
         ml_html_f (h, "<span class=\"who\">%t: <b id=\"account\">%t</b> (%t%r%t)</span>"
                    "<form class=\"logout\" method=\"post\" action=\"/logout\">"
@@ -142,13 +150,20 @@ web_page (web_req_t *r, unsigned status, const char *title, ml_html_t **body)
 void
 web_error (web_req_t *r, unsigned status, web_text_t text)
 {
+    web_error_detail (r, status, text, NULL);
+}
+
+void
+web_error_detail (web_req_t *r, unsigned status, web_text_t text, const char *detail)
+{
     if (status == 403)
         ml_accounts_audit (r->web->accounts, r->now, r->signed_in ? r->session.account.name : NULL,
                            ml_http_peer (r->http), "denied", ml_http_path (r->http));
     ml_html_t *body = ml_html_new ();
     if (body)
-        ml_html_f (body, "<h1>%d</h1><p class=\"error\" id=\"error\">%t</p><p><a href=\"/\">%t</a></p>",
-                   (int) status, web_text (text), web_text (W_BACK));
+        ml_html_f (body, "<h1>%d</h1><p class=\"error\" id=\"error\">%t</p>%r%t%r<p><a href=\"/\">%t</a></p>",
+                   (int) status, web_text (text), detail ? "<p class=\"note\" id=\"detail\">" : "", detail,
+                   detail ? "</p>" : "", web_text (W_BACK));
     web_page (r, status, web_text (text), &body);
 }
 
@@ -175,13 +190,42 @@ web_ask (web_req_t *r, const char *command, int nargs, char **args, bool quiet_u
         web_error (r, 403, W_FORBIDDEN);
     else
     if (strcmp (code, "invalid") == 0)
-        web_error (r, 400, W_BAD_REQUEST);
+        web_error_detail (r, 400, W_BAD_REQUEST, msg);      //  what to correct in the form
     else
     if (strcmp (code, "not_found") == 0 || strcmp (code, "unknown") == 0)
         web_error (r, 404, W_NOT_FOUND);
     else
+    if (strcmp (code, "conflict") == 0)
+        web_error_detail (r, 409, W_NOT_SUBMITTED, msg);
+    else
         web_error (r, 502, W_UNAVAILABLE);
     return NULL;
+}
+
+bool
+web_role_is (const web_req_t *r, const char *role)
+{
+    return strcmp (r->session.account.role, role) == 0;
+}
+
+const char *
+web_str (const json_t *obj, const char *key)
+{
+    const char *s = json_string_value (json_object_get (obj, key));
+    return s ? s : "";
+}
+
+long long
+web_int (const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get (obj, key);
+    return json_is_integer (v) ? (long long) json_integer_value (v) : (long long) json_number_value (v);
+}
+
+void
+web_csrf_field (web_req_t *r, ml_html_t *h)
+{
+    ml_html_f (h, "<input type=\"hidden\" name=\"csrf\" value=\"%a\">", r->session.csrf);
 }
 
 bool
@@ -298,6 +342,81 @@ s_segments (const char *path, char seg[][128], int n, int *count)
     return *p == 0;
 }
 
+static bool
+s_is (char seg[][128], int n, int want, const char *a, const char *b)
+{
+    return n == want && strcmp (seg[0], a) == 0 && (!b || strcmp (seg[n > 2 ? 2 : 1], b) == 0);
+}
+
+//  Every POST: the session and its CSRF token are checked already; each handler checks the role.
+static void
+s_route_post (web_req_t *r, char seg[][128], int n)
+{
+    if (s_is (seg, n, 1, "logout", NULL))
+        s_logout (r);
+    else
+    if (s_is (seg, n, 3, "review", NULL))
+        web_review_post (r, seg[1], seg[2]);
+    else
+    if (s_is (seg, n, 1, "samples", NULL))
+        web_samples_draw (r);
+    else
+    if (s_is (seg, n, 3, "samples", "findings"))
+        web_sample_finding (r, seg[1]);
+    else
+        web_error (r, 404, W_NOT_FOUND);
+}
+
+static void
+s_route_get (web_req_t *r, char seg[][128], int n)
+{
+    if (n == 0)
+        web_dashboard (r);
+    else
+    if (s_is (seg, n, 1, "unit", NULL)) {
+        //  a unit account's home: its own unit page
+        char to[192];
+        snprintf (to, sizeof to, "/units/%s", r->session.account.unit);
+        ml_http_redirect (r->http, r->session.account.unit[0] ? to : "/");
+    }
+    else
+    if (s_is (seg, n, 2, "units", NULL))
+        web_unit_page (r, seg[1]);
+    else
+    if (s_is (seg, n, 3, "units", "events"))
+        web_events_page (r, seg[1], NULL);
+    else
+    if (n == 4 && strcmp (seg[0], "units") == 0 && strcmp (seg[2], "persons") == 0)
+        web_person_page (r, seg[1], seg[3]);
+    else
+    if (n == 5 && strcmp (seg[0], "units") == 0 && strcmp (seg[2], "persons") == 0
+    &&  strcmp (seg[4], "events") == 0)
+        web_events_page (r, seg[1], seg[3]);
+    else
+    if (s_is (seg, n, 2, "reports", NULL))
+        web_report_file (r, seg[1]);
+    else
+    if (s_is (seg, n, 3, "review", NULL))
+        web_review_page (r, seg[1], seg[2]);
+    else
+    if (s_is (seg, n, 1, "completeness", NULL))
+        web_completeness_page (r);
+    else
+    if (s_is (seg, n, 1, "bulletin", NULL))
+        web_bulletin_page (r);
+    else
+    if (s_is (seg, n, 1, "watchlist", NULL))
+        web_watchlist_page (r);
+    else
+    if (s_is (seg, n, 1, "samples", NULL))
+        web_samples_page (r);
+    else
+    if (s_is (seg, n, 2, "samples", NULL))
+        web_sample_page (r, seg[1]);
+    else
+        web_error (r, 404, W_NOT_FOUND);
+}
+
 void
 web_handle (void *app, ml_http_req_t *http)
 {
@@ -349,39 +468,14 @@ web_handle (void *app, ml_http_req_t *http)
         web_error (&r, 403, W_CSRF);
         return;
     }
-    char seg[4][128];
+    char seg[5][128];
     int n;
-    if (!s_segments (path, seg, 4, &n)) {
+    if (!s_segments (path, seg, 5, &n)) {
         web_error (&r, 404, W_NOT_FOUND);
         return;
     }
-    if (post && n == 1 && strcmp (seg[0], "logout") == 0)
-        s_logout (&r);
-    else
     if (post)
-        web_error (&r, 404, W_NOT_FOUND);
+        s_route_post (&r, seg, n);
     else
-    if (n == 0)
-        web_dashboard (&r);
-    else
-    if (n == 1 && strcmp (seg[0], "unit") == 0) {
-        //  a unit account's home: its own unit page
-        char to[192];
-        snprintf (to, sizeof to, "/units/%s", r.session.account.unit);
-        if (r.session.account.unit[0])
-            ml_http_redirect (http, to);
-        else
-            ml_http_redirect (http, "/");
-    }
-    else
-    if (n == 2 && strcmp (seg[0], "units") == 0)
-        web_unit_page (&r, seg[1]);
-    else
-    if (n == 4 && strcmp (seg[0], "units") == 0 && strcmp (seg[2], "persons") == 0)
-        web_person_page (&r, seg[1], seg[3]);
-    else
-    if (n == 2 && strcmp (seg[0], "reports") == 0)
-        web_report_file (&r, seg[1]);
-    else
-        web_error (&r, 404, W_NOT_FOUND);
+        s_route_get (&r, seg, n);
 }

@@ -90,6 +90,8 @@ web_report_file (web_req_t *r, const char *name)
         free (args[i]);
     if (!report)
         return;
+    //  the CLI's bytes: a sealed document carries its id where the CLI writes it (client_chain.c,
+    //  ml_client_render: after the text, an HTML comment in HTML, document.id in JSON, Keywords in PDF)
     char *bytes = NULL, err[512] = "";
     size_t len = 0;
     FILE *out = open_memstream (&bytes, &len);
@@ -98,6 +100,12 @@ web_report_file (web_req_t *r, const char *name)
     int rc = out ? ml_render (report, format, out, err, sizeof err) : -1;
     if (format == ML_FORMAT_PDF)
         pthread_mutex_unlock (&s_pdf_lock);
+    const char *sealed = json_string_value (json_object_get (json_object_get (report, "document"), "id"));
+    if (!rc && sealed && format == ML_FORMAT_HTML)
+        fprintf (out, "<!-- massline-document: %s -->\n", sealed);
+    else
+    if (!rc && sealed && format != ML_FORMAT_JSON && format != ML_FORMAT_PDF)
+        fprintf (out, "massline-document: %s\n", sealed);
     if (out)
         fclose (out);
     json_decref (report);
@@ -168,8 +176,24 @@ static const char s_css[] =
     "section.login input{width:100%}\n"
     "section.login button{margin-top:.6em;padding:.4em 1.4em;background:var(--accent);color:#fff;border:0;border-radius:3px}\n"
     "footer{text-align:center;padding:1em}\n"
+    "header nav{display:flex;flex-wrap:wrap;gap:.2em .9em;font-size:.92em}header nav a{color:#fff}\n"
+    "dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.1em .8em;margin:.3em 0;font-size:.9em}"
+    "dl.fields dt{color:var(--muted)}dl.fields dd{margin:0;word-break:break-all}\n"
+    "ol.history{margin:0;padding-left:1.2em;font-size:.9em}.prov{color:var(--muted);white-space:nowrap}\n"
+    "tr.ev-voided td{text-decoration:line-through;color:var(--muted)}tr.ev-corrected td{background:#fff8e1}\n"
+    "table.kv{width:auto}table.kv th{background:#eef1f4}.digest{font-family:monospace;font-size:.8em;word-break:break-all}\n"
+    ".ys-submitted{color:#8a6d00;font-weight:bold}.ys-accepted{color:#2e7d32;font-weight:bold}"
+    ".ys-returned{color:var(--accent);font-weight:bold}\n"
+    "section.decide form{margin:.5em 0}section.decide textarea{width:100%;min-height:4em;font:inherit}\n"
+    "section.decide button,form.grid-form button{padding:.3em 1.2em;background:var(--accent);color:#fff;"
+    "border:0;border-radius:3px}\n"
+    "form.grid-form{display:grid;grid-template-columns:repeat(auto-fill,minmax(14em,1fr));gap:.5em 1em;align-items:end}"
+    "form.grid-form label{display:flex;flex-direction:column;font-size:.9em}\n"
+    "form.finding{display:flex;flex-wrap:wrap;gap:.3em;align-items:center;margin:0}form.finding input{width:10em}\n"
+    "#verify.ok{border-color:#2e7d32}#verify.bad{border-color:var(--accent)}#verify-result.ok{color:#2e7d32;font-weight:bold}\n"
+    ".actions a{display:inline-block;padding:.2em .8em;border:1px solid var(--line);border-radius:3px;background:#fff}\n"
     "@media (max-width:640px){body{font-size:14px}main{padding:.5em}section{padding:.4em .5em}}\n"
-    "@media print{header form,form.year,.downloads,footer{display:none}header{background:none;color:#000}"
+    "@media print{header form,header nav,form.year,form.grid-form,section.decide,.actions,.downloads,footer{display:none}header{background:none;color:#000}"
     "header a.brand{color:#000}body{background:#fff}section{border:0;padding:0}"
     ".h-all,.h-high,.h-mid,.h-low,.h-none,tr.st-unmet td{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "table{font-size:10pt}a{color:inherit;text-decoration:none}}\n";

@@ -50,8 +50,8 @@ s_heat (long long met, long long checked)
     return met == checked ? "h-all" : met * 5 >= checked * 4 ? "h-high" : met * 2 >= checked ? "h-mid" : "h-low";
 }
 
-static void
-s_year_form (ml_html_t *h, const char *action, int year)
+void
+web_year_form (ml_html_t *h, const char *action, int year)
 {
     ml_html_f (h, "<form class=\"year\" method=\"get\" action=\"%a\"><label>%t "
                "<input name=\"year\" id=\"year\" value=\"%d\" inputmode=\"numeric\" size=\"4\"></label>"
@@ -60,8 +60,8 @@ s_year_form (ml_html_t *h, const char *action, int year)
 }
 
 //  Links to the report KIND for UNIT, PERSON (either may be NULL) and YEAR in every format.
-static void
-s_downloads (ml_html_t *h, const char *kind, const char *unit, const char *person, int year)
+void
+web_downloads (ml_html_t *h, const char *kind, const char *unit, const char *person, int year)
 {
     static const char *const fmts[] = { "pdf", "html", "csv", "json" };
     ml_html_f (h, "<p class=\"downloads\">%t:", web_text (W_DOWNLOADS));
@@ -113,8 +113,8 @@ s_heatmap (ml_html_t *h, const json_t *rollup, int year)
                "</span><span class=\"sw h-none\"></span> %t</p></section>", web_text (W_LEGEND));
 }
 
-static void
-s_completeness (ml_html_t *h, const json_t *report)
+void
+web_completeness_grid (ml_html_t *h, const json_t *report)
 {
     const json_t *units = json_object_get (report, "units"), *u, *m;
     size_t i, j;
@@ -136,8 +136,8 @@ s_completeness (ml_html_t *h, const json_t *report)
     ml_html_f (h, "</tbody></table></div></section>");
 }
 
-static void
-s_watchlist (ml_html_t *h, const json_t *report, int year)
+void
+web_watchlist_table (ml_html_t *h, const json_t *report, int year)
 {
     const json_t *rows = json_object_get (report, "rows"), *row;
     size_t i;
@@ -188,13 +188,14 @@ web_dashboard (web_req_t *r)
     ml_html_t *h = ml_html_new ();
     if (h) {
         ml_html_f (h, "<h1>%t <span id=\"page-year\">%d</span></h1>", web_text (W_DASHBOARD), year);
-        s_year_form (h, "/", year);
+        web_year_form (h, "/", year);
         s_heatmap (h, rollup, year);
-        s_downloads (h, "rollup", NULL, NULL, year);
+        web_downloads (h, "rollup", NULL, NULL, year);
         if (completeness)
-            s_completeness (h, completeness);
-        s_watchlist (h, watch, year);
-        s_downloads (h, "watchlist", NULL, NULL, year);
+            web_completeness_grid (h, completeness);
+        web_decisions_section (r, h, year);
+        web_watchlist_table (h, watch, year);
+        web_downloads (h, "watchlist", NULL, NULL, year);
     }
     json_decref (rollup);
     json_decref (watch);
@@ -205,8 +206,11 @@ web_dashboard (web_req_t *r)
 // ---------------------------------------------------------------------------
 // A unit; a person.
 
+//  The rules of UNIT or of PERSON (NULL: the unit's own rules); each rule's id opens the events
+//  behind its figure.
 static void
-s_rules_table (ml_html_t *h, const json_t *rules, const char *id)
+s_rules_table (ml_html_t *h, const json_t *rules, const char *id, const char *unit, const char *person,
+               int year)
 {
     const json_t *rule;
     size_t i;
@@ -216,10 +220,14 @@ s_rules_table (ml_html_t *h, const json_t *rules, const char *id)
                web_text (W_MISSED));
     json_array_foreach (rules, i, rule) {
         const char *status = s_str (rule, "status");
-        ml_html_f (h, "<tr class=\"st-%a\" data-rule=\"%a\"><td>%t</td><td>%t</td><td>%t</td>"
-                   "<td class=\"num\">%L</td><td class=\"num\">%L</td><td>", status, s_str (rule, "rule"),
-                   s_str (rule, "rule"), s_str (rule, "text"), web_status_text (status),
-                   s_int (rule, "actual"), s_int (rule, "required"));
+        ml_html_f (h, "<tr class=\"st-%a\" data-rule=\"%a\"><td><a class=\"rule-events\" href=\"/units/%u",
+                   status, s_str (rule, "rule"), unit);
+        if (person)
+            ml_html_f (h, "/persons/%u", person);
+        ml_html_f (h, "/events?year=%d&amp;rule=%u\" title=\"%a\">%t</a></td><td>%t</td><td>%t</td>"
+                   "<td class=\"num\">%L</td><td class=\"num\">%L</td><td>", year, s_str (rule, "rule"),
+                   web_text (W_EVENTS_BEHIND), s_str (rule, "rule"), s_str (rule, "text"),
+                   web_status_text (status), s_int (rule, "actual"), s_int (rule, "required"));
         const json_t *missed = json_object_get (rule, "missed"), *m;
         size_t j;
         json_array_foreach (missed, j, m)
@@ -251,7 +259,7 @@ web_unit_page (web_req_t *r, const char *unit)
         const json_t *sum = json_object_get (rep, "summary"), *p, *sys;
         size_t i;
         ml_html_f (h, "<h1><span id=\"unit-name\">%t</span> · %d</h1>", s_str (rep, "unit_name"), year);
-        s_year_form (h, base, year);
+        web_year_form (h, base, year);
         ml_html_f (h, "<p class=\"summary\">%t %L · %t %L · %t %L · %t %L · %t %t</p>", web_text (W_CHECKED),
                    s_int (sum, "rules_checked"), web_text (W_MET), s_int (sum, "met"), web_text (W_UNMET),
                    s_int (sum, "unmet"), web_text (W_WARNINGS), s_int (sum, "warnings"), web_text (W_AS_OF),
@@ -284,9 +292,9 @@ web_unit_page (web_req_t *r, const char *unit)
                        s_str (p, "org"), met, unmet ? " bad" : "", unmet);
         }
         ml_html_f (h, "</tbody></table></div></section><section><h2>%t</h2>", web_text (W_UNIT_RULES));
-        s_rules_table (h, json_object_get (rep, "unit_rules"), "unit-rules");
+        s_rules_table (h, json_object_get (rep, "unit_rules"), "unit-rules", unit, NULL, year);
         ml_html_f (h, "</section>");
-        s_downloads (h, "unit-annual", unit, NULL, year);
+        web_downloads (h, "unit-annual", unit, NULL, year);
     }
     json_decref (rep);
     web_page (r, 200, web_text (W_UNIT_ANNUAL), &h);
@@ -317,8 +325,8 @@ web_person_page (web_req_t *r, const char *unit, const char *person)
         json_array_foreach (json_object_get (p, "roles"), j, role)
             ml_html_f (h, "%r%t", j ? "、" : "", json_string_value (role));
         ml_html_f (h, " · %t %t</p>", web_text (W_AS_OF), s_str (rep, "as_of"));
-        s_rules_table (h, json_object_get (p, "rules"), "person-rules");
-        s_downloads (h, "cadre", unit, person, year);
+        s_rules_table (h, json_object_get (p, "rules"), "person-rules", unit, person, year);
+        web_downloads (h, "cadre", unit, person, year);
     }
     json_decref (rep);
     web_page (r, 200, web_text (W_CADRE), &h);

@@ -193,8 +193,8 @@ Test (cases, every_case_kind_has_its_key)
 Test (cases, a_secondment_and_its_review)
 {
     const char *lines[] = {
-        "{\"kind\":\"secondment\",\"ref\":\"GZ1\",\"date\":\"2025-01-02\",\"person\":\"S1\",\"category\":\"reserve\","
-        "\"host\":\"某社区卫生服务中心\",\"from\":\"2025-01-01\",\"to\":\"2025-06-30\",\"mentor\":\"L1\"}",
+        ("{\"kind\":\"secondment\",\"ref\":\"GZ1\",\"date\":\"2025-01-02\",\"person\":\"S1\",\"category\":\"reserve\","
+         "\"host\":\"某社区卫生服务中心\",\"from\":\"2025-01-01\",\"to\":\"2025-06-30\",\"mentor\":\"L1\"}"),
         "{\"kind\":\"secondment_review\",\"date\":\"2025-07-20\",\"person\":\"S1\",\"secondment\":\"GZ1\"}",
         "{\"kind\":\"secondment_training\",\"date\":\"2025-02-20\",\"person\":\"S1\",\"secondment\":\"GZ1\"}",
     };

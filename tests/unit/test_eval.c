@@ -417,9 +417,19 @@ Test (eval, r5_1b_the_head_may_be_given_by_role_and_branch_alone)
 Test (eval, r6_2b_a_mailbox_recorded_earlier_still_stands)
 {
     t_person ("H001", "P1", "甲", NULL, T_MAIN);
-    t_expect (NULL, "6.2b", "unmet", 0, 1);
+    t_expect ("P1", "6.2b", "unmet", 0, 1);
+    //  A mailbox naming no one (v1) counts for every principal leader (P4).
     t_put ("H001", "{\"kind\":\"mailbox\",\"date\":\"2024-06-01\",\"channel\":\"院长信箱\"}");
-    t_expect (NULL, "6.2b", "met", 1, 1);
+    t_expect ("P1", "6.2b", "met", 1, 1);
+}
+
+Test (eval, r6_2b_each_principal_leader_needs_a_mailbox_of_their_own)
+{
+    t_person ("H001", "P1", "甲", NULL, T_MAIN);
+    t_person ("H001", "P2", "乙", NULL, T_MAIN);
+    t_put ("H001", "{\"kind\":\"mailbox\",\"date\":\"2024-06-01\",\"channel\":\"书记信箱\",\"person\":\"P1\"}");
+    t_expect ("P1", "6.2b", "met", 1, 1);
+    t_expect ("P2", "6.2b", "unmet", 0, 1);
 }
 
 //  ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import unittest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 import webharness as wh
 
@@ -25,6 +26,9 @@ def setUpModule():
     B = wh.Bureau()
     B.add_user("王芳", "staff")
     B.add_user("h1", "unit", "H001")
+    B.add_user("审核员", "reviewer")
+    B.add_user("auditor1", "auditor")
+    B.submit("H002")
 
 
 def tearDownModule():
@@ -123,6 +127,69 @@ class Browser(unittest.TestCase):
         self.d.get(self.base + "/reports/unit-annual.csv?unit=H002&year=%d" % wh.YEAR)
         self.assertIn("无权", self.d.find_element(By.ID, "error").text)
         self.assertFalse(os.path.exists(os.path.join(self.downloads, "unit-annual.csv")))
+
+    def test_drill_down_from_a_rule_to_the_events_behind_it(self):
+        self.sign_in("王芳")
+        self.d.get(self.base + "/units/H001/persons/P001?year=%d" % wh.YEAR)
+        cadre = json.loads(B.cli("report", "cadre", "--unit", "H001", "--person", "P001", "--year",
+                                 str(wh.YEAR), "--format", "json"))
+        counted = [r["rule"] for r in cadre["person"]["rules"] if (r.get("actual") or 0) > 0]
+        self.assertTrue(counted)
+        link = self.d.find_element(By.CSS_SELECTOR, '#person-rules tr[data-rule="%s"] a.rule-events' % counted[0])
+        link.click()
+        self.assertIn("rule=", self.d.current_url)
+        rows = self.d.find_elements(By.CSS_SELECTOR, "#events tbody tr.ev")
+        self.assertGreater(len(rows), 0)
+        # one event: its provenance (the agent and seq that recorded it) and its fields
+        first = rows[0]
+        self.assertRegex(first.find_element(By.CSS_SELECTOR, "td.prov").text, r".+ #\d+$")
+        first.find_element(By.CSS_SELECTOR, "summary.ref").click()
+        self.assertTrue(first.find_element(By.CSS_SELECTOR, "dl.fields").is_displayed())
+        self.d.save_screenshot(os.path.join(OUT, "events.png"))
+
+    def test_a_reviewer_accepts_a_submitted_year(self):
+        self.assertEqual(B.year_state("H002"), "submitted")
+        self.sign_in("审核员")
+        self.d.get(self.base + "/?year=%d" % wh.YEAR)
+        self.d.save_screenshot(os.path.join(OUT, "dashboard-reviewer.png"))
+        row = self.d.find_element(By.CSS_SELECTOR, '#decisions tr[data-unit="H002"]')
+        row.find_element(By.CSS_SELECTOR, "a.review").click()
+        self.assertEqual(self.d.find_element(By.ID, "year-state").get_attribute("class"), "ys-submitted")
+        self.d.save_screenshot(os.path.join(OUT, "review.png"))
+        self.d.find_element(By.ID, "accept").click()
+        wh.wait_until(lambda: self.d.find_element(By.ID, "year-state").get_attribute("class") == "ys-accepted",
+                      30, "the accepted state")
+        self.assertEqual(B.year_state("H002"), "accepted")
+        self.assertEqual(self.d.find_elements(By.ID, "accept"), [])
+
+    def test_an_auditor_draws_a_sample_and_records_a_finding(self):
+        self.sign_in("auditor1")
+        self.d.get(self.base + "/samples")
+        self.d.find_element(By.ID, "draw-seed").send_keys("27182818284590452353")
+        self.d.find_element(By.ID, "draw-witnesses").send_keys("张三、李四")
+        self.d.find_element(By.ID, "draw").click()
+        wh.wait_until(lambda: self.d.find_elements(By.ID, "sample-id"), 30, "the sample page")
+        sample = self.d.find_element(By.ID, "sample-id").text
+        self.assertEqual(self.d.find_element(By.ID, "witnesses").text, "张三、李四")
+        rows = self.d.find_elements(By.CSS_SELECTOR, "#checklist tbody tr")
+        drawn = json.loads(B.cli("sample", "show", sample, "--json"))
+        self.assertEqual(drawn["size"], 10)
+        self.assertEqual([r.get_attribute("data-item") for r in rows], [e["item"] for e in drawn["checklist"]])
+        item = rows[0].get_attribute("data-item")
+        Select(rows[0].find_element(By.NAME, "result")).select_by_value("deviation")
+        rows[0].find_element(By.NAME, "note").send_keys("台账无签字")
+        rows[0].find_element(By.CSS_SELECTOR, "form.finding button").click()
+        wh.wait_until(lambda: self.d.find_elements(By.CSS_SELECTOR, "#checklist tbody tr .recorded")
+                      and self.d.find_elements(By.CSS_SELECTOR, "#checklist tbody tr .recorded")[0].text == "不符",
+                      30, "the finding shown")
+        shown = json.loads(B.cli("sample", "show", sample, "--json"))
+        entry = [e for e in shown["checklist"] if e["item"] == item][0]
+        self.assertEqual(entry["finding"]["result"], "deviation")
+        self.assertEqual(entry["finding"]["note"], "台账无签字")
+        # verify re-derives the sample from its seed and today's store
+        self.d.find_element(By.ID, "verify-link").click()
+        self.assertEqual(self.d.find_element(By.ID, "verify-result").get_attribute("class"), "ok")
+        self.d.save_screenshot(os.path.join(OUT, "sample.png"))
 
 
 if __name__ == "__main__":

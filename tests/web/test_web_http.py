@@ -1,5 +1,7 @@
 """test_web_http.py -- massline-web over HTTP against a real collector: sign-in and throttling,
 CSRF, expired sessions, escaping, request limits, idle connections, who may see what."""
+import json
+import re
 import resource
 import socket
 import sys
@@ -19,6 +21,9 @@ def setUpModule():
     B.add_user("h1", "unit", "H001")
     B.add_user("throttled", "staff")
     B.add_user(wh.SCRIPT_NAME, "staff")
+    B.add_user("审核员", "reviewer")
+    B.add_user("auditor1", "auditor")
+    B.submit("H001")
 
 
 def tearDownModule():
@@ -207,6 +212,95 @@ class Http(unittest.TestCase):
         # until the collector knows the leader role (the reporting chain), it refuses: never more
         status = c.get("/?year=%d" % wh.YEAR).status
         self.assertIn(status, (200, 403))
+
+
+class Phase2(unittest.TestCase):
+    """Events, review, samples, bulletin: every page behind its role, every POST CSRF-checked."""
+
+    def signed_in(self, user):
+        c = wh.Client(B.port)
+        self.assertEqual(c.login(user).status, 303)
+        return c
+
+    def test_events_behind_a_rule_carry_their_provenance(self):
+        c = self.signed_in("王芳")
+        page = c.get("/units/H001/persons/P001/events?year=%d" % wh.YEAR)
+        self.assertEqual(page.status, 200, page.text)
+        self.assertIn('id="events"', page.text)
+        self.assertRegex(page.text, r'class="prov">[^<]+ #\d+<')
+        # the unit's name holds a script: shown as text on the events page too
+        page = c.get("/units/H002/events?year=%d" % wh.YEAR)
+        self.assertEqual(page.status, 200)
+        self.assertNotIn(wh.SCRIPT_NAME, page.text)
+        self.assertIn("&lt;script&gt;", page.text)
+        self.assertEqual(c.get("/units/H001/events?year=%d&kind=nonsense" % wh.YEAR).status, 400)
+
+    def test_a_unit_account_gets_403_on_another_units_events_and_bureau_pages(self):
+        c = self.signed_in("h1")
+        self.assertEqual(c.get("/units/H001/events?year=%d" % wh.YEAR).status, 200)
+        for path in ("/units/H002/events?year=%d" % wh.YEAR, "/units/H002/persons/P001/events",
+                     "/review/H002/%d" % wh.YEAR, "/completeness", "/bulletin", "/watchlist", "/samples"):
+            self.assertEqual(c.get(path).status, 403, path)
+
+    def test_only_a_reviewer_decides_and_only_with_the_csrf_token(self):
+        self.assertEqual(B.year_state("H001"), "submitted")
+        leader = self.signed_in("leader1")
+        page = leader.get("/review/H001/%d" % wh.YEAR)
+        self.assertEqual(page.status, 200)
+        self.assertNotIn('id="accept"', page.text)
+        self.assertIn('id="readonly"', page.text)
+        token = leader.csrf("/review/H001/%d" % wh.YEAR)
+        self.assertEqual(leader.request("POST", "/review/H001/%d" % wh.YEAR,
+                                        {"csrf": token, "action": "accept"}).status, 403)
+        staff = self.signed_in("王芳")
+        token = staff.csrf("/")
+        self.assertEqual(staff.request("POST", "/review/H001/%d" % wh.YEAR,
+                                       {"csrf": token, "action": "accept"}).status, 403)
+        rev = self.signed_in("审核员")
+        self.assertIn("/review/H001/%d" % wh.YEAR, rev.get("/?year=%d" % wh.YEAR).text)
+        self.assertEqual(rev.request("POST", "/review/H001/%d" % wh.YEAR, {"action": "accept"}).status, 403)
+        self.assertEqual(rev.request("POST", "/review/H001/%d" % wh.YEAR,
+                                     {"csrf": "0" * 64, "action": "accept"}).status, 403)
+        token = rev.csrf("/review/H001/%d" % wh.YEAR)
+        self.assertEqual(rev.request("POST", "/review/H001/%d" % wh.YEAR,
+                                     {"csrf": token, "action": "return"}).status, 400)   # no reason
+        self.assertEqual(B.year_state("H001"), "submitted")
+        r = rev.request("POST", "/review/H001/%d" % wh.YEAR,
+                        {"csrf": token, "action": "return", "reason": "<b>补充材料</b>"})
+        self.assertEqual(r.status, 303, r.text)
+        self.assertEqual(B.year_state("H001"), "returned")
+        page = rev.get("/review/H001/%d" % wh.YEAR)
+        self.assertIn("&lt;b&gt;补充材料&lt;/b&gt;", page.text)
+        self.assertNotIn('id="accept"', page.text)
+        self.assertEqual(rev.request("POST", "/review/H001/%d" % wh.YEAR,
+                                     {"csrf": token, "action": "accept"}).status, 409)
+        self.assertTrue(any(e["what"] == "decision" and e["account"] == "审核员" for e in B.audit()))
+
+    def test_samples_are_for_staff_and_auditors_and_only_auditors_draw(self):
+        for user in ("leader1", "审核员"):
+            self.assertEqual(self.signed_in(user).get("/samples").status, 403, user)
+        staff = self.signed_in("王芳")
+        page = staff.get("/samples")
+        self.assertEqual(page.status, 200)
+        self.assertNotIn('id="draw"', page.text)
+        form = {"csrf": staff.csrf("/samples"), "year": str(wh.YEAR), "seed": "31415926535897932384",
+                "size": "4", "population": "events", "strata": "unit", "witnesses": "甲"}
+        self.assertEqual(staff.request("POST", "/samples", form).status, 403)
+        aud = self.signed_in("auditor1")
+        form["csrf"] = "f" * 64
+        self.assertEqual(aud.request("POST", "/samples", form).status, 403)
+        self.assertEqual(len(json.loads(B.cli("sample", "list", "--json"))["samples"]), 0)
+
+    def test_bulletin_and_watchlist_pages(self):
+        c = self.signed_in("leader1")
+        page = c.get("/bulletin?period=%d-Q1" % wh.YEAR)
+        self.assertEqual(page.status, 200, page.text)
+        bulletin = json.loads(B.cli("report", "bulletin", "--period", "%d-Q1" % wh.YEAR, "--format", "json"))
+        ranks = re.findall(r'<tr data-unit="([^"]+)"><td class="num rank">', page.text)
+        self.assertEqual(ranks, [u["unit"] for u in bulletin["units"]])
+        self.assertEqual(c.get("/bulletin?period=nonsense").status, 400)
+        self.assertEqual(c.get("/watchlist?year=%d" % wh.YEAR).status, 200)
+        self.assertEqual(c.get("/completeness?year=%d" % wh.YEAR).status, 200)
 
 
 if __name__ == "__main__":

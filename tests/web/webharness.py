@@ -33,10 +33,14 @@ def free_port():
 
 
 def wait_until(pred, seconds=30.0, what="condition"):
-    """Polls PRED every 50 ms for at most SECONDS (a bound, never asserted on)."""
+    """Polls PRED every 50 ms for at most SECONDS (a bound, never asserted on). While a page is
+    still loading PRED may not find its element yet: an exception counts as 'not yet'."""
     for _ in range(int(seconds / 0.05)):
-        if pred():
-            return
+        try:
+            if pred():
+                return
+        except Exception:               # selenium's NoSuchElement / StaleElement mid-navigation
+            pass
         time.sleep(0.05)
     raise AssertionError("timed out waiting for " + what)
 
@@ -108,6 +112,18 @@ class Bureau:
         if unit:
             args += ["--unit", unit]
         self.run(args, stdin=password + "\n")
+
+    def submit(self, unit, year=YEAR):
+        """UNIT's agent submits YEAR (filler, reviewer, approver from the demo roster) and delivers it."""
+        ini = "%s/agents/%s/agent.ini" % (self.b, unit)
+        self.run([AGENT, "-c", ini, "submit", str(year), "--filler", "P001", "--reviewer", "P002",
+                  "--approver", "P003"])
+        self.run([AGENT, "-c", ini, "flush", "--timeout", "120"])
+
+    def year_state(self, unit, year=YEAR):
+        rep = json.loads(self.cli("report", "unit-annual", "--unit", unit, "--year", str(year),
+                                  "--live", "--format", "json"))
+        return (rep.get("submission") or {}).get("state", "draft")
 
     def cli(self, *args):
         return self.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args))

@@ -3,18 +3,14 @@
    Named databases (integers are 8-byte big-endian, so seq keys sort and append in order):
      meta     "next_seq", "acked_seq", "last_contact", "renumbered", "frame_max",
               "trouble_seq" -> u64; "trouble" -> the collector's refusal of trouble_seq (text);
-<<<<<<< HEAD
               "bureau_years" -> the collector's last word on the unit's years (JSON text,
-              ml_outbox_set_years)
-     events   seq -> packed event bytes (kept after the ack: a restored collector can be refilled)
-=======
-              "acked_bytes" (bytes of acknowledged events still in `events`), "reclaimed"
-              (events whose bytes were reclaimed), "reclaimed_seq" (the highest of them) -> u64
+              ml_outbox_set_years); "acked_bytes" (bytes of acknowledged events still in
+              `events`), "reclaimed" (events whose bytes were reclaimed), "reclaimed_seq" (the
+              highest of them) -> u64
      events   seq -> packed event bytes. Kept after the ack, so that a collector restored from
               a backup can be refilled, up to a quarter of the map (keep_acked); beyond it the
               oldest acknowledged events that were not rejected lose their bytes (ml_outbox_ack).
               All the rest stays: refs (re-import and `refs`), sources, rosters, rejects.
->>>>>>> wave2-ops
      refs     ref -> seq ‖ SHA-256 of the packed bytes (duplicate and conflict detection)
      persons  person id -> seq of the defining event
      orgs     org id -> seq of the defining event

@@ -1,0 +1,384 @@
+/* ml_query_tier.c -- the upper tiers' queries (ml_query_tier.h).
+     review bureau   year= [reason=]                  the bureau's own year -> a `report` event
+     report members  year=                            at a committee: each member's documents
+     report show     member= year= [version=] [kind=] at a committee: a member's document */
+#include "ml_query_tier.h"
+#include "ml_chain.h"
+#include "ml_date.h"
+#include "ml_db.h"
+#include "ml_err.h"
+#include "ml_event.h"
+#include "ml_report.h"
+#include "ml_store_source.h"
+#include "ml_tier.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int
+s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
+        const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
+
+static int
+s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
+        const char *fmt, ...)
+{
+    snprintf (code, codelen, "%s", what);
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, msglen, fmt, ap);
+    va_end (ap);
+    return rc;
+}
+
+#define S_FAIL(rc, what, ...) s_fail (rc, code, codelen, what, msg, msglen, __VA_ARGS__)
+
+static void
+s_hex (const uint8_t *bin, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bin[i] >> 4];
+        out[2 * i + 1] = digits[bin[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static bool
+s_year_ok (const char *text, int *year)
+{
+    if (!text || strlen (text) != 4)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (!isdigit ((unsigned char) text[i]))
+            return false;
+    *year = atoi (text);
+    return *year >= 1900 && *year <= 2999;
+}
+
+static int
+s_only (const ml_query_t *q, const char *const *allowed, char *code, size_t codelen, char *msg,
+        size_t msglen)
+{
+    for (size_t i = 0; i < q->n_args; i++) {
+        const char *eq = strchr (q->args[i], '=');
+        size_t klen = eq ? (size_t) (eq - q->args[i]) : 0;
+        bool ok = false;
+        for (int a = 0; allowed[a] && !ok; a++)
+            ok = eq && strlen (allowed[a]) == klen && strncmp (q->args[i], allowed[a], klen) == 0;
+        if (!ok)
+            return S_FAIL (ML_EINVAL, "invalid", "%s: unexpected argument '%.40s'", q->command,
+                           q->args[i]);
+    }
+    return 0;
+}
+
+static int
+s_units (void *ctx, ml_unit_fn *fn, void *arg)
+{
+    const ml_registry_t *registry = ctx;
+    int rc = 0;
+    for (size_t i = 0; i < ml_registry_unit_count (registry) && !rc; i++) {
+        const ml_unit_t *u = ml_registry_unit_at (registry, i);
+        rc = fn (arg, u->id, u->name);
+    }
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// review bureau
+
+static int
+s_last_version (void *arg, const ml_tier_doc_t *doc)
+{
+    uint32_t *v = arg;
+    if (strcmp (doc->kind, "rollup") == 0 && doc->version > *v)
+        *v = doc->version;
+    return 0;
+}
+
+int
+ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+                             char *msg, size_t msglen)
+{
+    static const char *const allowed[] = { "year", "reason", NULL };
+    const char *reason = ml_query_arg (q, "reason");
+    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
+    if (rc)
+        return rc;
+    if (!s_year_ok (ml_query_arg (q, "year"), &year))
+        return S_FAIL (ML_EINVAL, "invalid", "review bureau needs year=YYYY");
+    if (reason && strlen (reason) > 500)
+        return S_FAIL (ML_EINVAL, "invalid", "reason: longer than 500 bytes");
+    ml_store_txn_t *txn = ml_store_begin (q->store, true, &rc);
+    if (!txn)
+        return S_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
+    //  the units whose year is not accepted, and the bureau's head over its units' heads
+    json_t *missing = json_array ();
+    uint8_t head[32] = { 0 };
+    uint64_t events = 0;
+    for (size_t i = 0; i < ml_registry_unit_count (q->registry) && !rc; i++) {
+        const ml_unit_t *u = ml_registry_unit_at (q->registry, i);
+        ml_year_t y;
+        ml_chain_head_t h;
+        int yrc = ml_chain_year (txn, u->id, year, &y);
+        if (yrc && yrc != ML_ENOTFOUND)
+            rc = yrc;
+        else
+        if (yrc || y.state != ML_YEAR_ACCEPTED)
+            json_array_append_new (missing, json_string (u->id));
+        if (!rc && !(rc = ml_chain_head (txn, u->id, &h))) {
+            uint8_t step[ML_ID_MAX + 1 + 8 + 32];
+            size_t n = strlen (u->id) + 1;
+            memcpy (step, u->id, n);
+            ml_db_be64_put (step + n, h.count);
+            memcpy (step + n + 8, h.head, 32);
+            ml_chain_step (head, step, n + 40, head);
+            events += h.count;
+        }
+    }
+    uint32_t version = 0;
+    if (!rc)
+        rc = ml_store_tier_each (txn, false, NULL, year, s_last_version, &version);
+    if (rc) {
+        ml_store_abort (&txn);
+        json_decref (missing);
+        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+    }
+    version++;
+    if (json_array_size (missing) && (!reason || !*reason)) {
+        char list[512] = "";
+        size_t i;
+        json_t *v;
+        json_array_foreach (missing, i, v)
+            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                      json_string_value (v));
+        ml_store_abort (&txn);
+        json_decref (missing);
+        return S_FAIL (ML_ECONFLICT, "conflict", "%d is not accepted for %s: decide the bureau's "
+                       "year anyway with a reason (--reason TEXT) that the higher tier reads",
+                       year, list);
+    }
+    if (events == 0 || events > UINT32_MAX) {
+        ml_store_abort (&txn);
+        json_decref (missing);
+        return S_FAIL (ML_EINVAL, "invalid", "nothing to report: no unit has stored an event");
+    }
+    //  the roll-up as it stands, with the bureau's decision: the document
+    ml_source_t src;
+    ml_store_source (txn, s_units, (void *) q->registry, year, &src);
+    ml_report_ctx_t ctx = { q->rules, &src, ml_date_today () };
+    char err[512] = "", hexhead[65], day[16], ref[64], digest[65];
+    json_t *doc = q->rules ? ml_report_rollup (&ctx, year, ML_NODAY, err, sizeof err) : NULL;
+    if (!doc) {
+        ml_store_abort (&txn);
+        json_decref (missing);
+        return S_FAIL (ML_EIO, "internal", "the roll-up could not be built: %s", err);
+    }
+    s_hex (head, 32, hexhead);
+    ml_date_format (ml_date_today (), day);
+    json_object_set_new (doc, "bureau", json_pack ("{s:i, s:i, s:s, s:s, s:I, s:s, s:o, s:s}",
+        "year", year, "version", (int) version, "decided_by", q->who->id, "decided_at", day,
+        "chain_events", (json_int_t) events, "chain_head", hexhead, "units_not_accepted", missing,
+        "reason", reason ? reason : ""));
+    char *text = json_dumps (doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref (doc);
+    if (!text) {
+        ml_store_abort (&txn);
+        return S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    }
+    uint8_t sha[32];
+    ml_sha256 ((const uint8_t *) text, strlen (text), sha);
+    s_hex (sha, 32, digest);
+    snprintf (ref, sizeof ref, "rollup-%d-v%u", year, version);
+    Massline__Report r = MASSLINE__REPORT__INIT;
+    r.date = day;
+    r.year = (uint32_t) year;
+    r.report = "rollup";
+    r.version = version;
+    r.document = text;
+    r.digest = digest;
+    r.chain_head = hexhead;
+    r.chain_events = (uint32_t) events;
+    r.tier_version = ML_TIER_VERSION;
+    r.reason = reason && *reason ? (char *) reason : NULL;
+    Massline__Event ev = MASSLINE__EVENT__INIT;
+    ev.ref = ref;
+    ev.body_case = MASSLINE__EVENT__BODY_REPORT;
+    ev.report = &r;
+    size_t len = 0;
+    uint8_t *bytes = ml_event_pack (&ev, &len);
+    int64_t now = (int64_t) ml_date_today () * 86400 + (int64_t) time (NULL) % 86400;
+    rc = bytes ? ml_store_tier_queue (txn, year, version, "rollup", now, bytes, len) : ML_ENOMEM;
+    free (bytes);
+    free (text);
+    if (rc)
+        ml_store_abort (&txn);
+    else
+        rc = ml_store_commit (&txn);
+    if (rc)
+        return S_FAIL (rc, "storage", "the bureau's report could not be stored: %s", ml_strerror (rc));
+    *reply = json_pack ("{s:i, s:i, s:s, s:s, s:s}", "year", year, "version", (int) version,
+                        "report", "rollup", "digest", digest, "state", "pending");
+    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+}
+
+// ---------------------------------------------------------------------------
+// report members, report show (at a committee)
+
+//  A stored `report` event's document: "verified" when its SHA-256 is its digest.
+static const char *
+s_seal (const Massline__Report *r)
+{
+    uint8_t sha[32];
+    char hex[65];
+    ml_sha256 ((const uint8_t *) r->document, strlen (r->document), sha);
+    s_hex (sha, 32, hex);
+    return strcmp (hex, r->digest) == 0 ? "verified" : "mismatch";
+}
+
+typedef struct {
+    json_t *docs;
+    int year;
+    int64_t first_rollup;               //  arrival of the first roll-up, 0: none
+    json_t *figures;                    //  the latest roll-up's totals, or NULL
+} s_member_t;
+
+static int
+s_member_doc (void *arg, const ml_tier_doc_t *d)
+{
+    s_member_t *m = arg;
+    ml_verr_t verr;
+    Massline__Event *ev = ml_event_unpack (d->data, d->len, &verr);
+    if (!ev || ev->body_case != MASSLINE__EVENT__BODY_REPORT) {
+        ml_event_free (&ev);
+        return 0;
+    }
+    const Massline__Report *r = ev->report;
+    char at[32];
+    time_t t = (time_t) d->at;
+    struct tm tm;
+    strftime (at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime_r (&t, &tm));
+    json_array_append_new (m->docs, json_pack ("{s:s, s:i, s:i, s:s, s:s, s:s}", "kind", d->kind,
+                           "year", d->year, "version", (int) d->version, "digest", r->digest,
+                           "seal", s_seal (r), "received_at", at));
+    if (strcmp (d->kind, "rollup") == 0) {
+        if (!m->first_rollup || d->at < m->first_rollup)
+            m->first_rollup = d->at;
+        json_t *doc = json_loads (r->document, 0, NULL);
+        json_t *totals = doc ? json_object_get (doc, "totals") : NULL;
+        if (totals) {
+            json_decref (m->figures);
+            m->figures = json_incref (totals);
+        }
+        json_decref (doc);
+    }
+    ml_event_free (&ev);
+    return 0;
+}
+
+int
+ml_query_tier_members (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+                       char *msg, size_t msglen)
+{
+    static const char *const allowed[] = { "year", NULL };
+    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
+    if (rc)
+        return rc;
+    if (!s_year_ok (ml_query_arg (q, "year"), &year))
+        return S_FAIL (ML_EINVAL, "invalid", "report members needs year=YYYY");
+    ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
+    if (!txn)
+        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+    //  on time: the first roll-up arrived by 31 March of the next year (docs/tiers.md)
+    int64_t due = ((int64_t) ml_date_from_ymd (year + 1, 3, 31) + 1) * 86400;
+    json_t *members = json_array ();
+    for (size_t i = 0; i < ml_registry_unit_count (q->registry) && !rc; i++) {
+        const ml_unit_t *u = ml_registry_unit_at (q->registry, i);
+        s_member_t m = { json_array (), year, 0, NULL };
+        rc = ml_store_tier_each (txn, true, u->id, year, s_member_doc, &m);
+        ml_year_t y;
+        int yrc = ml_chain_year (txn, u->id, year, &y);
+        json_t *row = json_pack ("{s:s, s:s, s:b, s:b, s:s, s:i, s:s, s:o, s:o}", "member", u->id,
+            "name", u->name, "submitted", m.first_rollup != 0,
+            "on_time", m.first_rollup != 0 && m.first_rollup < due,
+            "state", yrc ? "draft" : ml_year_state_name (y.state), "version", yrc ? 0 : (int) y.version,
+            "reason", yrc ? "" : y.reason, "figures", m.figures ? m.figures : json_null (),
+            "documents", m.docs);
+        json_array_append_new (members, row);
+    }
+    ml_store_abort (&txn);
+    if (rc) {
+        json_decref (members);
+        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+    }
+    *reply = json_pack ("{s:s, s:i, s:o}", "report", "members", "year", year, "members", members);
+    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+}
+
+typedef struct {
+    const char *kind;
+    uint32_t version;                   //  0: the latest
+    json_t *found;
+} s_show_t;
+
+static int
+s_show_doc (void *arg, const ml_tier_doc_t *d)
+{
+    s_show_t *s = arg;
+    if (strcmp (d->kind, s->kind) != 0 || (s->version && d->version != s->version))
+        return 0;
+    ml_verr_t verr;
+    Massline__Event *ev = ml_event_unpack (d->data, d->len, &verr);
+    if (!ev || ev->body_case != MASSLINE__EVENT__BODY_REPORT) {
+        ml_event_free (&ev);
+        return 0;
+    }
+    json_t *doc = json_loads (ev->report->document, 0, NULL);
+    if (doc) {
+        json_object_set_new (doc, "tier", json_pack ("{s:i, s:s, s:s, s:s}", "version",
+                             (int) d->version, "digest", ev->report->digest, "seal",
+                             s_seal (ev->report), "chain_head", ev->report->chain_head));
+        json_decref (s->found);
+        s->found = doc;
+    }
+    ml_event_free (&ev);
+    return 0;
+}
+
+int
+ml_query_tier_show (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+                    char *msg, size_t msglen)
+{
+    static const char *const allowed[] = { "member", "year", "version", "kind", NULL };
+    const char *member = ml_query_arg (q, "member"), *v = ml_query_arg (q, "version");
+    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
+    if (rc)
+        return rc;
+    if (!member || !ml_registry_unit (q->registry, member))
+        return S_FAIL (ML_ENOTFOUND, "not_found", "member: unknown member '%.64s'",
+                       member ? member : "");
+    if (!s_year_ok (ml_query_arg (q, "year"), &year))
+        return S_FAIL (ML_EINVAL, "invalid", "report show needs year=YYYY");
+    s_show_t s = { ml_query_arg (q, "kind") ? ml_query_arg (q, "kind") : "rollup",
+                   v ? (uint32_t) strtoul (v, NULL, 10) : 0, NULL };
+    ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
+    if (!txn)
+        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+    rc = ml_store_tier_each (txn, true, member, year, s_show_doc, &s);
+    ml_store_abort (&txn);
+    if (rc) {
+        json_decref (s.found);
+        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+    }
+    if (!s.found)
+        return S_FAIL (ML_ENOTFOUND, "not_found", "%s has sent no %s document for %d%s", member,
+                       s.kind, year, s.version ? " in that version" : "");
+    *reply = s.found;
+    return 0;
+}

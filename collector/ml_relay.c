@@ -1,0 +1,194 @@
+/* ml_relay.c -- the upstream relay (ml_relay.h): tier_out -> outbox (by ref) -> higher tier. */
+#include "ml_relay.h"
+#include "ml_config.h"
+#include "ml_err.h"
+#include "ml_forward.h"
+#include "ml_keys.h"
+#include "ml_log.h"
+#include "ml_outbox.h"
+#include "ml_tier.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RELAY_IDLE_MS 300               //  how often an idle relay looks at tier_out again
+#define RELAY_EXCHANGE_MS 2000          //  longest single forwarding run between looks
+
+typedef struct {
+    char *endpoint;
+    char *collector_key;
+    char *public_key;
+    char *secret_key;
+} s_upstream_t;
+
+static const ml_opt_t s_upstream_opts[] = {
+    { "upstream", "endpoint", ML_OPT_STR, NULL, offsetof (s_upstream_t, endpoint),
+      "the higher collector's ingest endpoint, e.g. tcp://committee:7701" },
+    { "upstream", "collector_key", ML_OPT_KEY, "collector.pub", offsetof (s_upstream_t, collector_key),
+      "the higher collector's public key" },
+    { "upstream", "public_key", ML_OPT_KEY, "member.pub", offsetof (s_upstream_t, public_key),
+      "this collector's member key there (public)" },
+    { "upstream", "secret_key", ML_OPT_PATH, "member.key", offsetof (s_upstream_t, secret_key),
+      "this collector's member key there (secret, mode 0600)" },
+    { NULL, NULL, 0, NULL, 0, NULL }
+};
+
+struct ml_relay {
+    ml_store_t *store;
+    ml_outbox_t *outbox;
+    ml_forward_t *forward;
+    pthread_t thread;
+    bool started;
+    volatile sig_atomic_t stop;
+};
+
+const char *
+ml_relay_outbox_dir (const char *data_dir, char *buf, size_t len)
+{
+    snprintf (buf, len, "%s/upstream-outbox", data_dir);
+    return buf;
+}
+
+typedef struct {
+    ml_outbox_item_t *items;
+    char (*refs)[96];
+    uint8_t **data;
+    size_t n, cap;
+} s_copy_t;
+
+static int
+s_collect (void *arg, const ml_tier_doc_t *doc)
+{
+    s_copy_t *c = arg;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        ml_outbox_item_t *items = realloc (c->items, cap * sizeof *items);
+        if (items)
+            c->items = items;
+        char (*refs)[96] = realloc (c->refs, cap * sizeof *refs);
+        if (refs)
+            c->refs = refs;
+        uint8_t **data = realloc (c->data, cap * sizeof *data);
+        if (data)
+            c->data = data;
+        if (!items || !refs || !data)
+            return ML_ENOMEM;
+        c->cap = cap;
+    }
+    uint8_t *copy = malloc (doc->len ? doc->len : 1);
+    if (!copy)
+        return ML_ENOMEM;
+    memcpy (copy, doc->data, doc->len);
+    c->data[c->n] = copy;
+    snprintf (c->refs[c->n], sizeof c->refs[c->n], "tier-%d-v%u-%s", doc->year, doc->version,
+              doc->kind);
+    c->items[c->n] = (ml_outbox_item_t) { .data = copy, .len = doc->len, .source = "relay" };
+    c->n++;
+    return 0;
+}
+
+//  Copies every report of tier_out into the outbox (those already there are skipped by ref).
+static int
+s_copy (ml_relay_t *self)
+{
+    s_copy_t c = { 0 };
+    int rc;
+    ml_store_txn_t *txn = ml_store_begin (self->store, false, &rc);
+    if (!txn)
+        return rc;
+    rc = ml_store_tier_each (txn, false, NULL, 0, s_collect, &c);
+    ml_store_abort (&txn);
+    for (size_t i = 0; i < c.n; i++)
+        c.items[i].ref = c.refs[i];
+    if (!rc && c.n)
+        rc = ml_outbox_append (self->outbox, c.items, c.n, false);
+    for (size_t i = 0; i < c.n; i++)
+        free (c.data[i]);
+    free (c.items);
+    free (c.refs);
+    free (c.data);
+    return rc;
+}
+
+static void *
+s_run (void *arg)
+{
+    ml_relay_t *self = arg;
+    while (!self->stop) {
+        int rc = s_copy (self);
+        if (rc && rc != ML_EDUP)
+            ml_warn ("upstream relay: cannot copy the reports into its outbox: %s: %s",
+                     ml_strerror (rc), ml_outbox_error (self->outbox));
+        ml_outbox_stat_t st;
+        if (ml_outbox_stat (self->outbox, &st) == 0 && st.pending) {
+            rc = ml_forward_run (self->forward, st.next_seq - 1,
+                                 ml_forward_now_ms () + RELAY_EXCHANGE_MS, &self->stop);
+            if (rc && rc != ML_ETIMEDOUT)
+                ml_warn ("upstream relay: %s", ml_strerror (rc));
+            continue;
+        }
+        struct timespec ts = { 0, RELAY_IDLE_MS * 1000000L };
+        nanosleep (&ts, NULL);
+    }
+    return NULL;
+}
+
+ml_relay_t *
+ml_relay_start (ml_store_t *store, const char *upstream_ini, const char *data_dir, char *err,
+                size_t errlen)
+{
+    s_upstream_t up = { 0 };
+    char pub[ML_KEY_LEN + 1], sec[ML_KEY_LEN + 1], dir[4096];
+    ml_relay_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->store = store;
+    if (ml_config_load (upstream_ini, s_upstream_opts, &up, err, errlen)
+    ||  ml_key_read_secret (up.secret_key, sec, err, errlen))
+        goto fail;
+    snprintf (pub, sizeof pub, "%s", up.public_key);
+    self->outbox = ml_outbox_open (ml_relay_outbox_dir (data_dir, dir, sizeof dir), 0, err, errlen);
+    if (!self->outbox)
+        goto fail;
+    ml_forward_cfg_t fcfg = { up.endpoint, up.collector_key, pub, sec, NULL, 16, 4, 5000 };
+    self->forward = ml_forward_new (self->outbox, &fcfg, err, errlen);
+    if (!self->forward)
+        goto fail;
+    if (pthread_create (&self->thread, NULL, s_run, self) != 0) {
+        snprintf (err, errlen, "cannot start the upstream relay thread");
+        goto fail;
+    }
+    self->started = true;
+    ml_info ("relaying accepted reports to %s (%s)", up.endpoint, upstream_ini);
+    memset (sec, 0, sizeof sec);
+    ml_config_free (s_upstream_opts, &up);
+    return self;
+fail:
+    memset (sec, 0, sizeof sec);
+    ml_config_free (s_upstream_opts, &up);
+    ml_relay_stop (&self);
+    return NULL;
+}
+
+void
+ml_relay_stop (ml_relay_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ml_relay_t *self = *self_p;
+    self->stop = 1;
+    if (self->started)
+        pthread_join (self->thread, NULL);
+    ml_forward_destroy (&self->forward);
+    ml_outbox_close (&self->outbox);
+    free (self);
+    *self_p = NULL;
+}
