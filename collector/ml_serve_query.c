@@ -21,8 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define QUERY_DRAIN 64                  //  requests taken from the ROUTER per poll round
+#define WORKER_NICE 10                  //  workers yield the CPU to ingest when both want it
 #define LANE_KEY (ML_ID_MAX + 64 + ML_ACCOUNT_MAX * 4 + 2)
 
 typedef struct s_lane s_lane_t;
@@ -329,6 +333,9 @@ static void *
 s_worker (void *arg)
 {
     ml_serve_query_t *self = arg;
+    //  Under a flood of reports the workers would take every core from ingest: they run at a
+    //  lower priority (Linux: nice applies to this thread alone), so queries get what is left.
+    setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WORKER_NICE);
     void *push = zmq_socket (self->cfg.ctx, ZMQ_PUSH);
     if (!push || zmq_connect (push, self->endpoint)) {
         ml_error ("query worker: cannot reach the query thread: %s", zmq_strerror (zmq_errno ()));
