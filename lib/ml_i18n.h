@@ -9,6 +9,7 @@
 #include <libintl.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ML_TEXTDOMAIN "massline"
 #define _(s) gettext (s)
@@ -16,6 +17,20 @@
 
 #ifndef ML_LOCALEDIR
 #define ML_LOCALEDIR "/usr/local/share/locale"
+//  As ml_i18n_init, but where the environment names no language (the C or POSIX locale, as
+//  under systemd) the messages are in LANG (e.g. "zh_CN"): the web pages a clerk reads default
+//  to Chinese, whatever the server's locale.
+static inline void
+ml_i18n_init_default (const char *lang)
+{
+    ml_i18n_init ();
+    const char *now = setlocale (LC_MESSAGES, NULL);
+    const char *language = getenv ("LANGUAGE");
+    if ((!now || !strcmp (now, "C") || !strcmp (now, "POSIX")) && !(language && *language)
+    &&  setlocale (LC_MESSAGES, "C.UTF-8"))
+        setenv ("LANGUAGE", lang, 1);   //  glibc honours LANGUAGE under C.UTF-8, not under C
+}
+
 #endif
 
 //  Picks the messages' language from the environment (LC_ALL, LC_MESSAGES, LANG, LANGUAGE) and
@@ -30,6 +45,20 @@ ml_i18n_init (void)
     bindtextdomain (ML_TEXTDOMAIN, dir && *dir ? dir : ML_LOCALEDIR);
     bind_textdomain_codeset (ML_TEXTDOMAIN, "UTF-8");
     textdomain (ML_TEXTDOMAIN);
+}
+
+//  As ml_i18n_init, but where the environment names no language (the C or POSIX locale, as
+//  under systemd) the messages are in LANG (e.g. "zh_CN"): the web pages a clerk reads default
+//  to Chinese, whatever the server's locale.
+static inline void
+ml_i18n_init_default (const char *lang)
+{
+    ml_i18n_init ();
+    const char *now = setlocale (LC_MESSAGES, NULL);
+    const char *language = getenv ("LANGUAGE");
+    if ((!now || !strcmp (now, "C") || !strcmp (now, "POSIX")) && !(language && *language)
+    &&  setlocale (LC_MESSAGES, "C.UTF-8"))
+        setenv ("LANGUAGE", lang, 1);   //  glibc honours LANGUAGE under C.UTF-8, not under C
 }
 
 #endif
