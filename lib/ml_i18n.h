@@ -8,6 +8,7 @@
 
 #include <libintl.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@
 
 #ifndef ML_LOCALEDIR
 #define ML_LOCALEDIR "/usr/local/share/locale"
-//  As ml_i18n_init, but where the environment names no language (the C or POSIX locale, as
+//  As ml_i18n_init, but where the environment names no language (C, C.UTF-8 or POSIX, as
 //  under systemd) the messages are in LANG (e.g. "zh_CN"): the web pages a clerk reads default
 //  to Chinese, whatever the server's locale.
 static inline void
@@ -26,7 +27,8 @@ ml_i18n_init_default (const char *lang)
     ml_i18n_init ();
     const char *now = setlocale (LC_MESSAGES, NULL);
     const char *language = getenv ("LANGUAGE");
-    if ((!now || !strcmp (now, "C") || !strcmp (now, "POSIX")) && !(language && *language)
+    bool none = !now || !strcmp (now, "POSIX") || (now[0] == 'C' && (!now[1] || now[1] == '.'));
+    if (none && !(language && *language)
     &&  setlocale (LC_MESSAGES, "C.UTF-8"))
         setenv ("LANGUAGE", lang, 1);   //  glibc honours LANGUAGE under C.UTF-8, not under C
 }
@@ -47,7 +49,7 @@ ml_i18n_init (void)
     textdomain (ML_TEXTDOMAIN);
 }
 
-//  As ml_i18n_init, but where the environment names no language (the C or POSIX locale, as
+//  As ml_i18n_init, but where the environment names no language (C, C.UTF-8 or POSIX, as
 //  under systemd) the messages are in LANG (e.g. "zh_CN"): the web pages a clerk reads default
 //  to Chinese, whatever the server's locale.
 static inline void
@@ -56,7 +58,8 @@ ml_i18n_init_default (const char *lang)
     ml_i18n_init ();
     const char *now = setlocale (LC_MESSAGES, NULL);
     const char *language = getenv ("LANGUAGE");
-    if ((!now || !strcmp (now, "C") || !strcmp (now, "POSIX")) && !(language && *language)
+    bool none = !now || !strcmp (now, "POSIX") || (now[0] == 'C' && (!now[1] || now[1] == '.'));
+    if (none && !(language && *language)
     &&  setlocale (LC_MESSAGES, "C.UTF-8"))
         setenv ("LANGUAGE", lang, 1);   //  glibc honours LANGUAGE under C.UTF-8, not under C
 }
