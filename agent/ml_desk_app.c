@@ -270,19 +270,12 @@ desk_handle (void *app, ml_http_req_t *http)
     r.desk = app;
     r.http = http;
     r.now = (int64_t) time (NULL);
-    const char *method = ml_http_method (http), *path = ml_http_path (http);
-    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
-    bool post = strcmp (method, "POST") == 0;
-    if (!get && !post) {
-        ml_http_respond (http, 405, "text/plain; charset=utf-8", "method not allowed\n", 19);
+    const char *path = ml_http_path (http);
+    bool get, post;
+    if (ml_web_answered (http, &get, &post))
         return;
-    }
     if (get && strcmp (path, "/static/style.css") == 0) {
         desk_style (&r);
-        return;
-    }
-    if (get && strcmp (path, "/favicon.ico") == 0) {
-        ml_http_respond (http, 404, "text/plain; charset=utf-8", "", 0);
         return;
     }
     if (strcmp (path, "/login") == 0) {

@@ -5,6 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
+bool
+ml_web_answered (ml_http_req_t *http, bool *get, bool *post)
+{
+    const char *method = ml_http_method (http);
+    *get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+    *post = strcmp (method, "POST") == 0;
+    if (!*get && !*post) {
+        ml_http_respond (http, 405, "text/plain; charset=utf-8", "method not allowed\n", 19);
+        return true;
+    }
+    if (*get && strcmp (ml_http_path (http), "/favicon.ico") == 0) {
+        ml_http_respond (http, 404, "text/plain; charset=utf-8", "", 0);
+        return true;
+    }
+    return false;
+}
+
 void
 ml_web_login_token (ml_http_req_t *http, const char *pre_cookie, char *token)
 {

@@ -12,6 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+//  The request's method as *GET (GET or HEAD) and *POST. Answers what every web program answers
+//  alike: another method (405 "method not allowed") and GET /favicon.ico (404, empty). True when
+//  the request is answered so.
+bool ml_web_answered (ml_http_req_t *http, bool *get, bool *post);
+
 //  The sign-in form's CSRF token into TOKEN (ML_TOKEN_HEX + 1 bytes): the one in cookie
 //  PRE_COOKIE while the browser keeps it (a second tab, or the browser's own fetch of
 //  /favicon.ico, must not invalidate the form already shown), else a fresh one; (re)sets the
