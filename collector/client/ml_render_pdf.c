@@ -856,9 +856,9 @@ s_completeness (ml_pdf_doc_t *doc)
     ml_pdf_col_t cols [15];
     cols [0] = (ml_pdf_col_t) { "单位", 0, PANGO_ALIGN_LEFT };
     for (int m = 0; m < 12; m++)
-        cols [1 + m] = (ml_pdf_col_t) { months [m], 23, PANGO_ALIGN_CENTER };
-    cols [13] = (ml_pdf_col_t) { "报送率", 40, PANGO_ALIGN_RIGHT };
-    cols [14] = (ml_pdf_col_t) { "及时率", 40, PANGO_ALIGN_RIGHT };
+        cols [1 + m] = (ml_pdf_col_t) { months [m], 26, PANGO_ALIGN_CENTER };
+    cols [13] = (ml_pdf_col_t) { "报送率", 38, PANGO_ALIGN_RIGHT };
+    cols [14] = (ml_pdf_col_t) { "及时率", 38, PANGO_ALIGN_RIGHT };
     const json_t *report = doc->report;
     json_t *units = json_object_get (report, "units");
     char year [32], period [160], subtitle [64], count [32], due [64];
