@@ -5,6 +5,7 @@
 #include "ml_desk.h"
 #include "ml_config.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_log.h"
 
 #include <signal.h>
@@ -142,6 +143,7 @@ int
 main (int argc, char **argv)
 {
     ml_log_init ("massline-agent", ML_LOG_INFO);
+    ml_i18n_init_default ("zh_CN");     //  the desk speaks Chinese unless told otherwise
     prctl (PR_SET_NAME, "massline-agent", 0, 0, 0);
     ml_agent_args_t args;
     int ret;
