@@ -128,6 +128,9 @@ s_number (ml_pdf_doc_t *doc)
             snprintf (subject, sizeof subject, "通报%.60s",
                       ml_render_or (ml_render_str (report, "period"), ""));
             break;
+        case ML_RENDER_COMPLETENESS:
+            snprintf (subject, sizeof subject, "报送");
+            break;
         default:
             snprintf (subject, sizeof subject, "督查");
     }
@@ -842,6 +845,85 @@ s_watchlist (ml_pdf_doc_t *doc)
     ml_pdf_table_end (doc);
 }
 
+//  Completeness and timeliness (issue 12): units x months, each month on time (✓), late (迟),
+//  missing (✗) or not yet due (·), then the two rates. 15 columns: fits A4 portrait.
+static void
+s_completeness (ml_pdf_doc_t *doc)
+{
+    static const char *const months [12] = {
+        "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"
+    };
+    ml_pdf_col_t cols [15];
+    cols [0] = (ml_pdf_col_t) { "单位", 0, PANGO_ALIGN_LEFT };
+    for (int m = 0; m < 12; m++)
+        cols [1 + m] = (ml_pdf_col_t) { months [m], 26, PANGO_ALIGN_CENTER };
+    cols [13] = (ml_pdf_col_t) { "报送率", 38, PANGO_ALIGN_RIGHT };
+    cols [14] = (ml_pdf_col_t) { "及时率", 38, PANGO_ALIGN_RIGHT };
+    const json_t *report = doc->report;
+    json_t *units = json_object_get (report, "units");
+    char year [32], period [160], subtitle [64], count [32], due [64];
+    int section = 0;
+    snprintf (subtitle, sizeof subtitle, "（%s年度）", s_year (report, year, sizeof year));
+    snprintf (count, sizeof count, "%zu", json_array_size (units));
+    snprintf (due, sizeof due, "次月%" JSON_INTEGER_FORMAT "日", ml_render_int (report, "due_day"));
+    s_head (doc, "台账报送情况", subtitle);
+    const char *info [] = {
+        "报告期间", s_period (report, period, sizeof period), "", "",
+        "报告年度", year, "单位数", count, "报送截止", due,
+        "截至日期", ml_render_or (ml_render_str (report, "as_of"), "-"), NULL
+    };
+    s_info (doc, info);
+    ml_pdf_heading (doc, &section, "各单位逐月报送");
+    ml_pdf_table_t table;
+    ml_pdf_table_init (&table, cols, 15, 1);
+    ml_pdf_table_begin (doc, &table);
+    size_t index;
+    json_t *unit;
+    json_array_foreach (units, index, unit) {
+        char name [256], rates [2][32];
+        ml_pdf_cell_t cells [15] = { { NULL, C_INK, 0 } };
+        snprintf (name, sizeof name, "%s%s",
+                  ml_render_or (ml_render_str (unit, "unit_name"), ml_render_or (ml_render_str (unit, "unit"), "-")),
+                  json_is_true (json_object_get (unit, "no_data"))? "（无数据）": "");
+        cells [0] = (ml_pdf_cell_t) { name, C_INK, 0 };
+        json_t *list = json_object_get (unit, "months"), *month;
+        for (int m = 0; m < 12; m++) {
+            //  by its "month" ("YYYY-MM") where it has one, else by position
+            month = json_array_get (list, (size_t) m);
+            size_t j;
+            json_t *each;
+            json_array_foreach (list, j, each) {
+                const char *key = ml_render_str (each, "month");
+                if (key && strlen (key) == 7 && atoi (key + 5) == m + 1)
+                    month = each;
+            }
+            const char *status = ml_render_str (month, "status");
+            const char *mark = !month? "": !status? "?":
+                               strcmp (status, "on_time") == 0? "✓": strcmp (status, "late") == 0? "迟":
+                               strcmp (status, "missing") == 0? "✗": "·";
+            ml_pdf_color_t color = !status? C_INK: strcmp (status, "on_time") == 0? C_GREEN:
+                                   strcmp (status, "late") == 0? C_AMBER:
+                                   strcmp (status, "missing") == 0? C_RED: C_GREY;
+            cells [1 + m] = (ml_pdf_cell_t) { mark, color, 0 };
+        }
+        const char *keys [2] = { "reporting_rate", "timeliness_rate" };
+        for (int r = 0; r < 2; r++) {
+            json_t *rate = json_object_get (unit, keys [r]);
+            if (json_is_number (rate))
+                snprintf (rates [r], sizeof rates [r], "%.1f%%", json_number_value (rate) * 100.0);
+            else
+                snprintf (rates [r], sizeof rates [r], "-");
+            cells [13 + r] = (ml_pdf_cell_t) { rates [r], C_INK, 0 };
+        }
+        ml_pdf_row (doc, &table, cells, 15, F_NARROW, 0, 0);
+    }
+    ml_pdf_table_end (doc);
+    doc->y -= 4;
+    ml_pdf_para (doc, F_SMALL, C_GREY, PANGO_ALIGN_LEFT,
+                 "注：✓ 按时报送；迟 迟报；✗ 未报送；· 未到期。报送率为已报送月数占应报送月数之比，"
+                 "及时率为按时报送月数占应报送月数之比。", 8);
+}
+
 //  Rectification (S.3, V14): the counts, then one row per watch-list row.
 static void
 s_supervision (ml_pdf_doc_t *doc)
@@ -918,13 +1000,16 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
         [ML_RENDER_CADRE] = s_cadre,
         [ML_RENDER_BULLETIN] = s_bulletin,
         [ML_RENDER_WATCHLIST] = s_watchlist,
+        [ML_RENDER_COMPLETENESS] = s_completeness,
         [ML_RENDER_SUPERVISION] = s_supervision,
     };
     static const char *const titles [ML_RENDER_KINDS] = {
         "直接联系群众工作单位年度报告", "直接联系群众工作全局汇总", "领导干部述职述廉附件：直接联系群众",
-        "直接联系群众工作进度通报", "督查名单", [ML_RENDER_SUPERVISION] = "督查整改情况"
+        "直接联系群众工作进度通报", "督查名单", "台账报送情况", "督查整改情况"
     };
     assert ((unsigned) kind < ML_RENDER_KINDS);
+    if (!bodies [kind])
+        return ML_EINVAL;              //  a kind with no body: refused, never a NULL call
     ml_pdf_doc_t doc = { .report = report, .kind = kind };
     if (ml_render_digest (report, doc.digest))
         return ML_ENOMEM;
