@@ -115,7 +115,7 @@ s_units (void *ctx, ml_unit_fn *fn, void *arg)
 
 typedef struct {
     char unit[ML_ID_MAX + 1];
-    int year = 0;
+    int year;
 } s_todo_t;
 
 typedef struct {
@@ -251,7 +251,7 @@ int
 ml_query_chain_completeness_check (const ml_query_t *q, char *code, size_t codelen, char *msg,
                                    size_t msglen)
 {
-    int year = 0;
+    int year;
     ml_day_t as_of;
     return ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
 }
@@ -267,7 +267,7 @@ int
 ml_query_chain_completeness (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
                              char *msg, size_t msglen)
 {
-    int year = 0;
+    int year;
     ml_day_t as_of;
     int rc = ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
     if (rc)

@@ -274,7 +274,7 @@ int
 ml_query_watch_supervision_check (const ml_query_t *q, char *code, size_t codelen, char *msg,
                                   size_t msglen)
 {
-    int year = 0;
+    int year;
     ml_day_t as_of;
     return ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
 }
@@ -282,7 +282,7 @@ ml_query_watch_supervision_check (const ml_query_t *q, char *code, size_t codele
 typedef struct {
     const ml_query_t *q;
     ml_store_txn_t *txn;
-    int year = 0;
+    int year;
     ml_day_t as_of;
     json_t *rows;
     int opened, talked, on_time, late, overdue, open, carried;
@@ -323,7 +323,7 @@ int
 ml_query_watch_supervision (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
                             char *msg, size_t msglen)
 {
-    int year = 0;
+    int year;
     ml_day_t as_of;
     int rc = ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
     if (rc)
@@ -352,7 +352,7 @@ ml_query_watch_supervision (const ml_query_t *q, json_t **reply, char *code, siz
 
 typedef struct {
     const ml_query_t *q;
-    int year = 0;
+    int year;
     ml_day_t as_of;
     json_t *rows;
     ml_source_t src;                    //  the roster, for the names of the persons
