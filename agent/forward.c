@@ -4,6 +4,7 @@
    all, start without loading libzmq and what it pulls in. */
 #include "ml_agent.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_forward.h"
 #include "ml_keys.h"
 #include "ml_log.h"
@@ -281,6 +282,7 @@ int
 main (int argc, char **argv)
 {
     ml_log_init ("massline-agent", ML_LOG_INFO);
+    ml_i18n_init ();   //  the spool's .errors.txt is for the clerk
     //  the process name ps -C, pgrep -x and the journal's _COMM know it by, as before the split
     prctl (PR_SET_NAME, "massline-agent", 0, 0, 0);
     ml_agent_args_t args;

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "ml_cli.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_log.h"
 
 #include <errno.h>
@@ -172,74 +173,74 @@ s_run_status (int argc, char **argv, const char *config)
 
 static const ml_cli_command_t s_commands[] = {
     { "record", s_run_record, "-c agent.ini record KIND key=value...",
-      "validate one event and commit it to the outbox; prints its ref. KIND is an event kind\n"
+      N_("validate one event and commit it to the outbox; prints its ref. KIND is an event kind\n"
       "      (person, org, research_trip, reception_day, talk, ...); keys as in the JSONL ledger,\n"
-      "      lists (roles) as JSON" },
+      "      lists (roles) as JSON") },
     { "import", s_run_import, "-c agent.ini import FILE...",
-      "import ledgers: .jsonl, or .csv (UTF-8 with or without BOM, or GB18030; Chinese headers\n"
+      N_("import ledgers: .jsonl, or .csv (UTF-8 with or without BOM, or GB18030; Chinese headers\n"
       "      as in the templates), or .xlsx (the first sheet; LINE is the sheet's row number),\n"
       "      all or nothing per file: every bad row is reported as\n"
       "      FILE:LINE: field 'x': reason and nothing of that file is recorded; rows already\n"
-      "      recorded are skipped" },
+      "      recorded are skipped") },
     { "refs", s_run_refs, "-c agent.ini refs FILE...",
-      "print the ref each row of a ledger gets, and whether it is recorded (FILE:LINE, REF,\n"
-      "      new or recorded); records nothing" },
+      N_("print the ref each row of a ledger gets, and whether it is recorded (FILE:LINE, REF,\n"
+      "      new or recorded); records nothing") },
     { "correct", s_run_correct, "-c agent.ini correct REF key=value...",
-      "record a correction of event REF: its current version with the keys given changed\n"
-      "      (key= removes an optional key); prints its ref" },
+      N_("record a correction of event REF: its current version with the keys given changed\n"
+      "      (key= removes an optional key); prints its ref") },
     { "void", s_run_void, "-c agent.ini void REF --reason TEXT [--restatement TEXT]",
-      "record that event REF is withdrawn; prints the void's ref. In a year the bureau has\n"
+      N_("record that event REF is withdrawn; prints the void's ref. In a year the bureau has\n"
       "      accepted, a correction or void needs --restatement TEXT (correct takes it too):\n"
-      "      the year then goes back to the bureau as a new version" },
+      "      the year then goes back to the bureau as a new version") },
     { "close", s_run_close, "-c agent.ini close YYYY-MM",
-      "declare the unit's ledger for that month complete (period_close; due by the 10th of\n"
-      "      the next month, or as the bureau set it); nothing to report is a close too" },
+      N_("declare the unit's ledger for that month complete (period_close; due by the 10th of\n"
+      "      the next month, or as the bureau set it); nothing to report is a close too") },
     { "submit", s_run_submit, "-c agent.ini submit YEAR --filler P --reviewer P --approver P",
-      "submit the unit's year-end report to the bureau, naming 填报人, 审核人 and 负责人\n"
-      "      (persons of the roster); `status` shows the bureau's decision after the next contact" },
+      N_("submit the unit's year-end report to the bureau, naming 填报人, 审核人 and 负责人\n"
+      "      (persons of the roster); `status` shows the bureau's decision after the next contact") },
     { "template", s_run_template,
       "template [--xlsx] KIND [-o FILE] | template [--xlsx] --all DIR | template --list",
-      "write the CSV template of a ledger (KIND: reception_day or 接访台账, ...; stdout by\n"
+      N_("write the CSV template of a ledger (KIND: reception_day or 接访台账, ...; stdout by\n"
       "      default), every template into DIR named after the ledgers, or list the ledgers:\n"
       "      kind and Chinese name; needs no configuration. --xlsx: an Excel workbook instead\n"
-      "      (dropdowns, date cells, the sample row on its 填写说明 sheet); needs -o FILE" },
+      "      (dropdowns, date cells, the sample row on its 填写说明 sheet); needs -o FILE") },
     { "run", s_run_run, "-c agent.ini run",
-      "forward the outbox to the collector until SIGTERM/SIGINT; reconnects by itself. Also\n"
+      N_("forward the outbox to the collector until SIGTERM/SIGINT; reconnects by itself. Also\n"
       "      watches the spool folder: a .csv or .jsonl file put there (copy it elsewhere, then\n"
-      "      move it in) is imported and moved to done/, or to failed/ with NAME.errors.txt" },
+      "      move it in) is imported and moved to done/, or to failed/ with NAME.errors.txt") },
     { "flush", s_run_flush, "-c agent.ini flush [--timeout SECONDS]",
-      "forward until everything recorded so far is acknowledged (default 60 s; exit 1 on\n"
-      "      timeout); waits for a running `run` instead when one is forwarding" },
+      N_("forward until everything recorded so far is acknowledged (default 60 s; exit 1 on\n"
+      "      timeout); waits for a running `run` instead when one is forwarding") },
     { "status", s_run_status, "-c agent.ini status [--json]",
-      "pending, acknowledged and rejected counts, last contact, and the rejected events with\n"
-      "      the collector's reasons" },
+      N_("pending, acknowledged and rejected counts, last contact, and the rejected events with\n"
+      "      the collector's reasons") },
     { "user", s_run_user, "-c agent.ini user add|passwd|disable NAME | user list",
-      "the unit desk's accounts (clerks): add one (password: one line on standard input),\n"
-      "      set its password, disable it, or list them" },
+      N_("the unit desk's accounts (clerks): add one (password: one line on standard input),\n"
+      "      set its password, disable it, or list them") },
     { "web", s_run_web, "-c agent.ini web",
-      "serve the unit desk ([web] listen, http://127.0.0.1:7781/ by default) until SIGTERM:\n"
-      "      upload ledgers, fill rows, see the outbox, correct, withdraw, close a month, submit" },
+      N_("serve the unit desk ([web] listen, http://127.0.0.1:7781/ by default) until SIGTERM:\n"
+      "      upload ledgers, fill rows, see the outbox, correct, withdraw, close a month, submit") },
     { NULL, NULL, NULL, NULL }
 };
 
 static void
 s_help (void)
 {
-    printf ("usage: " PROG " [-c FILE] COMMAND [ARGS]\n\n"
+    printf (_("usage: %s [-c FILE] COMMAND [ARGS]\n\n"
             "The massline agent: records a unit's direct-contact activity events in a durable\n"
             "outbox and forwards them to the bureau's massline-collector, exactly once, over\n"
-            "CURVE-encrypted ZeroMQ.\n\ncommands:\n");
+            "CURVE-encrypted ZeroMQ.\n\ncommands:\n"), PROG);
     for (const ml_cli_command_t *c = s_commands; c->name; c++)
-        printf ("  %s\n      %s\n", c->usage, c->help);
-    printf ("\noptions:\n"
+        printf ("  %s\n      %s\n", c->usage, _(c->help));
+    printf (_("\noptions:\n"
             "  -c, --config FILE   the agent's configuration (default agent.ini)\n"
             "  -h, --help          this text\n"
             "  -V, --version       the version\n"
             "  --                  end of options: later words are the command's\n\n"
-            "agent.ini:\n");
+            "agent.ini:\n"));
     ml_agent_config_help (stdout);
-    printf ("\nenvironment: MASSLINE_TODAY=YYYY-MM-DD fixes \"today\"; MASSLINE_DEBUG=1 prints debug lines\n"
-            "\nexit status: 0 ok, 1 the work failed (a bad row, a timeout), 2 bad usage or configuration\n");
+    printf (_("\nenvironment: MASSLINE_TODAY=YYYY-MM-DD fixes \"today\"; MASSLINE_DEBUG=1 prints debug lines\n"
+            "\nexit status: 0 ok, 1 the work failed (a bad row, a timeout), 2 bad usage or configuration\n"));
 }
 
 static const ml_cli_t s_cli = { PROG, "agent.ini", s_commands, s_help,
@@ -251,6 +252,7 @@ main (int argc, char **argv)
     //  Past ulimit -f a write fails (the outbox says so) instead of killing us; an ignored signal
     //  stays ignored across the exec of the forwarder.
     signal (SIGXFSZ, SIG_IGN);
+    ml_i18n_init ();
     s_argv0 = argv[0];
     return ml_cli_main (&s_cli, argc, argv);
 }

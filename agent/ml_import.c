@@ -1,6 +1,7 @@
 /* ml_import.c -- one ledger file into the outbox, all or nothing (see ml_import.h). */
 #include "ml_import.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_ledger.h"
 #include "ml_resemble.h"
 #include "ml_roster.h"
@@ -216,14 +217,40 @@ s_field_name (ml_import_t *self, const char *key)
     return self->ledger ? ml_ledger_header (self->ledger, key) : key;
 }
 
+//  The reasons the event's checks give (proto/, shared with the collector, English), as the clerk
+//  reads them: the catalogue has each one's words; a reason "WORDS (VALUE)" or "WORDS 'VALUE'"
+//  keeps its value as it is.
+static const char *const s_check_reasons[] = {
+    N_("missing"), N_("not a date"), N_("after today"), N_("not a month YYYY-MM"),
+    N_("after this month"), N_("not a valid id"), N_("must be at least 1"), N_("unknown person"),
+    N_("unknown org"), N_("before"), N_("expected true or false"), N_("expected a whole number"),
+    N_("out of range"), N_("cannot correct with a correction or void"),
+    N_("give exactly one of 'person' and 'org'"), N_("not a year that can be submitted"), NULL
+};
+
+static const char *
+s_reason_text (const char *reason, char *buf, size_t len)
+{
+    for (const char *const *r = s_check_reasons; *r; r++) {
+        size_t n = strlen (*r);
+        if (strncmp (reason, *r, n) == 0 && (reason[n] == '\0' || reason[n] == ' ')) {
+            snprintf (buf, len, "%s%s", _(*r), reason + n);
+            return buf;
+        }
+    }
+    return reason;
+}
+
 void
 ml_import_bad_row (ml_import_t *self, size_t line, const ml_verr_t *err)
 {
-    char text[512];
-    ml_verr_t named = *err;
+    char text[512], reason[sizeof err->reason + 64];
+    const char *why = s_reason_text (err->reason, reason, sizeof reason);
     if (*err->field)
-        snprintf (named.field, sizeof named.field, "%s", s_field_name (self, err->field));
-    s_note_bad (self, line, ml_verr_text (&named, text, sizeof text));
+        snprintf (text, sizeof text, _("field '%s': %s"), s_field_name (self, err->field), why);
+    else
+        snprintf (text, sizeof text, "%s", why);
+    s_note_bad (self, line, text);
 }
 
 static bool
@@ -319,8 +346,8 @@ ml_import_row (ml_import_t *self, size_t line, Massline__Event **ev_p)
         size_t size = protobuf_c_message_get_packed_size (&ev->base);
         if (size > self->event_max) {
             //  it would stall the unit at the collector: refuse it where it enters
-            snprintf (err.reason, sizeof err.reason, "the event is %zu bytes packed, more than the "
-                      "collector takes (max_frame_bytes %zu, less %d bytes of framing): split it",
+            snprintf (err.reason, sizeof err.reason, _("the event is %zu bytes packed, more than the "
+                      "collector takes (max_frame_bytes %zu, less %d bytes of framing): split it"),
                       size, self->frame_max, ML_BATCH_FRAMING);
             ml_import_bad_row (self, line, &err);
         }
@@ -386,7 +413,7 @@ ml_import_read_jsonl (ml_import_t *self, FILE *in)
     s_progress (self, lineno, true);
     if (failed) {
         char text[512];
-        snprintf (text, sizeof text, "cannot read: %s", strerror (errno));
+        snprintf (text, sizeof text, _("cannot read: %s"), strerror (errno));
         s_report (self, 0, text);
         return ML_EIO;
     }
@@ -572,15 +599,15 @@ s_note_conflicts (ml_import_t *self)
             continue;
         char text[400];
         if (item->same_as >= 0 && item->ref[0] == '~')
-            snprintf (text, sizeof text, "the same event as line %zu with another note (%s)",
+            snprintf (text, sizeof text, _("the same event as line %zu with another note (%s)"),
                       self->lines[item->same_as], item->ref);
         else
         if (item->same_as >= 0)
-            snprintf (text, sizeof text, "field '%s': %s is also on line %zu with different content",
+            snprintf (text, sizeof text, _("field '%s': %s is also on line %zu with different content"),
                       ref, item->ref, self->lines[item->same_as]);
         else
-            snprintf (text, sizeof text, "field '%s': already recorded with different content (%s); "
-                      "change it with massline-agent correct", ref, item->ref);
+            snprintf (text, sizeof text, _("field '%s': already recorded with different content (%s); "
+                      "change it with massline-agent correct"), ref, item->ref);
         s_note_bad (self, self->lines[i], text);
     }
 }
@@ -635,8 +662,8 @@ s_check_resemblance (ml_import_t *self)
         if (!like || ml_resemble_has_ref (recorded, ref))
             continue;
         char text[1024];
-        snprintf (text, sizeof text, "resembles the recorded event %s (same person, date and kind): "
-                  "to change that event write %s in '%s'; for another event write %s in '%s'",
+        snprintf (text, sizeof text, _("resembles the recorded event %s (same person, date and kind): "
+                  "to change that event write %s in '%s'; for another event write %s in '%s'"),
                   like, like, self->ledger ? ml_ledger_header (self->ledger, "supersedes") : "更正编号",
                   ML_RESEMBLE_NEW, self->ref_header ? self->ref_header : "编号");
         s_note_bad (self, self->lines[i], text);
@@ -664,7 +691,7 @@ ml_import_commit (ml_import_t *self, size_t *recorded, size_t *skipped)
     else
     if (rc) {
         char text[512];
-        snprintf (text, sizeof text, "nothing recorded: outbox %s: %s (%s)",
+        snprintf (text, sizeof text, _("nothing recorded: outbox %s: %s (%s)"),
                   ml_outbox_dir (self->outbox), ml_strerror (rc), ml_outbox_error (self->outbox));
         s_report (self, 0, text);
         return rc;
@@ -682,8 +709,8 @@ ml_import_commit (ml_import_t *self, size_t *recorded, size_t *skipped)
         else
             (*skipped)++;
         if (s_note_only (item))
-            ml_die_msg ("%s:%zu: warning: field '%s': differs from the recorded event %s, which "
-                        "is kept (to change it: massline-agent correct %s note=...)", self->file,
+            ml_die_msg (_("%s:%zu: warning: field '%s': differs from the recorded event %s, which "
+                        "is kept (to change it: massline-agent correct %s note=...)"), self->file,
                         self->lines[i], s_field_name (self, "note"), item->ref, item->ref);
     }
     return 0;
@@ -695,7 +722,7 @@ ml_import_refs (ml_import_t *self, ml_import_ref_fn *fn, void *arg)
     int rc = ml_outbox_append (self->outbox, self->items, self->n_items, true);
     if (rc && rc != ML_ECONFLICT) {
         char text[512];
-        snprintf (text, sizeof text, "outbox %s: %s (%s)", ml_outbox_dir (self->outbox),
+        snprintf (text, sizeof text, _("outbox %s: %s (%s)"), ml_outbox_dir (self->outbox),
                   ml_strerror (rc), ml_outbox_error (self->outbox));
         s_report (self, 0, text);
         return rc;
@@ -742,7 +769,7 @@ ml_import_file (ml_outbox_t *outbox, const char *path, const char *name, FILE *e
         FILE *in = fopen (path, "r");
         if (!in) {
             char text[512];
-            snprintf (text, sizeof text, "cannot open: %s", strerror (errno));
+            snprintf (text, sizeof text, _("cannot open: %s"), strerror (errno));
             s_report (self, 0, text);
             rc = ML_EIO;
         }
@@ -757,7 +784,7 @@ ml_import_file (ml_outbox_t *outbox, const char *path, const char *name, FILE *e
     if (rc == 0) {
         rc = ml_import_commit (self, recorded, skipped);
         if (rc == ML_EINVAL)
-            ml_die_msg ("%s: nothing recorded from this file", name);
+            ml_die_msg (_("%s: nothing recorded from this file"), name);
     }
     ml_import_destroy (&self);
     return rc;

@@ -4,6 +4,7 @@
 #include "ml_ledger_private.h"
 #include "ml_cell.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -28,18 +29,18 @@ static int
 s_header (ml_ledger_t *self, char *err, size_t errlen)
 {
     if (self->nrows == 0) {
-        snprintf (err, errlen, "%s: empty file (a ledger needs a header row)", self->path);
+        snprintf (err, errlen, _("%s: empty file (a ledger needs a header row)"), self->path);
         return ML_EINVAL;
     }
     size_t ncols = self->row_cells[0];
     if (ncols > ML_LEDGER_MAX_COLS) {
-        snprintf (err, errlen, "%s: more than %d columns", self->path, ML_LEDGER_MAX_COLS);
+        snprintf (err, errlen, _("%s: more than %d columns"), self->path, ML_LEDGER_MAX_COLS);
         return ML_EINVAL;
     }
     bool has_kind = false;
     for (size_t c = 0; c < ncols; c++)
         if (self->nul && self->nul[self->row_start[0] + c]) {
-            snprintf (err, errlen, "%s:%d: the header of column %zu contains a NUL byte", self->path,
+            snprintf (err, errlen, _("%s:%d: the header of column %zu contains a NUL byte"), self->path,
                       self->row_line[0], c + 1);
             return ML_EINVAL;
         }
@@ -48,7 +49,7 @@ s_header (ml_ledger_t *self, char *err, size_t errlen)
         self->cols[c].header = header;
         self->cols[c].key = *header ? ml_ledger_key_of_header (header) : NULL;
         if (*header && !self->cols[c].key) {
-            snprintf (err, errlen, "%s: column '%s' is not a ledger column", self->path, header);
+            snprintf (err, errlen, _("%s: column '%s' is not a ledger column"), self->path, header);
             return ML_EINVAL;
         }
         has_kind |= self->cols[c].key && strcmp (self->cols[c].key, "kind") == 0;
@@ -58,15 +59,15 @@ s_header (ml_ledger_t *self, char *err, size_t errlen)
         return ML_OK;
     const char *kind = ml_ledger_kind_of_path (self->path);
     if (!kind) {
-        snprintf (err, errlen, "%s: cannot tell which ledger this is: name the file after it "
-                  "(e.g. 接访台账.csv or reception_day.csv) or add a 类型 column", self->path);
+        snprintf (err, errlen, _("%s: cannot tell which ledger this is: name the file after it "
+                  "(e.g. 接访台账.csv or reception_day.csv) or add a 类型 column"), self->path);
         return ML_EINVAL;
     }
     self->kind = strdup (kind);
     for (size_t c = 0; c < ncols; c++) {
         const char *key = self->cols[c].key;
         if (key && !ml_ledger_is_column (kind, key)) {
-            snprintf (err, errlen, "%s: column '%s' is not a column of %s (%s)", self->path,
+            snprintf (err, errlen, _("%s: column '%s' is not a column of %s (%s)"), self->path,
                       self->cols[c].header, ml_ledger_name (kind), kind);
             return ML_EINVAL;
         }
@@ -82,7 +83,7 @@ s_header (ml_ledger_t *self, char *err, size_t errlen)
         for (size_t c = 0; c < ncols && !found; c++)
             found = self->cols[c].key && strcmp (self->cols[c].key, f->name) == 0;
         if (!found) {
-            snprintf (err, errlen, "%s: missing column '%s' (%s) of %s", self->path,
+            snprintf (err, errlen, _("%s: missing column '%s' (%s) of %s"), self->path,
                       ml_ledger_kind_label (kind, f->name), f->name, ml_ledger_name (kind));
             return ML_EINVAL;
         }
@@ -95,7 +96,7 @@ ml_ledger_open (const char *path, char *err, size_t errlen)
 {
     ml_ledger_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path))) {
-        snprintf (err, errlen, "%s: out of memory", path);
+        snprintf (err, errlen, _("%s: out of memory"), path);
         free (self);
         return NULL;
     }
@@ -162,7 +163,7 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
             //  ml_cell wrote every form of yes and no as 是 or 否
             if (strcmp (cell, "是") == 0 || strcmp (cell, "否") == 0)
                 return json_boolean (strcmp (cell, "是") == 0);
-            snprintf (reason, len, "expected 是 or 否 (%s)", cell);
+            snprintf (reason, len, _("expected 是 or 否 (%s)"), cell);
             return NULL;
         case PROTOBUF_C_TYPE_UINT32:
         case PROTOBUF_C_TYPE_INT32: {
@@ -170,7 +171,7 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
             errno = 0;
             long v = strtol (cell, &end, 10);
             if (errno || end == cell || *end) {
-                snprintf (reason, len, "expected a whole number (%s)", cell);
+                snprintf (reason, len, _("expected a whole number (%s)"), cell);
                 return NULL;
             }
             return json_integer (v);
@@ -183,7 +184,7 @@ s_cell_value (const ProtobufCFieldDescriptor *f, const char *key, const char *ce
             if (protobuf_c_enum_descriptor_get_value_by_name (f->descriptor, cell))
                 return json_string (cell);
             //  neither: name the values as the ledger writes them
-            size_t used = (size_t) snprintf (reason, len, "unknown value '%s' (expected one of", cell);
+            size_t used = (size_t) snprintf (reason, len, _("unknown value '%s' (expected one of"), cell);
             const char *sep = " ";
             for (const ml_ledger_enum_label_t *e = ml_ledger_enum_labels; e->key && used < len; e++)
                 if (strcmp (e->key, key) == 0
@@ -231,7 +232,7 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
     for (size_t c = 0; c < n; c++)
         if (nul[c]) {
             *field = c < self->ncols && *self->cols[c].header ? self->cols[c].header : "";
-            snprintf (reason, len, "contains a NUL byte%s", **field ? "" : " (a column without header)");
+            snprintf (reason, len, _("contains a NUL byte%s"), **field ? "" : _(" (a column without header)"));
             return NULL;
         }
     const char *kind = self->kind;
@@ -243,7 +244,7 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
         }
     if (!kind || !*kind) {
         *field = "类型";
-        snprintf (reason, len, "missing");
+        snprintf (reason, len, _("missing"));
         return NULL;
     }
     json_t *obj = json_object (), *role = json_object ();
@@ -254,7 +255,7 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
             continue;
         if (c >= self->ncols || !self->cols[c].key) {
             *field = c < self->ncols ? self->cols[c].header : "";
-            snprintf (reason, len, "a value in column %zu, which has no header (%s)", c + 1, raw);
+            snprintf (reason, len, _("a value in column %zu, which has no header (%s)"), c + 1, raw);
             goto fail;
         }
         const char *key = self->cols[c].key;
@@ -267,7 +268,7 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
         const char *cell = ml_cell_normalise (raw, s_cell_type (f, key), buf, sizeof buf);
         if (strcmp (key, "ref") == 0 && strcmp (cell, ML_LEDGER_SAMPLE) == 0) {
             *field = self->cols[c].header;
-            snprintf (reason, len, "the template's sample row (%s): delete it, it is no record",
+            snprintf (reason, len, _("the template's sample row (%s): delete it, it is no record"),
                       ML_LEDGER_SAMPLE);
             goto fail;
         }
@@ -275,7 +276,7 @@ s_row_json (ml_ledger_t *self, size_t r, const char **field, char *reason, size_
         if (!value) {
             *field = self->cols[c].header;
             if (!*reason)       //  json_string refused it: a BOM file that is not UTF-8 after all
-                snprintf (reason, len, "not valid UTF-8");
+                snprintf (reason, len, _("not valid UTF-8"));
             goto fail;
         }
         bool into_role = strcmp (kind, "person") == 0 && ml_ledger_is_role_key (key);

@@ -3,6 +3,7 @@
    and an .xlsx workbook's first sheet through ml_xlsx. */
 #include "ml_ledger_private.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_xlsx.h"
 
 #include <csv.h>
@@ -84,7 +85,7 @@ s_read (ml_ledger_t *self, char *err, size_t errlen)
 {
     FILE *file = fopen (self->path, "rb");
     if (!file) {
-        snprintf (err, errlen, "%s: cannot open: %s", self->path, strerror (errno));
+        snprintf (err, errlen, _("%s: cannot open: %s"), self->path, strerror (errno));
         return ML_EIO;
     }
     size_t cap = 1 << 16, len = 0;
@@ -101,7 +102,7 @@ s_read (ml_ledger_t *self, char *err, size_t errlen)
     }
     fclose (file);
     if (!buf) {
-        snprintf (err, errlen, "%s: out of memory", self->path);
+        snprintf (err, errlen, _("%s: out of memory"), self->path);
         return ML_ENOMEM;
     }
     buf[len] = 0;
@@ -117,15 +118,15 @@ s_read (ml_ledger_t *self, char *err, size_t errlen)
         int bad = s_mixed_line ((unsigned char *) buf, len);
         if (bad) {
             free (buf);
-            snprintf (err, errlen, "%s:%d: not valid UTF-8, while the rest of the file is; save "
-                      "the whole file again as UTF-8 (or all of it as GB18030)", self->path, bad);
+            snprintf (err, errlen, _("%s:%d: not valid UTF-8, while the rest of the file is; save "
+                      "the whole file again as UTF-8 (or all of it as GB18030)"), self->path, bad);
             return ML_EINVAL;
         }
         size_t out_len;
         char *utf8 = s_from_gb18030 (buf, len, &out_len);
         free (buf);
         if (!utf8) {
-            snprintf (err, errlen, "%s: neither UTF-8 nor GB18030 text", self->path);
+            snprintf (err, errlen, _("%s: neither UTF-8 nor GB18030 text"), self->path);
             return ML_EINVAL;
         }
         buf = utf8;
@@ -293,7 +294,7 @@ s_read_xlsx (ml_ledger_t *self, char *err, size_t errlen)
     s_parse_done (&p);
     self->encoding = "xlsx";
     if (p.failed)
-        snprintf (err, errlen, "%s: out of memory", self->path);
+        snprintf (err, errlen, _("%s: out of memory"), self->path);
     return p.failed ? ML_ENOMEM : ML_OK;
 }
 
@@ -309,7 +310,7 @@ s_parse (ml_ledger_t *self, char *err, size_t errlen)
     csv_free (&parser);
     s_parse_done (&p);
     if (p.failed || done != self->size) {
-        snprintf (err, errlen, "%s: cannot parse as CSV", self->path);
+        snprintf (err, errlen, _("%s: cannot parse as CSV"), self->path);
         return ML_EINVAL;
     }
     size_t nlines;

@@ -1,6 +1,7 @@
 /* ml_roster.c -- the unit's roster read back from the outbox (ml_roster.h). */
 #include "ml_roster.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_event.h"
 
 #include <stdlib.h>
@@ -108,14 +109,14 @@ ml_roster_resolve (const ml_roster_t *roster, const char *value, bool (*known) (
     }
     if (n == 0)
         return 0;
-    int used = snprintf (reason, len, "'%s' is the name of %zu persons of the roster (", value, n);
+    int used = snprintf (reason, len, _("'%s' is the name of %zu persons of the roster ("), value, n);
     size_t shown = 0;
     for (size_t i = 0; i < roster->count && used >= 0 && (size_t) used < len; i++)
         if (strcmp (roster->persons[i].name, value) == 0)
             used += snprintf (reason + used, len - (size_t) used, "%s%s", shown++ ? ", " : "",
                               roster->persons[i].id);
     if (used >= 0 && (size_t) used < len)
-        snprintf (reason + used, len - (size_t) used, "): write the person's code instead");
+        snprintf (reason + used, len - (size_t) used, _("): write the person's code instead"));
     return ML_EINVAL;
 }
 

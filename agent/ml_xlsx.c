@@ -3,6 +3,7 @@
 #include "ml_xlsx.h"
 #include "ml_date.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 
 #include <errno.h>
 #include <expat.h>
@@ -187,15 +188,15 @@ s_chars (void *arg, const XML_Char *s, int len)
     if (rd->chars.len + (size_t) len > rd->self->lim.max_cell) {
         char col[8];
         if (rd->row)
-            s_fail (rd->self, "cell %s%d: more than %zu bytes", s_col_name (rd->col, col), rd->row,
+            s_fail (rd->self, _("cell %s%d: more than %zu bytes"), s_col_name (rd->col, col), rd->row,
                     rd->self->lim.max_cell);
         else
-            s_fail (rd->self, "%s: a text longer than %zu bytes", rd->part, rd->self->lim.max_cell);
+            s_fail (rd->self, _("%s: a text longer than %zu bytes"), rd->part, rd->self->lim.max_cell);
         s_stop (rd);
         return;
     }
     if (s_buf_add (&rd->chars, s, (size_t) len)) {
-        s_fail (rd->self, "out of memory");
+        s_fail (rd->self, _("out of memory"));
         s_stop (rd);
     }
 }
@@ -213,27 +214,27 @@ s_read_part (ml_xlsx_t *self, const char *name, s_read_t *rd, XML_StartElementHa
     if (zip_stat_index (self->zip, (zip_uint64_t) index, 0, &st) != 0)
         return s_fail (self, "%s: %s", name, zip_strerror (self->zip));
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-        return s_fail (self, "%s is encrypted: save the workbook without a password", name);
+        return s_fail (self, _("%s is encrypted: save the workbook without a password"), name);
     //  a zip bomb says so in its directory; one that lies is caught while reading
     if ((st.valid & ZIP_STAT_SIZE) && st.size > self->lim.max_total - self->total)
-        return s_fail (self, "%s: %llu bytes uncompressed, more than the %zu allowed (a zip bomb?)",
+        return s_fail (self, _("%s: %llu bytes uncompressed, more than the %zu allowed (a zip bomb?)"),
                        name, (unsigned long long) st.size, self->lim.max_total);
     if ((st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && st.size > 4096
     &&  st.size / (st.comp_size ? st.comp_size : 1) > self->lim.max_ratio)
-        return s_fail (self, "%s: compressed %llu:1, more than %zu:1 (a zip bomb?)", name,
+        return s_fail (self, _("%s: compressed %llu:1, more than %zu:1 (a zip bomb?)"), name,
                        (unsigned long long) (st.size / (st.comp_size ? st.comp_size : 1)),
                        self->lim.max_ratio);
     zip_file_t *file = zip_fopen_index (self->zip, (zip_uint64_t) index, 0);
     if (!file) {
         int ze = zip_error_code_zip (zip_get_error (self->zip));
         if (ze == ZIP_ER_NOPASSWD || ze == ZIP_ER_WRONGPASSWD || ze == ZIP_ER_ENCRNOTSUPP)
-            return s_fail (self, "%s is encrypted: save the workbook without a password", name);
+            return s_fail (self, _("%s is encrypted: save the workbook without a password"), name);
         return s_fail (self, "%s: %s", name, zip_strerror (self->zip));
     }
     XML_Parser parser = XML_ParserCreateNS (NULL, '|');
     if (!parser) {
         zip_fclose (file);
-        return s_fail (self, "out of memory");
+        return s_fail (self, _("out of memory"));
     }
     rd->self = self;
     rd->parser = parser;
@@ -243,11 +244,11 @@ s_read_part (ml_xlsx_t *self, const char *name, s_read_t *rd, XML_StartElementHa
     XML_SetCharacterDataHandler (parser, s_chars);
     char *chunk = malloc (1 << 16);
     zip_uint64_t seen = 0;
-    int rc = chunk ? 0 : s_fail (self, "out of memory");
+    int rc = chunk ? 0 : s_fail (self, _("out of memory"));
     while (!rc) {
         zip_int64_t n = zip_fread (file, chunk, 1 << 16);
         if (n < 0) {
-            rc = s_fail (self, "%s: corrupt (%s)", name, zip_file_strerror (file));
+            rc = s_fail (self, _("%s: corrupt (%s)"), name, zip_file_strerror (file));
             break;
         }
         seen += (zip_uint64_t) n;
@@ -255,12 +256,12 @@ s_read_part (ml_xlsx_t *self, const char *name, s_read_t *rd, XML_StartElementHa
         if (self->total > self->lim.max_total
         ||  ((st.valid & ZIP_STAT_COMP_SIZE) && seen > 4096
             && seen / (st.comp_size ? st.comp_size : 1) > self->lim.max_ratio)) {
-            rc = s_fail (self, "%s: expands past the limits (a zip bomb?)", name);
+            rc = s_fail (self, _("%s: expands past the limits (a zip bomb?)"), name);
             break;
         }
         if (XML_Parse (parser, chunk, (int) n, n == 0) == XML_STATUS_ERROR) {
             if (!*self->err)
-                s_fail (self, "%s:%lu: not well-formed XML (%s)", name,
+                s_fail (self, _("%s:%lu: not well-formed XML (%s)"), name,
                         (unsigned long) XML_GetCurrentLineNumber (parser),
                         XML_ErrorString (XML_GetErrorCode (parser)));
             rc = ML_EINVAL;
@@ -353,14 +354,14 @@ s_sst_end (void *arg, const XML_Char *name)
     else if (strcmp (local, "si") == 0) {
         rd->in_si = false;
         if (s_grow ((void **) &self->sst_at, &self->cap_sst, self->n_sst + 1, sizeof (size_t))) {
-            s_fail (self, "out of memory");
+            s_fail (self, _("out of memory"));
             s_stop (rd);
             return;
         }
         self->sst_at[self->n_sst++] = self->sst.len;
         if (s_buf_add (&self->sst, rd->chars.data ? rd->chars.data : "", rd->chars.len)
         ||  s_buf_add (&self->sst, "", 1)) {
-            s_fail (self, "out of memory");
+            s_fail (self, _("out of memory"));
             s_stop (rd);
         }
     }
@@ -422,7 +423,7 @@ s_styles_start (void *arg, const XML_Char *name, const XML_Char **atts)
             return;
         if (s_grow ((void **) &self->fmt_id, &cap, self->n_fmt + 1, sizeof (int))
         ||  (cap = self->n_fmt, s_grow ((void **) &self->fmt_date, &cap, self->n_fmt + 1, 1))) {
-            s_fail (self, "out of memory");
+            s_fail (self, _("out of memory"));
             s_stop (rd);
             return;
         }
@@ -440,7 +441,7 @@ s_styles_start (void *arg, const XML_Char *name, const XML_Char **atts)
                 date = self->fmt_date[i];
         size_t cap = self->n_xf;
         if (s_grow ((void **) &self->xf_date, &cap, self->n_xf + 1, 1)) {
-            s_fail (self, "out of memory");
+            s_fail (self, _("out of memory"));
             s_stop (rd);
             return;
         }
@@ -491,7 +492,7 @@ s_cell_done (s_read_t *rd)
         char *end;
         unsigned long i = strtoul (v, &end, 10);
         if (end == v || *end || i >= self->n_sst)
-            return s_fail (self, "cell %s%d: no shared string %s", s_col_name (rd->col, col), rd->row, v);
+            return s_fail (self, _("cell %s%d: no shared string %s"), s_col_name (rd->col, col), rd->row, v);
         v = self->sst.data + self->sst_at[i];
     }
     else if (strcmp (rd->type, "b") == 0)
@@ -507,7 +508,7 @@ s_cell_done (s_read_t *rd)
     if (!*v)
         return 0;
     if ((size_t) rd->col > self->lim.max_cols)
-        return s_fail (self, "cell %s%d: a value past column %zu", s_col_name (rd->col, col), rd->row,
+        return s_fail (self, _("cell %s%d: a value past column %zu"), s_col_name (rd->col, col), rd->row,
                        self->lim.max_cols);
     //  the row's cells so far, then empty ones up to this column
     size_t have = self->n_cells - rd->row_cells0;
@@ -539,9 +540,9 @@ s_sheet_start (void *arg, const XML_Char *name, const XML_Char **atts)
         long num = r ? atol (r) : rd->row + 1;
         if (num <= rd->row || num > (long) self->lim.max_rows) {
             if (num > (long) self->lim.max_rows)
-                s_fail (self, "row %ld: more than %zu rows", num, self->lim.max_rows);
+                s_fail (self, _("row %ld: more than %zu rows"), num, self->lim.max_rows);
             else
-                s_fail (self, "row %ld after row %d: rows out of order", num, rd->row);
+                s_fail (self, _("row %ld after row %d: rows out of order"), num, rd->row);
             s_stop (rd);
             return;
         }
@@ -594,20 +595,20 @@ s_sheet_end (void *arg, const XML_Char *name)
         int rc = s_cell_done (rd);
         if (rc) {
             if (rc == ML_ENOMEM)
-                s_fail (self, "out of memory");
+                s_fail (self, _("out of memory"));
             s_stop (rd);
         }
         rd->type[0] = 0;
     }
     else if (strcmp (local, "row") == 0 && self->n_cells > rd->row_cells0) {
         if (s_grow ((void **) &self->row_first, &self->cap_rows, self->n_rows + 1, sizeof (size_t))) {
-            s_fail (self, "out of memory");
+            s_fail (self, _("out of memory"));
             s_stop (rd);
             return;
         }
         size_t cap = self->n_rows;
         if (s_grow ((void **) &self->row_num, &cap, self->n_rows + 1, sizeof (int))) {
-            s_fail (self, "out of memory");
+            s_fail (self, _("out of memory"));
             s_stop (rd);
             return;
         }
@@ -668,7 +669,7 @@ s_check_file (ml_xlsx_t *self)
     struct stat st;
     FILE *f = fopen (self->path, "rb");
     if (!f || fstat (fileno (f), &st) != 0) {
-        s_fail (self, "cannot open: %s", strerror (errno));
+        s_fail (self, _("cannot open: %s"), strerror (errno));
         if (f)
             fclose (f);
         return ML_EIO;
@@ -677,19 +678,19 @@ s_check_file (ml_xlsx_t *self)
     unsigned char head[8];
     size_t n = fread (head, 1, sizeof head, f);
     if ((size_t) st.st_size > self->lim.max_file)
-        rc = s_fail (self, "%lld bytes, more than the %zu an .xlsx ledger may have",
+        rc = s_fail (self, _("%lld bytes, more than the %zu an .xlsx ledger may have"),
                      (long long) st.st_size, self->lim.max_file);
     else
     //  an OLE compound document: an encrypted workbook (its parts inside EncryptionInfo and
     //  EncryptedPackage streams) or an Excel 97-2003 .xls
     if (n == 8 && memcmp (head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
         rc = s_has_encryption_info (f)
-           ? s_fail (self, "the workbook is encrypted (password-protected): save it again "
-                     "without a password (文件 - 信息 - 保护工作簿)")
-           : s_fail (self, "an Excel 97-2003 .xls file, not .xlsx: save it as Excel 工作簿 (.xlsx)");
+           ? s_fail (self, _("the workbook is encrypted (password-protected): save it again "
+                     "without a password (文件 - 信息 - 保护工作簿)"))
+           : s_fail (self, _("an Excel 97-2003 .xls file, not .xlsx: save it as Excel 工作簿 (.xlsx)"));
     else
     if (n < 4 || memcmp (head, "PK\x03\x04", 4) != 0)
-        rc = s_fail (self, "not an .xlsx workbook (no zip archive)");
+        rc = s_fail (self, _("not an .xlsx workbook (no zip archive)"));
     fclose (f);
     return rc;
 }
@@ -704,16 +705,16 @@ s_load (ml_xlsx_t *self)
     if (!(self->zip = zip_open (self->path, ZIP_RDONLY, &zerr))) {
         zip_error_t ze;
         zip_error_init_with_code (&ze, zerr);
-        s_fail (self, "corrupt .xlsx: %s", zip_error_strerror (&ze));
+        s_fail (self, _("corrupt .xlsx: %s"), zip_error_strerror (&ze));
         zip_error_fini (&ze);
         return ML_EINVAL;
     }
     if (zip_get_num_entries (self->zip, 0) > 10000)
-        return s_fail (self, "more than 10000 parts in the archive");
+        return s_fail (self, _("more than 10000 parts in the archive"));
     s_read_t rd = { 0 };
     rc = s_read_part (self, "xl/workbook.xml", &rd, s_workbook_start, s_no_end);
     if (rc == ML_ENOTFOUND)
-        rc = s_fail (self, "no xl/workbook.xml: not an .xlsx workbook");
+        rc = s_fail (self, _("no xl/workbook.xml: not an .xlsx workbook"));
     if (!rc && rd.rid)
         rc = s_read_part (self, "xl/_rels/workbook.xml.rels", &rd, s_rels_start, s_no_end);
     if (rc == ML_ENOTFOUND)
@@ -736,7 +737,7 @@ s_load (ml_xlsx_t *self)
         if (!rc)
             rc = s_read_part (self, sheet, &data, s_sheet_start, s_sheet_end);
         if (rc == ML_ENOTFOUND)
-            rc = s_fail (self, "no %s: the workbook's first sheet is missing", sheet);
+            rc = s_fail (self, _("no %s: the workbook's first sheet is missing"), sheet);
     }
     free (sheet);
     if (!rc)
@@ -749,7 +750,7 @@ ml_xlsx_open (const char *path, const ml_xlsx_limits_t *limits, char *err, size_
 {
     ml_xlsx_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path))) {
-        snprintf (err, errlen, "%s: out of memory", path);
+        snprintf (err, errlen, _("%s: out of memory"), path);
         free (self);
         return NULL;
     }
@@ -758,7 +759,7 @@ ml_xlsx_open (const char *path, const ml_xlsx_limits_t *limits, char *err, size_
     if (rc) {
         s_fail (self, "%s", ml_strerror (rc));     //  when nothing more was said
         if (self->sheet && *self->sheet && strncmp (self->err, "cell ", 5) == 0)
-            snprintf (err, errlen, "%s: sheet '%s', %s", path, self->sheet, self->err);
+            snprintf (err, errlen, _("%s: sheet '%s', %s"), path, self->sheet, self->err);
         else
             snprintf (err, errlen, "%s: %s", path, self->err);
         ml_xlsx_destroy (&self);

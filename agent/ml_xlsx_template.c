@@ -3,6 +3,7 @@
    instructions sheet that shows it. */
 #include "ml_xlsx.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_ledger.h"
 
 #include <string.h>
@@ -57,7 +58,7 @@ ml_xlsx_template (const char *kind, const char *path, char *err, size_t errlen)
         return ML_EINVAL;
     lxw_workbook *wb = workbook_new (path);
     if (!wb) {
-        snprintf (err, errlen, "%s: cannot create the workbook", path);
+        snprintf (err, errlen, _("%s: cannot create the workbook"), path);
         return ML_EIO;
     }
     lxw_worksheet *data = workbook_add_worksheet (wb, ml_ledger_name (kind));
@@ -85,7 +86,7 @@ ml_xlsx_template (const char *kind, const char *path, char *err, size_t errlen)
         lxw_error bad = worksheet_data_validation_range (data, 1, c, LXW_ROW_MAX - 1, c, &dv);
         if (bad != LXW_NO_ERROR) {
             //  e.g. a list past Excel's 255 characters: the table has outgrown the format
-            snprintf (err, errlen, "%s: column %s: %s", path, col.header, lxw_strerror (bad));
+            snprintf (err, errlen, _("%s: column %s: %s"), path, col.header, lxw_strerror (bad));
             workbook_close (wb);
             return ML_EIO;
         }

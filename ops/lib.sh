@@ -6,7 +6,7 @@ ML_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libzmq3-dev libprotobuf-
 liblmdb-dev lmdb-utils libcriterion-dev libsodium-dev libinih-dev libjansson-dev libcsv-dev python3
 libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
 libmicrohttpd-dev chromium chromium-driver python3-selenium
-libzip-dev libexpat1-dev libxlsxwriter-dev unzip"
+libzip-dev libexpat1-dev libxlsxwriter-dev unzip gettext locales"
 
 # Installs the Debian packages that are not installed yet (apt-get; sudo when not root).
 ml_install_deps () {

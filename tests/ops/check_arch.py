@@ -4,6 +4,7 @@
 Fails (exit 1, one line per finding) when
   - a folder includes a header of a folder it must not depend on (the arrows in ALLOWED below,
     read from every #include "..." of the sources), or
+  - a source file still holds a merge conflict marker, or
   - two source files depend on each other, directly or round a longer circle: file A depends on
     file B when A's object file uses a symbol that B's defines (nm over the static libraries the
     build made). A module cut into several files keeps its arrows one way too: the dispatcher
@@ -73,6 +74,9 @@ def main(root, nm=None, libs=()):
     problems = []
     for folder, name in files:
         text = open(os.path.join(root, folder, name), encoding="utf-8", errors="replace").read()
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+                problems.append(f"{folder}/{name}:{number}: a merge conflict marker")
         for inc in INCLUDE.findall(text):
             base = os.path.basename(inc)
             if base not in where:

@@ -26,12 +26,12 @@ check () {
     local what=$1; shift
     if "$@"; then passed=$((passed + 1)); echo "ok - $what"; else failed=$((failed + 1)); echo "not ok - $what"; fi
 }
-free_port_run () {   # a port P with P, P + 1 and P + 2 free a moment ago
+free_port_run () {   # a port P with P to P + 4 free a moment ago (ingest, query, the committee's two, web)
     python3 -c 'import socket
 for _ in range(100):
     s = [socket.socket()]; s[0].bind(("127.0.0.1", 0)); p = s[0].getsockname()[1]
     try:
-        for i in (1, 2):
+        for i in (1, 2, 3, 4):
             s.append(socket.socket()); s[-1].bind(("127.0.0.1", p + i))
         print(p); break
     except OSError: pass'
@@ -42,7 +42,7 @@ P=$(free_port_run)
 # Job control: the demo gets its own process group and, unlike a plain background job of a
 # script, does not ignore SIGINT -- as when run in a terminal.
 set -m
-ML_DEMO_BUILD=$BUILD ML_DEMO_RUN=$RUN ML_DEMO_PORT=$P ML_DEMO_WEB_PORT=$((P + 2)) \
+ML_DEMO_BUILD=$BUILD ML_DEMO_RUN=$RUN ML_DEMO_PORT=$P ML_DEMO_WEB_PORT=$((P + 4)) \
     "$DEMO" --serve >"$WORK/demo.out" 2>&1 &
 DEMO_PID=$!
 set +m
@@ -55,7 +55,7 @@ for _ in $(seq 1800); do
 done
 ADDR=$(sed -n 's|^address: *\(http://[^ ]*\).*|\1|p' "$WORK/demo.out")
 read -r USER_ PASSWORD < <(sed -n 's|^login: *\([^ ]*\) / \([^ ]*\).*|\1 \2|p' "$WORK/demo.out")
-check "ops/demo --serve prints the address ($ADDR)" [ "$ADDR" = "http://127.0.0.1:$((P + 2))/" ]
+check "ops/demo --serve prints the address ($ADDR)" [ "$ADDR" = "http://127.0.0.1:$((P + 4))/" ]
 check "... and a login ($USER_ / ${PASSWORD:-})" [ "$USER_" = 演示 -a -n "${PASSWORD:-}" ]
 check "... and still runs after the demo" kill -0 "$DEMO_PID"
 [ "$failed" -eq 0 ] || finish
@@ -109,5 +109,5 @@ left=$(pgrep -f -- "$RUN/" | tr '\n' ' ')
 check "... and no process of the demo is left (${left:-none})" [ -z "$left" ]
 check "... the collector is gone" bash -c "! kill -0 ${COLL_PID:-0} 2>/dev/null"
 check "... massline-web is gone" bash -c "! kill -0 ${WEB_PID:-0} 2>/dev/null"
-check "... and the port is free" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$((P + 2))) 2>/dev/null"
+check "... and the port is free" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$((P + 4))) 2>/dev/null"
 finish
