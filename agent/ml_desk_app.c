@@ -2,6 +2,7 @@
    the session and CSRF checks every request passes, the layout, error and result pages, and
    running massline-agent for the commands the desk offers. */
 #include "ml_desk.h"
+#include "ml_web_session.h"
 #include "ml_err.h"
 #include "ml_log.h"
 
@@ -222,14 +223,8 @@ desk_agent (desk_req_t *r, char *const *argv, char **out)
 static void
 s_login_form (desk_req_t *r, unsigned status, const char *user, const char *message)
 {
-    //  one token per browser while it is there (a second tab keeps working)
     char token[ML_TOKEN_HEX + 1];
-    const char *pre = ml_http_cookie (r->http, S_PRE_COOKIE);
-    if (pre && strlen (pre) == ML_TOKEN_HEX && strspn (pre, "0123456789abcdef") == ML_TOKEN_HEX)
-        snprintf (token, sizeof token, "%s", pre);
-    else
-        ml_accounts_token (token);
-    ml_http_set_cookie (r->http, S_PRE_COOKIE, token, 3600);
+    ml_web_login_token (r->http, S_PRE_COOKIE, token);
     ml_html_t *body = ml_html_new ();
     if (body) {
         ml_html_f (body, "<section class=\"login\"><h1>登录</h1>");
@@ -249,25 +244,18 @@ s_login_form (desk_req_t *r, unsigned status, const char *user, const char *mess
 static void
 s_login_post (desk_req_t *r)
 {
-    const char *pre = ml_http_cookie (r->http, S_PRE_COOKIE);
-    ml_session_t pre_session = { 0 };
-    snprintf (pre_session.csrf, sizeof pre_session.csrf, "%s", pre ? pre : "");
-    if (!ml_accounts_csrf_ok (&pre_session, ml_http_form (r->http, "csrf"))) {
-        ml_accounts_audit (r->desk->accounts, r->now, NULL, ml_http_peer (r->http), "csrf-refused", "/login");
+    bool csrf_ok;
+    ml_login_t rc = ml_web_login (r->desk->accounts, r->http, S_COOKIE, S_PRE_COOKIE,
+                                  r->desk->cfg.web_session_max_s, r->now, &r->session, &csrf_ok);
+    if (!csrf_ok) {
         desk_error (r, 403, "页面已过期，请刷新后重试（安全校验未通过）");
         return;
     }
-    const char *user = ml_http_form (r->http, "user");
-    char token[ML_TOKEN_HEX + 1];
-    ml_login_t rc = ml_accounts_login (r->desk->accounts, user, ml_http_form (r->http, "password"),
-                                       ml_http_peer (r->http), r->now, token, &r->session);
     if (rc == ML_LOGIN_OK) {
-        ml_http_set_cookie (r->http, S_PRE_COOKIE, "", 0);
-        ml_http_set_cookie (r->http, S_COOKIE, token, r->desk->cfg.web_session_max_s);
         ml_http_redirect (r->http, "/");
         return;
     }
-    s_login_form (r, rc == ML_LOGIN_THROTTLED ? 429 : 401, user,
+    s_login_form (r, rc == ML_LOGIN_THROTTLED ? 429 : 401, ml_http_form (r->http, "user"),
                   rc == ML_LOGIN_THROTTLED ? "失败次数过多，请稍后再试" : "账号或密码错误");
 }
 
@@ -282,19 +270,12 @@ desk_handle (void *app, ml_http_req_t *http)
     r.desk = app;
     r.http = http;
     r.now = (int64_t) time (NULL);
-    const char *method = ml_http_method (http), *path = ml_http_path (http);
-    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
-    bool post = strcmp (method, "POST") == 0;
-    if (!get && !post) {
-        ml_http_respond (http, 405, "text/plain; charset=utf-8", "method not allowed\n", 19);
+    const char *path = ml_http_path (http);
+    bool get, post;
+    if (ml_web_answered (http, &get, &post))
         return;
-    }
     if (get && strcmp (path, "/static/style.css") == 0) {
         desk_style (&r);
-        return;
-    }
-    if (get && strcmp (path, "/favicon.ico") == 0) {
-        ml_http_respond (http, 404, "text/plain; charset=utf-8", "", 0);
         return;
     }
     if (strcmp (path, "/login") == 0) {
@@ -304,35 +285,21 @@ desk_handle (void *app, ml_http_req_t *http)
             s_login_form (&r, 200, NULL, NULL);
         return;
     }
-    r.signed_in = ml_accounts_session (r.desk->accounts, ml_http_cookie (http, S_COOKIE), r.now,
-                                       &r.session) == 0;
+    r.signed_in = ml_web_session (r.desk->accounts, http, S_COOKIE, post, r.now, &r.session);
     if (!r.signed_in) {
-        if (ml_http_cookie (http, S_COOKIE))
-            ml_http_set_cookie (http, S_COOKIE, "", 0);
-        if (post) {
-            ml_accounts_audit (r.desk->accounts, r.now, NULL, ml_http_peer (http), "denied",
-                               "POST without a session");
+        if (post)
             desk_error (&r, 403, "请先登录（登录已过期）");
-        }
-        else
-            ml_http_redirect (http, "/login");
         return;
     }
     //  every POST carries the session's CSRF token (an upload in its multipart body)
     char csrf[ML_TOKEN_HEX + 2];
-    if (post && !ml_accounts_csrf_ok (&r.session, ml_http_field (http, "csrf", csrf, sizeof csrf))) {
-        ml_accounts_audit (r.desk->accounts, r.now, r.session.account.name, ml_http_peer (http),
-                           "csrf-refused", path);
+    if (post && !ml_web_csrf_ok (r.desk->accounts, http, &r.session,
+                                 ml_http_field (http, "csrf", csrf, sizeof csrf), r.now)) {
         desk_error (&r, 403, "页面已过期，请刷新后重试（安全校验未通过）");
         return;
     }
-    if (post && strcmp (path, "/logout") == 0) {
-        ml_accounts_logout (r.desk->accounts, ml_http_cookie (http, S_COOKIE));
-        ml_accounts_audit (r.desk->accounts, r.now, r.session.account.name, ml_http_peer (http),
-                           "logout", NULL);
-        ml_http_set_cookie (http, S_COOKIE, "", 0);
-        ml_http_redirect (http, "/login");
-    }
+    if (post && strcmp (path, "/logout") == 0)
+        ml_web_logout (r.desk->accounts, http, S_COOKIE, &r.session, r.now);
     else if (get && strcmp (path, "/") == 0) desk_home (&r);
     else if (get && strcmp (path, "/outbox") == 0) desk_outbox_page (&r);
     else if (get && strcmp (path, "/upload") == 0) desk_upload_form (&r);

@@ -4,6 +4,7 @@
    条"), or every bad row with the sheet's own row number and the column as its header writes
    it, that cell marked. */
 #include "ml_desk.h"
+#include "ml_i18n.h"
 #include "ml_err.h"
 #include "ml_import.h"
 #include "ml_ledger.h"
@@ -45,11 +46,17 @@ s_error_table (ml_html_t *h, const char *name, const char *errors)
             }
             rest += *rest == ' ';
         }
-        if (strncmp (rest, "field '", 7) == 0) {
-            const char *q = strstr (rest + 7, "': ");
+        //  "field '%s': %s" as the import wrote it, in the clerk's language
+        const char *fmt = _("field '%s': %s"), *first = strstr (fmt, "%s");
+        const char *second = first ? strstr (first + 2, "%s") : NULL;
+        size_t plen = first ? (size_t) (first - fmt) : 0;
+        if (second && strncmp (rest, fmt, plen) == 0) {
+            char mid[32];
+            snprintf (mid, sizeof mid, "%.*s", (int) (second - first - 2), first + 2);
+            const char *q = *mid ? strstr (rest + plen, mid) : NULL;
             if (q) {
-                snprintf (column, sizeof column, "%.*s", (int) (q - rest - 7), rest + 7);
-                rest = q + 3;
+                snprintf (column, sizeof column, "%.*s", (int) (q - rest - plen), rest + plen);
+                rest = q + strlen (mid);
             }
         }
         if (!*rest)

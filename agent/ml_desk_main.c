@@ -3,8 +3,10 @@
    commands never load libmicrohttpd. `user add|list|disable|passwd` keep the desk's accounts;
    `web` serves the desk until SIGTERM. */
 #include "ml_desk.h"
+#include "ml_accounts_cli.h"
 #include "ml_config.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_log.h"
 
 #include <signal.h>
@@ -12,36 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <termios.h>
-#include <time.h>
-#include <unistd.h>
 
 enum { EXIT_WORK = ML_AGENT_EXIT_WORK, EXIT_USAGE = ML_AGENT_EXIT_USAGE };
-
-//  The password: one line of standard input (no echo on a terminal). 0 or EXIT_USAGE.
-static int
-s_read_password (char *buf, size_t len)
-{
-    struct termios old, quiet;
-    bool tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &old) == 0;
-    if (tty) {
-        fprintf (stderr, "password: ");
-        quiet = old;
-        quiet.c_lflag &= (tcflag_t) ~ECHO;
-        tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    bool ok = fgets (buf, (int) len, stdin) != NULL;
-    if (tty) {
-        tcsetattr (STDIN_FILENO, TCSAFLUSH, &old);
-        fprintf (stderr, "\n");
-    }
-    if (!ok) {
-        ml_die_msg ("user: no password on standard input");
-        return EXIT_USAGE;
-    }
-    buf[strcspn (buf, "\r\n")] = 0;
-    return 0;
-}
 
 static int
 s_user (desk_t *desk, int argc, char **argv)
@@ -56,40 +30,24 @@ s_user (desk_t *desk, int argc, char **argv)
         ml_die_msg (list ? "user list takes no arguments" : "user %s NAME: one account name", verb);
         return EXIT_USAGE;
     }
-    char err[512] = "", password[1100] = "";
-    int rc = 0, code = 0;
     if (list) {
         ml_account_t *accounts;
         size_t n;
-        if ((rc = ml_accounts_list (desk->accounts, &accounts, &n)) == 0) {
+        int rc = ml_accounts_list (desk->accounts, &accounts, &n);
+        if (rc == 0) {
             for (size_t i = 0; i < n; i++)
                 printf ("%s\t%s\t%s\n", accounts[i].name, accounts[i].role,
                         accounts[i].disabled ? "disabled" : "active");
             free (accounts);
+            return 0;
         }
-        snprintf (err, sizeof err, "cannot read the accounts");
+        ml_die_msg ("user list: cannot read the accounts");
+        return rc == ML_EINVAL ? EXIT_USAGE : EXIT_WORK;
     }
-    else
-    if (strcmp (verb, "disable") == 0)
-        rc = ml_accounts_disable (desk->accounts, name, err, sizeof err);
-    else {
-        code = s_read_password (password, sizeof password);
-        if (!code && strcmp (verb, "add") == 0)
-            rc = ml_accounts_add (desk->accounts, name, "clerk", NULL, password, err, sizeof err);
-        else
-        if (!code)
-            rc = ml_accounts_passwd (desk->accounts, name, password, err, sizeof err);
-        memset (password, 0, sizeof password);
-    }
-    if (!code && rc) {
-        ml_die_msg ("user %s: %s", verb, err);
-        code = rc == ML_EINVAL ? EXIT_USAGE : EXIT_WORK;
-    }
-    if (!code && !list) {
-        ml_accounts_audit (desk->accounts, (int64_t) time (NULL), name, "command line", verb, NULL);
-        printf ("massline-agent: desk account %s: %s\n", name, strcmp (verb, "add") == 0 ? "added"
-                : strcmp (verb, "disable") == 0 ? "disabled" : "password set");
-    }
+    const char *done;
+    int code = ml_accounts_cli_change (desk->accounts, verb, name, "clerk", NULL, NULL, &done);
+    if (!code)
+        printf ("massline-agent: desk account %s: %s\n", name, done);
     return code;
 }
 
@@ -142,6 +100,7 @@ int
 main (int argc, char **argv)
 {
     ml_log_init ("massline-agent", ML_LOG_INFO);
+    ml_i18n_init_default ("zh_CN");     //  the desk speaks Chinese unless told otherwise
     prctl (PR_SET_NAME, "massline-agent", 0, 0, 0);
     ml_agent_args_t args;
     int ret;

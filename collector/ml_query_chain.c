@@ -10,97 +10,11 @@
 #include "ml_date.h"
 #include "ml_err.h"
 
-#include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...)
-{
-    snprintf (code, codelen, "%s", what);
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (msg, msglen, fmt, ap);
-    va_end (ap);
-    return rc;
-}
-
-#define S_FAIL(rc, what, ...) s_fail (rc, code, codelen, what, msg, msglen, __VA_ARGS__)
-
-static void
-s_hex (const uint8_t *bin, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[bin[i] >> 4];
-        out[2 * i + 1] = digits[bin[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
-static char *
-s_iso (int64_t t, char *buf, size_t len)
-{
-    time_t tt = (time_t) t;
-    struct tm tm;
-    gmtime_r (&tt, &tm);
-    strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-static bool
-s_year_ok (const char *text, int *year)
-{
-    if (!text || strlen (text) != 4)
-        return false;
-    for (int i = 0; i < 4; i++)
-        if (!isdigit ((unsigned char) text[i]))
-            return false;
-    *year = atoi (text);
-    return *year >= 1900 && *year <= 2999;
-}
-
-//  Checks that Q has only the arguments in ALLOWED (NULL-terminated).
-static int
-s_only (const ml_query_t *q, const char *const *allowed, char *code, size_t codelen, char *msg,
-        size_t msglen)
-{
-    for (size_t i = 0; i < q->n_args; i++) {
-        const char *eq = strchr (q->args[i], '=');
-        size_t klen = eq ? (size_t) (eq - q->args[i]) : 0;
-        bool ok = false;
-        for (int a = 0; allowed[a] && !ok; a++)
-            ok = eq && strlen (allowed[a]) == klen && strncmp (q->args[i], allowed[a], klen) == 0;
-        if (!ok)
-            return S_FAIL (ML_EINVAL, "invalid", "%s: unexpected argument '%.40s'", q->command,
-                           q->args[i]);
-    }
-    return 0;
-}
-
-//  The unit= and year= of Q, checked.
-static int
-s_unit_year (const ml_query_t *q, const char **unit, int *year, char *code, size_t codelen,
-             char *msg, size_t msglen)
-{
-    *unit = ml_query_arg (q, "unit");
-    if (!*unit || !ml_registry_id_ok (*unit))
-        return S_FAIL (ML_EINVAL, "invalid", "%s needs unit=UNIT", q->command);
-    if (!s_year_ok (ml_query_arg (q, "year"), year))
-        return S_FAIL (ML_EINVAL, "invalid", "%s needs year=YYYY", q->command);
-    if (!ml_registry_unit (q->registry, *unit))
-        return S_FAIL (ML_ENOTFOUND, "not_found", "unit: unknown unit '%s'", *unit);
-    return 0;
-}
 
 // ---------------------------------------------------------------------------
 // The submission object and the frozen documents.
@@ -118,11 +32,11 @@ s_submission (const ml_year_t *y)
     json_object_set_new (o, "reviewer", y->reviewer[0] ? json_string (y->reviewer) : json_null ());
     json_object_set_new (o, "approver", y->approver[0] ? json_string (y->approver) : json_null ());
     json_object_set_new (o, "decided_by", y->decided_by[0] ? json_string (y->decided_by) : json_null ());
-    json_object_set_new (o, "decided_at", y->decided_at ? json_string (s_iso (y->decided_at, at, sizeof at))
+    json_object_set_new (o, "decided_at", y->decided_at ? json_string (ml_query_iso (y->decided_at, at, sizeof at))
                                                         : json_null ());
     json_object_set_new (o, "reason", y->reason[0] ? json_string (y->reason) : json_null ());
     json_object_set_new (o, "submitted_at", y->submitted_at
-                         ? json_string (s_iso (y->submitted_at, at, sizeof at)) : json_null ());
+                         ? json_string (ml_query_iso (y->submitted_at, at, sizeof at)) : json_null ());
     return o;
 }
 
@@ -160,9 +74,9 @@ s_frozen (const ml_document_t *d)
         return NULL;
     }
     char hex[65], at[32];
-    s_hex (d->digest, 32, hex);
+    ml_query_hex (d->digest, 32, hex);
     json_object_set_new (doc, "digest", json_string (hex));
-    json_object_set_new (doc, "sealed_at", json_string (s_iso (d->at, at, sizeof at)));
+    json_object_set_new (doc, "sealed_at", json_string (ml_query_iso (d->at, at, sizeof at)));
     return obj;
 }
 
@@ -244,7 +158,7 @@ s_freeze_one (ml_store_txn_t *txn, const ml_registry_t *registry, const ml_rules
     json_t *report = ml_report_unit_annual (&ctx, unit, year, ML_NODAY, err, sizeof err);
     if (!report)
         return ML_EIO;
-    s_hex (y.chain.head, 32, head);
+    ml_query_hex (y.chain.head, 32, head);
     json_object_set_new (report, "submission", s_submission (&y));
     json_object_set_new (report, "document", json_pack ("{s:s, s:s, s:i, s:i, s:s, s:I, s:s}",
         "id", s_doc_id (unit, year, y.transitions, id, sizeof id), "unit", unit, "year", year,
@@ -297,17 +211,17 @@ ml_query_chain_review (const ml_query_t *q, json_t **reply, char *code, size_t c
     static const char *const allowed[] = { "unit", "year", "reason", NULL };
     bool accept = strcmp (q->command, "review accept") == 0;
     const char *unit, *reason = ml_query_arg (q, "reason");
-    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
-    if (rc || (rc = s_unit_year (q, &unit, &year, code, codelen, msg, msglen)))
+    int year, rc = ml_query_only (q, allowed, code, codelen, msg, msglen);
+    if (rc || (rc = ml_query_unit_year (q, &unit, &year, code, codelen, msg, msglen)))
         return rc;
     if (!accept && (!reason || !*reason))
-        return S_FAIL (ML_EINVAL, "invalid", "review return needs a reason (--reason TEXT): the "
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "review return needs a reason (--reason TEXT): the "
                        "unit reads it");
     if (reason && strlen (reason) > 500)
-        return S_FAIL (ML_EINVAL, "invalid", "reason: longer than 500 bytes");
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "reason: longer than 500 bytes");
     ml_store_txn_t *txn = ml_store_begin (q->store, true, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
     ml_year_t y;
     char err[256];
     int64_t now = (int64_t) time (NULL);
@@ -315,7 +229,7 @@ ml_query_chain_review (const ml_query_t *q, json_t **reply, char *code, size_t c
     rc = ml_chain_decide (txn, unit, year, accept, q->who->id, reason, now, &y, err, sizeof err);
     if (rc == ML_ECONFLICT) {
         ml_store_abort (&txn);
-        return S_FAIL (rc, "conflict", "%s", err);
+        return ML_QUERY_FAIL (rc, "conflict", "%s", err);
     }
     if (!rc && accept && q->rules)
         rc = s_freeze_one (txn, q->registry, q->rules, unit, year);
@@ -324,31 +238,14 @@ ml_query_chain_review (const ml_query_t *q, json_t **reply, char *code, size_t c
     else
         rc = ml_store_commit (&txn);
     if (rc)
-        return S_FAIL (rc, "storage", "the decision could not be stored: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "the decision could not be stored: %s", ml_strerror (rc));
     *reply = json_pack ("{s:s, s:i, s:o}", "unit", unit, "year", year, "submission",
                         s_submission (&y));
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 
 // ---------------------------------------------------------------------------
 // report completeness
-
-static int
-s_completeness_args (const ml_query_t *q, int *year, ml_day_t *as_of, char *code, size_t codelen,
-                     char *msg, size_t msglen)
-{
-    static const char *const allowed[] = { "year", "as_of", NULL };
-    int rc = s_only (q, allowed, code, codelen, msg, msglen);
-    if (rc)
-        return rc;
-    if (!s_year_ok (ml_query_arg (q, "year"), year))
-        return S_FAIL (ML_EINVAL, "invalid", "report completeness needs year=YYYY");
-    const char *v = ml_query_arg (q, "as_of");
-    *as_of = ml_date_today ();
-    if (v && ml_date_parse (v, as_of))
-        return S_FAIL (ML_EINVAL, "invalid", "as_of: not a date (%.20s)", v);
-    return 0;
-}
 
 int
 ml_query_chain_completeness_check (const ml_query_t *q, char *code, size_t codelen, char *msg,
@@ -356,7 +253,7 @@ ml_query_chain_completeness_check (const ml_query_t *q, char *code, size_t codel
 {
     int year;
     ml_day_t as_of;
-    return s_completeness_args (q, &year, &as_of, code, codelen, msg, msglen);
+    return ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
 }
 
 //  Rate N / D rounded to 4 places, or null when nothing was due.
@@ -372,13 +269,13 @@ ml_query_chain_completeness (const ml_query_t *q, json_t **reply, char *code, si
 {
     int year;
     ml_day_t as_of;
-    int rc = s_completeness_args (q, &year, &as_of, code, codelen, msg, msglen);
+    int rc = ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
     if (rc)
         return rc;
     int due_day = q->due_day >= 1 && q->due_day <= 28 ? q->due_day : 10;
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     size_t n;
     const ml_unit_t **units = s_sorted_units (q->registry, &n);
     char day[16];
@@ -433,12 +330,12 @@ ml_query_chain_completeness (const ml_query_t *q, json_t **reply, char *code, si
     free (units);
     if (rc || !list) {
         json_decref (list);
-        return S_FAIL (rc ? rc : ML_ENOMEM, "storage", "report completeness: %s",
+        return ML_QUERY_FAIL (rc ? rc : ML_ENOMEM, "storage", "report completeness: %s",
                        ml_strerror (rc ? rc : ML_ENOMEM));
     }
     *reply = json_pack ("{s:s, s:i, s:i, s:s, s:o}", "report", "completeness", "year", year,
                         "due_day", due_day, "as_of", ml_date_format (as_of, day), "units", list);
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 
 // ---------------------------------------------------------------------------
@@ -466,7 +363,7 @@ ml_query_chain_unit_annual_check (const ml_query_t *q, char *code, size_t codele
 {
     char **args = calloc (q->n_args + 1, sizeof *args);
     if (!args)
-        return S_FAIL (ML_ENOMEM, "internal", "out of memory");
+        return ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
     bool live;
     ml_query_t copy = s_without_live (q, args, &live);
     int rc = ml_query_report_check (&copy, code, codelen, msg, msglen);
@@ -480,7 +377,7 @@ ml_query_chain_unit_annual (const ml_query_t *q, json_t **reply, char *code, siz
 {
     char **args = calloc (q->n_args + 1, sizeof *args);
     if (!args)
-        return S_FAIL (ML_ENOMEM, "internal", "out of memory");
+        return ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
     bool live;
     ml_query_t copy = s_without_live (q, args, &live);
     const char *unit = ml_query_arg (q, "unit");
@@ -516,24 +413,24 @@ ml_query_chain_verify (const ml_query_t *q, json_t **reply, char *code, size_t c
 {
     static const char *const allowed[] = { "unit", "year", "n", NULL };
     const char *unit, *ntext = ml_query_arg (q, "n");
-    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
-    if (rc || (rc = s_unit_year (q, &unit, &year, code, codelen, msg, msglen)))
+    int year, rc = ml_query_only (q, allowed, code, codelen, msg, msglen);
+    if (rc || (rc = ml_query_unit_year (q, &unit, &year, code, codelen, msg, msglen)))
         return rc;
     long n = ntext ? strtol (ntext, NULL, 10) : 0;
     if (n <= 0 || n > 1000000)
-        return S_FAIL (ML_EINVAL, "invalid", "report verify needs n=N (the document's number)");
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "report verify needs n=N (the document's number)");
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     ml_document_t d;
     char id[ML_ID_MAX + 32];
     rc = ml_chain_document (txn, unit, year, (uint32_t) n, &d);
     if (rc) {
         ml_store_abort (&txn);
         return rc == ML_ENOTFOUND
-             ? S_FAIL (rc, "not_found", "no sealed document %s in the store",
+             ? ML_QUERY_FAIL (rc, "not_found", "no sealed document %s in the store",
                        s_doc_id (unit, year, (uint32_t) n, id, sizeof id))
-             : S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+             : ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     }
     uint8_t digest[32];
     ml_sha256 ((const uint8_t *) d.json, d.len, digest);
@@ -541,18 +438,18 @@ ml_query_chain_verify (const ml_query_t *q, json_t **reply, char *code, size_t c
     char why[512] = "", head[65], at[32], hex[65];
     int vrc = ml_chain_verify (txn, unit, &d.chain, why, sizeof why);
     json_t *frozen = s_frozen (&d);
-    s_hex (d.chain.head, 32, head);
-    s_hex (d.digest, 32, hex);
+    ml_query_hex (d.chain.head, 32, head);
+    ml_query_hex (d.digest, 32, hex);
     json_t *doc = json_pack ("{s:s, s:s, s:i, s:i, s:s, s:s, s:s?, s:I, s:s, s:s}",
         "id", s_doc_id (unit, year, d.n, id, sizeof id), "unit", unit, "year", year,
         "version", (int) d.version, "state", ml_year_state_name (d.state),
-        "sealed_at", s_iso (d.at, at, sizeof at), "decided_by", d.decided_by[0] ? d.decided_by : NULL,
+        "sealed_at", ml_query_iso (d.at, at, sizeof at), "decided_by", d.decided_by[0] ? d.decided_by : NULL,
         "chain_count", (json_int_t) d.chain.count, "chain_head", head, "digest", hex);
     ml_store_abort (&txn);
     if (vrc && vrc != ML_ECONFLICT) {
         json_decref (frozen);
         json_decref (doc);
-        return S_FAIL (vrc, "storage", "cannot read the store: %s", ml_strerror (vrc));
+        return ML_QUERY_FAIL (vrc, "storage", "cannot read the store: %s", ml_strerror (vrc));
     }
     if (!digest_ok)
         snprintf (why + strlen (why), sizeof why - strlen (why), "%sthe document's stored text no "
@@ -560,5 +457,5 @@ ml_query_chain_verify (const ml_query_t *q, json_t **reply, char *code, size_t c
     *reply = json_pack ("{s:s, s:o, s:b, s:b, s:s, s:o}", "report", "verify", "document", doc,
                         "digest_ok", digest_ok, "store_agrees", vrc == 0 && digest_ok,
                         "why", why, "frozen", frozen ? frozen : json_null ());
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }

@@ -10,27 +10,11 @@
 #include "ml_err.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_MAX_EVENTS 1000               //  listed at most; "truncated" says when more matched
-
-static int
-s_fail (char *code, size_t codelen, char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__ ((format (printf, 5, 6)));
-
-static int
-s_fail (char *code, size_t codelen, char *msg, size_t msglen, const char *fmt, ...)
-{
-    snprintf (code, codelen, "invalid");
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (msg, msglen, fmt, ap);
-    va_end (ap);
-    return ML_EINVAL;
-}
 
 //  What is asked.
 typedef struct {
@@ -51,19 +35,19 @@ ml_query_events_check (const ml_query_t *q, char *code, size_t codelen, char *ms
             ok = ok || (strlen (*k) == (size_t) (eq - q->args[i])
                         && strncmp (q->args[i], *k, strlen (*k)) == 0);
         if (!ok)
-            return s_fail (code, codelen, msg, msglen, "events: unknown argument '%.40s' (unit, "
+            return ML_QUERY_FAIL (ML_EINVAL, "invalid", "events: unknown argument '%.40s' (unit, "
                            "year, person, kind, rule)", q->args[i]);
     }
     const char *unit = ml_query_arg (q, "unit"), *year = ml_query_arg (q, "year");
     const char *person = ml_query_arg (q, "person"), *kind = ml_query_arg (q, "kind");
     if (!unit || !ml_registry_id_ok (unit))
-        return s_fail (code, codelen, msg, msglen, "events needs unit=UNIT");
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "events needs unit=UNIT");
     if (!year || strlen (year) != 4 || strspn (year, "0123456789") != 4 || atoi (year) < 1900)
-        return s_fail (code, codelen, msg, msglen, "events needs year=YYYY");
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "events needs year=YYYY");
     if (person && !ml_registry_id_ok (person))
-        return s_fail (code, codelen, msg, msglen, "person: not an id (%.70s)", person);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "person: not an id (%.70s)", person);
     if (kind && !ml_event_kind_known (kind))
-        return s_fail (code, codelen, msg, msglen, "kind: unknown kind '%.40s'", kind);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "kind: unknown kind '%.40s'", kind);
     return 0;
 }
 

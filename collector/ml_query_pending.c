@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct {
     const ml_query_t *q;
@@ -24,10 +23,8 @@ s_on_year (void *arg, const char *unit, const ml_year_t *y)
         return 0;
     const ml_unit_t *u = ml_registry_unit (p->q->registry, unit);
     char at[32] = "";
-    time_t t = (time_t) y->submitted_at;
-    struct tm tm;
-    if (y->submitted_at && gmtime_r (&t, &tm))
-        strftime (at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (y->submitted_at)
+        ml_query_iso (y->submitted_at, at, sizeof at);
     json_t *row = json_pack ("{s:s, s:s, s:i, s:i, s:s?, s:s?}", "unit", unit,
                              "unit_name", u && u->name ? u->name : unit, "year", y->year,
                              "version", (int) y->version, "submitted_at", at[0] ? at : NULL,
@@ -41,31 +38,21 @@ ml_query_review_pending (const ml_query_t *q, json_t **reply, char *code, size_t
 {
     const char *year = ml_query_arg (q, "year");
     for (size_t i = 0; i < q->n_args; i++)
-        if (strncmp (q->args[i], "year=", 5) != 0) {
-            snprintf (code, codelen, "invalid");
-            snprintf (msg, msglen, "review pending: unknown argument '%.40s' (year)", q->args[i]);
-            return ML_EINVAL;
-        }
-    if (year && (strlen (year) != 4 || strspn (year, "0123456789") != 4)) {
-        snprintf (code, codelen, "invalid");
-        snprintf (msg, msglen, "review pending: year=YYYY");
-        return ML_EINVAL;
-    }
+        if (strncmp (q->args[i], "year=", 5) != 0)
+            return ML_QUERY_FAIL (ML_EINVAL, "invalid",
+                                  "review pending: unknown argument '%.40s' (year)", q->args[i]);
+    if (year && (strlen (year) != 4 || strspn (year, "0123456789") != 4))
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "review pending: year=YYYY");
     int rc;
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
-    if (!txn) {
-        snprintf (code, codelen, "storage");
-        snprintf (msg, msglen, "cannot read the store: %s", ml_strerror (rc));
-        return rc;
-    }
+    if (!txn)
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     s_pending_t p = { q, year ? atoi (year) : 0, json_array () };
     rc = p.list ? ml_chain_years_each (txn, NULL, s_on_year, &p) : ML_ENOMEM;
     ml_store_abort (&txn);
     if (rc) {
         json_decref (p.list);
-        snprintf (code, codelen, "storage");
-        snprintf (msg, msglen, "review pending: %s", ml_strerror (rc));
-        return rc;
+        return ML_QUERY_FAIL (rc, "storage", "review pending: %s", ml_strerror (rc));
     }
     *reply = json_pack ("{s:s, s:o}", "query", "review pending", "years", p.list);
     return *reply ? 0 : ML_ENOMEM;

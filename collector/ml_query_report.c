@@ -19,8 +19,6 @@
 #include "ml_date.h"
 #include "ml_err.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,37 +51,7 @@ typedef struct {
     ml_day_t as_of;                     //  ML_NODAY: the default
 } s_request_t;
 
-//  Fills CODE and MSG and returns RC.
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...)
-{
-    snprintf (code, codelen, "%s", what);
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (msg, msglen, fmt, ap);
-    va_end (ap);
-    return rc;
-}
-
-#define S_INVALID(...) s_fail (ML_EINVAL, code, codelen, "invalid", msg, msglen, __VA_ARGS__)
-
-//  A year: four digits, 1900..2999.
-static bool
-s_year_ok (const char *text, int *year)
-{
-    if (strlen (text) != 4)
-        return false;
-    for (int i = 0; i < 4; i++)
-        if (!isdigit ((unsigned char) text[i]))
-            return false;
-    *year = atoi (text);
-    return *year >= 1900 && *year <= 2999;
-}
+#define S_INVALID(...) ML_QUERY_FAIL (ML_EINVAL, "invalid", __VA_ARGS__)
 
 //  Parses and checks Q's kind and arguments into R.
 static int
@@ -96,7 +64,7 @@ s_parse (const ml_query_t *q, s_request_t *r, char *code, size_t codelen, char *
         if (strcmp (s_kinds[i].name, name) == 0)
             r->kind = &s_kinds[i];
     if (!r->kind)
-        return s_fail (ML_EINVAL, code, codelen, "unknown", msg, msglen,
+        return ml_query_fail (ML_EINVAL, code, codelen, "unknown", msg, msglen,
                        "unknown report '%.40s' (unit-annual, rollup, cadre, bulletin, watchlist)", name);
     unsigned seen = 0;
     for (size_t i = 0; i < q->n_args; i++) {
@@ -117,7 +85,7 @@ s_parse (const ml_query_t *q, s_request_t *r, char *code, size_t codelen, char *
             return S_INVALID ("report %s needs %s=", name, s_arg_names[a]);
 
     const char *v;
-    if ((v = r->value[2]) && !s_year_ok (v, &r->year))
+    if ((v = r->value[2]) && !ml_query_year_ok (v, &r->year))
         return S_INVALID ("year: not a year (%.20s)", v);
     if ((v = r->value[0]) && !ml_registry_id_ok (v))
         return S_INVALID ("unit: not a unit id (%.70s)", v);
@@ -180,15 +148,15 @@ ml_query_report (const ml_query_t *q, json_t **reply, char *code, size_t codelen
         return rc;
     const char *unit = r.value[0], *person = r.value[1];
     if (unit && !ml_registry_unit (q->registry, unit))
-        return s_fail (ML_ENOTFOUND, code, codelen, "not_found", msg, msglen,
+        return ml_query_fail (ML_ENOTFOUND, code, codelen, "not_found", msg, msglen,
                        "unit: unknown unit '%s'", unit);
     if (!q->rules)
-        return s_fail (ML_EINVAL, code, codelen, "unavailable", msg, msglen,
+        return ml_query_fail (ML_EINVAL, code, codelen, "unavailable", msg, msglen,
                        "no rule file is loaded");
 
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
     if (!txn)
-        return s_fail (rc, code, codelen, "storage", msg, msglen, "cannot read the store: %s",
+        return ml_query_fail (rc, code, codelen, "storage", msg, msglen, "cannot read the store: %s",
                        ml_strerror (rc));
     ml_source_t src;
     ml_store_source (txn, s_units, (void *) q->registry, r.year, &src);
@@ -212,8 +180,8 @@ ml_query_report (const ml_query_t *q, json_t **reply, char *code, size_t codelen
     ml_store_abort (&txn);
     if (!report) {
         if (strncmp (err, "no person", 9) == 0)
-            return s_fail (ML_ENOTFOUND, code, codelen, "not_found", msg, msglen, "person: %s", err);
-        return s_fail (ML_EIO, code, codelen, "storage", msg, msglen, "report %s: %s", kind,
+            return ml_query_fail (ML_ENOTFOUND, code, codelen, "not_found", msg, msglen, "person: %s", err);
+        return ml_query_fail (ML_EIO, code, codelen, "storage", msg, msglen, "report %s: %s", kind,
                        err[0] ? err : "could not be made");
     }
     *reply = report;

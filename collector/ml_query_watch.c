@@ -14,60 +14,10 @@
 #include "ml_err.h"
 #include "ml_log.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...)
-{
-    snprintf (code, codelen, "%s", what);
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (msg, msglen, fmt, ap);
-    va_end (ap);
-    return rc;
-}
-
-#define S_FAIL(rc, what, ...) s_fail (rc, code, codelen, what, msg, msglen, __VA_ARGS__)
-
-static bool
-s_year_ok (const char *text, int *year)
-{
-    if (!text || strlen (text) != 4)
-        return false;
-    for (int i = 0; i < 4; i++)
-        if (!isdigit ((unsigned char) text[i]))
-            return false;
-    *year = atoi (text);
-    return *year >= 1900 && *year <= 2999;
-}
-
-//  Checks that Q has only the arguments in ALLOWED (NULL-terminated).
-static int
-s_only (const ml_query_t *q, const char *const *allowed, char *code, size_t codelen, char *msg,
-        size_t msglen)
-{
-    for (size_t i = 0; i < q->n_args; i++) {
-        const char *eq = strchr (q->args[i], '=');
-        size_t klen = eq ? (size_t) (eq - q->args[i]) : 0;
-        bool ok = false;
-        for (int a = 0; allowed[a] && !ok; a++)
-            ok = eq && strlen (allowed[a]) == klen && strncmp (q->args[i], allowed[a], klen) == 0;
-        if (!ok)
-            return S_FAIL (ML_EINVAL, "invalid", "%s: unexpected argument '%.40s'", q->command,
-                           q->args[i]);
-    }
-    return 0;
-}
 
 //  A date argument KEY of Q into *DAY: 0, ML_ENOTFOUND when absent (*DAY ML_NODAY), or a failure.
 static int
@@ -79,7 +29,7 @@ s_date_arg (const ml_query_t *q, const char *key, ml_day_t *day, char *code, siz
     if (!v)
         return ML_ENOTFOUND;
     if (ml_date_parse (v, day))
-        return S_FAIL (ML_EINVAL, "invalid", "%s: not a date (%.20s)", key, v);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "%s: not a date (%.20s)", key, v);
     return 0;
 }
 
@@ -88,16 +38,6 @@ s_day (ml_day_t day)
 {
     char buf[16];
     return day == ML_NODAY ? json_null () : json_string (ml_date_format (day, buf));
-}
-
-static char *
-s_iso (int64_t t, char *buf, size_t len)
-{
-    time_t tt = (time_t) t;
-    struct tm tm;
-    gmtime_r (&tt, &tm);
-    strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 //  Now as unix s, on the collector's day (MASSLINE_TODAY when set, as the chain's decisions).
@@ -122,7 +62,7 @@ s_record_json (void *arg, const ml_watch_record_t *rec)
     s_records_t *r = arg;
     char at[32];
     json_t *o = json_pack ("{s:i, s:s, s:s}", "n", (int) rec->n, "recorded_by", rec->who,
-                           "recorded_at", s_iso (rec->at, at, sizeof at));
+                           "recorded_at", ml_query_iso (rec->at, at, sizeof at));
     if (!o)
         return ML_ENOMEM;
     json_object_set_new (o, "note", rec->note[0] ? json_string (rec->note) : json_null ());
@@ -217,8 +157,8 @@ s_record_args (const ml_query_t *q, ml_watch_row_t *row, ml_watch_record_t *rec,
     while (v < sizeof s_verbs / sizeof s_verbs[0] && strcmp (s_verbs[v].verb, q->command))
         v++;
     if (v == sizeof s_verbs / sizeof s_verbs[0])
-        return S_FAIL (ML_EINVAL, "unknown", "unknown query '%s'", q->command);
-    int rc = s_only (q, allowed, code, codelen, msg, msglen);
+        return ML_QUERY_FAIL (ML_EINVAL, "unknown", "unknown query '%s'", q->command);
+    int rc = ml_query_only (q, allowed, code, codelen, msg, msglen);
     if (rc)
         return rc;
     memset (row, 0, sizeof *row);
@@ -228,17 +168,17 @@ s_record_args (const ml_query_t *q, ml_watch_row_t *row, ml_watch_record_t *rec,
     const char *rule = ml_query_arg (q, "rule"), *by = ml_query_arg (q, "by");
     const char *note = ml_query_arg (q, "note");
     if (!unit || !ml_registry_id_ok (unit))
-        return S_FAIL (ML_EINVAL, "invalid", "%s needs unit=UNIT", q->command);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "%s needs unit=UNIT", q->command);
     if (!person || !ml_registry_id_ok (person))
-        return S_FAIL (ML_EINVAL, "invalid", "%s needs person=PERSON (an id)", q->command);
-    if (!s_year_ok (ml_query_arg (q, "year"), &row->year))
-        return S_FAIL (ML_EINVAL, "invalid", "%s needs year=YYYY (the watch list's year)", q->command);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "%s needs person=PERSON (an id)", q->command);
+    if (!ml_query_year_ok (ml_query_arg (q, "year"), &row->year))
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "%s needs year=YYYY (the watch list's year)", q->command);
     if (rule && (!*rule || !ml_registry_id_ok (rule)))
-        return S_FAIL (ML_EINVAL, "invalid", "rule: not a rule id (%.40s)", rule);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "rule: not a rule id (%.40s)", rule);
     for (int i = 0; s_verbs[v].needs[i]; i++) {
         const char *val = ml_query_arg (q, s_verbs[v].needs[i]);
         if (!val || !*val)
-            return S_FAIL (ML_EINVAL, "invalid", "%s needs %s=", q->command, s_verbs[v].needs[i]);
+            return ML_QUERY_FAIL (ML_EINVAL, "invalid", "%s needs %s=", q->command, s_verbs[v].needs[i]);
     }
     ml_day_t day = ML_NODAY, today = ml_date_today ();
     char d1[16], d2[16];
@@ -249,21 +189,21 @@ s_record_args (const ml_query_t *q, ml_watch_row_t *row, ml_watch_record_t *rec,
     if (rec->kind == ML_WATCH_PROGRESS)
         day = today;
     if (rec->kind == ML_WATCH_NOTICE && day < today)
-        return S_FAIL (ML_EINVAL, "invalid", "deadline: %s is before today (%s)",
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "deadline: %s is before today (%s)",
                        ml_date_format (day, d1), ml_date_format (today, d2));
     if ((rec->kind == ML_WATCH_TALK || rec->kind == ML_WATCH_CLOSE) && day > today)
-        return S_FAIL (ML_EINVAL, "invalid", "date: %s is after today (%s): record it when it "
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "date: %s is after today (%s): record it when it "
                        "has happened", ml_date_format (day, d1), ml_date_format (today, d2));
     if ((rec->kind == ML_WATCH_TALK || rec->kind == ML_WATCH_CLOSE)
         && ml_date_from_ymd (row->year, 1, 1) > day)
-        return S_FAIL (ML_EINVAL, "invalid", "date: %s is before the watch list's year %d",
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "date: %s is before the watch list's year %d",
                        ml_date_format (day, d1), row->year);
     if (by && strlen (by) >= ML_WATCH_BY_MAX)
-        return S_FAIL (ML_EINVAL, "invalid", "by: longer than %d bytes", ML_WATCH_BY_MAX - 1);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "by: longer than %d bytes", ML_WATCH_BY_MAX - 1);
     if (note && strlen (note) >= ML_WATCH_NOTE_MAX)
-        return S_FAIL (ML_EINVAL, "invalid", "note: longer than %d bytes", ML_WATCH_NOTE_MAX - 1);
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "note: longer than %d bytes", ML_WATCH_NOTE_MAX - 1);
     if (!ml_registry_unit (q->registry, unit))
-        return S_FAIL (ML_ENOTFOUND, "not_found", "unit: unknown unit '%s'", unit);
+        return ML_QUERY_FAIL (ML_ENOTFOUND, "not_found", "unit: unknown unit '%s'", unit);
     snprintf (row->unit, sizeof row->unit, "%s", unit);
     snprintf (row->person, sizeof row->person, "%s", person);
     snprintf (row->rule, sizeof row->rule, "%s", rule ? rule : "");
@@ -295,7 +235,7 @@ ml_query_watch_record (const ml_query_t *q, json_t **reply, char *code, size_t c
         return rc;
     ml_store_txn_t *txn = ml_store_begin (q->store, true, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
     ml_watch_state_t s;
     char err[512] = "";
     rc = ml_watch_add (txn, &row, &rec, &s, err, sizeof err);
@@ -303,19 +243,19 @@ ml_query_watch_record (const ml_query_t *q, json_t **reply, char *code, size_t c
         ml_store_abort (&txn);
         ml_warn ("%s %s %s %d%s%s by %s refused: %s", q->command, row.unit, row.person, row.year,
                  row.rule[0] ? " " : "", row.rule, rec.who, err);
-        return S_FAIL (rc, rc == ML_ECONFLICT ? "conflict" : "invalid", "%s", err);
+        return ML_QUERY_FAIL (rc, rc == ML_ECONFLICT ? "conflict" : "invalid", "%s", err);
     }
     json_t *out = rc ? NULL : s_row_json (txn, &s, ml_date_today (), s_unit_name (q, row.unit));
     if (rc || !out) {
         ml_store_abort (&txn);
         json_decref (out);
-        return S_FAIL (rc ? rc : ML_ENOMEM, "storage", "the record could not be stored: %s",
+        return ML_QUERY_FAIL (rc ? rc : ML_ENOMEM, "storage", "the record could not be stored: %s",
                        ml_strerror (rc ? rc : ML_ENOMEM));
     }
     rc = ml_store_commit (&txn);
     if (rc) {
         json_decref (out);
-        return S_FAIL (rc, "storage", "the record could not be stored: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "the record could not be stored: %s", ml_strerror (rc));
     }
     char day[16];
     ml_info ("%s %s %s %d%s%s: record %u (%s %s%s%s) entered by %s; the row is %s",
@@ -324,27 +264,11 @@ ml_query_watch_record (const ml_query_t *q, json_t **reply, char *code, size_t c
              rec.by, rec.who, ml_watch_state_name (&s, ml_date_today ()));
     *reply = json_pack ("{s:s, s:i, s:o}", "recorded", ml_watch_kind_name (rec.kind), "n",
                         (int) rec.n, "row", out);
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 
 // ---------------------------------------------------------------------------
 // report supervision
-
-static int
-s_supervision_args (const ml_query_t *q, int *year, ml_day_t *as_of, char *code, size_t codelen,
-                    char *msg, size_t msglen)
-{
-    static const char *const allowed[] = { "year", "as_of", NULL };
-    int rc = s_only (q, allowed, code, codelen, msg, msglen);
-    if (rc)
-        return rc;
-    if (!s_year_ok (ml_query_arg (q, "year"), year))
-        return S_FAIL (ML_EINVAL, "invalid", "report supervision needs year=YYYY");
-    rc = s_date_arg (q, "as_of", as_of, code, codelen, msg, msglen);
-    if (rc == ML_ENOTFOUND)
-        *as_of = ml_date_today ();
-    return rc == ML_ENOTFOUND ? 0 : rc;
-}
 
 int
 ml_query_watch_supervision_check (const ml_query_t *q, char *code, size_t codelen, char *msg,
@@ -352,7 +276,7 @@ ml_query_watch_supervision_check (const ml_query_t *q, char *code, size_t codele
 {
     int year;
     ml_day_t as_of;
-    return s_supervision_args (q, &year, &as_of, code, codelen, msg, msglen);
+    return ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
 }
 
 typedef struct {
@@ -401,18 +325,18 @@ ml_query_watch_supervision (const ml_query_t *q, json_t **reply, char *code, siz
 {
     int year;
     ml_day_t as_of;
-    int rc = s_supervision_args (q, &year, &as_of, code, codelen, msg, msglen);
+    int rc = ml_query_year_as_of (q, &year, &as_of, code, codelen, msg, msglen);
     if (rc)
         return rc;
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     s_supervision_t x = { q, txn, year, as_of, json_array (), 0, 0, 0, 0, 0, 0, 0 };
     rc = x.rows ? ml_watch_rows_each (txn, s_supervision_row, &x) : ML_ENOMEM;
     ml_store_abort (&txn);
     if (rc) {
         json_decref (x.rows);
-        return S_FAIL (rc, "storage", "report supervision: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "report supervision: %s", ml_strerror (rc));
     }
     char day[16];
     *reply = json_pack ("{s:s, s:i, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
@@ -420,7 +344,7 @@ ml_query_watch_supervision (const ml_query_t *q, json_t **reply, char *code, siz
                         "counts", "opened", x.opened, "talked", x.talked, "rectified_on_time",
                         x.on_time, "rectified_late", x.late, "overdue", x.overdue, "open", x.open,
                         "carried_over", x.carried, "rows", x.rows);
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 
 // ---------------------------------------------------------------------------
@@ -502,7 +426,7 @@ ml_query_watch_watchlist (const ml_query_t *q, json_t **reply, char *code, size_
         json_decref (c.rows);
         json_decref (*reply);
         *reply = NULL;
-        return S_FAIL (rc ? rc : ML_ENOMEM, "storage", "report watchlist: %s",
+        return ML_QUERY_FAIL (rc ? rc : ML_ENOMEM, "storage", "report watchlist: %s",
                        ml_strerror (rc ? rc : ML_ENOMEM));
     }
     ml_report_watchlist_carry (*reply, c.rows);

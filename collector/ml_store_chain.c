@@ -1,12 +1,13 @@
 /* ml_store_chain.c -- the reporting chain in the store: its databases, the per-unit hash chain,
-   the locks and the year states ingest applies, the bureau's decisions and the frozen documents
-   (ml_chain.h; byte layout in ml_store_db.h).
+   the year states, the bureau's decisions and the frozen documents (ml_chain.h; byte layout in
+   ml_store_db.h). The locks and the year states ingest applies are ml_store_chain_ingest.c's.
 
    The chain, periods, years, transitions and documents are primary data, kept in the ingest
    transaction (or the decision's): check recomputes the chain heads from the log and compares
    them, everything else is the record of what happened when. */
 #include "ml_chain.h"
 #include "ml_store_db.h"
+#include "ml_store_chain_db.h"
 #include "ml_err.h"
 
 #include <inttypes.h>
@@ -48,8 +49,8 @@ s_hex (const uint8_t *bin, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static char *
-s_iso_day (int64_t t, char *buf, size_t len)
+char *
+ml_store_chain_iso_day (int64_t t, char *buf, size_t len)
 {
     time_t tt = (time_t) t;
     struct tm tm;
@@ -60,21 +61,6 @@ s_iso_day (int64_t t, char *buf, size_t len)
 
 // ---------------------------------------------------------------------------
 // Values.
-
-static void
-s_be32_put (uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-static uint32_t
-s_be32_get (const uint8_t *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
 
 //  The NUL-separated strings after HEAD bytes of V: up to N of them into the OUT buffers.
 static void
@@ -98,8 +84,8 @@ s_year_decode (const ml_db_val_t *v, int year, ml_year_t *y)
     const uint8_t *p = v->data;
     y->state = (ml_year_state_t) p[0];
     y->unfrozen = p[1] & CHAIN_YEAR_UNFROZEN;
-    y->version = s_be32_get (p + 2);
-    y->transitions = s_be32_get (p + 6);
+    y->version = ml_store_be32_get (p + 2);
+    y->transitions = ml_store_be32_get (p + 6);
     y->submitted_at = (int64_t) ml_db_be64_get (p + 10);
     y->decided_at = (int64_t) ml_db_be64_get (p + 18);
     y->chain.count = ml_db_be64_get (p + 26);
@@ -111,15 +97,15 @@ s_year_decode (const ml_db_val_t *v, int year, ml_year_t *y)
     return true;
 }
 
-static void
-s_year_put (ml_store_txn_t *t, const char *unit, const ml_year_t *y)
+void
+ml_store_chain_year_put (ml_store_txn_t *t, const char *unit, const ml_year_t *y)
 {
     uint8_t key[KEY_MAX], val[CHAIN_YEAR_HEAD + 4 * (ML_ID_MAX + 1) + 8 + sizeof y->reason];
     size_t klen = ml_store_key_year (key, unit, y->year);
     val[0] = (uint8_t) y->state;
     val[1] = y->unfrozen ? CHAIN_YEAR_UNFROZEN : 0;
-    s_be32_put (val + 2, y->version);
-    s_be32_put (val + 6, y->transitions);
+    ml_store_be32_put (val + 2, y->version);
+    ml_store_be32_put (val + 6, y->transitions);
     ml_db_be64_put (val + 10, (uint64_t) y->submitted_at);
     ml_db_be64_put (val + 18, (uint64_t) y->decided_at);
     ml_db_be64_put (val + 26, y->chain.count);
@@ -136,8 +122,8 @@ s_year_put (ml_store_txn_t *t, const char *unit, const ml_year_t *y)
 }
 
 //  Stores transition y->transitions + 1 of Y (state, version as in Y now) and counts it.
-static void
-s_transition_put (ml_store_txn_t *t, const char *unit, ml_year_t *y, const char *who,
+void
+ml_store_chain_transition_put (ml_store_txn_t *t, const char *unit, ml_year_t *y, const char *who,
                   const char *why, int64_t at)
 {
     uint8_t key[KEY_MAX + 4], val[13 + ML_CHAIN_WHO_MAX + 512 + 1];
@@ -145,9 +131,9 @@ s_transition_put (ml_store_txn_t *t, const char *unit, ml_year_t *y, const char 
     if (!klen)
         return;
     y->transitions++;
-    s_be32_put (key + klen, y->transitions);
+    ml_store_be32_put (key + klen, y->transitions);
     val[0] = (uint8_t) y->state;
-    s_be32_put (val + 1, y->version);
+    ml_store_be32_put (val + 1, y->version);
     ml_db_be64_put (val + 5, (uint64_t) at);
     int n = snprintf ((char *) val + 13, sizeof val - 13, "%.*s", ML_CHAIN_WHO_MAX - 1, who);
     n += 1 + snprintf ((char *) val + 13 + n + 1, sizeof val - 13 - (size_t) n - 1, "%.511s",
@@ -229,8 +215,8 @@ ml_chain_head (ml_store_txn_t *txn, const char *unit, ml_chain_head_t *out)
     return txn->db.ret;
 }
 
-static void
-s_head_put (ml_store_txn_t *t, const char *unit, const ml_chain_head_t *h)
+void
+ml_store_chain_head_put (ml_store_txn_t *t, const char *unit, const ml_chain_head_t *h)
 {
     uint8_t val[CHAIN_VALUE_LEN];
     ml_db_be64_put (val, h->count);
@@ -302,7 +288,7 @@ s_build_heads (ml_store_txn_t *t)
     s_replay_t r = { 0 };
     s_replay (t, &r);
     for (size_t i = 0; i < r.n && !t->db.ret; i++)
-        s_head_put (t, r.runs[i].unit, &r.runs[i].h);
+        ml_store_chain_head_put (t, r.runs[i].unit, &r.runs[i].h);
     free (r.runs);
 }
 
@@ -443,8 +429,8 @@ ml_chain_transitions_each (ml_store_txn_t *txn, const char *unit, int year,
         if (v.len < 13)
             continue;
         const uint8_t *p = v.data;
-        ml_transition_t tr = { .n = s_be32_get ((const uint8_t *) k.data + klen),
-                               .state = (ml_year_state_t) p[0], .version = s_be32_get (p + 1),
+        ml_transition_t tr = { .n = ml_store_be32_get ((const uint8_t *) k.data + klen),
+                               .state = (ml_year_state_t) p[0], .version = ml_store_be32_get (p + 1),
                                .at = (int64_t) ml_db_be64_get (p + 5) };
         char *out[] = { tr.who, tr.why };
         size_t sizes[] = { sizeof tr.who, sizeof tr.why };
@@ -475,8 +461,8 @@ ml_chain_decide (ml_store_txn_t *txn, const char *unit, int year, bool accept, c
         ml_chain_head (txn, unit, &out->chain);
         out->unfrozen = true;           //  the acceptance's document is made next
     }
-    s_transition_put (txn, unit, out, who, reason, now);
-    s_year_put (txn, unit, out);
+    ml_store_chain_transition_put (txn, unit, out, who, reason, now);
+    ml_store_chain_year_put (txn, unit, out);
     return txn->db.ret;
 }
 
@@ -489,7 +475,7 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
         return rc;
     uint8_t key[KEY_MAX + 4];
     size_t klen = ml_store_key_year (key, unit, year);
-    s_be32_put (key + klen, y.transitions);
+    ml_store_be32_put (key + klen, y.transitions);
     //  who decided: the acceptance's reviewer; nobody yet for a submission (even one that follows
     //  a return, whose year record still names who returned it)
     const char *who = y.state == ML_YEAR_ACCEPTED ? y.decided_by : "";
@@ -498,7 +484,7 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
     if (!val)
         return ML_ENOMEM;
     val[0] = (uint8_t) y.state;
-    s_be32_put (val + 1, y.version);
+    ml_store_be32_put (val + 1, y.version);
     ml_db_be64_put (val + 5, (uint64_t) (y.state == ML_YEAR_ACCEPTED ? y.decided_at : y.submitted_at));
     ml_db_be64_put (val + 13, y.chain.count);
     memcpy (val + 21, y.chain.head, 32);
@@ -509,7 +495,7 @@ ml_chain_freeze (ml_store_txn_t *txn, const char *unit, int year, const char *js
                CHAIN_DOC_HEAD + wlen + len, 0);
     free (val);
     y.unfrozen = false;
-    s_year_put (txn, unit, &y);
+    ml_store_chain_year_put (txn, unit, &y);
     return txn->db.ret;
 }
 
@@ -530,7 +516,7 @@ ml_chain_document (ml_store_txn_t *txn, const char *unit, int year, uint32_t n, 
     for (bool ok = ml_db_seek (&c, key, klen, &k, &v); ok; ok = ml_db_next (&c, &k, &v)) {
         if (k.len != klen + 4 || memcmp (k.data, key, klen) != 0)
             break;
-        if (n && s_be32_get ((const uint8_t *) k.data + klen) != n)
+        if (n && ml_store_be32_get ((const uint8_t *) k.data + klen) != n)
             continue;
         found = true;
         memcpy (key + klen, (const uint8_t *) k.data + klen, 4);
@@ -544,9 +530,9 @@ ml_chain_document (ml_store_txn_t *txn, const char *unit, int year, uint32_t n, 
         const uint8_t *p = v.data;
         snprintf (out->unit, sizeof out->unit, "%s", unit);
         out->year = year;
-        out->n = s_be32_get ((const uint8_t *) k.data + klen);
+        out->n = ml_store_be32_get ((const uint8_t *) k.data + klen);
         out->state = (ml_year_state_t) p[0];
-        out->version = s_be32_get (p + 1);
+        out->version = ml_store_be32_get (p + 1);
         out->at = (int64_t) ml_db_be64_get (p + 5);
         out->chain.count = ml_db_be64_get (p + 13);
         memcpy (out->chain.head, p + 21, 32);
@@ -563,8 +549,8 @@ ml_chain_document (ml_store_txn_t *txn, const char *unit, int year, uint32_t n, 
     return txn->db.ret ? txn->db.ret : found ? 0 : ML_ENOTFOUND;
 }
 
-static size_t
-s_period_key (uint8_t *key, const char *unit, int year, int month)
+size_t
+ml_store_chain_period_key (uint8_t *key, const char *unit, int year, int month)
 {
     size_t klen = ml_store_key_year (key, unit, year);
     if (klen)
@@ -577,355 +563,13 @@ ml_chain_period (ml_store_txn_t *txn, const char *unit, int year, int month, ml_
                  uint64_t *late)
 {
     uint8_t key[KEY_MAX + 1];
-    size_t klen = s_period_key (key, unit, year, month);
+    size_t klen = ml_store_chain_period_key (key, unit, year, month);
     ml_db_val_t v;
     if (!klen || !s_present (txn)
         || !ml_db_get (&txn->db, txn->store->cdbi[CDB_PERIODS], key, klen, &v)
         || v.len != PERIOD_VALUE_LEN)
         return txn->db.ret ? txn->db.ret : ML_ENOTFOUND;
-    *closed = (ml_day_t) s_be32_get (v.data);
+    *closed = (ml_day_t) ml_store_be32_get (v.data);
     *late = ml_db_be64_get ((const uint8_t *) v.data + 4);
     return 0;
-}
-
-// ---------------------------------------------------------------------------
-// Ingest's hooks.
-
-struct ml_chain_batch {
-    ml_store_txn_t *t;
-    char unit[ML_ID_MAX + 1];
-    ml_chain_head_t head;
-    bool dirty;
-    int *closed;                        //  closed months of the unit: year * 12 + month - 1
-    size_t nclosed, capclosed;
-    ml_year_t *years;                   //  the unit's stored years
-    size_t nyears, capyears;
-    bool any_accepted;
-    int restate[2];                     //  accepted years the admitted restatement reopens
-    int nrestate;
-};
-
-static int
-s_load_year (void *arg, const char *unit, const ml_year_t *y)
-{
-    (void) unit;
-    ml_chain_batch_t *b = arg;
-    if (b->nyears == b->capyears) {
-        size_t cap = b->capyears ? 2 * b->capyears : 4;
-        ml_year_t *grown = realloc (b->years, cap * sizeof *grown);
-        if (!grown)
-            return ML_ENOMEM;
-        b->years = grown;
-        b->capyears = cap;
-    }
-    b->years[b->nyears++] = *y;
-    b->any_accepted |= y->state == ML_YEAR_ACCEPTED;
-    return 0;
-}
-
-static bool
-s_add_closed (ml_chain_batch_t *b, int m)
-{
-    if (b->nclosed == b->capclosed) {
-        size_t cap = b->capclosed ? 2 * b->capclosed : 32;
-        int *grown = realloc (b->closed, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        b->closed = grown;
-        b->capclosed = cap;
-    }
-    b->closed[b->nclosed++] = m;
-    return true;
-}
-
-ml_chain_batch_t *
-ml_store_chain_batch_begin (ml_store_txn_t *t, const char *unit)
-{
-    ml_chain_batch_t *b = calloc (1, sizeof *b);
-    if (!b) {
-        ml_db_fail (&t->db, ML_ENOMEM, "chain: out of memory");
-        return NULL;
-    }
-    b->t = t;
-    snprintf (b->unit, sizeof b->unit, "%s", unit);
-    ml_chain_head (t, unit, &b->head);
-    if (ml_chain_years_each (t, unit, s_load_year, b) == ML_ENOMEM)
-        ml_db_fail (&t->db, ML_ENOMEM, "chain: out of memory");
-    ml_db_cursor_t c;
-    ml_db_val_t k, v;
-    size_t plen = strlen (unit) + 1;
-    if (!t->db.ret && ml_db_cursor_open (&t->db, t->store->cdbi[CDB_PERIODS], &c)) {
-        for (bool ok = ml_db_seek (&c, unit, plen, &k, &v); ok; ok = ml_db_next (&c, &k, &v)) {
-            if (k.len != plen + 3 || memcmp (k.data, unit, plen) != 0)
-                break;
-            const uint8_t *kp = (const uint8_t *) k.data + plen;
-            if (!s_add_closed (b, (kp[0] << 8 | kp[1]) * 12 + kp[2] - 1)) {
-                ml_db_fail (&t->db, ML_ENOMEM, "chain: out of memory");
-                break;
-            }
-        }
-        ml_db_cursor_close (&c);
-    }
-    return b;
-}
-
-void
-ml_store_chain_batch_end (ml_chain_batch_t **b_p)
-{
-    ml_chain_batch_t *b = *b_p;
-    if (!b)
-        return;
-    if (b->dirty && !b->t->db.ret)
-        s_head_put (b->t, b->unit, &b->head);
-    free (b->closed);
-    free (b->years);
-    free (b);
-    *b_p = NULL;
-}
-
-static ml_year_t *
-s_year_of (ml_chain_batch_t *b, int year)
-{
-    for (size_t i = 0; i < b->nyears; i++)
-        if (b->years[i].year == year)
-            return &b->years[i];
-    return NULL;
-}
-
-//  The year of DATE (YYYY-MM-DD or YYYY-MM), or 0.
-static int
-s_year_of_text (const char *date)
-{
-    if (!date || strlen (date) < 7)
-        return 0;
-    return atoi (date);
-}
-
-//  The date's year of the event stored as the current version of REF of B's unit, or 0.
-static int
-s_target_year (ml_chain_batch_t *b, const char *ref)
-{
-    uint8_t key[KEY_MAX];
-    size_t klen = ml_store_key2 (key, b->unit, ref);
-    ml_db_val_t rv, ev;
-    if (!klen || !ml_db_get (&b->t->db, b->t->store->dbi[DB_REFS], key, klen, &rv)
-        || rv.len <= REF_HEAD
-        || !ml_db_get (&b->t->db, b->t->store->dbi[DB_EVENTS], (uint8_t *) rv.data + REF_HEAD,
-                       rv.len - REF_HEAD, &ev))
-        return 0;
-    ml_verr_t verr;
-    Massline__Event *old = ml_event_unpack (ev.data, ev.len, &verr);
-    if (!old)
-        return 0;
-    const Massline__Event *body = old->body_case == MASSLINE__EVENT__BODY_CORRECTION
-                                ? old->correction->event : old;
-    int year = body->body_case == MASSLINE__EVENT__BODY_PERIOD_CLOSE
-             ? s_year_of_text (body->period_close->month) : s_year_of_text (ml_event_str (body, "date"));
-    ml_event_free (&old);
-    return year;
-}
-
-//  The locked year's reject: "2025 is locked for H001 since 2026-01-20 (accepted by NAME);
-//  record a restatement".
-static int
-s_locked (ml_chain_batch_t *b, const ml_year_t *y, ml_reject_t *rej, const char *what)
-{
-    char day[16];
-    return ml_store_reject (rej, "locked", "%d is locked for %s since %s (accepted by %s); %s",
-                            y->year, b->unit, s_iso_day (y->decided_at, day, sizeof day),
-                            y->decided_by, what);
-}
-
-int
-ml_store_chain_admit (ml_chain_batch_t *b, const Massline__Event *ev, ml_reject_t *rej)
-{
-    b->nrestate = 0;
-    if (ev->body_case == MASSLINE__EVENT__BODY_YEAR_SUBMISSION) {
-        ml_year_t *y = s_year_of (b, (int) ev->year_submission->year);
-        if (y && y->state == ML_YEAR_ACCEPTED)
-            return s_locked (b, y, rej, "it cannot be submitted again; record a restatement");
-        if (y && y->state == ML_YEAR_SUBMITTED) {
-            char day[16];
-            return ml_store_reject (rej, "submitted", "%d is submitted already for %s (version %u, "
-                                    "%s); wait for the bureau's decision", y->year, b->unit,
-                                    y->version, s_iso_day (y->submitted_at, day, sizeof day));
-        }
-        return 0;
-    }
-    if (ev->body_case == MASSLINE__EVENT__BODY_REPORT) {
-        //  at a higher tier: a member's roll-up submits its year; a version at or below an
-        //  accepted one is refused, another document of the version under review is taken
-        const Massline__Report *r = ev->report;
-        ml_year_t *y = s_year_of (b, (int) r->year);
-        if (y && y->state == ML_YEAR_ACCEPTED && r->version <= y->version)
-            return s_locked (b, y, rej, "send a restatement (a higher version)");
-        return 0;
-    }
-    if (!b->any_accepted)
-        return 0;
-    int years[2] = { 0, 0 };
-    const char *restatement = NULL;
-    switch (ev->body_case) {
-        case MASSLINE__EVENT__BODY_CORRECTION:
-            years[0] = s_year_of_text (ml_event_str (ev->correction->event, "date"));
-            years[1] = s_target_year (b, ev->correction->supersedes);
-            restatement = ev->correction->restatement_reason;
-            break;
-        case MASSLINE__EVENT__BODY_VOID:
-            years[0] = s_target_year (b, ev->void_->supersedes);
-            restatement = ev->void_->restatement_reason;
-            break;
-        case MASSLINE__EVENT__BODY_PERIOD_CLOSE:
-            years[0] = s_year_of_text (ev->period_close->month);
-            break;
-        default:
-            years[0] = s_year_of_text (ml_event_str (ev, "date"));
-            break;
-    }
-    for (int i = 0; i < 2; i++) {
-        ml_year_t *y = years[i] ? s_year_of (b, years[i]) : NULL;
-        if (!y || y->state != ML_YEAR_ACCEPTED || (i == 1 && years[1] == years[0]))
-            continue;
-        if (!restatement || !*restatement)
-            return s_locked (b, y, rej, "record a restatement (a correction or void with "
-                             "restatement_reason)");
-        b->restate[b->nrestate++] = y->year;
-    }
-    return 0;
-}
-
-//  Counts an event dated DATE that arrived after its month was closed.
-static void
-s_late_addition (ml_chain_batch_t *b, const char *date)
-{
-    int y = s_year_of_text (date), m = date && strlen (date) >= 7 ? atoi (date + 5) : 0;
-    int id = y * 12 + m - 1;
-    bool closed = false;
-    for (size_t i = b->nclosed; i-- > 0 && !closed;)
-        closed = b->closed[i] == id;
-    if (!closed)
-        return;
-    uint8_t key[KEY_MAX + 1];
-    size_t klen = s_period_key (key, b->unit, y, m);
-    ml_db_val_t v;
-    uint8_t val[PERIOD_VALUE_LEN];
-    if (!klen || !ml_db_get (&b->t->db, b->t->store->cdbi[CDB_PERIODS], key, klen, &v)
-        || v.len != PERIOD_VALUE_LEN)
-        return;
-    memcpy (val, v.data, PERIOD_VALUE_LEN);
-    ml_db_be64_put (val + 4, ml_db_be64_get (val + 4) + 1);
-    ml_db_put (&b->t->db, b->t->store->cdbi[CDB_PERIODS], key, klen, val, PERIOD_VALUE_LEN, 0);
-}
-
-static void
-s_close_month (ml_chain_batch_t *b, const char *month, ml_day_t today)
-{
-    int y = s_year_of_text (month), m = atoi (month + 5);
-    uint8_t key[KEY_MAX + 1], val[PERIOD_VALUE_LEN] = { 0 };
-    size_t klen = s_period_key (key, b->unit, y, m);
-    ml_db_val_t v;
-    if (!klen || ml_db_get (&b->t->db, b->t->store->cdbi[CDB_PERIODS], key, klen, &v))
-        return;                         //  closed before: the first close counts
-    s_be32_put (val, (uint32_t) today);
-    ml_db_put (&b->t->db, b->t->store->cdbi[CDB_PERIODS], key, klen, val, PERIOD_VALUE_LEN, 0);
-    if (!s_add_closed (b, y * 12 + m - 1))
-        ml_db_fail (&b->t->db, ML_ENOMEM, "chain: out of memory");
-}
-
-//  Y becomes submitted (a submission, or a restatement reopening it) by AGENT at NOW.
-static void
-s_submitted (ml_chain_batch_t *b, ml_year_t *y, const char *agent, const char *why, int64_t now)
-{
-    y->state = ML_YEAR_SUBMITTED;
-    y->submitted_at = now;
-    y->chain = b->head;
-    y->unfrozen = true;
-    s_transition_put (b->t, b->unit, y, agent, why, now);
-    s_year_put (b->t, b->unit, y);
-}
-
-void
-ml_store_chain_stored (ml_chain_batch_t *b, const Massline__Event *ev, const char *agent,
-                       const uint8_t *bytes, size_t len, ml_day_t today, int64_t now)
-{
-    //  the collector's today (MASSLINE_TODAY when set) with the clock's time of day
-    now = (int64_t) today * 86400 + (now % 86400 + 86400) % 86400;
-    ml_chain_step (b->head.head, bytes, len, b->head.head);
-    b->head.count++;
-    b->dirty = true;
-    switch (ev->body_case) {
-        case MASSLINE__EVENT__BODY_PERIOD_CLOSE:
-            s_close_month (b, ev->period_close->month, today);
-            break;
-        case MASSLINE__EVENT__BODY_YEAR_SUBMISSION: {
-            const Massline__YearSubmission *s = ev->year_submission;
-            ml_year_t *y = s_year_of (b, (int) s->year);
-            if (!y) {
-                ml_year_t fresh = { .year = (int) s->year };
-                if (s_load_year (b, b->unit, &fresh)) {
-                    ml_db_fail (&b->t->db, ML_ENOMEM, "chain: out of memory");
-                    return;
-                }
-                y = &b->years[b->nyears - 1];
-            }
-            if (y->version == 0)
-                y->version = 1;
-            snprintf (y->filler, sizeof y->filler, "%s", s->filler);
-            snprintf (y->reviewer, sizeof y->reviewer, "%s", s->reviewer);
-            snprintf (y->approver, sizeof y->approver, "%s", s->approver);
-            y->reason[0] = 0;
-            s_submitted (b, y, agent, "", now);
-            break;
-        }
-        case MASSLINE__EVENT__BODY_REPORT: {
-            //  a member's roll-up (upper tier): its year becomes submitted as that version
-            const Massline__Report *r = ev->report;
-            ml_year_t *y = s_year_of (b, (int) r->year);
-            if (strcmp (r->report, "rollup") != 0)
-                break;
-            if (!y) {
-                ml_year_t fresh = { .year = (int) r->year };
-                if (s_load_year (b, b->unit, &fresh)) {
-                    ml_db_fail (&b->t->db, ML_ENOMEM, "chain: out of memory");
-                    return;
-                }
-                y = &b->years[b->nyears - 1];
-            }
-            if (y->state == ML_YEAR_SUBMITTED && y->version == r->version)
-                break;
-            y->version = r->version;
-            snprintf (y->reason, sizeof y->reason, "%s", r->reason ? r->reason : "");
-            y->decided_by[0] = 0;
-            y->decided_at = 0;
-            s_submitted (b, y, agent, r->reason ? r->reason : "", now);
-            y->unfrozen = false;        //  the document is the member's own (tier_in)
-            s_year_put (b->t, b->unit, y);
-            break;
-        }
-        case MASSLINE__EVENT__BODY_CORRECTION:
-            s_late_addition (b, ml_event_str (ev->correction->event, "date"));
-            break;
-        case MASSLINE__EVENT__BODY_VOID:
-            break;
-        default:
-            s_late_addition (b, ml_event_str (ev, "date"));
-            break;
-    }
-    const char *why = ev->body_case == MASSLINE__EVENT__BODY_CORRECTION
-                    ? ev->correction->restatement_reason
-                    : ev->body_case == MASSLINE__EVENT__BODY_VOID ? ev->void_->restatement_reason : NULL;
-    for (int i = 0; i < b->nrestate; i++) {
-        ml_year_t *y = s_year_of (b, b->restate[i]);
-        if (!y)
-            continue;
-        y->version++;
-        snprintf (y->reason, sizeof y->reason, "%s", why ? why : "");
-        y->decided_by[0] = 0;
-        y->decided_at = 0;
-        s_submitted (b, y, agent, why, now);
-    }
-    b->any_accepted = false;
-    for (size_t i = 0; i < b->nyears; i++)
-        b->any_accepted |= b->years[i].state == ML_YEAR_ACCEPTED;
-    b->nrestate = 0;
 }

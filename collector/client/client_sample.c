@@ -124,6 +124,21 @@ fail:
     return NULL;
 }
 
+//  Asks COMMAND about the sample W names first: "sample=ID", then the options in KEYS.
+static json_t *
+s_ask_sample (const char *config, const char *command, const s_words_t *w,
+              const char *const *keys, int *code)
+{
+    char *id = NULL;
+    if (asprintf (&id, "sample=%s", w->pos[0]) < 0) {
+        *code = 1;
+        return NULL;
+    }
+    json_t *reply = s_ask (config, command, w, keys, &id, 1, code);
+    free (id);
+    return reply;
+}
+
 //  Prints JSON pretty and returns 0.
 static int
 s_print_json (const json_t *json)
@@ -359,12 +374,8 @@ s_show (int argc, char **argv, const char *config)
         return s_usage ("show: which sample? (massline sample show ID)");
     if (s_opt (&w, "stratum") && !s_opt (&w, "population-list"))
         return s_usage ("show: --stratum goes with --population-list");
-    char *id = NULL;
-    if (asprintf (&id, "sample=%s", w.pos[0]) < 0)
-        return 1;
     static const char *const keys[] = { "population-list", NULL };
-    json_t *reply = s_ask (config, "sample show", &w, keys, &id, 1, &code);
-    free (id);
+    json_t *reply = s_ask_sample (config, "sample show", &w, keys, &code);
     if (!reply)
         return code;
     if (s_opt (&w, "json"))
@@ -392,12 +403,8 @@ s_verify (int argc, char **argv, const char *config)
         return code;
     if (w.npos != 1)
         return s_usage ("verify: which sample? (massline sample verify ID)");
-    char *id = NULL;
-    if (asprintf (&id, "sample=%s", w.pos[0]) < 0)
-        return 1;
     static const char *const keys[] = { "population-list", NULL };
-    json_t *reply = s_ask (config, "sample verify", &w, keys, &id, 1, &code);
-    free (id);
+    json_t *reply = s_ask_sample (config, "sample verify", &w, keys, &code);
     if (!reply)
         return code;
     bool matches = json_is_true (json_object_get (reply, "matches"));
@@ -504,11 +511,7 @@ s_appraise (int argc, char **argv, const char *config)
         return code;
     if (w.npos != 1)
         return s_usage ("appraise: which sample? (massline sample appraise ID)");
-    char *id = NULL;
-    if (asprintf (&id, "sample=%s", w.pos[0]) < 0)
-        return 1;
-    json_t *reply = s_ask (config, "sample appraise", &w, valued, &id, 1, &code);
-    free (id);
+    json_t *reply = s_ask_sample (config, "sample appraise", &w, valued, &code);
     if (!reply)
         return code;
     if (s_opt (&w, "json")) {

@@ -31,25 +31,6 @@ s_rate (const json_t *unit, const char *key, char *buf, size_t len)
     return buf;
 }
 
-static void
-s_html_text (FILE *out, const char *s)
-{
-    for (; s && *s; s++)
-        if (*s == '<')
-            fputs ("&lt;", out);
-        else
-        if (*s == '>')
-            fputs ("&gt;", out);
-        else
-        if (*s == '&')
-            fputs ("&amp;", out);
-        else
-        if (*s == '"')
-            fputs ("&quot;", out);
-        else
-            fputc (*s, out);
-}
-
 int
 ml_render_completeness (const json_t *report, ml_format_t format, FILE *out)
 {
@@ -90,9 +71,9 @@ ml_render_completeness (const json_t *report, ml_format_t format, FILE *out)
         fputs ("<th>报送率 Reporting</th><th>及时率 Timeliness</th></tr>\n", out);
         json_array_foreach (units, i, unit) {
             fputs ("<tr><td>", out);
-            s_html_text (out, ml_render_str (unit, "unit_name"));
+            ml_render_html_text (out, ml_render_str (unit, "unit_name"));
             fputs (" (", out);
-            s_html_text (out, ml_render_str (unit, "unit"));
+            ml_render_html_text (out, ml_render_str (unit, "unit"));
             fputs (")</td>", out);
             json_array_foreach (json_object_get (unit, "months"), j, month) {
                 const char *st = ml_render_str (month, "status");

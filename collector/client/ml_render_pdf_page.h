@@ -67,6 +67,7 @@ typedef struct {
     double y;                       //  top of the free space
     const json_t *report;
     ml_render_kind_t kind;
+    const char *issuer;             //  the issuing body: the report's, the configured or the default
     char number [512];              //  the document number
     char digest [65];               //  ml_render_digest of the report
     char footer [600];              //  the footer's second line (ml_render_pdf.c s_footer_text)

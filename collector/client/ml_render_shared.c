@@ -571,3 +571,22 @@ ml_render_summary_of_systems (const json_t *systems)
     return json_pack ("{s:I, s:I, s:I, s:I}", "rules_checked", checked,
                       "met", met, "unmet", unmet, "warnings", warnings);
 }
+
+void
+ml_render_html_text (FILE *out, const char *s)
+{
+    for (; s && *s; s++)
+        if (*s == '<')
+            fputs ("&lt;", out);
+        else
+        if (*s == '>')
+            fputs ("&gt;", out);
+        else
+        if (*s == '&')
+            fputs ("&amp;", out);
+        else
+        if (*s == '"')
+            fputs ("&quot;", out);
+        else
+            fputc (*s, out);
+}

@@ -133,4 +133,8 @@ json_t *ml_render_systems_of_rules (const json_t *rules);
 //  Totals of a "systems" array, shaped like a report "summary". A new object (caller decrefs).
 json_t *ml_render_summary_of_systems (const json_t *systems);
 
+//  Writes S (nothing when NULL) to OUT with < > & " escaped, for the element content of the
+//  one-file reports' HTML (completeness, supervision).
+void ml_render_html_text (FILE *out, const char *s);
+
 #endif

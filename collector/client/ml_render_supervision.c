@@ -45,25 +45,6 @@ ml_render_supervision_talks (const json_t *row, char *buf, size_t size)
     return buf;
 }
 
-static void
-s_html_text (FILE *out, const char *s)
-{
-    for (; s && *s; s++)
-        if (*s == '<')
-            fputs ("&lt;", out);
-        else
-        if (*s == '>')
-            fputs ("&gt;", out);
-        else
-        if (*s == '&')
-            fputs ("&amp;", out);
-        else
-        if (*s == '"')
-            fputs ("&quot;", out);
-        else
-            fputc (*s, out);
-}
-
 //  CSV field: quoted, quotes doubled.
 static void
 s_csv (FILE *out, const char *s, bool last)
@@ -126,20 +107,20 @@ ml_render_supervision (const json_t *report, ml_format_t format, FILE *out)
         json_array_foreach (rows, i, row) {
             const char *state = ml_render_str (row, "state");
             fprintf (out, "<tr class=\"%s\"><td>", state && !strchr (state, '"') ? state : "");
-            s_html_text (out, ml_render_str (row, "unit_name"));
+            ml_render_html_text (out, ml_render_str (row, "unit_name"));
             fputs ("</td><td>", out);
-            s_html_text (out, ml_render_str (row, "person"));
+            ml_render_html_text (out, ml_render_str (row, "person"));
             fprintf (out, "</td><td>%lld%s</td><td>", (long long) ml_render_int (row, "year"),
                      json_is_true (json_object_get (row, "carried_over")) ? " 结转" : "");
-            s_html_text (out, ml_render_or (ml_render_str (row, "rule"), "-"));
+            ml_render_html_text (out, ml_render_or (ml_render_str (row, "rule"), "-"));
             fprintf (out, "</td><td>%s</td><td>", ml_render_supervision_state (state));
-            s_html_text (out, ml_render_supervision_talks (row, talks, sizeof talks));
+            ml_render_html_text (out, ml_render_supervision_talks (row, talks, sizeof talks));
             fputs ("</td><td>", out);
-            s_html_text (out, ml_render_or (ml_render_str (row, "deadline"), "-"));
+            ml_render_html_text (out, ml_render_or (ml_render_str (row, "deadline"), "-"));
             fputs ("</td><td>", out);
-            s_html_text (out, ml_render_or (ml_render_str (row, "closed"), "-"));
+            ml_render_html_text (out, ml_render_or (ml_render_str (row, "closed"), "-"));
             fputs (" ", out);
-            s_html_text (out, ml_render_or (ml_render_str (row, "closed_by"), ""));
+            ml_render_html_text (out, ml_render_or (ml_render_str (row, "closed_by"), ""));
             fputs ("</td></tr>\n", out);
         }
         fputs ("</table>\n<footer>massline supervision</footer>\n</body>\n</html>\n", out);

@@ -2,6 +2,7 @@
    CSRF checks every request passes, the page layout, error pages, and asking the collector on
    behalf of the signed-in account. */
 #include "web.h"
+#include "ml_web_session.h"
 #include "ml_client.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -257,15 +258,8 @@ web_year (web_req_t *r)
 static void
 s_login_form (web_req_t *r, unsigned status, const char *user, web_text_t message, bool show)
 {
-    //  One token per browser, kept while it is there: a second tab, or the browser's own fetch
-    //  of /favicon.ico, must not invalidate the form already shown.
     char token[ML_TOKEN_HEX + 1];
-    const char *pre = ml_http_cookie (r->http, S_PRE_COOKIE);
-    if (pre && strlen (pre) == ML_TOKEN_HEX && strspn (pre, "0123456789abcdef") == ML_TOKEN_HEX)
-        snprintf (token, sizeof token, "%s", pre);
-    else
-        ml_accounts_token (token);
-    ml_http_set_cookie (r->http, S_PRE_COOKIE, token, 3600);
+    ml_web_login_token (r->http, S_PRE_COOKIE, token);
     ml_html_t *body = ml_html_new ();
     if (!body) {
         web_page (r, 500, web_text (W_LOGIN), &body);
@@ -287,37 +281,25 @@ s_login_form (web_req_t *r, unsigned status, const char *user, web_text_t messag
 static void
 s_login_post (web_req_t *r)
 {
-    const char *pre = ml_http_cookie (r->http, S_PRE_COOKIE);
-    const char *given = ml_http_form (r->http, "csrf");
-    ml_session_t pre_session = { 0 };
-    snprintf (pre_session.csrf, sizeof pre_session.csrf, "%s", pre ? pre : "");
-    if (!ml_accounts_csrf_ok (&pre_session, given)) {
-        ml_accounts_audit (r->web->accounts, r->now, NULL, ml_http_peer (r->http), "csrf-refused", "/login");
+    bool csrf_ok;
+    ml_login_t rc = ml_web_login (r->web->accounts, r->http, S_COOKIE, S_PRE_COOKIE,
+                                  r->web->cfg.session_max_s, r->now, &r->session, &csrf_ok);
+    if (!csrf_ok) {
         web_error (r, 403, W_CSRF);
         return;
     }
-    const char *user = ml_http_form (r->http, "user");
-    char token[ML_TOKEN_HEX + 1];
-    ml_login_t rc = ml_accounts_login (r->web->accounts, user, ml_http_form (r->http, "password"),
-                                       ml_http_peer (r->http), r->now, token, &r->session);
     if (rc == ML_LOGIN_OK) {
-        ml_http_set_cookie (r->http, S_PRE_COOKIE, "", 0);
-        ml_http_set_cookie (r->http, S_COOKIE, token, r->web->cfg.session_max_s);
         ml_http_redirect (r->http, strcmp (r->session.account.role, "unit") == 0 ? "/unit" : "/");
         return;
     }
-    s_login_form (r, rc == ML_LOGIN_THROTTLED ? 429 : 401, user,
+    s_login_form (r, rc == ML_LOGIN_THROTTLED ? 429 : 401, ml_http_form (r->http, "user"),
                   rc == ML_LOGIN_THROTTLED ? W_LOGIN_THROTTLED : W_LOGIN_BAD, true);
 }
 
 static void
 s_logout (web_req_t *r)
 {
-    ml_accounts_logout (r->web->accounts, ml_http_cookie (r->http, S_COOKIE));
-    ml_accounts_audit (r->web->accounts, r->now, r->session.account.name, ml_http_peer (r->http),
-                       "logout", NULL);
-    ml_http_set_cookie (r->http, S_COOKIE, "", 0);
-    ml_http_redirect (r->http, "/login");
+    ml_web_logout (r->web->accounts, r->http, S_COOKIE, &r->session, r->now);
 }
 
 // ---------------------------------------------------------------------------
@@ -425,19 +407,12 @@ web_handle (void *app, ml_http_req_t *http)
     r.web = app;
     r.http = http;
     r.now = (int64_t) time (NULL);
-    const char *method = ml_http_method (http), *path = ml_http_path (http);
-    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
-    bool post = strcmp (method, "POST") == 0;
-    if (!get && !post) {
-        ml_http_respond (http, 405, "text/plain; charset=utf-8", "method not allowed\n", 19);
+    const char *path = ml_http_path (http);
+    bool get, post;
+    if (ml_web_answered (http, &get, &post))
         return;
-    }
     if (get && strcmp (path, "/static/style.css") == 0) {
         web_style (&r);
-        return;
-    }
-    if (get && strcmp (path, "/favicon.ico") == 0) {
-        ml_http_respond (http, 404, "text/plain; charset=utf-8", "", 0);
         return;
     }
     if (strcmp (path, "/login") == 0) {
@@ -447,24 +422,15 @@ web_handle (void *app, ml_http_req_t *http)
             s_login_form (&r, 200, NULL, W_LOGIN, false);
         return;
     }
-    r.signed_in = ml_accounts_session (r.web->accounts, ml_http_cookie (http, S_COOKIE), r.now,
-                                       &r.session) == 0;
+    r.signed_in = ml_web_session (r.web->accounts, http, S_COOKIE, post, r.now, &r.session);
     if (!r.signed_in) {
-        if (ml_http_cookie (http, S_COOKIE))
-            ml_http_set_cookie (http, S_COOKIE, "", 0);
-        if (post) {
-            ml_accounts_audit (r.web->accounts, r.now, NULL, ml_http_peer (http), "denied",
-                               "POST without a session");
+        if (post)
             web_error (&r, 403, W_LOGIN_EXPIRED);
-        }
-        else
-            ml_http_redirect (http, "/login");
         return;
     }
     //  every POST carries the session's CSRF token; without it nothing is done
-    if (post && !ml_accounts_csrf_ok (&r.session, ml_http_form (http, "csrf"))) {
-        ml_accounts_audit (r.web->accounts, r.now, r.session.account.name, ml_http_peer (http),
-                           "csrf-refused", path);
+    if (post && !ml_web_csrf_ok (r.web->accounts, http, &r.session, ml_http_form (http, "csrf"),
+                                 r.now)) {
         web_error (&r, 403, W_CSRF);
         return;
     }

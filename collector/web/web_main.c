@@ -1,6 +1,7 @@
 /* web_main.c -- massline-web: the bureau's console in a browser. `user add|list|disable|passwd`
    keep the accounts; `serve` runs the HTTP server until SIGTERM; `audit` prints the audit log. */
 #include "web.h"
+#include "ml_accounts_cli.h"
 #include "ml_cli.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -10,37 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <termios.h>
-#include <time.h>
-#include <unistd.h>
 #include <zmq.h>
 
 #define PROG "massline-web"
-
-//  Reads the password: one line of standard input (no echo on a terminal).
-static int
-s_read_password (char *buf, size_t len)
-{
-    struct termios old, quiet;
-    bool tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &old) == 0;
-    if (tty) {
-        fprintf (stderr, "password: ");
-        quiet = old;
-        quiet.c_lflag &= (tcflag_t) ~ECHO;
-        tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    bool ok = fgets (buf, (int) len, stdin) != NULL;
-    if (tty) {
-        tcsetattr (STDIN_FILENO, TCSAFLUSH, &old);
-        fprintf (stderr, "\n");
-    }
-    if (!ok) {
-        ml_die_msg ("user: no password on standard input");
-        return 2;
-    }
-    buf[strcspn (buf, "\r\n")] = 0;
-    return 0;
-}
 
 static int
 s_user (int argc, char **argv, const char *config)
@@ -75,12 +48,10 @@ s_user (int argc, char **argv, const char *config)
     int code = web_open (&web, config, false);
     if (code)
         return code;
-    char err[512], password[1100] = "";
-    int rc = 0;
     if (list) {
         ml_account_t *accounts;
         size_t n;
-        rc = ml_accounts_list (web.accounts, &accounts, &n);
+        int rc = ml_accounts_list (web.accounts, &accounts, &n);
         if (!rc && json) {
             json_t *arr = json_array ();
             for (size_t i = 0; i < n; i++)
@@ -100,29 +71,16 @@ s_user (int argc, char **argv, const char *config)
                         accounts[i].unit[0] ? accounts[i].unit : "-", accounts[i].disabled ? "disabled" : "active");
         if (!rc)
             free (accounts);
-        snprintf (err, sizeof err, "cannot read the accounts");
+        else {
+            ml_die_msg ("user list: cannot read the accounts");
+            code = rc == ML_EINVAL ? 2 : 1;
+        }
     }
-    else
-    if (strcmp (verb, "disable") == 0)
-        rc = ml_accounts_disable (web.accounts, name, err, sizeof err);
     else {
-        code = s_read_password (password, sizeof password);
-        if (!code && strcmp (verb, "add") == 0)
-            rc = ml_accounts_add (web.accounts, name, role, unit, password, err, sizeof err);
-        else
+        const char *done;
+        code = ml_accounts_cli_change (web.accounts, verb, name, role, unit, role, &done);
         if (!code)
-            rc = ml_accounts_passwd (web.accounts, name, password, err, sizeof err);
-        memset (password, 0, sizeof password);
-    }
-    if (!code && rc) {
-        ml_die_msg ("user %s: %s", verb, err);
-        code = rc == ML_EINVAL ? 2 : 1;
-    }
-    if (!code && !list) {
-        ml_accounts_audit (web.accounts, (int64_t) time (NULL), name, "command line", verb,
-                           role ? role : NULL);
-        printf ("%s: account %s: %s\n", PROG, name, strcmp (verb, "add") == 0 ? "added"
-                : strcmp (verb, "disable") == 0 ? "disabled" : "password set");
+            printf ("%s: account %s: %s\n", PROG, name, done);
     }
     web_close (&web);
     return code;

@@ -9,7 +9,8 @@
    two representatives and a seconded cadre per unit), EVENTS events spread evenly over the
    units and the years FIRST_YEAR..LAST_YEAR, with roughly the mix of a year of
    ops/demo-data (trips, reception days, talks, opinions with their assignment and closing,
-   petitions, commitments, visits, deeds, representatives' activities). Deterministic.
+   petitions, commitments, visits, deeds, representatives' activities), and each unit's twelve
+   month closes (period_close) of every year, for the completeness report. Deterministic.
    With TSV, also writes every event as one row for PostgreSQL's COPY:
      unit, person (\N for unit-level events), kind, day, end_day, sub
    Prints "loaded N events in S s (R events/s)". */
@@ -307,6 +308,11 @@ main (int argc, char **argv)
             }
             for (long n = 0; n < per_unit_year; )
                 n += s_draw (&g);
+            //  the unit closes each month of the year (the completeness report's input); not
+            //  in the TSV: PostgreSQL's queries sum the metric events only
+            for (int m = 1; m <= 12; m++)
+                s_add (&g, "{\"kind\":\"period_close\",\"ref\":\"close-%d-%02d\",\"date\":\"%d-%02d-28\","
+                       "\"month\":\"%d-%02d\"}", year, m, year, m, year, m);
             nrefs[u] = g.nref;
             if (!txn && !(txn = ml_store_begin (store, true, &code))) {
                 fprintf (stderr, "bench_report_load: begin: %s\n", ml_strerror (code));

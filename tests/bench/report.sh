@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/bench/report.sh -- `ops/bench report`: unit-annual and rollup at 1M and 10M events
+# tests/bench/report.sh -- `ops/bench report`: unit-annual, rollup and completeness (every
+# unit's twelve months of a year, from the month closes) at 1M and 10M events
 # (100 units, 3,000 persons), request to reply (JSON) through a running collector, beside the
 # same per-person metric sums computed by PostgreSQL 15 with GROUP BY over one table.
 #
@@ -120,7 +121,7 @@ pg_measure () {
 # ---------------------------------------------------------------------------------------------
 
 echo "report: $UNITS units, $PERSONS persons; $YEARLY events a year, every history ending 2025;"
-echo "        unit-annual $UNIT 2025 and rollup 2025, median of $RUNS runs after a warm-up"
+echo "        unit-annual $UNIT 2025, rollup 2025 and completeness 2025, median of $RUNS runs after a warm-up"
 echo "        $(nproc) cores; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$PG" = 0 ]; then
     PG_SKIP="REPORT_PG=0"
@@ -156,23 +157,27 @@ for size in $SIZES; do
     # A first pass maps the store's pages into the fresh collector; then the measured runs.
     "$QUERY" "$dir/staff/admin.ini" 1 "report unit-annual" unit=$UNIT year=2025 >/dev/null || exit 1
     "$QUERY" "$dir/staff/admin.ini" 1 "report rollup" year=2025 >/dev/null || exit 1
+    "$QUERY" "$dir/staff/admin.ini" 1 "report completeness" year=2025 >/dev/null || exit 1
     c0=$(cpu_ns)
     ua=$("$QUERY" "$dir/staff/admin.ini" "$RUNS" "report unit-annual" unit=$UNIT year=2025) || exit 1
     c1=$(cpu_ns)
     ru=$("$QUERY" "$dir/staff/admin.ini" "$RUNS" "report rollup" year=2025) || exit 1
     c2=$(cpu_ns)
+    co=$("$QUERY" "$dir/staff/admin.ini" "$RUNS" "report completeness" year=2025) || exit 1
     cpu_ua=$(awk -v a="$c0" -v b="$c1" -v n="$RUNS" 'BEGIN { printf "%.3f", (b - a) / (n + 1) / 1e6 }')
     cpu_ru=$(awk -v a="$c1" -v b="$c2" -v n="$RUNS" 'BEGIN { printf "%.3f", (b - a) / (n + 1) / 1e6 }')
     cli=$("$EXEC" "$RUNS" "$CLIENT" -c "$dir/staff/admin.ini" report unit-annual --unit $UNIT --year 2025 \
           --format json -o "$dir/ua.json") || exit 1
     echo "    massline unit-annual: $ua"
     echo "    massline rollup:      $ru"
+    echo "    massline completeness: $co"
     echo "    collector CPU per request (schedstat: leaves out waiting for a CPU, not contention for caches): unit-annual $cpu_ua ms, rollup $cpu_ru ms"
     echo "    massline unit-annual through the CLI (process start, CURVE handshake, render): $cli"
     echo "    load average: $(cut -d' ' -f1-3 /proc/loadavg)"
     kill -TERM "$cpid"; wait "$cpid" 2>/dev/null; cpid=""
     ml_ua=$(echo "$ua" | field median_ms)
     ml_ru=$(echo "$ru" | field median_ms)
+    ml_co=$(echo "$co" | field median_ms)
 
     pg_seq_unit=- pg_seq_all=- pg_idx_unit=- pg_idx_all=- pg_load=-
     if [ -z "$PG_SKIP" ]; then
@@ -182,7 +187,7 @@ for size in $SIZES; do
         rm -f "$tsv"
     fi
     rm -rf "$dir/data"
-    rows+=("$size $years $ml_ua $ml_ru $pg_seq_unit $pg_seq_all $pg_idx_unit $pg_idx_all $cpu_ua $cpu_ru")
+    rows+=("$size $years $ml_ua $ml_ru $pg_seq_unit $pg_seq_all $pg_idx_unit $pg_idx_all $cpu_ua $cpu_ru $ml_co")
 done
 
 speedup () { awk -v p="$1" -v m="$2" 'BEGIN { if (p == "-" || m <= 0) print "-"; else printf "%.0fx", p / m }'; }
@@ -191,16 +196,24 @@ echo "                  massline              postgres 15, no index   postgres 1
 printf '%-9s %5s  %-21s %-23s %-23s %-21s %-21s %s\n' "events" "years" "unit-annual  rollup" \
     "unit-annual  rollup" "unit-annual  rollup" "unit-annual  rollup" "unit-annual  rollup" "unit-annual  rollup"
 for row in "${rows[@]}"; do
-    read -r size years ml_ua ml_ru ps_u ps_a pi_u pi_a cpu_ua cpu_ru <<< "$row"
+    read -r size years ml_ua ml_ru ps_u ps_a pi_u pi_a cpu_ua cpu_ru ml_co <<< "$row"
     printf '%-9s %5s  %8s ms %7s ms  %8s ms %9s ms  %8s ms %9s ms  %11s %9s  %11s %7s  %8s ms %7s ms\n' \
         "$size" "$years" "$ml_ua" "$ml_ru" "$ps_u" "$ps_a" "$pi_u" "$pi_a" \
         "$(speedup "$ps_u" "$ml_ua")" "$(speedup "$ps_a" "$ml_ru")" \
         "$(speedup "$pi_u" "$ml_ua")" "$(speedup "$pi_a" "$ml_ru")" "$cpu_ua" "$cpu_ru"
 done
 echo
+echo "completeness ($UNITS units x 12 months of 2025, from the month closes; no PostgreSQL counterpart)"
+printf '%-9s %5s  %s\n' "events" "years" "massline completeness"
+for row in "${rows[@]}"; do
+    read -r size years _ _ _ _ _ _ _ _ ml_co <<< "$row"
+    printf '%-9s %5s  %12s ms\n' "$size" "$years" "$ml_co"
+done
+echo
 echo "massline: request to parsed JSON reply over CURVE, the whole report (every rule judged, cases, JSON)."
 echo "postgres: request to last row in psql, only the per-person metric sums (GROUP BY person, kind, sub, month);"
 echo "          indexed: unit-annual with an index on (unit, day), rollup with one on (day) as well."
-echo "goals: unit-annual < 5 ms and rollup < 100 ms at every size; >= 100x PostgreSQL at 10M events."
+echo "goals: unit-annual < 5 ms and rollup < 100 ms at every size; >= 100x PostgreSQL at 10M events;"
+echo "       completeness < 50 ms at 10M events."
 [ -n "$PG_SKIP" ] && echo "postgresql: skipped: $PG_SKIP"
 exit 0

@@ -78,6 +78,9 @@ class Http(unittest.TestCase):
         bad = re.findall(r'<td class="row">(\d+)</td><td class="([a-z ]+)">([^<]*)</td>', r.text)
         self.assertIn(("3", "bad column", "接访方式"), bad)
         self.assertIn("5", [b[0] for b in bad])            # the sample row, refused
+        # the reasons in Chinese too: the desk defaults to zh_CN whatever the server's locale
+        self.assertIn("无效的值“乱写的方式”", r.text)
+        self.assertNotIn("unknown value", r.text)
         self.assertEqual(U.pending(), before)
 
     def test_good_upload_records_then_skips(self):

@@ -337,3 +337,90 @@ Test (render_pdf, digest_is_over_canonical_json)
     json_decref (a);
     json_decref (b);
 }
+
+//  A completeness report (issue 12) of COUNT units, twelve months each: on time, late,
+//  missing, and not yet due for December.
+static json_t *
+s_completeness (int count)
+{
+    static const char *const statuses [] = { "on_time", "on_time", "late", "missing" };
+    json_t *units = json_array ();
+    for (int u = 0; u < count; u++) {
+        json_t *months = json_array ();
+        for (int m = 1; m <= 12; m++) {
+            char month [32], due [48];
+            snprintf (month, sizeof month, "2025-%02d", m);
+            snprintf (due, sizeof due, "%s-10", m == 12? "2026-01": month);
+            json_array_append_new (months, json_pack ("{s:s, s:s, s:s, s:i}", "month", month,
+                "status", m == 12? "not_due": statuses [(m + u) % 4], "due", due, "late_additions", 0));
+        }
+        char id [16], name [64];
+        snprintf (id, sizeof id, "U%03d", u + 1);
+        snprintf (name, sizeof name, "报送测试单位%02d号", u + 1);
+        json_array_append_new (units, json_pack ("{s:s, s:s, s:o, s:f, s:f}", "unit", id,
+            "unit_name", name, "months", months, "reporting_rate", 0.75, "timeliness_rate", 0.5));
+    }
+    return json_pack ("{s:s, s:i, s:i, s:s, s:o}", "report", "completeness", "year", 2025,
+                      "due_day", 10, "as_of", "2025-12-20", "units", units);
+}
+
+static json_t *
+s_supervision (void)
+{
+    json_t *rows = json_pack ("[{s:s, s:s, s:s, s:i, s:s, s:s, s:s}]", "unit", "U001",
+        "unit_name", "督查测试单位", "person", "P001", "year", 2025, "rule", "1.1",
+        "state", "overdue", "deadline", "2026-03-31");
+    return json_pack ("{s:s, s:i, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
+        "report", "supervision", "year", 2025, "as_of", "2026-04-01", "counts",
+        "opened", 1, "talked", 1, "rectified_on_time", 0, "rectified_late", 0, "overdue", 1,
+        "open", 0, "carried_over", 0, "rows", rows);
+}
+
+//  Every kind the renderer knows (ml_render.c s_kinds) gives a PDF with its title and pages:
+//  none of them may fall through to a missing body.
+Test (render_pdf, every_kind_renders)
+{
+    struct { const char *name; json_t *report; const char *title; } kinds [] = {
+        { "unit-annual", s_fixture ("unit_annual"), "直接联系群众工作单位年度报告" },
+        { "rollup", s_fixture ("rollup"), "直接联系群众工作全局汇总" },
+        { "cadre", s_fixture ("cadre"), "领导干部述职述廉附件" },
+        { "bulletin", s_fixture ("bulletin"), "直接联系群众工作进度通报" },
+        { "watchlist", s_fixture ("watchlist"), "督查名单" },
+        { "completeness", s_completeness (3), "台账报送情况" },
+        { "supervision", s_supervision (), "督查整改情况" },
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds [0]; i++) {
+        cr_assert_str_eq (json_string_value (json_object_get (kinds [i].report, "report")), kinds [i].name);
+        char name [64];
+        snprintf (name, sizeof name, "%s.pdf", kinds [i].name);
+        const char *pdf = s_render (kinds [i].report, name);
+        char *text = s_text (pdf);
+        cr_assert (strstr (text, kinds [i].title), "%s: no '%s' in: %s", kinds [i].name, kinds [i].title, text);
+        s_assert_page_numbers (text, s_pages (pdf));
+        free (text);
+        json_decref (kinds [i].report);
+    }
+}
+
+Test (render_pdf, completeness_is_a_units_by_months_grid_on_a4)
+{
+    json_t *report = s_completeness (60);
+    const char *pdf = s_render (report, "completeness.pdf");
+    char *text = s_text (pdf), *info = s_run ("pdfinfo '%s'", pdf);
+    cr_assert (strstr (info, "595.276 x 841.89") || strstr (info, "595.28 x 841.89"), "not A4: %s", info);
+    cr_assert (strstr (text, "镇卫党台〔2025〕报送-1"), "%s", text);
+    s_assert_line_has (text, "报送测试单位01号", "75.0%");
+    s_assert_line_has (text, "报送测试单位01号", "50.0%");
+    s_assert_line_has (text, "1月", "12月");
+    for (int u = 1; u <= 60; u++) {
+        char name [64];
+        snprintf (name, sizeof name, "报送测试单位%02d号", u);
+        cr_assert (strstr (text, name), "no '%s' in the text", name);
+    }
+    int pages = s_pages (pdf);
+    cr_assert_gt (pages, 1, "60 units on one page");
+    s_assert_page_numbers (text, pages);
+    free (info);
+    free (text);
+    json_decref (report);
+}

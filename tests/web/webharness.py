@@ -4,16 +4,14 @@ agents, accounts, and massline-web serving. Plus a small HTTP client that keeps 
 
 Paths come from the environment meson sets: ML_COLLECTOR, ML_AGENT, ML_CLIENT, ML_WEB,
 MASSLINE_SOURCE_ROOT. Everything runs on 127.0.0.1 and is stopped by pid at the end."""
-import http.client
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
+
+from httpharness import CookieClient, free_port, wait_listening, wait_until  # noqa: F401
 
 COLLECTOR = os.environ["ML_COLLECTOR"]
 AGENT = os.environ["ML_AGENT"]
@@ -24,25 +22,6 @@ YEAR = 2025
 PASSWORD = "correct horse battery"
 SCRIPT_NAME = "<script>alert(1)</script>"
 UNITS = [("H001", "镇江市第一人民医院"), ("H002", "第二医院" + SCRIPT_NAME)]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(pred, seconds=30.0, what="condition"):
-    """Polls PRED every 50 ms for at most SECONDS (a bound, never asserted on). While a page is
-    still loading PRED may not find its element yet: an exception counts as 'not yet'."""
-    for _ in range(int(seconds / 0.05)):
-        try:
-            if pred():
-                return
-        except Exception:               # selenium's NoSuchElement / StaleElement mid-navigation
-            pass
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Bureau:
@@ -85,14 +64,7 @@ class Bureau:
 
     def start_web(self, ini, log, port):
         pid = self.start([WEB, "-c", ini, "serve"], log)
-
-        def up():
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return True
-            except OSError:
-                return False
-        wait_until(up, 30, "massline-web")
+        wait_listening(port, "massline-web")
         return pid
 
     def run(self, args, stdin=None):
@@ -155,49 +127,17 @@ class Bureau:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Client:
+class Client(CookieClient):
     """HTTP/1.1 to massline-web with a cookie jar; SOURCE picks the local address (127.0.0.x)."""
 
-    def __init__(self, port, source="127.0.0.1"):
-        self.port = port
-        self.source = source
-        self.cookies = {}
-
     def request(self, method, path, form=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
-                                          source_address=(self.source, 0))
         h = dict(headers or {})
         body = None
         if form is not None:
             from urllib.parse import urlencode
             body = urlencode(form)
             h["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
-        conn.request(method, path, body=body, headers=h)
-        resp = conn.getresponse()
-        data = resp.read()
-        for k, v in resp.getheaders():
-            if k.lower() == "set-cookie":
-                name, value = v.split(";")[0].split("=", 1)
-                if "Max-Age=0" in v:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = value
-        conn.close()
-        resp.body = data
-        resp.text = data.decode("utf-8", errors="replace")
-        return resp
-
-    def get(self, path):
-        return self.request("GET", path)
-
-    def csrf(self, path):
-        """The CSRF token of the first form on PATH."""
-        m = re.search(r'name="csrf" value="([0-9a-f]{64})"', self.get(path).text)
-        assert m, "no CSRF token on " + path
-        return m.group(1)
+        return self.send(method, path, body, h)
 
     def login(self, user, password=PASSWORD):
-        token = self.csrf("/login")
-        return self.request("POST", "/login", {"csrf": token, "user": user, "password": password})
+        return super().login(user, password)

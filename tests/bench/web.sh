@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tests/bench/web.sh -- `ops/bench web`: massline-web's dashboard and unit page, p50/p99 latency
+# with 50 concurrent signed-in sessions (tests/bench/web_load.py), against a real collector and
+# massline-web over a store loaded as `ops/bench report` loads it (bench_report_load: 100 units,
+# 3,000 persons, REPORT_YEARLY events a year ending 2025), beside the same queries in the same
+# run: through the CLI (`massline report rollup` / `unit-annual`, a process each) and straight
+# over the query protocol (bench_report_query, one connection, one at a time).
+#
+# ops/bench exports ML_ROOT, B (release build dir), COLLECTOR, CLIENT and WORK.
+#   WEB_SIZE=10000000  WEB_SESSIONS=50  WEB_REQUESTS=20 (per session and page)  WEB_RUNS=9
+#   REPORT_YEARLY=250000                                                       (environment)
+set -u -o pipefail
+: "${ML_ROOT:?run through ops/bench web}" "${B:?}" "${COLLECTOR:?}" "${CLIENT:?}" "${WORK:?}"
+SIZE=${WEB_SIZE:-10000000}
+SESSIONS=${WEB_SESSIONS:-50}
+REQUESTS=${WEB_REQUESTS:-20}
+RUNS=${WEB_RUNS:-9}
+YEARLY=${REPORT_YEARLY:-250000}
+UNITS=100
+PERSONS=3000
+UNIT=U042
+WEB="$B/collector/web/massline-web"
+LOAD="$B/tests/bench/bench_report_load"
+QUERY="$B/tests/bench/bench_report_query"
+EXEC="$B/tests/bench/bench_exec"
+for bin in "$WEB" "$LOAD" "$QUERY" "$EXEC"; do
+    [ -x "$bin" ] || { echo "web: $bin is missing (build $B first)" >&2; exit 1; }
+done
+
+cpid="" wpid=""
+cleanup () {
+    for p in $wpid $cpid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+field () { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+
+years=$(( (SIZE + YEARLY - 1) / YEARLY ))
+first=$(( 2025 - years + 1 ))
+dir="$WORK/web-$SIZE"
+port=$((20000 + RANDOM % 12000))   # ingest, query, web: below Linux's ephemeral ports
+unit_args=()
+for i in $(seq -f %03g 1 $UNITS); do unit_args+=(--unit "U$i:单位$i"); done
+echo "web: $SESSIONS sessions at once, $REQUESTS requests each per page after a warm-up; $SIZE events"
+echo "     ($first-2025, $YEARLY a year), $UNITS units, $PERSONS persons; $(nproc) cores;" \
+     "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$COLLECTOR" init "$dir" "${unit_args[@]}" --ingest "tcp://127.0.0.1:$port" \
+    --query "tcp://127.0.0.1:$((port + 1))" >/dev/null || exit 1
+map_mb=$(( SIZE / 1000000 * 600 + 2048 ))
+sed -i "s/^map_size_mb = .*/map_size_mb = $map_mb/" "$dir/collector.ini"
+echo "  loading the collector's store..."
+"$LOAD" "$dir/data" "$map_mb" $UNITS $PERSONS "$SIZE" "$first" 2025 | sed 's/^/    /' || exit 1
+echo "    store: $(du -sh "$dir/data" | cut -f1)"
+
+"$COLLECTOR" -c "$dir/collector.ini" serve 2>"$dir/collector.log" &
+cpid=$!
+for _ in $(seq 100); do "$CLIENT" -c "$dir/staff/admin.ini" status >/dev/null 2>&1 && break; sleep 0.2; done
+
+# massline-web with one staff account (fast_hash: the sign-ins are not measured).
+sed -i "s/^listen = .*/listen = 127.0.0.1:$((port + 2))/" "$dir/web.ini"
+printf 'fast_hash = 1\n' >> "$dir/web.ini"
+echo "bench-password" | "$WEB" -c "$dir/web.ini" user add 基准 --role staff 2>/dev/null || exit 1
+"$WEB" -c "$dir/web.ini" serve 2>"$dir/web.log" &
+wpid=$!
+for _ in $(seq 100); do grep -q serving "$dir/web.log" && break; sleep 0.1; done
+grep -q serving "$dir/web.log" || { echo "web: massline-web did not start:" >&2; cat "$dir/web.log" >&2; exit 1; }
+URL="http://127.0.0.1:$((port + 2))/"
+
+# The same queries first through the protocol (also maps the store's pages), then the CLI.
+"$QUERY" "$dir/staff/admin.ini" 1 "report rollup" year=2025 >/dev/null || exit 1
+"$QUERY" "$dir/staff/admin.ini" 1 "report unit-annual" unit=$UNIT year=2025 >/dev/null || exit 1
+q_ru=$("$QUERY" "$dir/staff/admin.ini" "$RUNS" "report rollup" year=2025) || exit 1
+q_ua=$("$QUERY" "$dir/staff/admin.ini" "$RUNS" "report unit-annual" unit=$UNIT year=2025) || exit 1
+cli_ru=$("$EXEC" "$RUNS" "$CLIENT" -c "$dir/staff/admin.ini" report rollup --year 2025 \
+         --format json -o "$dir/ru.json") || exit 1
+cli_ua=$("$EXEC" "$RUNS" "$CLIENT" -c "$dir/staff/admin.ini" report unit-annual --unit $UNIT \
+         --year 2025 --format json -o "$dir/ua.json") || exit 1
+# One page alone (one session, one at a time): what a single clerk waits for.
+one=$(python3 "$ML_ROOT/tests/bench/web_load.py" "$URL" 基准 bench-password 1 "$RUNS" \
+      "/?year=2025" "/units/$UNIT?year=2025") || exit 1
+
+echo "  dashboard, $SESSIONS sessions at once..."
+dash=$(python3 "$ML_ROOT/tests/bench/web_load.py" "$URL" 基准 bench-password "$SESSIONS" "$REQUESTS" \
+       "/?year=2025") || { echo "$dash"; exit 1; }
+echo "  unit page, $SESSIONS sessions at once..."
+unit=$(python3 "$ML_ROOT/tests/bench/web_load.py" "$URL" 基准 bench-password "$SESSIONS" "$REQUESTS" \
+       "/units/$UNIT?year=2025") || { echo "$unit"; exit 1; }
+echo "    load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+line () { printf '%-52s %9s %9s %9s\n' "$@"; }
+echo
+line "measurement (ms)" p50 p99 max
+line "dashboard /?year=2025, $SESSIONS sessions" "$(echo "$dash" | grep 'path=/?' | field p50_ms)" \
+     "$(echo "$dash" | grep 'path=/?' | field p99_ms)" "$(echo "$dash" | grep 'path=/?' | field max_ms)"
+line "unit page /units/$UNIT, $SESSIONS sessions" "$(echo "$unit" | grep 'path=/units' | field p50_ms)" \
+     "$(echo "$unit" | grep 'path=/units' | field p99_ms)" "$(echo "$unit" | grep 'path=/units' | field max_ms)"
+line "dashboard, 1 session" "$(echo "$one" | grep 'path=/?' | field p50_ms)" \
+     "$(echo "$one" | grep 'path=/?' | field p99_ms)" "$(echo "$one" | grep 'path=/?' | field max_ms)"
+line "unit page, 1 session" "$(echo "$one" | grep 'path=/units' | field p50_ms)" \
+     "$(echo "$one" | grep 'path=/units' | field p99_ms)" "$(echo "$one" | grep 'path=/units' | field max_ms)"
+line "massline report rollup --format json (CLI)" "$(echo "$cli_ru" | field median_ms)" \
+     "$(echo "$cli_ru" | field p99_ms)" "$(echo "$cli_ru" | field max_ms)"
+line "massline report unit-annual $UNIT (CLI)" "$(echo "$cli_ua" | field median_ms)" \
+     "$(echo "$cli_ua" | field p99_ms)" "$(echo "$cli_ua" | field max_ms)"
+line "report rollup over the query protocol" "$(echo "$q_ru" | field median_ms)" "-" "$(echo "$q_ru" | field max_ms)"
+line "report unit-annual over the query protocol" "$(echo "$q_ua" | field median_ms)" "-" "$(echo "$q_ua" | field max_ms)"
+echo
+echo "$dash" | tail -n 1 | sed 's/^web total/dashboard: total/'
+echo "$unit" | tail -n 1 | sed 's/^web total/unit page: total/'
+echo "web: request to last byte in a Python client thread (keep-alive, signed in); CLI: process start,"
+echo "     CURVE handshake, query, JSON written; protocol: bench_report_query's median, one connection."
+echo "goals: dashboard p99 < 100 ms, unit page p99 < 50 ms with $SESSIONS sessions (issue 14)."
+exit 0
