@@ -46,8 +46,8 @@ ml_audit_kind_field (const char *name)
 uint32_t
 ml_audit_date_field (uint32_t kind)
 {
-    static uint32_t cache[ML_AUDIT_MAX_CASE];
-    static bool ready;
+    static _Thread_local uint32_t cache[ML_AUDIT_MAX_CASE];     //  per thread: query workers
+    static _Thread_local bool ready;
     if (!ready) {
         for (unsigned i = 0; i < massline__event__descriptor.n_fields; i++) {
             const ProtobufCFieldDescriptor *f = &massline__event__descriptor.fields[i];

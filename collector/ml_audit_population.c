@@ -58,7 +58,7 @@ s_event_date (const uint8_t *bytes, size_t len, uint32_t kind, bool corrected, c
     const uint8_t *v = bytes, *body;
     size_t vlen = len, blen;
     if (corrected) {
-        static uint32_t inner_field;
+        static _Thread_local uint32_t inner_field;      //  per thread: query workers
         if (!inner_field)
             inner_field = protobuf_c_message_descriptor_get_field_by_name (
                               &massline__correction__descriptor, "event")->id;

@@ -190,3 +190,19 @@ ml_query_dispatch (const ml_query_t *q, json_t **reply, char *code, size_t codel
         rc = row->run (q, reply, code, codelen, msg, msglen);
     return rc;
 }
+
+//  The commands that write to the store: the collector answers them one at a time, in turn with
+//  ingest (ml_serve.c). A command that writes must be listed here.
+static const char *const s_writers[] = {
+    "review accept", "review return", "review bureau", "sample draw", "sample finding",
+    "watch talk", "watch notice", "watch progress", "watch close", NULL
+};
+
+bool
+ml_query_dispatch_writes (const char *command)
+{
+    for (const char *const *w = s_writers; *w; w++)
+        if (strcmp (*w, command) == 0)
+            return true;
+    return false;
+}

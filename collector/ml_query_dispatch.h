@@ -3,6 +3,8 @@
 #ifndef ML_QUERY_DISPATCH_H
 #define ML_QUERY_DISPATCH_H
 
+#include <stdbool.h>
+
 #include "ml_query.h"
 
 //  Answers Q: finds its command, checks who asks, runs the handler. On success returns 0 and
@@ -10,5 +12,9 @@
 //  (e.g. "denied", "invalid", "unknown") and MSG (one line).
 int ml_query_dispatch (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
                        char *msg, size_t msglen);
+
+//  True when COMMAND writes to the store (review accept, sample draw...): the collector answers
+//  those one at a time, in turn with ingest. False for an unknown command.
+bool ml_query_dispatch_writes (const char *command);
 
 #endif

@@ -97,7 +97,7 @@ ml_registry_role_parse (const char *name, ml_role_t *role)
 static const char *
 s_role_names (void)
 {
-    static char names[128];
+    static _Thread_local char names[128];           //  per thread: query workers
     size_t at = 0, n = 0;
     while (s_roles[n].name)
         n++;

@@ -1,25 +1,36 @@
 /* ml_serve.c -- the collector daemon: CURVE ingest and query ROUTERs, the ZAP handler, group commit.
 
-   Single-threaded: one zmq_poll loop over the ZAP REP socket and the two ROUTERs. CURVE
-   handshakes run in libzmq's I/O thread, which waits for our ZAP reply. Ingest drains every
-   Batch already queued, applies them all in one LMDB write transaction, commits once, and only
-   then sends the acks (design.md "Delivery"). */
+   Threads. The main thread polls the ZAP REP socket and the ingest ROUTER. CURVE handshakes run
+   in libzmq's I/O thread, which waits for our ZAP reply. Ingest drains every Batch already
+   queued, applies them all in one LMDB write transaction, commits once, and only then sends the
+   acks (design.md "Delivery"). Queries never run here: the query ROUTER belongs to its own
+   thread, which queues each request, fair between keys and bounded ("busy" when full), for
+   worker threads that answer from their own read transactions (ml_serve_query.c); LMDB readers
+   never wait for the writer, nor it for them, so a report does not hold up a Hello or a batch.
+
+   Writes stay one at a time: a query that writes (review, watch, sample draw|finding: listed in
+   ml_query_dispatch.c, s_writers) is answered by its worker in its own write transaction
+   while it holds the writer lock, which the main thread holds for each group commit (with the
+   freeze after it) and each Hello; LMDB would serialize the transactions anyway, the lock keeps
+   a multi-transaction step such as the freeze whole. */
 #include "ml_serve.h"
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_keys.h"
 #include "ml_log.h"
-#include "ml_query_dispatch.h"
 #include "ml_relay.h"
 #include "ml_tier.h"
 #include "ml_query_chain.h"
 #include "ml_chain.h"
 #include "ml_registry.h"
+#include "ml_serve_msg.h"
+#include "ml_serve_query.h"
 #include "ml_store.h"
 #include "ml_wire.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +41,6 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define GROUP_BATCHES 16            //  at most this many batches per write transaction
 #define GROUP_EVENTS 20000          //  ... or about this many events (bigger txns cost more CPU per event)
-#define QUERY_DRAIN 64              //  queries handled per poll round
 
 const ml_opt_t ml_collector_opts[] = {
     { "collector", "data_dir", ML_OPT_PATH, "data", offsetof (ml_collector_config_t, data_dir),
@@ -57,17 +67,12 @@ const ml_opt_t ml_collector_opts[] = {
       "the higher tier's upstream.ini (relative to this file): accepted years are reported there" },
     { "collector", "tier", ML_OPT_STR, "bureau", offsetof (ml_collector_config_t, tier),
       "bureau, or committee: a higher tier that takes only its member collectors' reports" },
+    { "collector", "query_workers", ML_OPT_INT, "2", offsetof (ml_collector_config_t, query_workers),
+      "threads that answer queries, each from its own read transaction (1-64)" },
+    { "collector", "query_queue", ML_OPT_INT, "64", offsetof (ml_collector_config_t, query_queue),
+      "queries that may wait for a worker (one key: half); more are answered busy (1-100000)" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
-
-//  One message from a ROUTER: routing id, optional empty delimiter, payload.
-typedef struct {
-    uint8_t rid[256];
-    size_t rid_len;
-    bool delim;                         //  sent REQ-style with an empty delimiter frame
-    zmq_msg_t payload;
-    const ml_principal_t *who;          //  from the ZAP user id
-} s_msg_t;
 
 //  A Batch waiting for the group commit.
 typedef struct {
@@ -100,6 +105,10 @@ struct ml_serve {
     uint64_t conflict_seq;
     int due_day;                        //  completeness: a month is due by this day of the next
     ml_relay_t *relay;                  //  the upstream relay thread, or NULL (no [upstream])
+    int query_workers;                  //  [collector] query_workers
+    int query_queue;                    //  [collector] query_queue
+    pthread_mutex_t writer;             //  one writer at a time: a group, a Hello, a query that writes
+    bool writer_ready;
 };
 
 // ---------------------------------------------------------------------------
@@ -157,6 +166,18 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
         goto fail;
     }
     self->due_day = (int) cfg->due_day;
+    if (cfg->query_workers < 1 || cfg->query_workers > 64) {
+        snprintf (err, errlen, "query_workers must be 1 to 64 (%ld)", cfg->query_workers);
+        goto fail;
+    }
+    if (cfg->query_queue < 1 || cfg->query_queue > 100000) {
+        snprintf (err, errlen, "query_queue must be 1 to 100000 (%ld)", cfg->query_queue);
+        goto fail;
+    }
+    self->query_workers = (int) cfg->query_workers;
+    self->query_queue = (int) cfg->query_queue;
+    pthread_mutex_init (&self->writer, NULL);
+    self->writer_ready = true;
     if (strcmp (cfg->tier, "bureau") != 0 && strcmp (cfg->tier, "committee") != 0) {
         snprintf (err, errlen, "tier must be bureau or committee (%s)", cfg->tier);
         goto fail;
@@ -214,6 +235,8 @@ ml_serve_destroy (ml_serve_t **self_p)
     ml_store_close (&self->store);
     ml_registry_destroy (&self->registry);
     ml_ruleset_destroy (&self->rules);
+    if (self->writer_ready)
+        pthread_mutex_destroy (&self->writer);
     free (self->envs);
     free (self);
     *self_p = NULL;
@@ -301,102 +324,6 @@ s_zap_one (ml_serve_t *self)
         zmq_msg_close (&part[i]);
 }
 
-// ---------------------------------------------------------------------------
-// Messages on the ROUTERs.
-
-//  Receives one message without waiting. Returns 0, ML_ENOTFOUND when none is queued, or
-//  ML_EINVAL when it had no payload (dropped).
-static int
-s_recv (ml_serve_t *self, void *sock, s_msg_t *m)
-{
-    zmq_msg_t part;
-    zmq_msg_init (&part);
-    if (zmq_msg_recv (&part, sock, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close (&part);
-        return ML_ENOTFOUND;
-    }
-    m->rid_len = zmq_msg_size (&part) < sizeof m->rid ? zmq_msg_size (&part) : sizeof m->rid;
-    memcpy (m->rid, zmq_msg_data (&part), m->rid_len);
-    int more = zmq_msg_more (&part);
-    zmq_msg_close (&part);
-    m->delim = false;
-    zmq_msg_init (&m->payload);
-    int frames = 0;
-    while (more) {
-        zmq_msg_t next;
-        zmq_msg_init (&next);
-        zmq_msg_recv (&next, sock, 0);
-        more = zmq_msg_more (&next);
-        if (frames++ == 0 && more && zmq_msg_size (&next) == 0)
-            m->delim = true;
-        if (more)
-            zmq_msg_close (&next);
-        else {
-            zmq_msg_move (&m->payload, &next);      //  releases the empty payload
-            zmq_msg_close (&next);
-        }
-    }
-    const char *user = frames ? zmq_msg_gets (&m->payload, "User-Id") : NULL;
-    m->who = user ? ml_registry_by_user_id (self->registry, user) : NULL;
-    if (!frames || !m->who) {
-        ml_warn ("dropped a message without payload or known user id (%s)", user ? user : "none");
-        zmq_msg_close (&m->payload);
-        return ML_EINVAL;
-    }
-    return 0;
-}
-
-//  Packs FRAME and sends it to the peer RID.
-static void
-s_send (void *sock, const uint8_t *rid, size_t rid_len, bool delim, Massline__Frame *frame)
-{
-    size_t len;
-    uint8_t *buf = ml_wire_pack (frame, &len);
-    if (!buf) {
-        ml_error ("out of memory packing a reply");
-        return;
-    }
-    zmq_send (sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (delim)
-        zmq_send (sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (sock, buf, len, ZMQ_DONTWAIT);
-    free (buf);
-}
-
-static void
-s_send_error (void *sock, const uint8_t *rid, size_t rid_len, bool delim, const char *code,
-              const char *message)
-{
-    Massline__Error error = MASSLINE__ERROR__INIT;
-    Massline__Frame frame = MASSLINE__FRAME__INIT;
-    error.code = (char *) code;
-    error.message = (char *) message;
-    frame.msg_case = MASSLINE__FRAME__MSG_ERROR;
-    frame.error = &error;
-    s_send (sock, rid, rid_len, delim, &frame);
-}
-
-//  Unpacks the payload of M; on failure answers Error{malformed|version}, logs and returns NULL.
-static Massline__Frame *
-s_unpack (void *sock, s_msg_t *m, const char *where)
-{
-    int code;
-    char why[256];
-    Massline__Frame *frame = ml_wire_unpack (zmq_msg_data (&m->payload), zmq_msg_size (&m->payload),
-                                             &code, why, sizeof why);
-    if (!frame) {
-        ml_warn ("%s: %s from %s: refused", where, why, m->who->user_id);
-        s_send_error (sock, m->rid, m->rid_len, m->delim, code == ML_EPROTO ? "version" : "malformed", why);
-    }
-    else
-    if (frame->msg_case == MASSLINE__FRAME__MSG__NOT_SET) {
-        ml_warn ("%s: an empty frame from %s: refused", where, m->who->user_id);
-        s_send_error (sock, m->rid, m->rid_len, m->delim, "malformed", "a frame without a message");
-        ml_wire_free (&frame);
-    }
-    return frame;
-}
-
 static void
 s_reject_to_pb (const ml_reject_t *r, Massline__Reject *pb)
 {
@@ -472,7 +399,7 @@ s_refuse_conflict (ml_serve_t *self, s_pending_t *p)
     error.seq = seq;
     frame.msg_case = MASSLINE__FRAME__MSG_ERROR;
     frame.error = &error;
-    s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
+    ml_serve_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
 }
 
 //  Applies pending batches [FROM, TO) in one write transaction and commits. Returns 0, or the
@@ -619,7 +546,7 @@ s_flush_group (ml_serve_t *self)
         if (p->errcode) {
             if (strcmp (p->errcode, "sequence") == 0)
                 ml_warn ("agent %s: batch refused: %s", p->who->id, p->errmsg);
-            s_send_error (self->ingest, p->rid, p->rid_len, p->delim, p->errcode, p->errmsg);
+            ml_serve_send_error (self->ingest, p->rid, p->rid_len, p->delim, p->errcode, p->errmsg);
             continue;
         }
         Massline__Ack ack = MASSLINE__ACK__INIT;
@@ -635,7 +562,7 @@ s_flush_group (ml_serve_t *self)
         ack.n_years = years.n;
         frame.msg_case = MASSLINE__FRAME__MSG_ACK;
         frame.ack = &ack;
-        s_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
+        ml_serve_send (self->ingest, p->rid, p->rid_len, p->delim, &frame);
         free (ack.rejects);
         free (array);
         s_years_free (&years);
@@ -682,7 +609,7 @@ s_flush_group (ml_serve_t *self)
 }
 
 static void
-s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
+s_hello (ml_serve_t *self, ml_serve_msg_t *m, Massline__Hello *hello)
 {
     const ml_principal_t *who = m->who;
     int rc = 0;
@@ -705,7 +632,7 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     if (rc) {
         ml_error ("agent %s: cannot read its state: %s: %s", who->id, ml_strerror (rc),
                   ml_store_error (self->store));
-        s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "storage", ml_strerror (rc));
+        ml_serve_send_error (self->ingest, m->rid, m->rid_len, m->delim, "storage", ml_strerror (rc));
         free (rejects);
         return;
     }
@@ -727,7 +654,7 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
     welcome.n_years = years.n;
     frame.msg_case = MASSLINE__FRAME__MSG_WELCOME;
     frame.welcome = &welcome;
-    s_send (self->ingest, m->rid, m->rid_len, m->delim, &frame);
+    ml_serve_send (self->ingest, m->rid, m->rid_len, m->delim, &frame);
     ml_info ("agent %s (unit %s) connected; expects seq %" PRIu64 "%s", who->id, who->unit, hwm + 1,
              n ? ", rejects resent" : "");
     free (welcome.rejects);
@@ -739,9 +666,9 @@ s_hello (ml_serve_t *self, s_msg_t *m, Massline__Hello *hello)
 //  Takes one ingest message: a Batch joins the group; anything else first flushes the group,
 //  so that answers to one agent keep their order.
 static void
-s_ingest_one (ml_serve_t *self, s_msg_t *m, size_t *events)
+s_ingest_one (ml_serve_t *self, ml_serve_msg_t *m, size_t *events)
 {
-    Massline__Frame *frame = s_unpack (self->ingest, m, "ingest");
+    Massline__Frame *frame = ml_serve_unpack (self->ingest, m, "ingest");
     if (!frame) {
         s_flush_group (self);
         return;
@@ -754,7 +681,7 @@ s_ingest_one (ml_serve_t *self, s_msg_t *m, size_t *events)
             ml_warn ("agent %s claimed unit %s; batch refused", who->id, claimed);
             char msg[256];
             snprintf (msg, sizeof msg, "this key belongs to unit %s, not %s", who->unit, claimed);
-            s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unit", msg);
+            ml_serve_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unit", msg);
             ml_wire_free (&frame);
             return;
         }
@@ -773,20 +700,22 @@ s_ingest_one (ml_serve_t *self, s_msg_t *m, size_t *events)
         s_hello (self, m, frame->hello);
     else {
         ml_warn ("ingest: unexpected message (frame case %d) from %s", frame->msg_case, who->user_id);
-        s_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unexpected",
-                      "the ingest endpoint takes Hello and Batch");
+        ml_serve_send_error (self->ingest, m->rid, m->rid_len, m->delim, "unexpected",
+                             "the ingest endpoint takes Hello and Batch");
     }
     ml_wire_free (&frame);
 }
 
-//  Drains the ingest socket (up to a group's worth), then commits the group.
+//  Drains the ingest socket (up to a group's worth), then commits the group; holds the writer
+//  lock throughout (a Hello writes too).
 static void
 s_ingest_ready (ml_serve_t *self)
 {
     size_t events = 0;
+    pthread_mutex_lock (&self->writer);
     while (self->npending < GROUP_BATCHES && events < GROUP_EVENTS) {
-        s_msg_t m;
-        int rc = s_recv (self, self->ingest, &m);
+        ml_serve_msg_t m;
+        int rc = ml_serve_recv (self->ingest, self->registry, &m);
         if (rc == ML_ENOTFOUND)
             break;
         if (rc)
@@ -795,167 +724,7 @@ s_ingest_ready (ml_serve_t *self)
         zmq_msg_close (&m.payload);
     }
     s_flush_group (self);
-}
-
-// ---------------------------------------------------------------------------
-// Queries.
-
-static void
-s_status (ml_serve_t *self, s_msg_t *m)
-{
-    const ml_principal_t *who = m->who;
-    if (who->kind == ML_PRINCIPAL_GATEWAY) {
-        ml_warn ("query status by %s refused: a gateway asks only on behalf of an account", who->user_id);
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, "denied",
-                      "a gateway asks only on behalf of an account (QueryRequest)");
-        return;
-    }
-    ml_info ("query status by %s", who->user_id);
-    int rc = 0;
-    ml_store_txn_t *txn = ml_store_begin (self->store, false, &rc);
-    if (!txn) {
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, "storage", ml_strerror (rc));
-        return;
-    }
-    size_t nunits = ml_registry_unit_count (self->registry);
-    size_t nprin = ml_registry_principal_count (self->registry);
-    Massline__UnitStatus *units = calloc (nunits ? nunits : 1, sizeof *units);
-    Massline__UnitStatus **uptrs = calloc (nunits ? nunits : 1, sizeof *uptrs);
-    Massline__AgentStatus *agents = calloc (nprin ? nprin : 1, sizeof *agents);
-    Massline__AgentStatus **aptrs = calloc (nprin ? nprin : 1, sizeof *aptrs);
-    if (!units || !uptrs || !agents || !aptrs) {
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, "storage", "out of memory");
-        goto done;
-    }
-    Massline__StatusReply reply = MASSLINE__STATUS_REPLY__INIT;
-    size_t nu = 0, na = 0;
-    for (size_t i = 0; i < nunits; i++) {
-        const ml_unit_t *unit = ml_registry_unit_at (self->registry, i);
-        //  An agent key sees only its own unit.
-        if (who->kind == ML_PRINCIPAL_AGENT && strcmp (unit->id, who->unit) != 0)
-            continue;
-        Massline__UnitStatus *us = &units[nu];
-        massline__unit_status__init (us);
-        ml_unit_counts_t counts;
-        ml_store_unit (txn, unit->id, &counts);
-        us->unit = (char *) unit->id;
-        us->name = unit->name;
-        us->events = counts.events;
-        us->rejected = counts.rejected;
-        us->agents = &aptrs[na];
-        for (size_t j = 0; j < nprin; j++) {
-            const ml_principal_t *p = ml_registry_principal_at (self->registry, j);
-            if (p->kind != ML_PRINCIPAL_AGENT || strcmp (p->unit, unit->id) != 0)
-                continue;
-            ml_agent_state_t st;
-            Massline__AgentStatus *as = &agents[na];
-            massline__agent_status__init (as);
-            as->agent = (char *) p->id;
-            if (ml_store_agent (txn, p->id, &st) == 0) {
-                as->acked_seq = st.hwm;
-                as->has_last_seen = st.last_seen != 0;
-                as->last_seen = st.last_seen;
-            }
-            aptrs[na++] = as;
-            us->n_agents++;
-        }
-        reply.events += us->events;
-        uptrs[nu++] = us;
-    }
-    reply.units = uptrs;
-    reply.n_units = nu;
-    Massline__Frame frame = MASSLINE__FRAME__INIT;
-    frame.msg_case = MASSLINE__FRAME__MSG_STATUS_REPLY;
-    frame.status_reply = &reply;
-    s_send (self->query, m->rid, m->rid_len, m->delim, &frame);
-done:
-    ml_store_abort (&txn);
-    free (units);
-    free (uptrs);
-    free (agents);
-    free (aptrs);
-}
-
-//  A report or sample query: logged with who asked, answered with JSON or an Error.
-static void
-s_query_request (ml_serve_t *self, s_msg_t *m, const Massline__QueryRequest *request)
-{
-    char line[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < request->n_args && used < sizeof line - 2; i++)
-        used += (size_t) snprintf (line + used, sizeof line - used, " %s", request->args[i]);
-    for (char *c = line; *c; c++)
-        if ((unsigned char) *c < 0x20)
-            *c = ' ';           //  a note with a line break must not break the log line
-    //  A gateway (massline-web) asks on behalf of an account and is judged as that account;
-    //  nobody else may name one. Both are logged.
-    ml_principal_t behalf;
-    const ml_principal_t *who = m->who;
-    char by[256];
-    bool named = request->on_behalf_account || request->on_behalf_role || request->on_behalf_unit;
-    char code[32] = "", msg[512] = "";
-    if (named || who->kind == ML_PRINCIPAL_GATEWAY) {
-        char account[ML_ACCOUNT_MAX * 4 + 1] = "";
-        snprintf (account, sizeof account, "%s", request->on_behalf_account ? request->on_behalf_account : "");
-        for (char *c = account; *c; c++)
-            if ((unsigned char) *c < 0x20)
-                *c = '?';
-        snprintf (by, sizeof by, "%s for account %s (%.16s%s%.64s)", who->user_id, account,
-                  request->on_behalf_role ? request->on_behalf_role : "no role",
-                  request->on_behalf_unit ? " " : "", request->on_behalf_unit ? request->on_behalf_unit : "");
-        int rc = ml_registry_on_behalf (self->registry, who, request->on_behalf_account,
-                                        request->on_behalf_role, request->on_behalf_unit, &behalf,
-                                        msg, sizeof msg);
-        if (rc) {
-            ml_warn ("query %s by %s refused: denied: %s", request->command, by, msg);
-            s_send_error (self->query, m->rid, m->rid_len, m->delim, "denied", msg);
-            return;
-        }
-        who = &behalf;
-    }
-    else
-        snprintf (by, sizeof by, "%s", who->user_id);
-    ml_info ("query %s%s by %s", request->command, line, by);
-    ml_query_t q = { self->store, self->registry, who, request->command, request->args, request->n_args,
-                     self->rules, self->due_day };
-    json_t *answer = NULL;
-    if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
-        ml_warn ("query %s by %s refused: %s: %s", request->command, by, code, msg);
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, code, msg);
-        return;
-    }
-    char *text = json_dumps (answer, JSON_COMPACT);
-    json_decref (answer);
-    if (!text) {
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, "internal", "out of memory");
-        return;
-    }
-    Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
-    reply.json = text;
-    Massline__Frame frame = MASSLINE__FRAME__INIT;
-    frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REPLY;
-    frame.query_reply = &reply;
-    s_send (self->query, m->rid, m->rid_len, m->delim, &frame);
-    free (text);
-}
-
-static void
-s_query_one (ml_serve_t *self, s_msg_t *m)
-{
-    Massline__Frame *frame = s_unpack (self->query, m, "query");
-    if (!frame)
-        return;
-    if (frame->msg_case == MASSLINE__FRAME__MSG_STATUS_REQUEST)
-        s_status (self, m);
-    else
-    if (frame->msg_case == MASSLINE__FRAME__MSG_QUERY_REQUEST)
-        s_query_request (self, m, frame->query_request);
-    else {
-        ml_warn ("query: unexpected message (frame case %d) from %s", frame->msg_case, m->who->user_id);
-        s_send_error (self->query, m->rid, m->rid_len, m->delim, "unexpected",
-                      "the query endpoint takes StatusRequest and QueryRequest");
-    }
-    ml_wire_free (&frame);
+    pthread_mutex_unlock (&self->writer);
 }
 
 // ---------------------------------------------------------------------------
@@ -970,17 +739,27 @@ ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop)
              ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT),
              ml_registry_count (self->registry, ML_PRINCIPAL_CLIENT) == 1 ? "" : "s",
              ml_ruleset_id (self->rules), ml_ruleset_size (self->rules));
+    char err[256];
+    ml_serve_query_cfg_t qcfg = { self->ctx, self->query, self->store, self->registry, self->rules,
+                                  self->due_day, &self->writer, self->query_workers,
+                                  self->query_queue };
+    ml_serve_query_t *queries = ml_serve_query_start (&qcfg, err, sizeof err);
+    if (!queries) {
+        ml_error ("%s", err);
+        return ML_EIO;
+    }
     zmq_pollitem_t items[] = {
         { self->zap, 0, ZMQ_POLLIN, 0 },
         { self->ingest, 0, ZMQ_POLLIN, 0 },
-        { self->query, 0, ZMQ_POLLIN, 0 },
     };
+    int rc = 0;
     while (!*stop) {
-        if (zmq_poll (items, 3, 500) < 0) {
+        if (zmq_poll (items, 2, 500) < 0) {
             if (zmq_errno () == EINTR)
                 continue;
             ml_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
-            return ML_EIO;
+            rc = ML_EIO;
+            break;
         }
         if (items[0].revents & ZMQ_POLLIN) {
             int events = 0;
@@ -991,19 +770,10 @@ ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop)
         }
         if (items[1].revents & ZMQ_POLLIN)
             s_ingest_ready (self);
-        if (items[2].revents & ZMQ_POLLIN) {
-            for (int i = 0; i < QUERY_DRAIN; i++) {
-                s_msg_t m;
-                int rc = s_recv (self, self->query, &m);
-                if (rc == ML_ENOTFOUND)
-                    break;
-                if (rc == 0) {
-                    s_query_one (self, &m);
-                    zmq_msg_close (&m.payload);
-                }
-            }
-        }
     }
+    ml_serve_query_stop (&queries);
+    if (rc)
+        return rc;
     ml_info ("stopping");
     return 0;
 }

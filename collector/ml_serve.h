@@ -1,4 +1,5 @@
-/* ml_serve.h -- the collector daemon: CURVE ingest and query ROUTERs, the ZAP handler, group commit. */
+/* ml_serve.h -- the collector daemon: CURVE ingest and query ROUTERs, the ZAP handler, group commit;
+   queries are answered on worker threads (ml_serve_query.h). */
 #ifndef ML_SERVE_H
 #define ML_SERVE_H
 
@@ -21,6 +22,8 @@ typedef struct {
     long due_day;                       //  a month's ledger is due by this day of the next month
     char *upstream;                     //  upstream.ini of the higher tier ("": none; docs/tiers.md)
     char *tier;                         //  "bureau" or "committee" (takes only members' reports)
+    long query_workers;                 //  threads that answer queries
+    long query_queue;                   //  queries that may wait for a worker; more: "busy"
 } ml_collector_config_t;
 
 //  The option table of collector.ini (for ml_config_load and --help).
@@ -34,8 +37,9 @@ typedef struct ml_serve ml_serve_t;
 //  setup is bad (key mode, registry, rule file, data dir), 1 otherwise.
 ml_serve_t *ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t errlen);
 
-//  Serves until *STOP becomes nonzero (set it from a SIGTERM/SIGINT handler). Returns 0 on a
-//  clean stop, or a negative ml_err_t when the sockets failed.
+//  Serves until *STOP becomes nonzero (set it from a SIGTERM/SIGINT handler): starts the query
+//  threads, runs ingest on this thread, stops them. Returns 0 on a clean stop, or a negative
+//  ml_err_t when the sockets failed or the threads could not start.
 int ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop);
 
 //  Closes sockets and store and sets *SELF_P to NULL. Safe on NULL.

@@ -154,6 +154,7 @@ ml_store_open (const char *dir, long map_size_mb, bool readonly, char *err, size
         return NULL;
     }
     self->readonly = readonly;
+    pthread_mutex_init (&self->tlock, NULL);
     char why[256];
     self->db = ml_db_open (dir, (size_t) map_size_mb << 20, ML_STORE_MAX_DBS,
                            readonly ? ML_DB_RDONLY : 0, why, sizeof why);
@@ -181,6 +182,7 @@ ml_store_close (ml_store_t **self_p)
         return;
     ml_store_t *self = *self_p;
     ml_db_close (&self->db);
+    pthread_mutex_destroy (&self->tlock);
     free (self);
     *self_p = NULL;
 }
@@ -233,11 +235,13 @@ ml_store_abort (ml_store_txn_t **txn_p)
 static void
 s_tables_keep (ml_store_txn_t *t)
 {
+    pthread_mutex_lock (&t->store->tlock);
     for (int i = 0; i < ML_STORE_TABLES; i++)
         if (t->tstate[i] == T_OPENED && !t->store->thas[i]) {
             t->store->tdbi[i] = t->tdbi[i];
             t->store->thas[i] = true;
         }
+    pthread_mutex_unlock (&t->store->tlock);
 }
 
 static bool

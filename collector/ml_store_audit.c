@@ -156,25 +156,30 @@ s_table (ml_store_txn_t *t, ml_store_table_t table, bool create, ml_db_dbi_t *db
     assert (table >= 0 && table < ML_STORE_TABLES);
     if (t->db.ret)
         return t->db.ret;
-    if (t->store->thas[table]) {
-        *dbi = t->store->tdbi[table];
-        return 0;
-    }
     if (t->tstate[table] == T_OPENED) {
         *dbi = t->tdbi[table];
         return 0;
     }
     if (t->tstate[table] == T_ABSENT && !create)
         return ML_ENOTFOUND;
-    int rc = ml_db_table (&t->db, ml_store_table_names[table], create ? ML_DB_CREATE : 0,
+    //  the collector's query workers run transactions on several threads (ml_store_db.h tlock)
+    pthread_mutex_lock (&t->store->tlock);
+    int rc = 0;
+    if (t->store->thas[table])
+        *dbi = t->store->tdbi[table];
+    else {
+        rc = ml_db_table (&t->db, ml_store_table_names[table], create ? ML_DB_CREATE : 0,
                           &t->tdbi[table]);
-    if (rc == ML_ENOTFOUND)
-        t->tstate[table] = T_ABSENT;
-    if (rc)
-        return rc;
-    t->tstate[table] = T_OPENED;
-    *dbi = t->tdbi[table];
-    return 0;
+        if (rc == ML_ENOTFOUND)
+            t->tstate[table] = T_ABSENT;
+        else
+        if (!rc) {
+            t->tstate[table] = T_OPENED;
+            *dbi = t->tdbi[table];
+        }
+    }
+    pthread_mutex_unlock (&t->store->tlock);
+    return rc;
 }
 
 int

@@ -6,6 +6,7 @@
 #ifndef ML_STORE_DB_H
 #define ML_STORE_DB_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -256,6 +257,8 @@ struct ml_store {
     ml_db_dbi_t dbi[DB_COUNT];
     ml_db_dbi_t tdbi[ML_STORE_TABLES];  //  the other modules' tables...
     bool thas[ML_STORE_TABLES];         //  ...where they exist (made by their first put)
+    pthread_mutex_t tlock;              //  guards tdbi/thas and opening a table (LMDB opens
+                                        //  handles one thread at a time; query workers)
     bool readonly;
     ml_db_dbi_t cdbi[CDB_COUNT];        //  the reporting chain's databases...
     bool cabsent;                       //  ...absent (a read-only open of an older store)

@@ -26,8 +26,37 @@ struct ml_db {
     MDB_env *env;
     char *dir;
     char names[NAMES_MAX][24];              //  name of each database handle, for messages
-    char error[256];                        //  last failure, one line
 };
+
+//  The last failure is kept per thread and environment: the collector's query workers read while
+//  its ingest thread writes, and each explains its own failure (ml_db_error). A few slots per
+//  thread: a thread rarely uses more than two environments (check: the store and its scratch).
+#define ERR_SLOTS 4
+static _Thread_local struct {
+    const ml_db_t *db;                      //  the environment of this slot, NULL when free
+    char text[256];                         //  its last failure, one line
+} s_err[ERR_SLOTS];
+static _Thread_local unsigned s_err_next;   //  the slot taken next when all are in use
+
+//  This thread's error text of DB; a slot is taken for it when CLAIM (else NULL when none).
+static char *
+s_error_text (const ml_db_t *db, bool claim)
+{
+    for (int i = 0; i < ERR_SLOTS; i++)
+        if (s_err[i].db == db)
+            return s_err[i].text;
+    if (!claim)
+        return NULL;
+    unsigned i = ERR_SLOTS;
+    for (unsigned j = 0; j < ERR_SLOTS && i == ERR_SLOTS; j++)
+        if (!s_err[j].db)
+            i = j;
+    if (i == ERR_SLOTS)
+        i = s_err_next++ % ERR_SLOTS;
+    s_err[i].db = db;
+    s_err[i].text[0] = 0;
+    return s_err[i].text;
+}
 
 int
 ml_db_err (int rc)
@@ -125,7 +154,8 @@ s_fail (ml_db_txn_t *t, const char *op, ml_db_dbi_t dbi, int rc)
     if (t->ret == ML_EEXIST || t->ret == ML_ENOTFOUND)
         t->ret = ML_EIO;                    //  as a failure, these are the store's inconsistency
     const char *name = dbi < NAMES_MAX ? t->db->names[dbi] : "";
-    snprintf (t->db->error, sizeof t->db->error, "%s%s%s: %s", op, *name ? " " : "", name, why);
+    snprintf (s_error_text (t->db, true), sizeof s_err[0].text, "%s%s%s: %s", op, *name ? " " : "",
+              name, why);
 }
 
 void
@@ -134,7 +164,7 @@ ml_db_fail (ml_db_txn_t *t, int code, const char *what)
     if (t->ret)
         return;
     t->ret = code;
-    snprintf (t->db->error, sizeof t->db->error, "%s", what);
+    snprintf (s_error_text (t->db, true), sizeof s_err[0].text, "%s", what);
 }
 
 // ---------------------------------------------------------------------------
@@ -175,6 +205,9 @@ ml_db_close (ml_db_t **self_p)
     if (!self_p || !*self_p)
         return;
     ml_db_t *self = *self_p;
+    for (int i = 0; i < ERR_SLOTS; i++)     //  this thread's slot; another thread's is reused
+        if (s_err[i].db == self)
+            s_err[i].db = NULL;
     if (self->env)
         mdb_env_close (self->env);
     free (self->dir);
@@ -198,13 +231,16 @@ ml_db_map_size (ml_db_t *self)
 const char *
 ml_db_error (const ml_db_t *self)
 {
-    return self->error;
+    const char *text = s_error_text (self, false);
+    return text ? text : "";
 }
 
 void
 ml_db_set_error (ml_db_t *self, const char *text)
 {
-    snprintf (self->error, sizeof self->error, "%s", text);
+    char *slot = s_error_text (self, *text != 0);
+    if (slot)
+        snprintf (slot, sizeof s_err[0].text, "%s", text);
 }
 
 int

@@ -3,8 +3,13 @@
 
    A transaction carries a sticky ret: once a call fails, every later call does nothing and the
    caller checks once, at ml_db_commit. Failures are explained once, in the environment's error
-   text ("mdb_txn_commit: short write: No space left on device"). Values handed out are LMDB's
-   own memory: valid until the transaction ends or writes to that database. */
+   text ("mdb_txn_commit: short write: No space left on device"), which each thread keeps for
+   itself. Values handed out are LMDB's own memory: valid until the transaction ends or writes to
+   that database.
+
+   Threads (MDB_NOTLS): any thread may begin a transaction and use it alone; read transactions
+   of several threads run side by side and never wait for the one writer, nor it for them.
+   Database handles (ml_db_table) must be opened while no other thread opens one. */
 #ifndef ML_DB_H
 #define ML_DB_H
 
@@ -57,10 +62,11 @@ const char *ml_db_dir (const ml_db_t *self);
 //  The size of the map in bytes (as another process may have grown it).
 size_t ml_db_map_size (ml_db_t *self);
 
-//  The last failure, one line ("mdb_put events: MDB_MAP_FULL: ..."); "" when none.
+//  The last failure of this thread in SELF, one line ("mdb_put events: MDB_MAP_FULL: ..."); ""
+//  when none.
 const char *ml_db_error (const ml_db_t *self);
 
-//  Sets the error text (a module's own failure that ml_db_error should give).
+//  Sets this thread's error text (a module's own failure that ml_db_error should give).
 void ml_db_set_error (ml_db_t *self, const char *text);
 
 //  Begins a transaction into *T (write: the one writer). When another process grew the map,
