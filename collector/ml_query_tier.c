@@ -12,71 +12,11 @@
 #include "ml_store_source.h"
 #include "ml_tier.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
-
-static int
-s_fail (int rc, char *code, size_t codelen, const char *what, char *msg, size_t msglen,
-        const char *fmt, ...)
-{
-    snprintf (code, codelen, "%s", what);
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (msg, msglen, fmt, ap);
-    va_end (ap);
-    return rc;
-}
-
-#define S_FAIL(rc, what, ...) s_fail (rc, code, codelen, what, msg, msglen, __VA_ARGS__)
-
-static void
-s_hex (const uint8_t *bin, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[bin[i] >> 4];
-        out[2 * i + 1] = digits[bin[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
-static bool
-s_year_ok (const char *text, int *year)
-{
-    if (!text || strlen (text) != 4)
-        return false;
-    for (int i = 0; i < 4; i++)
-        if (!isdigit ((unsigned char) text[i]))
-            return false;
-    *year = atoi (text);
-    return *year >= 1900 && *year <= 2999;
-}
-
-static int
-s_only (const ml_query_t *q, const char *const *allowed, char *code, size_t codelen, char *msg,
-        size_t msglen)
-{
-    for (size_t i = 0; i < q->n_args; i++) {
-        const char *eq = strchr (q->args[i], '=');
-        size_t klen = eq ? (size_t) (eq - q->args[i]) : 0;
-        bool ok = false;
-        for (int a = 0; allowed[a] && !ok; a++)
-            ok = eq && strlen (allowed[a]) == klen && strncmp (q->args[i], allowed[a], klen) == 0;
-        if (!ok)
-            return S_FAIL (ML_EINVAL, "invalid", "%s: unexpected argument '%.40s'", q->command,
-                           q->args[i]);
-    }
-    return 0;
-}
 
 static int
 s_units (void *ctx, ml_unit_fn *fn, void *arg)
@@ -108,16 +48,16 @@ ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, si
 {
     static const char *const allowed[] = { "year", "reason", NULL };
     const char *reason = ml_query_arg (q, "reason");
-    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
+    int year, rc = ml_query_only (q, allowed, code, codelen, msg, msglen);
     if (rc)
         return rc;
-    if (!s_year_ok (ml_query_arg (q, "year"), &year))
-        return S_FAIL (ML_EINVAL, "invalid", "review bureau needs year=YYYY");
+    if (!ml_query_year_ok (ml_query_arg (q, "year"), &year))
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "review bureau needs year=YYYY");
     if (reason && strlen (reason) > 500)
-        return S_FAIL (ML_EINVAL, "invalid", "reason: longer than 500 bytes");
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "reason: longer than 500 bytes");
     ml_store_txn_t *txn = ml_store_begin (q->store, true, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot write the store: %s", ml_strerror (rc));
     //  the units whose year is not accepted, and the bureau's head over its units' heads
     json_t *missing = json_array ();
     uint8_t head[32] = { 0 };
@@ -148,7 +88,7 @@ ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, si
     if (rc) {
         ml_store_abort (&txn);
         json_decref (missing);
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     }
     version++;
     if (json_array_size (missing) && (!reason || !*reason)) {
@@ -160,14 +100,14 @@ ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, si
                       json_string_value (v));
         ml_store_abort (&txn);
         json_decref (missing);
-        return S_FAIL (ML_ECONFLICT, "conflict", "%d is not accepted for %s: decide the bureau's "
+        return ML_QUERY_FAIL (ML_ECONFLICT, "conflict", "%d is not accepted for %s: decide the bureau's "
                        "year anyway with a reason (--reason TEXT) that the higher tier reads",
                        year, list);
     }
     if (events == 0 || events > UINT32_MAX) {
         ml_store_abort (&txn);
         json_decref (missing);
-        return S_FAIL (ML_EINVAL, "invalid", "nothing to report: no unit has stored an event");
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "nothing to report: no unit has stored an event");
     }
     //  the roll-up as it stands, with the bureau's decision: the document
     ml_source_t src;
@@ -178,9 +118,9 @@ ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, si
     if (!doc) {
         ml_store_abort (&txn);
         json_decref (missing);
-        return S_FAIL (ML_EIO, "internal", "the roll-up could not be built: %s", err);
+        return ML_QUERY_FAIL (ML_EIO, "internal", "the roll-up could not be built: %s", err);
     }
-    s_hex (head, 32, hexhead);
+    ml_query_hex (head, 32, hexhead);
     ml_date_format (ml_date_today (), day);
     json_object_set_new (doc, "bureau", json_pack ("{s:i, s:i, s:s, s:s, s:I, s:s, s:o, s:s}",
         "year", year, "version", (int) version, "decided_by", q->who->id, "decided_at", day,
@@ -190,11 +130,11 @@ ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, si
     json_decref (doc);
     if (!text) {
         ml_store_abort (&txn);
-        return S_FAIL (ML_ENOMEM, "internal", "out of memory");
+        return ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
     }
     uint8_t sha[32];
     ml_sha256 ((const uint8_t *) text, strlen (text), sha);
-    s_hex (sha, 32, digest);
+    ml_query_hex (sha, 32, digest);
     snprintf (ref, sizeof ref, "rollup-%d-v%u", year, version);
     Massline__Report r = MASSLINE__REPORT__INIT;
     r.date = day;
@@ -222,10 +162,10 @@ ml_query_tier_review_bureau (const ml_query_t *q, json_t **reply, char *code, si
     else
         rc = ml_store_commit (&txn);
     if (rc)
-        return S_FAIL (rc, "storage", "the bureau's report could not be stored: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "the bureau's report could not be stored: %s", ml_strerror (rc));
     *reply = json_pack ("{s:i, s:i, s:s, s:s, s:s}", "year", year, "version", (int) version,
                         "report", "rollup", "digest", digest, "state", "pending");
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 
 // ---------------------------------------------------------------------------
@@ -238,7 +178,7 @@ s_seal (const Massline__Report *r)
     uint8_t sha[32];
     char hex[65];
     ml_sha256 ((const uint8_t *) r->document, strlen (r->document), sha);
-    s_hex (sha, 32, hex);
+    ml_query_hex (sha, 32, hex);
     return strcmp (hex, r->digest) == 0 ? "verified" : "mismatch";
 }
 
@@ -287,14 +227,14 @@ ml_query_tier_members (const ml_query_t *q, json_t **reply, char *code, size_t c
                        char *msg, size_t msglen)
 {
     static const char *const allowed[] = { "year", NULL };
-    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
+    int year, rc = ml_query_only (q, allowed, code, codelen, msg, msglen);
     if (rc)
         return rc;
-    if (!s_year_ok (ml_query_arg (q, "year"), &year))
-        return S_FAIL (ML_EINVAL, "invalid", "report members needs year=YYYY");
+    if (!ml_query_year_ok (ml_query_arg (q, "year"), &year))
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "report members needs year=YYYY");
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     //  on time: the first roll-up arrived by 31 March of the next year (docs/tiers.md)
     int64_t due = ((int64_t) ml_date_from_ymd (year + 1, 3, 31) + 1) * 86400;
     json_t *members = json_array ();
@@ -315,10 +255,10 @@ ml_query_tier_members (const ml_query_t *q, json_t **reply, char *code, size_t c
     ml_store_abort (&txn);
     if (rc) {
         json_decref (members);
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     }
     *reply = json_pack ("{s:s, s:i, s:o}", "report", "members", "year", year, "members", members);
-    return *reply ? 0 : S_FAIL (ML_ENOMEM, "internal", "out of memory");
+    return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 
 typedef struct {
@@ -357,27 +297,27 @@ ml_query_tier_show (const ml_query_t *q, json_t **reply, char *code, size_t code
 {
     static const char *const allowed[] = { "member", "year", "version", "kind", NULL };
     const char *member = ml_query_arg (q, "member"), *v = ml_query_arg (q, "version");
-    int year, rc = s_only (q, allowed, code, codelen, msg, msglen);
+    int year, rc = ml_query_only (q, allowed, code, codelen, msg, msglen);
     if (rc)
         return rc;
     if (!member || !ml_registry_unit (q->registry, member))
-        return S_FAIL (ML_ENOTFOUND, "not_found", "member: unknown member '%.64s'",
+        return ML_QUERY_FAIL (ML_ENOTFOUND, "not_found", "member: unknown member '%.64s'",
                        member ? member : "");
-    if (!s_year_ok (ml_query_arg (q, "year"), &year))
-        return S_FAIL (ML_EINVAL, "invalid", "report show needs year=YYYY");
+    if (!ml_query_year_ok (ml_query_arg (q, "year"), &year))
+        return ML_QUERY_FAIL (ML_EINVAL, "invalid", "report show needs year=YYYY");
     s_show_t s = { ml_query_arg (q, "kind") ? ml_query_arg (q, "kind") : "rollup",
                    v ? (uint32_t) strtoul (v, NULL, 10) : 0, NULL };
     ml_store_txn_t *txn = ml_store_begin (q->store, false, &rc);
     if (!txn)
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     rc = ml_store_tier_each (txn, true, member, year, s_show_doc, &s);
     ml_store_abort (&txn);
     if (rc) {
         json_decref (s.found);
-        return S_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
+        return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     }
     if (!s.found)
-        return S_FAIL (ML_ENOTFOUND, "not_found", "%s has sent no %s document for %d%s", member,
+        return ML_QUERY_FAIL (ML_ENOTFOUND, "not_found", "%s has sent no %s document for %d%s", member,
                        s.kind, year, s.version ? " in that version" : "");
     *reply = s.found;
     return 0;
