@@ -121,22 +121,45 @@ ml_ev_value (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const char *su
     return sum;
 }
 
-//  V9: visits to the person's own contact points, each counted while it was assigned.
-static int64_t
-s_own_visits (ml_unit_eval_t *ue, int pidx, ml_day_t from, ml_day_t to)
+//  The days of case C (an assignment of the person) inside FROM..TO: *A..*B; false when none.
+static bool
+s_assigned (const ml_case_t *c, ml_day_t from, ml_day_t to, ml_day_t *a, ml_day_t *b)
 {
+    *a = c->opened > from ? c->opened : from;
+    *b = c->to != ML_NODAY && c->to < to ? c->to : to;
+    return *a <= *b;
+}
+
+//  V9: METRIC (contact visits, practical deeds) for the person's own assignments of kind KIND
+//  (contact points; for deeds also paired families), each counted while it was assigned: the
+//  counter's sub is the point or beneficiary. A family named like one of the person's points
+//  counts only on the days the point did not already cover.
+static int64_t
+s_own (ml_unit_eval_t *ue, int pidx, int metric, bool families, ml_day_t from, ml_day_t to)
+{
+    const char *person = ue->persons[pidx].id;
     int64_t sum = 0;
     for (size_t i = 0; i < ue->ncases; i++) {
         const ml_case_t *c = &ue->cases[i];
-        if (c->key.kind != ML_CASE_CONTACT_POINT || !(c->flags & ML_CASE_OPENED)
-            || strcmp (c->person, ue->persons[pidx].id) != 0)
+        bool point = c->key.kind == ML_CASE_CONTACT_POINT;
+        if (!(point || (families && c->key.kind == ML_CASE_PAIRED_FAMILY))
+            || !(c->flags & ML_CASE_OPENED) || strcmp (c->person, person) != 0)
             continue;
-        ml_day_t a = c->opened > from ? c->opened : from;
-        ml_day_t b = c->to != ML_NODAY && c->to < to ? c->to : to;
+        ml_day_t a, b;
+        if (!s_assigned (c, from, to, &a, &b))
+            continue;
         char sub[ML_SUB_MAX + 1];
-        if (a <= b)
-            sum += ml_ev_sum_days (ue, pidx, ML_METRIC_CONTACT_VISITS,
-                                   ml_metric_point_sub (c->target, sub), a, b);
+        ml_metric_point_sub (c->target, sub);
+        sum += ml_ev_sum_days (ue, pidx, metric, sub, a, b);
+        for (size_t j = 0; !point && j < ue->ncases; j++) {
+            const ml_case_t *o = &ue->cases[j];
+            char osub[ML_SUB_MAX + 1];
+            ml_day_t oa, ob;
+            if (o->key.kind == ML_CASE_CONTACT_POINT && (o->flags & ML_CASE_OPENED)
+                && strcmp (o->person, person) == 0 && s_assigned (o, a, b, &oa, &ob)
+                && strcmp (ml_metric_point_sub (o->target, osub), sub) == 0)
+                sum -= ml_ev_sum_days (ue, pidx, metric, sub, oa, ob);
+        }
     }
     return sum;
 }
@@ -149,8 +172,9 @@ ml_ev_value_days (ml_unit_eval_t *ue, const ml_rule_t *rule, int pidx, const cha
     for (size_t i = 0; i < rule->nmeasures; i++) {
         int id = rule->measures[i];
         int src = ml_measure_source (id, NULL);
-        if (src == ML_SOURCE_AGG && id == ML_METRIC_CONTACT_VISITS && pidx >= 0)
-            sum += s_own_visits (ue, pidx, from, to);
+        if (src == ML_SOURCE_AGG && pidx >= 0
+            && (id == ML_METRIC_CONTACT_VISITS || id == ML_METRIC_PRACTICAL_DEEDS))
+            sum += s_own (ue, pidx, id, id == ML_METRIC_PRACTICAL_DEEDS, from, to);
         else if (src == ML_SOURCE_AGG)
             sum += ml_ev_sum_days (ue, pidx, id, sub, from, to);
         else if (src == ML_SOURCE_PERSON && pidx >= 0)
@@ -198,9 +222,11 @@ s_secondment_value (const ml_unit_eval_t *ue, const ml_rule_t *rule, int id, con
     if (!c || c->from == ML_NODAY || c->to == ML_NODAY)
         return false;
     if (id == ML_MEASURE_SECONDMENT_TRAINING) {
-        //  3.2d: training before or during the term; pending until the term has ended.
+        //  3.2d: training before or during the term; pending while as_of is before the term's
+        //  last day. On that day the record is complete (later training does not count), so a
+        //  term ending 31 December is judged by that year's year-end report.
         *v = (c->flags & ML_CASE_TRAINED) && c->trained <= c->to && c->trained <= as_of;
-        return *v || as_of > c->to;
+        return *v || as_of >= c->to;
     }
     if (id == ML_MEASURE_SECONDMENT_LIAISON) {
         //  3.2e: liaisons of the sending unit in the year (a unit counter, sub = the term's ref);

@@ -226,9 +226,12 @@ s_event (s_list_t *self, const Massline__Event *ev, ml_day_t day)
                    ml_metric_point_sub (ev->contact_visit->point, sub), 1);
             break;
         }
-        case MASSLINE__EVENT__BODY_PRACTICAL_DEED:
-            s_add (self, day, ML_METRIC_PRACTICAL_DEEDS, ev->practical_deed->person, "", 1);
+        case MASSLINE__EVENT__BODY_PRACTICAL_DEED: {
+            char sub[ML_SUB_MAX + 1];
+            s_add (self, day, ML_METRIC_PRACTICAL_DEEDS, ev->practical_deed->person,
+                   ml_metric_point_sub (ev->practical_deed->beneficiary, sub), 1);
             break;
+        }
         case MASSLINE__EVENT__BODY_RECEPTION_DAY:
             s_reception (self, ev->reception_day, day);
             break;

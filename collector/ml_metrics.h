@@ -25,7 +25,7 @@ typedef enum {
     ML_METRIC_WORK_ITEMS = 7,               //  (1.3e)
     ML_METRIC_RESULTS_EXCHANGES = 8,        //  unit level (1.3g)
     ML_METRIC_CONTACT_VISITS = 9,           //  sub = the point visited (2.3a, V9)
-    ML_METRIC_PRACTICAL_DEEDS = 10,         //  (2.3b)
+    ML_METRIC_PRACTICAL_DEEDS = 10,         //  sub = the beneficiary, as a point's sub (2.3b, V9; format 3)
     ML_METRIC_RECEPTION_DAYS = 11,          //  sub "a" (days 1-15) or "b" (16-end) (4.1a/b)
     ML_METRIC_RECEPTION_ANNOUNCED = 12,     //  reception days announced before the day (4.2a)
     ML_METRIC_RECEPTION_FIXED_POINT = 13,   //  reception days by mode (4.2b, 4.1c)

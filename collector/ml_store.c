@@ -53,6 +53,15 @@ s_open_fail (ml_db_txn_t *t, int code, const char *dir, const char *text, char *
     return code;
 }
 
+//  True when the format_version value V is a format this collector upgrades from (1 or 2:
+//  format 2 counted practical deeds without their beneficiary, format 1 had no day counters).
+static bool
+s_format_older (const ml_db_val_t *v)
+{
+    const char *p = v->data;
+    return v->len == 1 && (*p == '1' || *p == '2');
+}
+
 int
 ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, const char *dir,
                    bool *upgrade, char *err, size_t errlen)
@@ -85,13 +94,13 @@ ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, co
         return s_open_fail (&t, ML_EPROTO, dir, text, err, errlen);
     }
     else
-    if (found && v.len == 1 && *(const char *) v.data == '1' && upgrade && !readonly)
-        *upgrade = true;                    //  format 1: rebuilt from the log by the caller
+    if (found && s_format_older (&v) && upgrade && !readonly)
+        *upgrade = true;                    //  formats 1, 2: rebuilt from the log by the caller
     else
-    if (found && v.len == 1 && *(const char *) v.data == '1' && upgrade) {
-        snprintf (text, sizeof text, "store format 1 must be upgraded to %d: start "
+    if (found && s_format_older (&v) && upgrade) {
+        snprintf (text, sizeof text, "store format %c must be upgraded to %d: start "
                   "`massline-collector serve` on it once (it rebuilds what is derived from the "
-                  "event log)", ML_STORE_FORMAT);
+                  "event log)", *(const char *) v.data, ML_STORE_FORMAT);
         return s_open_fail (&t, ML_EPROTO, dir, text, err, errlen);
     }
     else
@@ -106,7 +115,7 @@ ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, co
     for (int i = 0; i < DB_COUNT; i++) {
         if (i == DB_META)
             continue;
-        bool added = upgrade && *upgrade && i == DB_AGGD;     //  new in format 2
+        bool added = upgrade && *upgrade && i == DB_AGGD;     //  new in format 2 (made if missing)
         rc = ml_db_table (&t, ml_store_db_names[i], fresh || added ? ML_DB_CREATE : 0, &dbi[i]);
         if (rc == ML_ENOTFOUND) {
             snprintf (text, sizeof text, "store format %d has no '%s' database (damaged, or "

@@ -9,7 +9,7 @@
      persons  unit\0person      -> source ref\0packed Event of the current version
      orgs     unit\0org         -> source ref\0packed Event of the current version
      units    unit              -> events (8 BE), rejected (8 BE)
-     meta     "format_version"  -> "1"; "log_next" -> 8 BE
+     meta     "format_version"  -> "3"; "log_next" -> 8 BE
      agg      ml_agg_key (year, unit, person, metric, month, sub) -> counter (8 BE, signed)
      cases    ml_case_db_key (unit\0kind id) -> ml_case_pack'ed state of the case
      case_years unit\0year(2 BE) kind id -> the same state, by the year a petition, opinion or
@@ -28,7 +28,7 @@
 
 #include "ml_event.h"
 
-#define ML_STORE_FORMAT 2
+#define ML_STORE_FORMAT 3
 
 typedef struct ml_store ml_store_t;
 typedef struct ml_store_txn ml_store_txn_t;

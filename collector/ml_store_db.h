@@ -36,9 +36,10 @@ extern const char *const ml_store_table_names[ML_STORE_TABLES];
 enum { CDB_CHAIN, CDB_PERIODS, CDB_YEARS, CDB_TRANSITIONS, CDB_DOCUMENTS, CDB_COUNT };
 extern const char *const ml_store_chain_db_names[CDB_COUNT];
 
-//  meta keys: format_version -> "2" (ASCII); log_next -> 8 BE. Format 1 had no aggd, kept one
-//  case_years bucket per case and secondments by person: ml_store_open upgrades it in place by
-//  rebuilding every derived database from the event log (ml_store_rebuild).
+//  meta keys: format_version -> "3" (ASCII); log_next -> 8 BE. Format 1 had no aggd, kept one
+//  case_years bucket per case and secondments by person; format 2 counted practical deeds without
+//  their beneficiary: ml_store_open upgrades either in place by rebuilding every derived database
+//  from the event log (ml_store_rebuild).
 #define META_FORMAT     "format_version"
 #define META_LOG_NEXT   "log_next"
 
@@ -320,7 +321,7 @@ enum { T_UNKNOWN, T_OPENED, T_ABSENT };
 //  format only when CREATE and the environment is new (holds no database yet). An existing store
 //  must carry this collector's format_version and every database, or it is refused untouched
 //  (ERR says why, naming DIR). (ml_store.c)
-//  With UPGRADE not NULL, a writable store of format 1 is opened too (its new databases created)
+//  With UPGRADE not NULL, a writable store of format 1 or 2 is opened too (its new databases created)
 //  and *UPGRADE set: the caller rebuilds it (ml_store_rebuild); read-only, it is refused.
 int ml_store_open_dbs (ml_db_t *db, ml_db_dbi_t *dbi, bool readonly, bool create, const char *dir,
                        bool *upgrade, char *err, size_t errlen);
@@ -366,7 +367,8 @@ int ml_store_derive_event (ml_store_derive_t *x, const char *unit, const uint8_t
                            ml_reject_t *rej);
 
 //  Rebuilds every derived database of the writable store SELF from its event log, in one write
-//  transaction, and records this collector's format: the upgrade from format 1. (ml_store_upgrade.c)
+//  transaction, and records this collector's format: the upgrade from format 1 or 2.
+//  (ml_store_upgrade.c)
 int ml_store_rebuild (ml_store_t *self, char *err, size_t errlen);
 
 //  Counts a rejected event of UNIT. (ml_store_derive.c)

@@ -1,6 +1,7 @@
-/* ml_store_upgrade.c -- the upgrade from store format 1: everything derived from the event log
-   (refs, roster, unit counters, agg, aggd, cases, case_years) is rebuilt in place by the one
-   derivation (ml_store_derive.c), in one write transaction, and format 2 is recorded. */
+/* ml_store_upgrade.c -- the upgrade from store format 1 or 2: everything derived from the event
+   log (refs, roster, unit counters, agg, aggd, cases, case_years) is rebuilt in place by the one
+   derivation (ml_store_derive.c), in one write transaction, and this format (ML_STORE_FORMAT) is
+   recorded. Format 2 counted practical deeds without their beneficiary (2.3b, V9). */
 #include "ml_store_db.h"
 #include "ml_err.h"
 
@@ -61,7 +62,7 @@ ml_store_rebuild (ml_store_t *self, char *err, size_t errlen)
     ml_db_put (&t, self->dbi[DB_META], META_FORMAT, strlen (META_FORMAT), want, strlen (want), 0);
     int rc = ml_db_commit (&t);
     if (rc)
-        snprintf (err, errlen, "%s: upgrade from format 1: %s", ml_db_dir (self->db),
+        snprintf (err, errlen, "%s: upgrade to format %d: %s", ml_db_dir (self->db), ML_STORE_FORMAT,
                   ml_db_error (self->db));
     return rc;
 }

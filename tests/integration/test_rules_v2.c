@@ -122,6 +122,9 @@ s_check (const char *when)
     "{\"kind\":\"reception_day\",\"ref\":\"" unit "-RD-" n "\",\"date\":\"" day "\",\"person\":\"" p "\"," \
     "\"mode\":\"fixed_point\",\"announced\":\"" day "\"}\n"
 #define LEADER_FROM(d) "[{\"role\":\"leader\",\"from\":\"" d "\"}]"
+#define DEED(n, p, day, whom) \
+    "{\"kind\":\"practical_deed\",\"ref\":\"H001-PD-" n "\",\"date\":\"" day "\",\"person\":\"" p "\"," \
+    "\"beneficiary\":\"" whom "\",\"title\":\"义诊\"}\n"
 
 //  ---------------------------------------------------------------------------
 //  Roster time (V1, V3), role-bound counting, as-of to the day (V6), secondments (V8), own
@@ -202,7 +205,26 @@ static const char s_h001[] =
     TRIP ("H001", "0111", "P111", "2025-03-03", "2025-03-13")
     TRIP ("H001", "0112", "P111", "2025-06-27", "2025-07-06")
     TRIP ("H001", "0113", "P112", "2025-03-03", "2025-03-12")
-    TRIP ("H001", "0114", "P112", "2025-06-27", "2025-07-06");
+    TRIP ("H001", "0114", "P112", "2025-06-27", "2025-07-06")
+    //  V9: 2.3b counts a practical deed only for the cadre's own point or paired family on the
+    //  deed's day. P109 does one for 甲 (own): 1/1. P110 one for 甲 (P109's): 0/1. P113's point
+    //  丙 is assigned from 11 June; a deed for 丙 on 10 June is not yet for the own point: 0/1.
+    //  P114's deed is for the paired family: 1/1.
+    PERSON ("H001", "P113", LEADER_FROM ("2025-01-01"))
+    PERSON ("H001", "P114", LEADER_FROM ("2025-01-01"))
+    "{\"kind\":\"contact_point\",\"ref\":\"H001-CP-P113\",\"date\":\"2025-06-11\",\"person\":\"P113\",\"point\":\"丙镇卫生院\"}\n"
+    "{\"kind\":\"paired_family\",\"ref\":\"H001-PF-P114\",\"date\":\"2025-01-10\",\"person\":\"P114\",\"family\":\"丁村困难家庭（户主李某）\"}\n"
+    DEED ("01", "P109", "2025-05-20", "甲镇卫生院")
+    DEED ("02", "P110", "2025-05-20", "甲镇卫生院")
+    DEED ("03", "P113", "2025-06-10", "丙镇卫生院")
+    DEED ("04", "P114", "2025-08-20", "丁村困难家庭（户主李某）")
+    //  3.2d for terms ending 31 December: judged by the 2025 year-end report (as of 31 December),
+    //  pending as of 30 December. P115 is trained on the last day: 1/1; P116 is not: 0/1.
+    PERSON ("H001", "P115", SECONDED)
+    PERSON ("H001", "P116", SECONDED)
+    SECONDMENT ("P115", "A", "2025-07-01", "2025-12-31")
+    SECONDMENT ("P116", "A", "2025-07-01", "2025-12-31")
+    TRAINING ("P115", "A", "2025-12-31");
 
 Test (integration, roster_time_secondments_and_contact_points_at_their_boundaries,
       .init = ml_h_init, .fini = ml_h_fini)
@@ -227,6 +249,18 @@ Test (integration, roster_time_secondments_and_contact_points_at_their_boundarie
     s_expect (r, "P109", "2.3a", "met", 2, 2, "V9: two visits to the own point");
     s_expect (r, "P110", "2.3a", "unmet", 1, 2, "V9: a colleague's point does not count");
     s_expect (r, "P111", "1.3f", "unmet", 21, 30, "the whole year");
+    s_expect (r, "P109", "2.3b", "met", 1, 1, "V9: a deed for the own point");
+    s_expect (r, "P110", "2.3b", "unmet", 0, 1, "V9: a deed for a colleague's point");
+    s_expect (r, "P113", "2.3b", "unmet", 0, 1, "V9: a deed the day before the point is assigned");
+    s_expect (r, "P114", "2.3b", "met", 1, 1, "V9: a deed for the paired family");
+    s_expect (r, "P115", "3.2d", "met", 1, 1, "a term ending 31 December, trained on its last day");
+    s_expect (r, "P116", "3.2d", "unmet", 0, 1, "a term ending 31 December, never trained");
+    json_decref (r);
+
+    r = s_annual ("H001", "2025", "2025-12-30");
+    json_t *pending = s_rule (r, "P116", "3.2d");
+    cr_assert_str_eq (json_string_value (json_object_get (pending, "status")), "not_applicable",
+                      "3.2d as of 30 December, inside a term ending 31 December: pending");
     json_decref (r);
 
     r = s_annual ("H001", "2025", "2025-06-30");
@@ -234,6 +268,15 @@ Test (integration, roster_time_secondments_and_contact_points_at_their_boundarie
     s_expect (r, "P112", "1.3f", "unmet", 14, 15, "V6: as of 30 June, 4 days of the trip");
     json_decref (r);
     s_check ("after the 2025 ledger");
+
+    //  A correction dates P113's deed on the day the point is assigned: 2.3b flips to met.
+    s_deliver ("H001", "{\"kind\":\"correction\",\"ref\":\"H001-CR-PD03\",\"supersedes\":\"H001-PD-03\",\"event\":"
+                       "{\"kind\":\"practical_deed\",\"ref\":\"H001-PD-03\",\"date\":\"2025-06-11\",\"person\":\"P113\","
+                       "\"beneficiary\":\"丙镇卫生院\",\"title\":\"义诊\"}}\n");
+    r = s_annual ("H001", "2025", NULL);
+    s_expect (r, "P113", "2.3b", "met", 1, 1, "V9: the deed on the day the point is assigned");
+    json_decref (r);
+    s_check ("after the correction of a deed");
     ml_h_pass ();
 }
 

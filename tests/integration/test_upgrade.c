@@ -447,7 +447,7 @@ Test (integration, v1_store_is_read_by_the_current_collector, .init = ml_h_init,
     s_source_t src = s_source ();
     s_load ("v1", s_fixture_dump ());
 
-    //  serve upgrades the store to format 2: what is derived is rebuilt from the event log.
+    //  serve upgrades the store to this format: what is derived is rebuilt from the event log.
     ml_h_collector_start ();
     cr_assert_eq (ml_h_collector_events (FIXTURE_UNIT), (long) src.rows);
     json_t *r = s_unit_annual (2025);
@@ -464,6 +464,14 @@ Test (integration, v1_store_is_read_by_the_current_collector, .init = ml_h_init,
                            CONTACT_VISITS_MIN, ml_h_str ("%s 2.3a", ids[i]));
     }
     cr_assert_gt (checked, 0, "the fixture has no leading cadre");
+
+    //  2.3b: the fixture's deeds are all for the cadre's own point or family (V9).
+    for (int k = 0; k < 2; k++) {
+        size_t n = s_persons_with (&src, leading[k], 2025, ids);
+        for (size_t i = 0; i < n; i++)
+            s_assert_rule (s_rule (r, ids[i], "2.3b"), s_count (&src, "practical_deed", ids[i], 2025, NULL, NULL),
+                           1, ml_h_str ("%s 2.3b", ids[i]));
+    }
 
     //  4.1a: months in which the main leader received visitors (a reception day every month).
     size_t n = s_persons_with (&src, "main_leader", 2025, ids);
@@ -558,6 +566,49 @@ Test (integration, v1_store_takes_new_deliveries, .init = ml_h_init, .fini = ml_
 
     cr_assert_eq (ml_h_collector_stop (SIGTERM), 0);
     s_assert_check (rows + 2, 1);
+    ml_h_pass ();
+}
+
+//  A format-2 store (practical deeds counted without their beneficiary) is read-only refused with
+//  the way out, and rebuilt by serve: 2.3b then counts only deeds for one's own point (V9), a
+//  deed for a colleague's point delivered after the upgrade is not counted, and check is clean.
+Test (integration, v2_store_is_rebuilt_with_deeds_by_beneficiary, .init = ml_h_init, .fini = ml_h_fini)
+{
+    s_source_t src = s_source ();
+    const char *data = s_load ("v2", s_with_format (s_fixture_dump (), "32"));
+    const char *err = s_assert_refused (data, "check");
+    cr_assert (strstr (err, "format 2 must be upgraded") && strstr (err, "serve"),
+               "check on a format-2 store does not say how to upgrade: %s", err);
+
+    ml_h_collector_start ();
+    cr_assert_eq (ml_h_collector_events (FIXTURE_UNIT), (long) src.rows);
+    const char *ids[MAX_IDS];
+    size_t n = s_persons_with (&src, "leader", 2025, ids);
+    cr_assert_geq (n, 2, "the fixture has fewer than two leaders");
+    //  A deed of the first leader for the second's contact point.
+    const char *point = NULL;
+    const char *ref;
+    json_t *ev;
+    json_object_foreach (src.current, ref, ev) {
+        const char *k = json_string_value (json_object_get (ev, "kind"));
+        const char *p = json_string_value (json_object_get (ev, "person"));
+        if (k && p && strcmp (k, "contact_point") == 0 && strcmp (p, ids[1]) == 0)
+            point = ml_h_str ("%s", json_string_value (json_object_get (ev, "point")));
+    }
+    cr_assert_not_null (point, "%s has no contact point in the fixture", ids[1]);
+    const char *file = ml_h_str ("%s/deed.jsonl", ml_h_dir ());
+    ml_h_write (file, ml_h_str ("{\"kind\":\"practical_deed\",\"ref\":\"UPG-PD-1\",\"date\":\"2025-12-01\","
+                                "\"person\":\"%s\",\"beneficiary\":\"%s\",\"title\":\"义诊\"}\n", ids[0], point));
+    s_deliver (file);
+    json_t *r = s_unit_annual (2025);
+    for (size_t i = 0; i < 2; i++)
+        s_assert_rule (s_rule (r, ids[i], "2.3b"), s_count (&src, "practical_deed", ids[i], 2025, NULL, NULL),
+                       1, ml_h_str ("%s 2.3b after the upgrade from format 2", ids[i]));
+    json_decref (r);
+    size_t rows = src.rows;
+    s_source_free (&src);
+    cr_assert_eq (ml_h_collector_stop (SIGTERM), 0);
+    s_assert_check (rows + 3, 1);
     ml_h_pass ();
 }
 

@@ -181,7 +181,11 @@ Test (eval, r2_3a_r2_3b_visits_and_deeds)
     t_put ("H001", "{\"kind\":\"contact_visit\",\"date\":\"2025-05-10\",\"person\":\"L1\",\"point\":\"CHC-02\"}");
     //  V9: a visit to someone else's point does not count for 2.3a.
     t_put ("H001", "{\"kind\":\"contact_visit\",\"date\":\"2025-06-10\",\"person\":\"L1\",\"point\":\"CHC-01\"}");
+    //  V9: a deed counts for 2.3b when its beneficiary is the cadre's own point or family.
+    t_put ("H001", "{\"kind\":\"paired_family\",\"date\":\"2025-01-01\",\"person\":\"P1\",\"family\":\"F-01\"}");
     t_put ("H001", "{\"kind\":\"practical_deed\",\"date\":\"2025-05-10\",\"person\":\"P1\","
+           "\"beneficiary\":\"F-01\",\"title\":\"协调就医\"}");
+    t_put ("H001", "{\"kind\":\"practical_deed\",\"date\":\"2025-05-11\",\"person\":\"L1\","
            "\"beneficiary\":\"F-01\",\"title\":\"协调就医\"}");
     json_t *report = t_annual (NULL);
     t_expect_in (report, "P1", "2.3a", "met", 2, 2);

@@ -110,6 +110,38 @@ Test (eval_v2, v8_two_secondments_are_two_cases)
     json_decref (r);
 }
 
+//  V9: 2.3b counts a deed only when its beneficiary is the cadre's own contact point or paired
+//  family on the deed's day: not a colleague's point, not a point assigned the day after.
+Test (eval_v2, v9_a_deed_counts_for_the_own_point_or_family_on_its_day)
+{
+    t_person ("H001", "L1", "乙", NULL, T_LEADER);
+    t_person ("H001", "L2", "丙", NULL, T_LEADER);
+    t_person ("H001", "L3", "丁", NULL, T_LEADER);
+    t_person ("H001", "L4", "戊", NULL, T_LEADER);
+    t_put ("H001", "{\"kind\":\"contact_point\",\"date\":\"2025-01-02\",\"person\":\"L1\",\"point\":\"甲社区卫生服务中心\"}");
+    t_put ("H001", "{\"kind\":\"contact_point\",\"date\":\"2025-01-02\",\"person\":\"L2\",\"point\":\"乙镇卫生院\"}");
+    t_put ("H001", "{\"kind\":\"contact_point\",\"date\":\"2025-06-11\",\"person\":\"L3\",\"point\":\"丙镇卫生院\"}");
+    t_put ("H001", "{\"kind\":\"paired_family\",\"date\":\"2025-01-02\",\"person\":\"L4\",\"family\":\"甲社区卫生服务中心\"}");
+    t_put ("H001", "{\"kind\":\"contact_point\",\"date\":\"2025-01-02\",\"person\":\"L4\",\"point\":\"甲社区卫生服务中心\"}");
+    const char *deed = "{\"kind\":\"practical_deed\",\"date\":\"%s\",\"person\":\"%s\","
+                       "\"beneficiary\":\"%s\",\"title\":\"义诊\"}";
+    t_put ("H001", deed, "2025-06-10", "L1", "甲社区卫生服务中心");      //  own point: met
+    t_put ("H001", deed, "2025-06-10", "L2", "甲社区卫生服务中心");      //  L1's point: unmet
+    t_put ("H001", deed, "2025-06-10", "L3", "丙镇卫生院");              //  assigned 11 June: unmet
+    t_put ("H001", deed, "2025-06-10", "L4", "甲社区卫生服务中心");      //  point and family: once
+    json_t *r = s_annual (2025, NULL);
+    t_expect_in (r, "L1", "2.3b", "met", 1, 1);
+    t_expect_in (r, "L2", "2.3b", "unmet", 0, 1);
+    t_expect_in (r, "L3", "2.3b", "unmet", 0, 1);
+    t_expect_in (r, "L4", "2.3b", "met", 1, 1);
+    json_decref (r);
+    //  A deed on the day the point is assigned counts.
+    t_put ("H001", deed, "2025-06-11", "L3", "丙镇卫生院");
+    r = s_annual (2025, NULL);
+    t_expect_in (r, "L3", "2.3b", "met", 1, 1);
+    json_decref (r);
+}
+
 Test (eval_v2, v5_a_year_without_roster_or_organisation_is_no_data)
 {
     t_person ("H001", "P1", "甲", NULL, "[{\"role\":\"main_leader\",\"from\":\"2025-01-01\"}]");
@@ -197,8 +229,11 @@ Test (eval_v2, c3_2d_3_2e_training_and_liaison_per_secondment)
     t_person ("H001", "S1", "丁", NULL, "[{\"role\":\"seconded\",\"from\":\"2025-01-01\",\"category\":\"reserve\"}]");
     t_put ("H001", "{\"kind\":\"secondment\",\"ref\":\"GZ1\",\"date\":\"2025-01-01\",\"person\":\"S1\",\"category\":\"reserve\","
            "\"host\":\"甲社区\",\"from\":\"2025-01-01\",\"to\":\"2025-11-30\",\"mentor\":\"导师\"}");
-    json_t *r = t_annual ("2025-11-30");
-    cr_assert_str_eq (s_status (r, "S1", "3.2d"), "not_applicable");   //  the term's last day
+    json_t *r = t_annual ("2025-11-29");
+    cr_assert_str_eq (s_status (r, "S1", "3.2d"), "not_applicable");   //  inside the term: pending
+    json_decref (r);
+    r = t_annual ("2025-11-30");
+    cr_assert_str_eq (s_status (r, "S1", "3.2d"), "unmet");            //  the term's last day: judged
     json_decref (r);
     r = t_annual (NULL);
     cr_assert_str_eq (s_status (r, "S1", "3.2d"), "unmet");
@@ -209,6 +244,27 @@ Test (eval_v2, c3_2d_3_2e_training_and_liaison_per_secondment)
     r = t_annual (NULL);
     cr_assert_str_eq (s_status (r, "S1", "3.2d"), "met");
     cr_assert_str_eq (s_status (r, "S1", "3.2e"), "met");
+    json_decref (r);
+}
+
+//  3.2d for a term ending 31 December: judged by that year's year-end report (as of 31 Dec), pending
+//  before; training on the last day counts.
+Test (eval_v2, c3_2d_a_term_ending_31_december_is_judged_at_that_year_end)
+{
+    t_person ("H001", "S1", "丁", NULL, "[{\"role\":\"seconded\",\"from\":\"2025-01-01\",\"category\":\"reserve\"}]");
+    t_person ("H001", "S2", "戊", NULL, "[{\"role\":\"seconded\",\"from\":\"2025-01-01\",\"category\":\"reserve\"}]");
+    const char *term = "{\"kind\":\"secondment\",\"ref\":\"%s\",\"date\":\"2025-01-01\",\"person\":\"%s\","
+                       "\"category\":\"reserve\",\"host\":\"甲社区\",\"from\":\"2025-01-01\",\"to\":\"2025-12-31\","
+                       "\"mentor\":\"导师\"}";
+    t_put ("H001", term, "GZ1", "S1");
+    t_put ("H001", term, "GZ2", "S2");
+    t_put ("H001", "{\"kind\":\"secondment_training\",\"date\":\"2025-12-31\",\"secondment\":\"GZ1\",\"person\":\"S1\"}");
+    json_t *r = t_annual ("2025-12-30");
+    cr_assert_str_eq (s_status (r, "S2", "3.2d"), "not_applicable");   //  inside the term
+    json_decref (r);
+    r = t_annual (NULL);                                               //  the year-end report
+    cr_assert_str_eq (s_status (r, "S1", "3.2d"), "met");
+    cr_assert_str_eq (s_status (r, "S2", "3.2d"), "unmet");
     json_decref (r);
 }
 
