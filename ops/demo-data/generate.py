@@ -331,6 +331,7 @@ UNITS = [
             "opinion_open_overdue": 1,
             "petition_wrong_signer": ("P005", "P002"),
             "petition_group_by": "P008",
+            "appeal_late": 1,
             "commitment_late_annual": {"P012": "2025-04-08"},
             "org_head_short": ("P008", "P013"),
         },
@@ -380,6 +381,17 @@ EXPECTED = {
              ("8.1b", "P008"), ("6.1", "YJ2025-%03d"), ("7.3", "CN2025-%03d"), ("4.3b", "XF2025-%03d")},
 }
 
+# rules v2 texts
+SECONDMENT_TRAININGS = ["参加市卫健委挂职干部专题培训班（基层公共卫生管理）", "参加挂职干部岗前专题培训",
+                        "参加市委组织部年轻干部基层挂职专题培训"]
+SECONDMENT_LIAISONS = ["派出单位党委办公室赴挂职单位了解挂职干部工作情况", "派出单位与挂职单位电话沟通挂职干部表现",
+                       "派出单位分管领导走访挂职单位"]
+APPEALS = [("letter", "来信反映门诊挂号难"), ("mailbox", "网上信箱反映住院费用清单不清楚"),
+           ("hotline", "热线反映夜间急诊等候时间长"), ("weibo", "政务微博反映停车收费问题"),
+           ("mailbox", "网上信箱咨询医保异地结算"), ("letter", "来信反映体检报告领取不便"),
+           ("hotline", "热线反映预约检查时间过长")]
+ACTIVITY_DAYS = ["统一活动日：集中学习", "统一活动日：志愿服务", "统一活动日：主题党日", "统一活动日：义诊进社区"]
+
 KIND_CODE = {
     "person": "PS", "org": "OG", "research_plan": "RP", "research_trip": "RT", "research_report": "RR",
     "work_item": "WI", "results_exchange": "RX", "contact_point": "CP", "paired_family": "PF",
@@ -387,6 +399,8 @@ KIND_CODE = {
     "reception_day": "RD", "petition_case": "PC", "petition_closed": "PX", "talk": "TK", "opinion": "OP",
     "opinion_assigned": "OA", "opinion_closed": "OC", "mailbox": "MB", "commitment": "CM",
     "commitment_fulfilled": "CF", "commitment_evaluated": "CE", "rep_activity": "RA",
+    "appeal": "AP", "case_action": "CA", "secondment_training": "ST", "secondment_liaison": "SL",
+    "rep_studio": "DS", "activity_day": "AD",
     "correction": "CR", "void": "VD",
 }
 
@@ -410,6 +424,9 @@ class Ledger:
         self.points = {}              # person -> contact point
         self.person = {p[0]: p for p in cfg["persons"]}
         self.n_case = self.n_opinion = self.n_commit = 0
+        self.links = []               # (row, key, target row): KEY takes the target's ref in finish
+        # rules v2 additions draw from their own generator, so the v1 rows stay as they were
+        self.rng2 = random.Random ("%d-v2-%s" % (YEAR, self.uid))
 
     def add (self, kind, date, fields, note=None, mark=None):
         obj = {"kind": kind, "ref": None}
@@ -670,12 +687,25 @@ class Ledger:
         s = self.cfg["secondment"]
         pid = s["person"]
         role = [r for r in self.person[pid][4] if r["role"] == "seconded"][0]
-        self.add ("secondment", D ("2025-01-02"), {"person": pid, "category": role["category"], "host": s["host"],
-                                                   "from": D (role["from"]), "to": D (role["to"]),
-                                                   "mentor": s["mentor"]},
-                  mark="no_mentor" if not s["mentor"] else None)
-        self.add ("secondment_review", self.workday (D ("2025-12-15"), D ("2025-12-26")), {"person": pid},
-                  note="挂职期满述职评议，实绩考核等次：%s" % self.pick (["优秀", "称职", "称职"]))
+        term = self.add ("secondment", D ("2025-01-02"), {"person": pid, "category": role["category"], "host": s["host"],
+                                                          "from": D (role["from"]), "to": D (role["to"]),
+                                                          "mentor": s["mentor"]},
+                         mark="no_mentor" if not s["mentor"] else None)
+        review = self.add ("secondment_review", self.workday (D ("2025-12-15"), D ("2025-12-26")), {"person": pid},
+                           note="挂职期满述职评议，实绩考核等次：%s" % self.pick (["优秀", "称职", "称职"]))
+        # v2: the term's special training (3.2d) and the sending unit's contacts with the host (3.2e)
+        self.link (review, "secondment", term)
+        w = lambda lo, hi: self.rng2.choice ([d for d in WORKDAYS if D (lo) <= d <= D (hi)])
+        self.link (self.add ("secondment_training", w ("2025-01-06", "2025-02-28"), {"secondment": "", "person": pid},
+                             note=self.rng2.choice (SECONDMENT_TRAININGS)), "secondment", term)
+        for lo, hi in (("2025-04-01", "2025-05-30"), ("2025-09-01", "2025-10-31")):
+            self.link (self.add ("secondment_liaison", w (lo, hi), {"secondment": "", "person": pid},
+                                 note=self.rng2.choice (SECONDMENT_LIAISONS)), "secondment", term)
+
+    def link (self, row, key, target):
+        """ROW's KEY is TARGET's ref (refs are given in finish)."""
+        row["obj"][key] = ""
+        self.links.append ((row, key, target))
 
     # -- 7. commitments ------------------------------------------------------------------
 
@@ -731,6 +761,12 @@ class Ledger:
                       mark="instant_late" if i < late_instant else None)
             done = self.workday (dl + 3 * ONE, dl + 8 * ONE) if i < late_instant else self.workday (d, dl)
             self.add ("commitment_fulfilled", done, {"commitment": cid})
+            # v2 (7.4): every commitment is evaluated, instant ones soon after they are done
+            ev = min (self.rng2.choice ([d2 for d2 in WORKDAYS if done < d2 <= done + 12 * ONE] or [done]), Y1)
+            self.add ("commitment_evaluated", ev,
+                      {"commitment": cid, "grade": self.rng2.choice (["excellent", "good", "good", "fair"]
+                                                                     if i >= late_instant else ["fair", "poor"]),
+                       "method": self.rng2.choice (["masses", "leader", "peer"])})
 
     # -- 4.3 petition cases, received on leading cadres' reception days -----------------
 
@@ -763,9 +799,15 @@ class Ledger:
             mark = None
             if pid == gb:
                 mark = "group_by_org_head"
+            # v2 (4.3e): the year's first group petition is of wide public concern
+            high = size >= 5 and pid != gb and not any (r["obj"]["kind"] == "case_action" for r in self.rows)
             self.add ("petition_case", d, {"case": case, "person": pid, "group_size": size, "measures": measures,
-                                           "responsible": resp, "deadline": dl},
+                                           "responsible": resp, "deadline": dl, "high_profile": True if high else None},
                       note="来访事由：%s" % what, mark=mark)
+            if high:
+                main = [p for p in self.leaders () if "main_leader" in self.roles (p)][0]
+                self.add ("case_action", min (d + ONE, dl), {"case": case, "person": main, "action": "coordination"},
+                          note="主要领导召集相关科室协调解决")
             if flags["open"] and D ("2025-09-01") <= d <= D ("2025-11-01"):
                 flags["open"] -= 1
                 self.marks["petition_open"] = self.rows[-1]
@@ -809,7 +851,9 @@ class Ledger:
             self.add ("opinion", d, {"opinion": oid, "channel": ch, "topic": topic})
             a = self.workday (d + ONE, d + 4 * ONE)
             dl = a + self.pick ([15, 20, 30]) * ONE
-            self.add ("opinion_assigned", a, {"opinion": oid, "department": dept, "deadline": dl})
+            # v2 (6.3c): the leading cadre who claims the opinion
+            self.add ("opinion_assigned", a, {"opinion": oid, "department": dept, "person": self.rng2.choice (self.leaders ()),
+                                              "deadline": dl})
             if open_ and middle and i % 5 == 1:
                 open_ -= 1
                 self.marks["opinion_open"] = self.rows[-1]
@@ -850,7 +894,38 @@ class Ledger:
         self.commitments ()
         self.petitions ()
         self.opinions ()
+        self.v2 ()
         getattr (self, "special_" + self.uid) ()
+
+    def leaders (self):
+        return [p for p in sorted (self.person) if "main_leader" in self.roles (p) or "leader" in self.roles (p)]
+
+    def v2 (self):
+        """Rules v2 events: appeals (4.2c), the representatives' studio (8.1c), unified activity
+        days (7.0). Drawn from rng2, so the v1 rows above do not move."""
+        rng = self.rng2
+        w = lambda lo, hi: rng.choice ([d for d in WORKDAYS if lo <= d <= hi])
+        late = self.brk.get ("appeal_late", 0)
+        for i in range (self.cfg.get ("appeals", 6)):
+            d = w (D ("2025-01-06"), D ("2025-10-31"))
+            ch, topic = rng.choice (APPEALS)
+            if i == 2 and late:
+                answered, mark = d + 75 * ONE, "appeal_late"
+            else:
+                answered, mark = w (d + 3 * ONE, d + 40 * ONE), None
+            self.add ("appeal", d, {"appeal": "LX%d-%s-%02d" % (YEAR, self.uid, i + 1), "channel": ch,
+                                    "person": rng.choice (self.leaders ()), "answered": answered},
+                      note=topic, mark=mark)
+        reps = [p for p in sorted (self.person) if "rep_city" in self.roles (p) or "rep_unit" in self.roles (p)]
+        if reps:
+            self.add ("rep_studio", w (D ("2025-01-06"), D ("2025-01-17")),
+                      {"studio": "%s-DDB" % self.uid, "reception_schedule": "每月第一个星期三上午",
+                       "from": D ("2025-01-01")}, note="党代表工作室设在党委办公室")
+        for oid, _, _ in self.cfg["orgs"]:
+            for m in range (1, 13):
+                lo = datetime.date (YEAR, m, 1)
+                self.add ("activity_day", w (lo, month_end (YEAR, m)), {"org": oid},
+                          note=rng.choice (ACTIVITY_DAYS))
 
     # -- corrections and voids, per unit -------------------------------------------------
 
@@ -917,6 +992,8 @@ class Ledger:
                 r["obj"]["ref"] = "%s-PS-%s" % (self.uid, r["obj"]["person"])
             else:
                 r["obj"]["ref"] = "%s-%s-%04d" % (self.uid, KIND_CODE[k], count[k])
+        for r, key, target in self.links:
+            r["obj"][key] = target["obj"]["ref"]
         extra = []
         for i, (r, changes, note, mark) in enumerate (self.fixes):
             inner = dict (r["obj"])
@@ -1006,6 +1083,8 @@ ENUMS = {
     "grade": ["excellent", "good", "fair", "poor"],
     "method": ["self", "peer", "masses", "leader"],
     "activity": ["studio_reception", "advice", "service", "exchange", "inspection", "committee_meeting", "proposal"],
+    "channel_ap": ["letter", "mailbox", "hotline", "weibo", "other"],
+    "action": ["coordination", "handover", "visit"],
 }
 # kind -> {key: (type, required)}; types: id, person, text, date, bool, int, roles, event, or an enum name
 S = lambda **kw: kw
@@ -1024,15 +1103,25 @@ SCHEMA = {
     "practical_deed": S (date=("date", 1), person=("person", 1), beneficiary=("text", 1), title=("text", 1)),
     "secondment": S (date=("date", 1), person=("person", 1), category=("category", 1), host=("text", 1),
                      to=("date", 1), mentor=("text", 0), **{"from": ("date", 1)}),
-    "secondment_review": S (date=("date", 1), person=("person", 1)),
+    "secondment_review": S (date=("date", 1), person=("person", 1), secondment=("id", 0)),
+    "secondment_training": S (date=("date", 1), secondment=("id", 1), person=("person", 1)),
+    "secondment_liaison": S (date=("date", 1), secondment=("id", 1), person=("person", 1)),
+    "appeal": S (date=("date", 1), appeal=("id", 1), channel=("channel_ap", 1), person=("person", 1),
+                 answered=("date", 0), about=("person", 0)),
+    "case_action": S (date=("date", 1), case=("id", 1), person=("person", 1), action=("action", 1)),
+    "rep_studio": S (date=("date", 1), studio=("id", 1), reception_schedule=("text", 1), to=("date", 0),
+                     **{"from": ("date", 0)}),
+    "activity_day": S (date=("date", 1), org=("id", 1)),
     "reception_day": S (date=("date", 1), person=("person", 1), mode=("mode_rd", 1), announced=("date", 0)),
     "petition_case": S (date=("date", 1), case=("id", 1), person=("person", 1), group_size=("int", 0),
-                        measures=("text", 0), responsible=("text", 0), deadline=("date", 0)),
+                        measures=("text", 0), responsible=("text", 0), deadline=("date", 0),
+                        high_profile=("bool", 0)),
     "petition_closed": S (date=("date", 1), case=("id", 1), signed_by=("person", 0)),
     "talk": S (date=("date", 1), person=("person", 1), with_category=("with_category", 1), form=("form", 0),
                mode=("mode_talk", 0), **{"with": ("text", 1)}),
     "opinion": S (date=("date", 1), opinion=("id", 1), channel=("channel_op", 1), topic=("text", 0)),
-    "opinion_assigned": S (date=("date", 1), opinion=("id", 1), department=("text", 1), deadline=("date", 1)),
+    "opinion_assigned": S (date=("date", 1), opinion=("id", 1), department=("text", 1), person=("person", 0),
+                           deadline=("date", 1)),
     "opinion_closed": S (date=("date", 1), opinion=("id", 1), adopted=("bool", 0), feedback=("date", 0)),
     "mailbox": S (date=("date", 1), channel=("text", 1)),
     "commitment": S (date=("date", 1), commitment=("id", 1), person=("person", 0), org=("id", 0), type=("type", 1),
@@ -1467,10 +1556,18 @@ def readme (ledgers, bad):
         w ("| `%s.jsonl` | %s %s | %d | %d |" % (l.uid, l.uid, l.cfg["name"], len (l.cfg["persons"]), len (l.final)))
     w ("\nEach file: persons (with roles: main leaders, leaders, branch secretaries, party members, a city and a "
        "unit party representative with term and front-line flag, one seconded cadre), then branches (`org`), "
-       "then a year of all 27 event kinds in date order (H003 has no `results_exchange`, on purpose), every row "
+       "then a year of all %d event kinds in date order (H003 has no `results_exchange`, on purpose), every row "
        "with an explicit `ref` (`H001-RD-0001`; persons `H001-PS-P001`). Corrections and voids sit where they "
        "were entered, after the row they supersede. Import each file into its own unit's agent. All names are "
-       "invented; petitions and opinions carry categories and ids, never a petitioner's name.\n")
+       "invented; petitions and opinions carry categories and ids, never a petitioner's name.\n" % len (KIND_CODE))
+    w ("Rules v2 rows (drawn from their own seeded generator, so the v1 rows did not move): every assigned opinion "
+       "names the leading cadre who claims it (6.3c); each secondment names its term in its special training "
+       "(3.2d), its two liaisons of the sending unit (3.2e) and its review; every commitment, instant ones too, is "
+       "evaluated (7.4); appeals by letter, mailbox, hotline and weibo answered in time (4.2c); the year's first "
+       "group petition is flagged `high_profile` and coordinated by the main leader (`case_action`, 4.3e); the "
+       "representatives' studio with its fixed reception day (`rep_studio`, 8.1c); a unified activity day a "
+       "month per branch (`activity_day`, 7.0). Practical deeds are for the cadre's own contact point or paired "
+       "family (2.3b, V9).\n")
     w ("## Deliberate breaks (what the reports should flag)\n")
     w ("Line numbers are lines of the unit's file.\n")
     h1 = L["H001"]
@@ -1506,6 +1603,8 @@ def readme (ledgers, bad):
     w ("- 7.1a: P012 冯秀英's annual commitment is made on 2025-04-08 (line %d), after Q1." % line ("H002", "late_annual"))
     w ("- 5.1b: branch secretary P008 戴伟 talks only once with member P013 (line %d); every other member twice or more."
        % line ("H002", "org_head_short"))
+    w ("- 4.2c: appeal %s (line %d) is answered on %s, 75 days after it came in (60 allowed)."
+       % (obj ("H002", "appeal_late")["appeal"], line ("H002", "appeal_late"), obj ("H002", "appeal_late")["answered"]))
     w ("- Not a break: P006 潘永康 is a leader until 2025-09-30 (pro-rated: research 1.3f against 23 days, 18 half months).")
     w ("\nH003:\n")
     w ("- 1.3g: no `results_exchange` at all.")
