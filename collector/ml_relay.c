@@ -22,6 +22,10 @@
 
 #define RELAY_IDLE_MS 300               //  how often an idle relay looks at tier_out again
 #define RELAY_EXCHANGE_MS 2000          //  longest single forwarding run between looks
+#define RELAY_LISTEN_MS 2000            //  an idle relay says Hello this long after sending,
+#define RELAY_LISTEN_MAX_MS 60000       //  then twice as long each time, up to this: to hear the
+                                        //  higher tier's word on its years (a return)
+#define RELAY_LISTEN_RUN_MS 1000        //  how long it stays to hear the Welcome
 
 typedef struct {
     char *endpoint;
@@ -52,6 +56,8 @@ struct ml_relay {
     bool copied;                        //  tier_out read whole once (at start)...
     uint64_t cursor;                    //  ...and up to this queue seq since
     char said[128];                     //  the outbox's marks when the relay's word was kept
+    int64_t listen_at;                  //  when an idle relay next says Hello (monotonic ms)
+    int64_t listen_every;               //  and then after how long
 };
 
 const char *
@@ -160,9 +166,14 @@ s_word_doc (void *arg, const ml_tier_doc_t *doc)
     snprintf (ref, sizeof ref, "tier-%d-v%u-%s", doc->year, doc->version, doc->kind);
     Massline__Event *ev = NULL;
     ml_outbox_version_t v;
-    if (ml_outbox_current (w->self->outbox, ref, &ev, &v) != 0)
-        return 0;                       //  not copied yet: pending
+    memset (&v, 0, sizeof v);
+    int rc = ml_outbox_current (w->self->outbox, ref, &ev, &v);
     ml_event_free (&ev);
+    if (rc == ML_EINVAL && v.reclaimed)
+        v.seq = 0;                      //  acknowledged and accepted long ago: bytes reclaimed
+    else
+    if (rc)
+        return 0;                       //  not copied yet: pending
     const char *state = NULL, *reason = "";
     if (v.rejected) {
         state = "refused";
@@ -250,14 +261,27 @@ s_run (void *arg)
         if (rc && rc != ML_EDUP)
             ml_warn ("upstream relay: cannot copy the reports into its outbox: %s: %s",
                      ml_strerror (rc), ml_outbox_error (self->outbox));
-        ml_outbox_stat_t st;
+        ml_outbox_stat_t st = { 0 };
         if (ml_outbox_stat (self->outbox, &st) == 0 && st.pending) {
             rc = ml_forward_run (self->forward, st.next_seq - 1,
                                  ml_forward_now_ms () + RELAY_EXCHANGE_MS, &self->stop);
             if (rc && rc != ML_ETIMEDOUT)
                 ml_warn ("upstream relay: %s", ml_strerror (rc));
             s_say (self);
+            self->listen_every = RELAY_LISTEN_MS;
+            self->listen_at = ml_forward_now_ms () + self->listen_every;
             continue;
+        }
+        int64_t now = ml_forward_now_ms ();
+        if (st.events && now >= self->listen_at) {
+            //  nothing to send: a Hello now and then brings the higher tier's word down
+            self->listen_every = self->listen_every ? 2 * self->listen_every : RELAY_LISTEN_MS;
+            if (self->listen_every > RELAY_LISTEN_MAX_MS)
+                self->listen_every = RELAY_LISTEN_MAX_MS;
+            self->listen_at = now + self->listen_every;
+            rc = ml_forward_run (self->forward, 0, now + RELAY_LISTEN_RUN_MS, &self->stop);
+            if (rc && rc != ML_ETIMEDOUT)
+                ml_warn ("upstream relay: %s", ml_strerror (rc));
         }
         s_say (self);
         struct timespec ts = { 0, RELAY_IDLE_MS * 1000000L };
