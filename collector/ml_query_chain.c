@@ -3,6 +3,7 @@
    writes the chain through ml_chain.h only; reports through ml_report.h. */
 #include "ml_query_chain.h"
 #include "ml_query_report.h"
+#include "ml_query_tier.h"
 #include "ml_chain.h"
 #include "ml_report.h"
 #include "ml_store_source.h"
@@ -233,14 +234,23 @@ ml_query_chain_review (const ml_query_t *q, json_t **reply, char *code, size_t c
     }
     if (!rc && accept && q->rules)
         rc = s_freeze_one (txn, q->registry, q->rules, unit, year);
+    json_t *upstream = NULL;            //  the last unit accepted: the bureau's year goes up
+    if (!rc && accept)
+        rc = ml_query_tier_accepted (q, txn, year, &upstream);
     if (rc)
         ml_store_abort (&txn);
     else
         rc = ml_store_commit (&txn);
-    if (rc)
+    if (rc) {
+        json_decref (upstream);
         return ML_QUERY_FAIL (rc, "storage", "the decision could not be stored: %s", ml_strerror (rc));
+    }
     *reply = json_pack ("{s:s, s:i, s:o}", "unit", unit, "year", year, "submission",
                         s_submission (&y));
+    if (*reply && upstream)
+        json_object_set_new (*reply, "upstream", upstream);
+    else
+        json_decref (upstream);
     return *reply ? 0 : ML_QUERY_FAIL (ML_ENOMEM, "internal", "out of memory");
 }
 

@@ -65,6 +65,7 @@ static const s_query_t s_queries[] = {
     { "review bureau",      S_REVIEWER,             NULL, ml_query_tier_review_bureau },
     { "report members",     S_REPORTS,              NULL, ml_query_tier_members },
     { "report show",        S_REPORTS,              NULL, ml_query_tier_show },
+    { "status upstream",    S_REPORTS,              NULL, ml_query_tier_upstream },
     { "review pending",     S_REPORTS,              NULL, ml_query_review_pending },
     { "events",             S_REPORTS | S_OWN_UNIT, ml_query_events_check, ml_query_events },
     { "sample draw",        S_AUDITOR,              NULL, ml_query_sample_draw },

@@ -1,13 +1,16 @@
 /* ml_relay.c -- the upstream relay (ml_relay.h): tier_out -> outbox (by ref) -> higher tier. */
 #include "ml_relay.h"
 #include "ml_config.h"
+#include "ml_db.h"
 #include "ml_err.h"
+#include "ml_event.h"
 #include "ml_forward.h"
 #include "ml_keys.h"
 #include "ml_log.h"
 #include "ml_outbox.h"
 #include "ml_tier.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +22,10 @@
 
 #define RELAY_IDLE_MS 300               //  how often an idle relay looks at tier_out again
 #define RELAY_EXCHANGE_MS 2000          //  longest single forwarding run between looks
+#define RELAY_LISTEN_MS 2000            //  an idle relay says Hello this long after sending,
+#define RELAY_LISTEN_MAX_MS 60000       //  then twice as long each time, up to this: to hear the
+                                        //  higher tier's word on its years (a return)
+#define RELAY_LISTEN_RUN_MS 1000        //  how long it stays to hear the Welcome
 
 typedef struct {
     char *endpoint;
@@ -46,6 +53,11 @@ struct ml_relay {
     pthread_t thread;
     bool started;
     volatile sig_atomic_t stop;
+    bool copied;                        //  tier_out read whole once (at start)...
+    uint64_t cursor;                    //  ...and up to this queue seq since
+    char said[128];                     //  the outbox's marks when the relay's word was kept
+    int64_t listen_at;                  //  when an idle relay next says Hello (monotonic ms)
+    int64_t listen_every;               //  and then after how long
 };
 
 const char *
@@ -93,27 +105,151 @@ s_collect (void *arg, const ml_tier_doc_t *doc)
     return 0;
 }
 
-//  Copies every report of tier_out into the outbox (those already there are skipped by ref).
+//  Copies the reports of tier_out into the outbox: at start all of them (those already there are
+//  skipped by ref, so a copy repeated after a crash is a no-op), then only those queued since
+//  the last copy (ml_store_tier_since: an idle relay reads one row).
 static int
 s_copy (ml_relay_t *self)
 {
     s_copy_t c = { 0 };
     int rc;
+    uint64_t last = 0;
     ml_store_txn_t *txn = ml_store_begin (self->store, false, &rc);
     if (!txn)
         return rc;
-    rc = ml_store_tier_each (txn, false, NULL, 0, s_collect, &c);
+    rc = ml_store_tier_since (txn, self->copied ? self->cursor : 0, &last,
+                              self->copied ? s_collect : NULL, &c);
+    if (!rc && !self->copied)
+        rc = ml_store_tier_each (txn, false, NULL, 0, s_collect, &c);
     ml_store_abort (&txn);
     for (size_t i = 0; i < c.n; i++)
         c.items[i].ref = c.refs[i];
     if (!rc && c.n)
         rc = ml_outbox_append (self->outbox, c.items, c.n, false);
+    if (!rc || rc == ML_EDUP) {
+        self->copied = true;
+        self->cursor = last;
+    }
     for (size_t i = 0; i < c.n; i++)
         free (c.data[i]);
     free (c.items);
     free (c.refs);
     free (c.data);
     return rc;
+}
+
+// ---------------------------------------------------------------------------
+// The relay's word on what it sent, kept in the store for `massline status`
+
+typedef struct {
+    ml_relay_t *self;
+    json_t *word;                       //  {"REF": {"state", "reason"}}
+    json_t *years;                      //  the higher tier's last word on our years, or NULL
+    uint64_t acked_seq;
+} s_word_t;
+
+static int
+s_reject_reason (const ml_outbox_reject_t *reject, void *arg)
+{
+    json_t *rejects = arg;
+    char seq[32];
+    snprintf (seq, sizeof seq, "%llu", (unsigned long long) reject->seq);
+    json_object_set_new (rejects, seq, json_string (reject->reason ? reject->reason : ""));
+    return 0;
+}
+
+static int
+s_word_doc (void *arg, const ml_tier_doc_t *doc)
+{
+    s_word_t *w = arg;
+    char ref[96];
+    snprintf (ref, sizeof ref, "tier-%d-v%u-%s", doc->year, doc->version, doc->kind);
+    Massline__Event *ev = NULL;
+    ml_outbox_version_t v;
+    memset (&v, 0, sizeof v);
+    int rc = ml_outbox_current (w->self->outbox, ref, &ev, &v);
+    ml_event_free (&ev);
+    if (rc == ML_EINVAL && v.reclaimed)
+        v.seq = 0;                      //  acknowledged and accepted long ago: bytes reclaimed
+    else
+    if (rc)
+        return 0;                       //  not copied yet: pending
+    const char *state = NULL, *reason = "";
+    if (v.rejected) {
+        state = "refused";
+        json_t *rejects = json_object ();
+        ml_outbox_rejects (w->self->outbox, s_reject_reason, rejects);
+        char seq[32];
+        snprintf (seq, sizeof seq, "%llu", (unsigned long long) v.seq);
+        json_t *r = json_object_get (rejects, seq);
+        json_object_set_new (w->word, ref, json_pack ("{s:s, s:s}", "state", state, "reason",
+                             r ? json_string_value (r) : ""));
+        json_decref (rejects);
+        return 0;
+    }
+    if (v.seq > w->acked_seq)
+        return 0;                       //  sent, not acknowledged: pending
+    state = "delivered";
+    size_t i;
+    json_t *y;
+    json_array_foreach (w->years, i, y)
+        if (json_integer_value (json_object_get (y, "year")) == doc->year
+        &&  json_integer_value (json_object_get (y, "version")) == (json_int_t) doc->version) {
+            const char *st = json_string_value (json_object_get (y, "state"));
+            if (st && strcmp (st, "returned") == 0) {
+                state = "returned";
+                reason = json_string_value (json_object_get (y, "reason"));
+            }
+            else
+            if (st && strcmp (st, "accepted") == 0)
+                state = "accepted";
+        }
+    json_object_set_new (w->word, ref, json_pack ("{s:s, s:s}", "state", state, "reason",
+                         reason ? reason : ""));
+    return 0;
+}
+
+//  Keeps the state of every report sent in the store when the outbox's marks have changed since
+//  the last time (acknowledgements, refusals, the higher tier's word on our years).
+static void
+s_say (ml_relay_t *self)
+{
+    ml_outbox_stat_t st;
+    if (ml_outbox_stat (self->outbox, &st) != 0)
+        return;
+    char *years = ml_outbox_years (self->outbox);
+    char marks[128];
+    uint8_t sha[32] = { 0 };
+    if (years)
+        ml_sha256 ((const uint8_t *) years, strlen (years), sha);
+    snprintf (marks, sizeof marks, "%llu/%llu/%llu/%02x%02x%02x%02x%02x%02x%02x%02x",
+              (unsigned long long) st.acked_seq, (unsigned long long) st.rejected,
+              (unsigned long long) st.events, sha[0], sha[1], sha[2], sha[3], sha[4], sha[5],
+              sha[6], sha[7]);
+    if (strcmp (marks, self->said) == 0) {
+        free (years);
+        return;
+    }
+    s_word_t w = { self, json_object (), years ? json_loads (years, 0, NULL) : NULL, st.acked_seq };
+    free (years);
+    int rc;
+    ml_store_txn_t *txn = ml_store_begin (self->store, true, &rc);
+    if (txn) {
+        rc = ml_store_tier_each (txn, false, NULL, 0, s_word_doc, &w);
+        char *text = rc ? NULL : json_dumps (w.word, JSON_COMPACT | JSON_SORT_KEYS);
+        rc = rc ? rc : text ? ml_store_tier_set_relay (txn, text) : ML_ENOMEM;
+        free (text);
+        if (rc)
+            ml_store_abort (&txn);
+        else
+            rc = ml_store_commit (&txn);
+    }
+    if (rc)
+        ml_warn ("upstream relay: cannot keep the state of its reports: %s", ml_strerror (rc));
+    else
+        snprintf (self->said, sizeof self->said, "%s", marks);
+    json_decref (w.word);
+    json_decref (w.years);
 }
 
 static void *
@@ -125,14 +261,29 @@ s_run (void *arg)
         if (rc && rc != ML_EDUP)
             ml_warn ("upstream relay: cannot copy the reports into its outbox: %s: %s",
                      ml_strerror (rc), ml_outbox_error (self->outbox));
-        ml_outbox_stat_t st;
+        ml_outbox_stat_t st = { 0 };
         if (ml_outbox_stat (self->outbox, &st) == 0 && st.pending) {
             rc = ml_forward_run (self->forward, st.next_seq - 1,
                                  ml_forward_now_ms () + RELAY_EXCHANGE_MS, &self->stop);
             if (rc && rc != ML_ETIMEDOUT)
                 ml_warn ("upstream relay: %s", ml_strerror (rc));
+            s_say (self);
+            self->listen_every = RELAY_LISTEN_MS;
+            self->listen_at = ml_forward_now_ms () + self->listen_every;
             continue;
         }
+        int64_t now = ml_forward_now_ms ();
+        if (st.events && now >= self->listen_at) {
+            //  nothing to send: a Hello now and then brings the higher tier's word down
+            self->listen_every = self->listen_every ? 2 * self->listen_every : RELAY_LISTEN_MS;
+            if (self->listen_every > RELAY_LISTEN_MAX_MS)
+                self->listen_every = RELAY_LISTEN_MAX_MS;
+            self->listen_at = now + self->listen_every;
+            rc = ml_forward_run (self->forward, 0, now + RELAY_LISTEN_RUN_MS, &self->stop);
+            if (rc && rc != ML_ETIMEDOUT)
+                ml_warn ("upstream relay: %s", ml_strerror (rc));
+        }
+        s_say (self);
         struct timespec ts = { 0, RELAY_IDLE_MS * 1000000L };
         nanosleep (&ts, NULL);
     }
@@ -167,6 +318,7 @@ ml_relay_start (ml_store_t *store, const char *upstream_ini, const char *data_di
         goto fail;
     }
     self->started = true;
+    ml_store_tier_set_upstream (store, true);
     ml_info ("relaying accepted reports to %s (%s)", up.endpoint, upstream_ini);
     memset (sec, 0, sizeof sec);
     ml_config_free (s_upstream_opts, &up);
@@ -185,8 +337,10 @@ ml_relay_stop (ml_relay_t **self_p)
         return;
     ml_relay_t *self = *self_p;
     self->stop = 1;
-    if (self->started)
+    if (self->started) {
         pthread_join (self->thread, NULL);
+        ml_store_tier_set_upstream (self->store, false);
+    }
     ml_forward_destroy (&self->forward);
     ml_outbox_close (&self->outbox);
     free (self);

@@ -266,6 +266,7 @@ struct ml_store {
     ml_db_dbi_t wdbi;                   //  rectification records (ml_store_watch.c)...
     bool wabsent;                       //  ...absent (a read-only open of an older store)
     bool upper_tier;                    //  a committee: takes only `report` events (ml_tier.h)
+    bool upstream;                      //  a relay reports this store's years upward (ml_tier.h)
 };
 
 //  A transaction and the handles of its environment's databases.

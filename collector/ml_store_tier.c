@@ -1,7 +1,10 @@
 /* ml_store_tier.c -- upper tiers in the store (ml_tier.h): the reports a bureau owes upward
    (tier_out) and the reports a committee received (tier_in), in the store's own tables.
    Keys: tier_in  member \0 year(4 BE) version(4 BE) kind;  tier_out  year(4 BE) version(4 BE) kind.
-   Values: at (8 BE, unix s) then the packed `report` event. */
+   Values: at (8 BE, unix s) then the packed `report` event.
+   tier_out also keeps rows of year 0 (never a report's year): 0(4) -> the last queue seq (8 BE);
+   0(4) seq(8 BE) -> the key of the report queued with that seq (so the relay reads only what
+   is new); 0(4) "relay" -> the relay's last word on what it sent (JSON, ml_store_tier_relay). */
 #include "ml_tier.h"
 #include "ml_store_db.h"
 #include "ml_err.h"
@@ -28,6 +31,31 @@ void
 ml_store_tier_set (ml_store_t *self, bool upper)
 {
     self->upper_tier = upper;
+}
+
+void
+ml_store_tier_set_upstream (ml_store_t *self, bool upstream)
+{
+    self->upstream = upstream;
+}
+
+bool
+ml_store_tier_upstream (const ml_store_t *self)
+{
+    return self->upstream;
+}
+
+//  The queue seq of the last report kept in tier_out (0: none, or only reports kept before
+//  there were seqs).
+static uint64_t
+s_last_seq (ml_store_txn_t *txn)
+{
+    static const uint8_t key[4] = { 0 };
+    const void *val;
+    size_t vlen;
+    if (ml_store_table_get (txn, ML_STORE_TIER_OUT, key, 4, &val, &vlen) || vlen != 8)
+        return 0;
+    return ml_db_be64_get (val);
 }
 
 int
@@ -95,7 +123,16 @@ ml_store_tier_queue (ml_store_txn_t *txn, int year, uint32_t version, const char
     size_t klen = s_key (key, sizeof key, NULL, year, version, kind);
     if (!klen)
         return ML_EINVAL;
-    return s_put (txn, ML_STORE_TIER_OUT, key, klen, at, data, len, false);
+    int rc = s_put (txn, ML_STORE_TIER_OUT, key, klen, at, data, len, false);
+    if (rc)
+        return rc;
+    //  its queue seq: the relay reads the reports kept after the last one it copied
+    uint64_t seq = s_last_seq (txn) + 1;
+    uint8_t ikey[12] = { 0 }, sval[8];
+    ml_db_be64_put (ikey + 4, seq);
+    ml_db_be64_put (sval, seq);
+    rc = ml_store_table_put (txn, ML_STORE_TIER_OUT, ikey, 12, key, klen, true);
+    return rc ? rc : ml_store_table_put (txn, ML_STORE_TIER_OUT, ikey, 4, sval, 8, true);
 }
 
 typedef struct {
@@ -122,6 +159,8 @@ s_row (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
     if (klen < ml + 8 || klen - ml - 8 > ML_ID_MAX || vlen < 8)
         return 0;
     d.year = (int) s_be32_get (k + ml);
+    if (d.year == 0)
+        return 0;                       //  tier_out's own rows (seqs, the relay's word)
     d.version = s_be32_get (k + ml + 4);
     memcpy (d.kind, k + ml + 8, klen - ml - 8);
     d.kind[klen - ml - 8] = 0;
@@ -157,4 +196,50 @@ ml_store_tier_each (ml_store_txn_t *txn, bool in, const char *member, int year,
     }
     return ml_store_table_each (txn, in ? ML_STORE_TIER_IN : ML_STORE_TIER_OUT, prefix, plen,
                                 s_row, &w);
+}
+
+int
+ml_store_tier_since (ml_store_txn_t *txn, uint64_t after, uint64_t *last, ml_tier_doc_fn *fn,
+                     void *arg)
+{
+    *last = s_last_seq (txn);
+    int rc = txn->db.ret;
+    if (!fn)
+        return rc;                      //  only the last seq
+    for (uint64_t seq = after + 1; seq <= *last && !rc; seq++) {
+        uint8_t ikey[12] = { 0 };
+        const void *key, *val;
+        size_t klen, vlen;
+        ml_db_be64_put (ikey + 4, seq);
+        if (ml_store_table_get (txn, ML_STORE_TIER_OUT, ikey, 12, &key, &klen)
+        ||  ml_store_table_get (txn, ML_STORE_TIER_OUT, key, klen, &val, &vlen))
+            continue;                   //  not there: nothing to copy
+        s_walk_t w = { false, 0, fn, arg };
+        rc = s_row (&w, key, klen, val, vlen);
+    }
+    return rc ? rc : txn->db.ret;
+}
+
+static const uint8_t s_relay_key[9] = { 0, 0, 0, 0, 'r', 'e', 'l', 'a', 'y' };
+
+int
+ml_store_tier_set_relay (ml_store_txn_t *txn, const char *json)
+{
+    return ml_store_table_put (txn, ML_STORE_TIER_OUT, s_relay_key, sizeof s_relay_key, json,
+                               strlen (json), true);
+}
+
+char *
+ml_store_tier_relay (ml_store_txn_t *txn)
+{
+    const void *val;
+    size_t vlen;
+    if (ml_store_table_get (txn, ML_STORE_TIER_OUT, s_relay_key, sizeof s_relay_key, &val, &vlen))
+        return NULL;
+    char *text = malloc (vlen + 1);
+    if (text) {
+        memcpy (text, val, vlen);
+        text[vlen] = 0;
+    }
+    return text;
 }

@@ -17,6 +17,11 @@
 //  from its members; a bureau refuses them from its units. Call before serving.
 void ml_store_tier_set (ml_store_t *self, bool upper);
 
+//  Notes that a relay reports SELF's years upward ([upstream]; ml_relay_start), or no longer.
+//  Only then does an acceptance produce a report (ml_query_tier.h).
+void ml_store_tier_set_upstream (ml_store_t *self, bool upstream);
+bool ml_store_tier_upstream (const ml_store_t *self);
+
 //  At ingest (ml_store_ingest.c): 0 when EV may be stored here, or ML_EINVAL with REJ filled
 //  ("wrong_tier": "a committee takes only report events from its member bureaus").
 int ml_store_tier_admit (ml_store_txn_t *txn, const Massline__Event *ev, ml_reject_t *rej);
@@ -45,8 +50,22 @@ int ml_store_tier_each (ml_store_txn_t *txn, bool in, const char *member, int ye
                         ml_tier_doc_fn *fn, void *arg);
 
 //  Keeps the packed `report` event DATA (LEN bytes) of YEAR, VERSION and KIND in tier_out (write
-//  TXN), accepted at AT. ML_EEXIST when that document is there already (not sticky).
+//  TXN), accepted at AT, with the next queue seq. ML_EEXIST when that document is there already
+//  (not sticky).
 int ml_store_tier_queue (ml_store_txn_t *txn, int year, uint32_t version, const char *kind,
                          int64_t at, const uint8_t *data, size_t len);
+
+//  Calls FN for each report of tier_out queued with a seq above AFTER, in seq order (point reads:
+//  the cost is the new reports', not tier_out's), and sets *LAST to the last seq given (those
+//  kept before there were seqs have none: read them with ml_store_tier_each). Returns 0, FN's
+//  non-zero result, or the failure.
+int ml_store_tier_since (ml_store_txn_t *txn, uint64_t after, uint64_t *last, ml_tier_doc_fn *fn,
+                         void *arg);
+
+//  The relay's last word on what it sent (JSON text: {"REF": {"state": "delivered" | "returned"
+//  | "refused", "reason": TEXT}}): kept in tier_out (write TXN) for `massline status`, and read
+//  back (malloc'd, caller frees; NULL when none was kept).
+int ml_store_tier_set_relay (ml_store_txn_t *txn, const char *json);
+char *ml_store_tier_relay (ml_store_txn_t *txn);
 
 #endif

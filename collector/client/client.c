@@ -57,7 +57,7 @@ s_time_text (int64_t t, bool iso, char *buf, size_t len)
 }
 
 static int
-s_status_json (const Massline__StatusReply *reply)
+s_status_json (const Massline__StatusReply *reply, json_t *upstream)
 {
     json_t *units = json_array ();
     for (size_t i = 0; i < reply->n_units; i++) {
@@ -77,6 +77,8 @@ s_status_json (const Massline__StatusReply *reply)
                                "rejected", (json_int_t) u->rejected, "agents", agents));
     }
     json_t *root = json_pack ("{s:I, s:o}", "events", (json_int_t) reply->events, "units", units);
+    if (root && upstream)               //  the reports sent to a higher tier (docs/tiers.md)
+        json_object_set (root, "upstream", upstream);
     char *text = root ? json_dumps (root, JSON_PRESERVE_ORDER) : NULL;
     json_decref (root);
     if (!text) {
@@ -166,7 +168,11 @@ s_cmd_status (int argc, char **argv, const char *config)
         ml_wire_free (&reply);
         return 1;
     }
-    code = json ? s_status_json (reply->status_reply) : s_status_table (reply->status_reply);
+    json_t *upstream = ml_client_tier_upstream (config);
+    code = json ? s_status_json (reply->status_reply, upstream) : s_status_table (reply->status_reply);
+    if (!json)
+        ml_client_tier_upstream_print (upstream);
+    json_decref (upstream);
     ml_wire_free (&reply);
     return code;
 }

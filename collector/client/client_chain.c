@@ -117,6 +117,12 @@ ml_client_review (int argc, char **argv, const char *config)
                 json_string_value (json_object_get (sub, "decided_by")),
                 json_string_value (json_object_get (sub, "decided_at")),
                 reason ? ": " : "", reason ? reason : "");
+    json_t *up = json_object_get (reply, "upstream");
+    if (!as_json && up)                 //  the last unit accepted: the bureau's year went up
+        printf ("bureau %s: every unit accepted; version %lld of the roll-up kept for the higher "
+                "tier (%s), sha256 %s\n", year, (long long) json_integer_value (json_object_get (up,
+                "version")), json_string_value (json_object_get (up, "state")),
+                json_string_value (json_object_get (up, "digest")));
     json_decref (reply);
     return 0;
 }

@@ -67,9 +67,17 @@ ml_client_review_bureau (int argc, char **argv, const char *config)
     int code = s_ask (config, "review bureau", args, nargs, &reply);
     if (code)
         return code;
-    printf ("bureau %s: version %lld of the roll-up kept for the higher tier (pending), sha256 %s\n",
+    const char *state = json_string_value (json_object_get (reply, "state"));
+    bool already = state && strcmp (state, "already") == 0;
+    printf ("bureau %s: version %lld of the roll-up %s for the higher tier (%s), sha256 %s\n",
             year, (long long) json_integer_value (json_object_get (reply, "version")),
+            already ? "was kept already" : "kept", already ? "nothing new to send" : "pending",
             json_string_value (json_object_get (reply, "digest")));
+    json_t *missing = json_object_get (reply, "units_not_accepted");
+    for (size_t i = 0; i < json_array_size (missing); i++)
+        printf ("%s%s%s", i ? ", " : "units not accepted: ",
+                json_string_value (json_array_get (missing, i)),
+                i + 1 == json_array_size (missing) ? "\n" : "");
     json_decref (reply);
     return 0;
 }
@@ -148,4 +156,35 @@ ml_client_tier_report (int argc, char **argv, const char *config)
         fclose (f);
     free (buf);
     return 0;
+}
+
+// ---------------------------------------------------------------------------
+// status: the reports this collector sent to its higher tier
+
+json_t *
+ml_client_tier_upstream (const char *config)
+{
+    int code = 0;
+    json_t *reply = ml_client_query (config, "status upstream", 0, NULL, &code);
+    json_t *up = reply ? json_incref (json_object_get (reply, "upstream")) : NULL;
+    json_decref (reply);
+    return up;
+}
+
+void
+ml_client_tier_upstream_print (const json_t *upstream)
+{
+    if (!json_is_array (upstream))
+        return;                         //  no higher tier
+    size_t n = json_array_size (upstream);
+    printf ("upstream: %zu report%s sent to the higher tier\n", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *d = json_array_get (upstream, i);
+        const char *reason = json_string_value (json_object_get (d, "reason"));
+        printf ("  %s %lld version %lld: %s%s%s\n", json_string_value (json_object_get (d, "kind")),
+                (long long) json_integer_value (json_object_get (d, "year")),
+                (long long) json_integer_value (json_object_get (d, "version")),
+                json_string_value (json_object_get (d, "state")), reason && *reason ? ": " : "",
+                reason && *reason ? reason : "");
+    }
 }

@@ -63,6 +63,11 @@ int ml_client_watch (int argc, char **argv, const char *config);
 //  members --year Y` and `report show MEMBER YEAR [...]` (ARGV[0] "members" or "show").
 int ml_client_review_bureau (int argc, char **argv, const char *config);
 int ml_client_tier_report (int argc, char **argv, const char *config);
+//  For `massline status`: the reports sent upward (`status upstream`: JSON null when the
+//  collector reports to no higher tier, else an array), or NULL when not answered (said on
+//  stderr); and its lines under the status table (nothing for null).
+json_t *ml_client_tier_upstream (const char *config);
+void ml_client_tier_upstream_print (const json_t *upstream);
 
 #include <stddef.h>
 #include "ml_render.h"

@@ -3,7 +3,10 @@
    carries the roll-up up through the agents' exactly-once protocol; the committee lists both,
    seals verified, check clean; a restatement goes up as version 2 beside version 1; a return
    at the committee; report events with a wrong digest or tier version sent with a member's key
-   are refused with reasons while the committee keeps serving. */
+   are refused with reasons while the committee keeps serving. A bureau of two units whose year
+   goes up by itself when its last unit is accepted (not before; review bureau then sends
+   nothing twice), `massline status` there showing the report pending, delivered and returned
+   with the committee's reason; review bureau refused where there is no higher tier. */
 #include "ml_harness.h"
 
 #include <criterion/criterion.h>
@@ -223,6 +226,170 @@ Test (integration, committee_refuses_bad_reports, .init = ml_h_init, .fini = ml_
     json_t *all = s_members (com);      //  still serving, nothing stored
     cr_assert_eq (json_array_size (json_object_get (s_member (all, "B01"), "documents")), 0);
     json_decref (all);
+    cr_assert_eq (ml_h_stop (pid, SIGTERM), 0);
+    ml_h_pass ();
+}
+
+// ---------------------------------------------------------------------------
+// The bureau's year goes up by itself
+
+//  A bureau of H001 and H002 reporting to COMMITTEE as MEMBER.
+static const char *
+s_bureau2 (const char *name, const char *committee, const char *member)
+{
+    const char *dir = ml_h_str ("%s/%s", ml_h_dir (), name);
+    OK ("init bureau", (char *) ML_COLLECTOR, "init", (char *) dir, "--unit", "H001:医院",
+        "--unit", "H002:卫生院", "--ingest", ml_h_str ("tcp://127.0.0.1:%d", ml_h_free_port ()),
+        "--query", ml_h_str ("tcp://127.0.0.1:%d", ml_h_free_port ()));
+    OK ("staff add", (char *) ML_COLLECTOR, "-c", ml_h_str ("%s/collector.ini", dir), "staff",
+        "add", "rev", "--role", "reviewer");
+    if (committee) {
+        FILE *f = fopen (ml_h_str ("%s/collector.ini", dir), "a");
+        cr_assert (f);
+        fprintf (f, "upstream = %s/members/%s/upstream.ini\n", committee, member);
+        fclose (f);
+    }
+    return dir;
+}
+
+//  UNIT of BUREAU: its roster, and its 2025 submitted and sent.
+static void
+s_unit_submits (const char *bureau, const char *unit)
+{
+    const char *agent = ml_h_str ("%s/agents/%s/agent.ini", bureau, unit);
+    for (int i = 1; i <= 3; i++)
+        OK ("person", (char *) ML_AGENT, "-c", (char *) agent, "record", "person",
+            ml_h_str ("person=P00%d", i), ml_h_str ("name=名%d", i),
+            "roles=[{\"role\":\"leader\",\"from\":\"2020-01-01\"}]");
+    OK ("submit", (char *) ML_AGENT, "-c", (char *) agent, "submit", "2025", "--filler", "P001",
+        "--reviewer", "P002", "--approver", "P003");
+    OK ("flush", (char *) ML_AGENT, "-c", (char *) agent, "flush", "--timeout", "30");
+}
+
+//  `massline status --json` at DIR: its "upstream" (the caller's).
+static json_t *
+s_upstream (const char *dir)
+{
+    json_t *st = s_query (dir, (char *const[]) { "status", "--json", NULL });
+    cr_assert (json_object_get (st, "units"), "status --json lost its units");
+    json_t *up = json_incref (json_object_get (st, "upstream"));
+    json_decref (st);
+    cr_assert (up, "status --json has no upstream key");
+    return up;
+}
+
+typedef struct {
+    const char *bureau;
+    const char *state;
+} s_state_t;
+
+//  True when the bureau's only report upward is in state W->state.
+static bool
+s_upstream_is (void *arg)
+{
+    s_state_t *w = arg;
+    json_t *up = s_upstream (w->bureau);
+    const char *state = json_string_value (json_object_get (json_array_get (up, 0), "state"));
+    bool is = json_array_size (up) == 1 && state && strcmp (state, w->state) == 0;
+    json_decref (up);
+    return is;
+}
+
+Test (integration, bureau_year_goes_up_when_its_last_unit_is_accepted, .init = ml_h_init,
+      .fini = ml_h_fini)
+{
+    setenv ("MASSLINE_TODAY", "2026-01-15", 1);
+    const char *com = s_init ("committee", true);
+    const char *bur = s_bureau2 ("b01", com, "B01");
+    s_coll_t c[2] = { { com, s_start (com) }, { bur, s_start (bur) } };
+    const char *rev = ml_h_str ("%s/staff/rev.ini", bur);
+    s_unit_submits (bur, "H001");
+    s_unit_submits (bur, "H002");
+    json_t *up = s_upstream (bur);
+    cr_assert (json_is_array (up) && json_array_size (up) == 0, "a report before any decision");
+    json_decref (up);
+    //  one unit accepted: the year stays at the bureau (nothing kept for the relay, nothing sent)
+    OK ("accept H001", (char *) ML_CLIENT, "-c", (char *) rev, "review", "accept", "H001", "2025");
+    up = s_upstream (bur);
+    cr_assert_eq (json_array_size (up), 0, "the year went up with a unit not accepted");
+    json_decref (up);
+    //  the last unit accepted: the bureau's year goes up in the same decision, no review bureau
+    ml_h_out_t out;
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "accept", "H002", "2025",
+                            NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "every unit accepted"), "%s", out.out);
+    s_wait_t w = { com, "B01", 1 };
+    cr_assert (ml_h_until (s_has_docs, &w, T), "the bureau's year never reached the committee");
+    s_state_t st = { bur, "delivered" };
+    cr_assert (ml_h_until (s_upstream_is, &st, T), "status never showed the report delivered");
+    //  the reviewer's decision after it sends nothing twice
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", NULL), 0,
+                  "%s", out.err);
+    cr_assert (strstr (out.out, "nothing new to send"), "%s", out.out);
+    up = s_upstream (bur);
+    json_t *d = json_array_get (up, 0);
+    cr_assert_eq (json_array_size (up), 1);
+    cr_assert_str_eq (json_string_value (json_object_get (d, "kind")), "rollup");
+    cr_assert_eq (json_integer_value (json_object_get (d, "year")), 2025);
+    cr_assert_eq (json_integer_value (json_object_get (d, "version")), 1);
+    json_decref (up);
+    json_t *all = s_members (com);
+    json_t *docs = json_object_get (s_member (all, "B01"), "documents");
+    cr_assert_eq (json_array_size (docs), 1, "a second document went up");
+    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (docs, 0), "seal")),
+                      "verified");
+    json_decref (all);
+    json_t *show = s_query (com, (char *const[]) { "report", "show", "B01", "2025", NULL });
+    json_t *bureau = json_object_get (show, "bureau");
+    cr_assert_str_eq (json_string_value (json_object_get (bureau, "decided_as")), "all_units_accepted");
+    cr_assert_eq (json_array_size (json_object_get (bureau, "units_not_accepted")), 0);
+    json_decref (show);
+    //  the committee returns it: the bureau's status says so, with the reason
+    OK ("return", (char *) ML_CLIENT, "-c", ml_h_str ("%s/staff/rev.ini", com), "review", "return",
+        "B01", "2025", "--reason", "缺少说明");
+    st.state = "returned";
+    cr_assert (ml_h_until (s_upstream_is, &st, T), "status never showed the report returned");
+    up = s_upstream (bur);
+    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (up, 0), "reason")), "缺少说明");
+    json_decref (up);
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "status", NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "rollup 2025 version 1: returned: 缺少说明"), "%s", out.out);
+    //  the committee reports to no one: review bureau is refused there, with one line
+    cr_assert_neq (ml_h_run (&out, T, ML_CLIENT, "-c", ml_h_str ("%s/staff/rev.ini", com), "review",
+                             "bureau", "2025", "--reason", "x", NULL), 0);
+    cr_assert (strstr (out.err, "no higher tier"), "%s", out.err);
+    up = s_upstream (com);
+    cr_assert (json_is_null (up), "a committee without upstream shows upstream reports");
+    json_decref (up);
+    for (int i = 1; i >= 0; i--)
+        cr_assert_eq (ml_h_stop (c[i].pid, SIGTERM), 0);
+    OK ("check", (char *) ML_COLLECTOR, "-c", ml_h_str ("%s/collector.ini", bur), "check");
+    OK ("check", (char *) ML_COLLECTOR, "-c", ml_h_str ("%s/collector.ini", com), "check");
+    ml_h_pass ();
+}
+
+Test (integration, bureau_without_upstream_keeps_its_year, .init = ml_h_init, .fini = ml_h_fini)
+{
+    setenv ("MASSLINE_TODAY", "2026-01-15", 1);
+    const char *bur = s_bureau2 ("b01", NULL, NULL);
+    pid_t pid = s_start (bur);
+    const char *rev = ml_h_str ("%s/staff/rev.ini", bur);
+    s_unit_submits (bur, "H001");
+    s_unit_submits (bur, "H002");
+    ml_h_out_t out;
+    OK ("accept H001", (char *) ML_CLIENT, "-c", (char *) rev, "review", "accept", "H001", "2025");
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "accept", "H002", "2025",
+                            NULL), 0, "%s", out.err);
+    cr_assert (!strstr (out.out, "every unit accepted"), "%s", out.out);
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", NULL), 1);
+    cr_assert (strstr (out.err, "no higher tier"), "%s", out.err);
+    cr_assert (!strchr (out.err, '\n') || strchr (out.err, '\n') == out.err + strlen (out.err) - 1,
+               "not one line: %s", out.err);
+    json_t *up = s_upstream (bur);
+    cr_assert (json_is_null (up));
+    json_decref (up);
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "status", NULL), 0, "%s", out.err);
+    cr_assert (!strstr (out.out, "upstream"), "%s", out.out);
     cr_assert_eq (ml_h_stop (pid, SIGTERM), 0);
     ml_h_pass ();
 }
