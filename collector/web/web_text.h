@@ -1,5 +1,5 @@
-/* web_text.h -- every word massline-web shows a user, in one table (web_text.c): Chinese, with the
-   English msgid beside it, so that the gettext step (a zh_CN catalogue) is mechanical. */
+/* web_text.h -- every word massline-web shows a user, in one table (web_text.c): English msgids in
+   gettext context "web", translated by the project's catalogue (po/zh_CN.po). */
 #ifndef WEB_TEXT_H
 #define WEB_TEXT_H
 
@@ -18,7 +18,7 @@ typedef enum {
     W_COUNT
 } web_text_t;
 
-//  The text of ID in the page language (Chinese).
+//  The text of ID in the page language (gettext: Chinese by default, web_main.c).
 const char *web_text (web_text_t id);
 
 //  The text of a report status ("met", "unmet", ...) or a role name; the word itself when unknown.

@@ -1,7 +1,9 @@
 """test_web_cache.py -- the collector keeps report answers while its store has not changed
 (collector/ml_query_cache.c), and massline-web shows them: a kept answer is dropped by a new event
 (an ingest) and by a decision, and is never shown to an account that may not ask for it."""
+import html
 import json
+import os
 import re
 import signal
 import unittest
@@ -38,11 +40,38 @@ def cli_summary(unit):
     return (u["summary"]["met"], u["summary"]["unmet"])
 
 
+def english_msgids():
+    """The console's English msgids (collector/web/web_text.c) a reader would notice: capitalised."""
+    with open(os.path.join(wh.SOURCE, "collector/web/web_text.c"), encoding="utf-8") as f:
+        ids = re.findall(r'NC_ \("web", "((?:[^"\\]|\\.)*)"\)', f.read())
+    assert len(ids) > 100, len(ids)
+    return [i for i in ids if i[:1].isupper()]
+
+
+def shown_text(page):
+    return html.unescape(re.sub(r"<[^>]*>", " ", page))
+
+
 class Cache(unittest.TestCase):
     def signed_in(self, user):
         c = wh.Client(B.port)
         self.assertEqual(c.login(user).status, 303)
         return c
+
+    def test_0_pages_are_in_chinese_through_the_catalogue(self):
+        c = self.signed_in("王芳")
+        english = english_msgids()
+        pages = {"/?year=%d" % Y: ["总览", "汇总：各单位 × 八项制度", "预警名单", "下载", "当前账号", "退出"],
+                 "/units/H001?year=%d" % Y: ["单位条款", "达标", "下载"],
+                 "/login": []}
+        for path, words in pages.items():
+            page = c.get(path) if path != "/login" else wh.Client(B.port).get(path)
+            self.assertEqual(page.status, 200, path)
+            text = shown_text(page.text)
+            for w in words:
+                self.assertIn(w, text, "%s: no %s" % (path, w))
+            left = [e for e in english if e in text]
+            self.assertEqual(left, [], "%s shows untranslated English" % path)
 
     def test_1_a_new_event_changes_what_the_pages_show(self):
         c = self.signed_in("王芳")
