@@ -149,6 +149,8 @@ static const char *const s_text[W_COUNT] = {
     [W_VERIFY_DIFF] = NC_ ("web", "The sample does NOT re-derive: the population changed."),
     [W_SIGNATURES] = NC_ ("web", "Signatures"),
     [W_PENDING] = NC_ ("web", "Pending"),
+    [W_WATCH_SHOWN] = NC_ ("web", "Rows shown"),
+    [W_WATCH_ALL] = NC_ ("web", "The whole watch list"),
 };
 
 const char *
