@@ -173,23 +173,40 @@ s_allowed (const ml_query_t *q, const s_query_t *row, char *code, size_t codelen
     return ML_EPERM;
 }
 
+//  Finds Q's command, checks its arguments and who asks: its row, or NULL after failing.
+static const s_query_t *
+s_check (const ml_query_t *q, char *code, size_t codelen, char *msg, size_t msglen, int *rc)
+{
+    const s_query_t *row = s_queries;
+    while (row->command && strcmp (row->command, q->command) != 0)
+        row++;
+    if (!row->command) {
+        *rc = s_unknown (q, code, codelen, msg, msglen);
+        return NULL;
+    }
+    //  a report's arguments first: a bad request is "invalid" whoever asks
+    *rc = row->check ? row->check (q, code, codelen, msg, msglen) : 0;
+    if (!*rc)
+        *rc = s_allowed (q, row, code, codelen, msg, msglen);
+    return *rc ? NULL : row;
+}
+
+int
+ml_query_dispatch_check (const ml_query_t *q, char *code, size_t codelen, char *msg, size_t msglen)
+{
+    int rc = 0;
+    s_check (q, code, codelen, msg, msglen, &rc);
+    return rc;
+}
+
 int
 ml_query_dispatch (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
                    char *msg, size_t msglen)
 {
     *reply = NULL;
-    const s_query_t *row = s_queries;
-    while (row->command && strcmp (row->command, q->command) != 0)
-        row++;
-    if (!row->command)
-        return s_unknown (q, code, codelen, msg, msglen);
-    //  a report's arguments first: a bad request is "invalid" whoever asks
-    int rc = row->check ? row->check (q, code, codelen, msg, msglen) : 0;
-    if (!rc)
-        rc = s_allowed (q, row, code, codelen, msg, msglen);
-    if (!rc)
-        rc = row->run (q, reply, code, codelen, msg, msglen);
-    return rc;
+    int rc = 0;
+    const s_query_t *row = s_check (q, code, codelen, msg, msglen, &rc);
+    return row ? row->run (q, reply, code, codelen, msg, msglen) : rc;
 }
 
 //  The commands that write to the store: the collector answers them one at a time, in turn with

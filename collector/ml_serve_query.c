@@ -7,10 +7,15 @@
    pipelines gets its answers in order), answers it with its own transactions, and hands the packed
    answer back over inproc to the query thread, which alone sends on the ROUTER. At most
    cfg.queue requests wait, one key's at most half: the next one is answered Error "busy" at once
-   rather than left to time out. A query that writes holds the daemon's writer lock (ml_serve.c). */
+   rather than left to time out. A query that writes holds the daemon's writer lock (ml_serve.c).
+
+   Reports that only read are answered through the cache (ml_query_cache.h): once who asks has been
+   judged (ml_query_dispatch_check), an answer computed at the same store generation for the same
+   day, scope, command and arguments is sent again; fifty clerks' dashboards cost one roll-up. */
 #include "ml_serve_query.h"
 #include "ml_err.h"
 #include "ml_log.h"
+#include "ml_query_cache.h"
 #include "ml_query_dispatch.h"
 #include "ml_serve_msg.h"
 
@@ -28,6 +33,7 @@
 #define QUERY_DRAIN 64                  //  requests taken from the ROUTER per poll round
 #define WORKER_NICE 10                  //  workers yield the CPU to ingest when both want it
 #define LANE_KEY (ML_ID_MAX + 64 + ML_ACCOUNT_MAX * 4 + 2)
+#define CACHE_KEY 2048                  //  longer keys are answered without the cache
 
 typedef struct s_lane s_lane_t;
 
@@ -62,6 +68,7 @@ struct ml_serve_query {
     pthread_t *workers;
     int nworkers;                       //  started
     atomic_bool quit;                   //  the query thread stops
+    ml_query_cache_t *cache;            //  report answers per store generation (shared by workers)
     //  under lock:
     pthread_mutex_t lock;
     pthread_cond_t ready;               //  a request may be taken, or stop
@@ -225,17 +232,35 @@ s_query_request (ml_serve_query_t *self, s_job_t *job, const Massline__QueryRequ
     ml_info ("query %s%s by %s", request->command, line, by);
     ml_query_t q = { self->cfg.store, self->cfg.registry, who, request->command, request->args, request->n_args,
                      self->cfg.rules, self->cfg.due_day };
-    json_t *answer = NULL;
-    if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
-        ml_warn ("query %s by %s refused: %s: %s", request->command, by, code, msg);
-        s_reply_error (job, code, msg);
-        return;
+    //  Who asks is judged first, then a kept answer is looked for: the generation is read before
+    //  the handler begins its transaction, so a kept answer is never older than its label.
+    char key[CACHE_KEY];
+    ml_query_cache_slot_t *claim = NULL;
+    char *text = NULL;
+    if (self->cache && ml_query_cache_wants (request->command)
+    &&  ml_query_cache_key (&q, (int) ml_date_today (), key, sizeof key)) {
+        if (ml_query_dispatch_check (&q, code, sizeof code, msg, sizeof msg) != 0) {
+            ml_warn ("query %s by %s refused: %s: %s", request->command, by, code, msg);
+            s_reply_error (job, code, msg);
+            return;
+        }
+        text = ml_query_cache_get (self->cache, key, ml_store_generation (self->cfg.store), &claim);
     }
-    char *text = json_dumps (answer, JSON_COMPACT);
-    json_decref (answer);
     if (!text) {
-        s_reply_error (job, "internal", "out of memory");
-        return;
+        json_t *answer = NULL;
+        if (ml_query_dispatch (&q, &answer, code, sizeof code, msg, sizeof msg) != 0) {
+            ml_query_cache_put (self->cache, claim, NULL);
+            ml_warn ("query %s by %s refused: %s: %s", request->command, by, code, msg);
+            s_reply_error (job, code, msg);
+            return;
+        }
+        text = json_dumps (answer, JSON_COMPACT);
+        json_decref (answer);
+        ml_query_cache_put (self->cache, claim, text);
+        if (!text) {
+            s_reply_error (job, "internal", "out of memory");
+            return;
+        }
     }
     Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
     reply.json = text;
@@ -535,6 +560,7 @@ ml_serve_query_start (const ml_serve_query_cfg_t *cfg, char *err, size_t errlen)
     pthread_cond_init (&self->ready, NULL);
     snprintf (self->endpoint, sizeof self->endpoint, "inproc://massline-query-answers-%p", (void *) self);
     self->lanes = calloc (self->nlanes, sizeof *self->lanes);
+    self->cache = ml_query_cache_new ();    //  NULL: every query is computed
     self->workers = calloc ((size_t) cfg->workers, sizeof *self->workers);
     self->answers = zmq_socket (cfg->ctx, ZMQ_PULL);
     if (!self->lanes || !self->workers || !self->answers || zmq_bind (self->answers, self->endpoint)) {
@@ -588,6 +614,14 @@ ml_serve_query_stop (ml_serve_query_t **self_p)
             self->lanes[i].head = job->next;
             s_job_free (&job);
         }
+    if (self->cache) {
+        uint64_t hits, misses;
+        ml_query_cache_counts (self->cache, &hits, &misses);
+        if (hits || misses)
+            ml_info ("query cache: %llu answers sent again, %llu computed", (unsigned long long) hits,
+                     (unsigned long long) misses);
+        ml_query_cache_destroy (&self->cache);
+    }
     pthread_cond_destroy (&self->ready);
     pthread_mutex_destroy (&self->lock);
     free (self->lanes);

@@ -202,6 +202,12 @@ ml_store_error (const ml_store_t *self)
     return ml_db_error (self->db);
 }
 
+uint64_t
+ml_store_generation (ml_store_t *self)
+{
+    return ml_db_generation (self->db);
+}
+
 // ---------------------------------------------------------------------------
 // Transactions.
 

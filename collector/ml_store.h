@@ -100,6 +100,10 @@ void ml_store_close (ml_store_t **self_p);
 //  log line that goes with an ML_EFULL or ML_EIO from ml_store_commit. Cleared by ml_store_begin.
 const char *ml_store_error (const ml_store_t *self);
 
+//  The store's generation: grows with every committed write (by any process). An answer read from
+//  a transaction begun after the generation was N holds while it is still N (ml_query_cache.h).
+uint64_t ml_store_generation (ml_store_t *self);
+
 //  Begins a transaction (one writer at a time). Returns NULL and sets *CODE on failure.
 ml_store_txn_t *ml_store_begin (ml_store_t *self, bool write, int *code);
 

@@ -228,6 +228,13 @@ ml_db_map_size (ml_db_t *self)
     return mdb_env_info (self->env, &info) == 0 ? info.me_mapsize : 0;
 }
 
+uint64_t
+ml_db_generation (ml_db_t *self)
+{
+    MDB_envinfo info;
+    return mdb_env_info (self->env, &info) == 0 ? (uint64_t) info.me_last_txnid : 0;
+}
+
 const char *
 ml_db_error (const ml_db_t *self)
 {

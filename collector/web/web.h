@@ -105,7 +105,7 @@ void web_style (web_req_t *r);
 
 //  The reporting completeness grid (web_pages.c), for the dashboard and /completeness.
 void web_completeness_grid (ml_html_t *h, const json_t *report);
-void web_watchlist_table (ml_html_t *h, const json_t *report, int year);
+void web_watchlist_table (ml_html_t *h, const json_t *report, int year, size_t max_rows);
 void web_downloads (ml_html_t *h, const char *kind, const char *unit, const char *person, int year);
 void web_year_form (ml_html_t *h, const char *action, int year);
 

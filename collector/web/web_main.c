@@ -4,6 +4,7 @@
 #include "ml_accounts_cli.h"
 #include "ml_cli.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_log.h"
 
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define PROG "massline-web"
@@ -193,8 +195,36 @@ s_help (void)
 static const ml_cli_t s_cli = { PROG, "web.ini", s_commands, s_help, "which command? user, serve or audit",
                                 true, false };
 
+//  Where the catalogue is not installed (massline-web run from its build tree, as ops/demo does),
+//  the one meson built beside it: BUILD/po, the executable being BUILD/collector/web/massline-web.
+static void
+s_find_catalogue (void)
+{
+    const char *dir = getenv ("MASSLINE_LOCALEDIR");
+    if ((dir && *dir) || access (ML_LOCALEDIR "/zh_CN/LC_MESSAGES/" ML_TEXTDOMAIN ".mo", R_OK) == 0)
+        return;
+    char exe[4096], mo[4200];
+    ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = 0;
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr (exe, '/');
+        if (!slash)
+            return;
+        *slash = 0;
+    }
+    snprintf (mo, sizeof mo, "%s/po/zh_CN/LC_MESSAGES/%s.mo", exe, ML_TEXTDOMAIN);
+    if (access (mo, R_OK) == 0) {
+        snprintf (mo, sizeof mo, "%s/po", exe);
+        setenv ("MASSLINE_LOCALEDIR", mo, 1);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
+    s_find_catalogue ();
+    ml_i18n_init_default ("zh_CN");     //  the console speaks Chinese unless told otherwise
     return ml_cli_main (&s_cli, argc, argv);
 }

@@ -79,6 +79,10 @@ web_downloads (ml_html_t *h, const char *kind, const char *unit, const char *per
 // ---------------------------------------------------------------------------
 // The dashboard.
 
+//  The dashboard shows the watch list's first rows, the count of all, and a link to the
+//  whole list (/watchlist): at 3,000 persons the whole one is megabytes of HTML on every visit.
+#define WEB_DASHBOARD_WATCH_ROWS 50
+
 static void
 s_heatmap (ml_html_t *h, const json_t *rollup, int year)
 {
@@ -137,10 +141,10 @@ web_completeness_grid (ml_html_t *h, const json_t *report)
 }
 
 void
-web_watchlist_table (ml_html_t *h, const json_t *report, int year)
+web_watchlist_table (ml_html_t *h, const json_t *report, int year, size_t max_rows)
 {
     const json_t *rows = json_object_get (report, "rows"), *row;
-    size_t i;
+    size_t i, total = json_array_size (rows);
     ml_html_f (h, "<section><h2>%t</h2>", web_text (W_WATCHLIST));
     if (json_array_size (rows) == 0) {
         ml_html_f (h, "<p>%t</p></section>", web_text (W_NONE));
@@ -151,6 +155,8 @@ web_watchlist_table (ml_html_t *h, const json_t *report, int year)
                web_text (W_PERSON), web_text (W_RULE), web_text (W_RULE_TEXT), web_text (W_ACTUAL),
                web_text (W_REQUIRED));
     json_array_foreach (rows, i, row) {
+        if (max_rows && i == max_rows)
+            break;
         const char *unit = s_str (row, "unit"), *person = s_str (row, "person");
         ml_html_f (h, "<tr><td><a href=\"/units/%u?year=%d\">%t</a></td><td>", unit, year,
                    s_str (row, "unit_name"));
@@ -160,7 +166,12 @@ web_watchlist_table (ml_html_t *h, const json_t *report, int year)
         ml_html_f (h, "</td><td>%t</td><td>%t</td><td class=\"num\">%L</td><td class=\"num\">%L</td></tr>",
                    s_str (row, "rule"), s_str (row, "text"), s_int (row, "actual"), s_int (row, "required"));
     }
-    ml_html_f (h, "</tbody></table></div></section>");
+    ml_html_f (h, "</tbody></table></div>");
+    if (max_rows && total > max_rows)
+        ml_html_f (h, "<p class=\"note\" id=\"watch-more\">%t %L / %L · <a href=\"/watchlist?year=%d\">%t</a></p>",
+                   web_text (W_WATCH_SHOWN), (long long) max_rows, (long long) total, year,
+                   web_text (W_WATCH_ALL));
+    ml_html_f (h, "</section>");
 }
 
 void
@@ -194,7 +205,7 @@ web_dashboard (web_req_t *r)
         if (completeness)
             web_completeness_grid (h, completeness);
         web_decisions_section (r, h, year);
-        web_watchlist_table (h, watch, year);
+        web_watchlist_table (h, watch, year, WEB_DASHBOARD_WATCH_ROWS);
         web_downloads (h, "watchlist", NULL, NULL, year);
     }
     json_decref (rollup);

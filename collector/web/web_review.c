@@ -223,7 +223,7 @@ web_watchlist_page (web_req_t *r)
     if (h) {
         ml_html_f (h, "<h1>%t · %d</h1>", web_text (W_WATCHLIST), year);
         web_year_form (h, "/watchlist", year);
-        web_watchlist_table (h, rep, year);
+        web_watchlist_table (h, rep, year, 0);
         web_downloads (h, "watchlist", NULL, NULL, year);
     }
     json_decref (rep);

@@ -1,5 +1,5 @@
-/* web_text.h -- every word massline-web shows a user, in one table (web_text.c): Chinese, with the
-   English msgid beside it, so that the gettext step (a zh_CN catalogue) is mechanical. */
+/* web_text.h -- every word massline-web shows a user, in one table (web_text.c): English msgids in
+   gettext context "web", translated by the project's catalogue (po/zh_CN.po). */
 #ifndef WEB_TEXT_H
 #define WEB_TEXT_H
 
@@ -14,11 +14,11 @@ typedef enum {
     W_ST_UNMET, W_ST_WARNING, W_ST_NA, W_ST_EXEMPTED, W_ST_NO_DATA, W_ORG, W_ROLES, W_AS_OF,
     W_LEGEND, W_NOTHING_CHECKED, W_SYSTEM, W_UNIT_ANNUAL, W_CADRE, W_ROLLUP, W_PRINT_HINT,
     W_EVENTS_BEHIND, W_EVENTS, W_DATE, W_KIND, W_REF, W_RECORDED_BY, W_HISTORY, W_STATE, W_EV_CURRENT, W_EV_CORRECTED, W_EV_VOIDED, W_ACT_RECORDED, W_ACT_CORRECTION, W_ACT_VOID, W_MATCH_MEASURES, W_MATCH_PERSON, W_MATCH_UNIT, W_TRUNCATED, W_DETAILS, W_AWAITING, W_REVIEW, W_OPEN, W_SUBMITTED_AT, W_VERSION, W_FILLER, W_ACCEPT, W_RETURN, W_REASON, W_LEADER_READONLY, W_NOT_SUBMITTED, W_DECIDED, W_YEAR_STATE, W_DECIDED_BY, W_BULLETIN, W_PERIOD, W_RANK, W_SAMPLES, W_SAMPLE, W_DRAW, W_SEED, W_SIZE, W_POPULATION, W_STRATA, W_WITNESSES, W_DRAWN_BY, W_DRAWN_AT, W_EXAMINED, W_CHECKLIST, W_ITEM, W_VERIFY_HOW, W_FINDING, W_NOTE, W_RECORD, W_R_OK, W_R_DEVIATION, W_R_NOT_FOUND, W_APPRAISAL, W_DEVIATIONS, W_UPPER_BOUND, W_CONCLUSION, W_VERIFY, W_VERIFY_OK, W_VERIFY_DIFF, W_SIGNATURES, W_PENDING,
-    W_YS_DRAFT, W_YS_SUBMITTED, W_YS_RETURNED, W_YS_ACCEPTED,
+    W_YS_DRAFT, W_YS_SUBMITTED, W_YS_RETURNED, W_YS_ACCEPTED, W_WATCH_SHOWN, W_WATCH_ALL,
     W_COUNT
 } web_text_t;
 
-//  The text of ID in the page language (Chinese).
+//  The text of ID in the page language (gettext: Chinese by default, web_main.c).
 const char *web_text (web_text_t id);
 
 //  The text of a report status ("met", "unmet", ...) or a role name; the word itself when unknown.

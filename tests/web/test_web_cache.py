@@ -1,0 +1,148 @@
+"""test_web_cache.py -- the collector keeps report answers while its store has not changed
+(collector/ml_query_cache.c), and massline-web shows them: a kept answer is dropped by a new event
+(an ingest) and by a decision, and is never shown to an account that may not ask for it."""
+import html
+import json
+import os
+import re
+import signal
+import unittest
+
+import webharness as wh
+
+B = None
+Y = wh.YEAR
+
+
+def setUpModule():
+    global B
+    B = wh.Bureau()
+    B.add_user("王芳", "staff")
+    B.add_user("h1", "unit", "H001")
+    B.add_user("h2", "unit", "H002")
+    B.add_user("审核员", "reviewer")
+
+
+def tearDownModule():
+    if B:
+        B.stop()
+
+
+def heat(page, unit):
+    """The dashboard's compliance cell of UNIT: (met, unmet)."""
+    m = re.search(r'<td class="num" data-unit="%s" data-met="(\d+)" data-unmet="(\d+)">' % unit, page)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def cli_summary(unit):
+    rep = json.loads(B.cli("report", "rollup", "--year", str(Y), "--format", "json", "-o", "-"))
+    u = [u for u in rep["units"] if u["unit"] == unit][0]
+    return (u["summary"]["met"], u["summary"]["unmet"])
+
+
+def english_msgids():
+    """The console's English msgids (collector/web/web_text.c) a reader would notice: capitalised."""
+    with open(os.path.join(wh.SOURCE, "collector/web/web_text.c"), encoding="utf-8") as f:
+        ids = re.findall(r'NC_ \("web", "((?:[^"\\]|\\.)*)"\)', f.read())
+    assert len(ids) > 100, len(ids)
+    return [i for i in ids if i[:1].isupper()]
+
+
+def shown_text(page):
+    return html.unescape(re.sub(r"<[^>]*>", " ", page))
+
+
+class Cache(unittest.TestCase):
+    def signed_in(self, user):
+        c = wh.Client(B.port)
+        self.assertEqual(c.login(user).status, 303)
+        return c
+
+    def test_0_pages_are_in_chinese_through_the_catalogue(self):
+        c = self.signed_in("王芳")
+        english = english_msgids()
+        pages = {"/?year=%d" % Y: ["总览", "汇总：各单位 × 八项制度", "预警名单", "下载", "当前账号", "退出"],
+                 "/units/H001?year=%d" % Y: ["单位条款", "达标", "下载"],
+                 "/login": []}
+        for path, words in pages.items():
+            page = c.get(path) if path != "/login" else wh.Client(B.port).get(path)
+            self.assertEqual(page.status, 200, path)
+            text = shown_text(page.text)
+            for w in words:
+                self.assertIn(w, text, "%s: no %s" % (path, w))
+            left = [e for e in english if e in text]
+            self.assertEqual(left, [], "%s shows untranslated English" % path)
+
+    def test_1_a_new_event_changes_what_the_pages_show(self):
+        c = self.signed_in("王芳")
+        events = "/units/H001/events?year=%d" % Y
+        before = c.get(events).text
+        self.assertEqual(c.get(events).text, before)         # asked twice: the same answer
+        self.assertNotIn('data-ref="H001-CACHE-0001"', before)
+        dash = c.get("/?year=%d" % Y).text
+        self.assertEqual(heat(dash, "H001"), cli_summary("H001"))
+        # one more talk by P005, delivered by H001's agent
+        path = B.dir + "/one.jsonl"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(json.dumps({"kind": "talk", "ref": "H001-CACHE-0001", "date": "%d-03-03" % Y,
+                                "person": "P005", "with": "职工", "with_category": "masses",
+                                "form": "individual", "mode": "in_person", "note": "cache"},
+                               ensure_ascii=False) + "\n")
+        ini = "%s/agents/H001/agent.ini" % B.b
+        B.run([wh.AGENT, "-c", ini, "import", path])
+        B.run([wh.AGENT, "-c", ini, "flush", "--timeout", "120"])
+        after = c.get(events).text
+        self.assertIn('data-ref="H001-CACHE-0001"', after)
+        n0 = int(re.search(r'id="match">[^<]*· (\d+)<', before).group(1))
+        n1 = int(re.search(r'id="match">[^<]*· (\d+)<', after).group(1))
+        self.assertEqual(n1, n0 + 1)
+        # the dashboard's figures are still the CLI's, asked after the ingest
+        self.assertEqual(heat(c.get("/?year=%d" % Y).text, "H001"), cli_summary("H001"))
+
+    def test_2_a_submission_and_a_decision_change_the_dashboard(self):
+        c = self.signed_in("王芳")
+        dash = c.get("/?year=%d" % Y).text
+        self.assertNotIn('<tr data-unit="H002">', dash)
+        B.submit("H002")
+        dash = c.get("/?year=%d" % Y).text
+        self.assertIn('<tr data-unit="H002">', dash)         # awaiting review now
+        rev = self.signed_in("审核员")
+        token = rev.csrf("/review/H002/%d" % Y)
+        done = rev.request("POST", "/review/H002/%d" % Y, {"csrf": token, "action": "accept"})
+        self.assertEqual(done.status, 303, done.text)
+        self.assertEqual(B.year_state("H002"), "accepted")
+        self.assertNotIn('<tr data-unit="H002">', c.get("/?year=%d" % Y).text)
+
+    def test_3_a_kept_answer_never_crosses_scopes(self):
+        staff = self.signed_in("王芳")
+        h1, h2 = self.signed_in("h1"), self.signed_in("h2")
+        # staff's answers are kept first; the unit accounts ask the same commands and arguments
+        for path in ("/units/H001?year=%d" % Y, "/units/H002?year=%d" % Y, "/?year=%d" % Y,
+                     "/reports/rollup.csv?year=%d" % Y, "/units/H002/events?year=%d" % Y,
+                     "/reports/unit-annual.csv?unit=H002&year=%d" % Y):
+            self.assertEqual(staff.get(path).status, 200, path)
+        for path in ("/units/H002?year=%d" % Y, "/reports/rollup.csv?year=%d" % Y,
+                     "/units/H002/events?year=%d" % Y, "/reports/unit-annual.csv?unit=H002&year=%d" % Y,
+                     "/watchlist", "/completeness"):
+            self.assertEqual(h1.get(path).status, 403, path)
+        # h1's own unit, kept for h1, is not h2's
+        self.assertEqual(h1.get("/units/H001?year=%d" % Y).status, 200)
+        self.assertEqual(h2.get("/units/H001?year=%d" % Y).status, 403)
+        self.assertEqual(h2.get("/reports/unit-annual.csv?unit=H001&year=%d" % Y).status, 403)
+        self.assertEqual(h2.get("/units/H002?year=%d" % Y).status, 200)
+
+    def test_4_answers_are_sent_again_and_counted(self):
+        c = self.signed_in("王芳")
+        for _ in range(3):
+            self.assertEqual(c.get("/?year=%d" % Y).status, 200)
+        collector = B.pids[0]
+        collector.send_signal(signal.SIGTERM)
+        collector.wait(30)
+        m = re.search(r"query cache: (\d+) answers sent again, (\d+) computed", B.log("collector.log"))
+        self.assertIsNotNone(m, "the collector logs what its cache did")
+        self.assertGreater(int(m.group(1)), 0)
+        self.assertGreater(int(m.group(2)), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
