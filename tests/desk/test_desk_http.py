@@ -158,6 +158,10 @@ class Http(unittest.TestCase):
         self.assertIn("已记录作废", r.text)
         r = c.post("/void", {"csrf": c.csrf(), "ref": refs[0], "reason": ""})
         self.assertEqual(r.status, 400)
+        # massline-agent's own messages reach the clerk in Chinese too
+        r = c.post("/void", {"csrf": c.csrf(), "ref": "H001-NOPE", "reason": "重复登记"})
+        self.assertIn("作废本单位从未记录过的编号", r.text)
+        self.assertNotIn("never recorded", r.text)
 
 
     def test_spool_group(self):
