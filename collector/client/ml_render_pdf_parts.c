@@ -325,7 +325,7 @@ ml_pdf_persons (ml_pdf_doc_t *doc, const json_t *persons)
     size_t index;
     json_t *person;
     json_array_foreach (persons, index, person) {
-        char text [6][32], roles [512], open [1024];
+        char text [6][32], roles [512], open [1024], org [512];
         json_int_t counts [4];
         s_person_counts (json_object_get (person, "rules"), counts, open, sizeof open);
         snprintf (text [0], sizeof text [0], "%zu", index + 1);
@@ -337,7 +337,7 @@ ml_pdf_persons (ml_pdf_doc_t *doc, const json_t *persons)
             { ml_render_or (ml_render_str (person, "name"), "-"), C_INK, 0 },
             { ml_render_or (ml_render_str (person, "person"), "-"), C_INK, 0 },
             { ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles), C_INK, 0 },
-            { ml_render_or (ml_render_str (person, "org"), "-"), C_INK, 0 },
+            { ml_render_or (ml_render_org (person, org, sizeof org), "-"), C_INK, 0 },
             { text [1], C_INK, 0 }, { text [2], C_INK, 0 },
             { text [3], counts [1] > 0? C_RED: C_INK, 0 }, { text [4], C_INK, 0 },
             { open, counts [1] > 0? C_RED: C_INK, 0 }
@@ -357,12 +357,13 @@ ml_pdf_person_rules (ml_pdf_doc_t *doc, const json_t *persons)
     size_t index;
     json_t *person;
     json_array_foreach (persons, index, person) {
-        char line [4096], roles [512], metrics [2048];
+        char line [4096], roles [512], metrics [2048], org [512];
         int bold = snprintf (line, sizeof line, "%s（%s）", ml_render_or (ml_render_str (person, "name"), "-"),
                              ml_render_or (ml_render_str (person, "person"), "-"));
         size_t len = strlen (line);
+        const char *org_text = ml_render_org (person, org, sizeof org);
         snprintf (line + len, sizeof line - len, "　%s%s%s", ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles),
-                  ml_render_str (person, "org")? "　": "", ml_render_or (ml_render_str (person, "org"), ""));
+                  org_text? "　": "", ml_render_or (org_text, ""));
         ml_pdf_metrics_text (json_object_get (person, "metrics"), metrics, sizeof metrics);
         if (metrics [0]) {
             len = strlen (line);

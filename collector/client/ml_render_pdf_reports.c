@@ -74,7 +74,7 @@ ml_pdf_cadre (ml_pdf_doc_t *doc)
     const json_t *report = doc->report;
     json_t *person = json_object_get (report, "person");
     json_t *rules = json_object_get (person, "rules");
-    char name [256], unit [512], roles [512], year [32], period [160], subtitle [64], metrics [2048];
+    char name [256], unit [512], roles [512], year [32], period [160], subtitle [64], metrics [2048], org [512];
     int section = 0;
     snprintf (name, sizeof name, "%s（%s）", ml_render_or (ml_render_str (person, "name"), "-"),
               ml_render_or (ml_render_str (person, "person"), "-"));
@@ -84,7 +84,7 @@ ml_pdf_cadre (ml_pdf_doc_t *doc)
     ml_pdf_head (doc, "领导干部述职述廉附件：直接联系群众", subtitle);
     const char *info [] = {
         "姓　　名", name, "职　　务", ml_render_roles (json_object_get (person, "roles"), roles, sizeof roles),
-        "所在单位", unit, "所在组织", ml_render_or (ml_render_str (person, "org"), "-"),
+        "所在单位", unit, "所在组织", ml_render_or (ml_render_org (person, org, sizeof org), "-"),
         "报告期间", ml_pdf_period (report, period, sizeof period), "", "",
         "报告年度", year, "规则版本", ml_render_or (ml_render_str (report, "rules_version"), "-"), NULL
     };

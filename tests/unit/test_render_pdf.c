@@ -424,3 +424,19 @@ Test (render_pdf, completeness_is_a_units_by_months_grid_on_a4)
     free (text);
     json_decref (report);
 }
+
+//  The organisation a person belongs to is shown by the org ledger's name, as the HTML and text
+//  reports show it, not by its code alone.
+Test (render_pdf, organisations_are_shown_by_name)
+{
+    json_t *cadre = s_fixture ("cadre");
+    char *text = s_text (s_render (cadre, "cadre-org.pdf"));
+    s_assert_line_has (text, "所在组织", "院党委");
+    free (text);
+    json_decref (cadre);
+    json_t *report = s_fixture ("unit_annual");
+    text = s_text (s_render (report, "unit-org.pdf"));
+    cr_assert (strstr (text, "外科党支部") && strstr (text, "护理党支部"), "no branch names: %s", text);
+    free (text);
+    json_decref (report);
+}
