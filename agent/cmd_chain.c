@@ -1,6 +1,7 @@
 /* cmd_chain.c -- massline-agent close and submit: the unit's side of the reporting chain
    (issue 12), recorded through ml_cmd_record_event. */
 #include "cmd.h"
+#include "ml_i18n.h"
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -40,7 +41,7 @@ int
 ml_cmd_close (const ml_agent_config_t *cfg, int argc, char **argv)
 {
     if (argc != 1) {
-        ml_die_msg ("close: usage: close YYYY-MM (try --help)");
+        ml_die_msg (_("close: usage: close YYYY-MM (try --help)"));
         return EXIT_USAGE;
     }
     char today[11], ref[32];
@@ -66,14 +67,14 @@ ml_cmd_submit (const ml_agent_config_t *cfg, int argc, char **argv)
         if (o == 3 && !year && argv[i][0] != '-')
             year = argv[i];
         else {
-            ml_die_msg ("submit: unexpected argument '%s' (try --help)", argv[i]);
+            ml_die_msg (_("submit: unexpected argument '%s' (try --help)"), argv[i]);
             return EXIT_USAGE;
         }
     }
     char *end = NULL;
     long y = year ? strtol (year, &end, 10) : 0;
     if (!year || *end || y < 2000 || y > 2999 || !names[0] || !names[1] || !names[2]) {
-        ml_die_msg ("submit: usage: submit YEAR --filler P --reviewer P --approver P (try --help)");
+        ml_die_msg (_("submit: usage: submit YEAR --filler P --reviewer P --approver P (try --help)"));
         return EXIT_USAGE;
     }
     char today[11], ref[48];

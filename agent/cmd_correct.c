@@ -1,6 +1,7 @@
 /* cmd_correct.c -- massline-agent correct and void: a correction is the event's current version
    with the keys given changed; a void withdraws it. Both record through ml_cmd_record_event. */
 #include "cmd.h"
+#include "ml_i18n.h"
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -19,12 +20,12 @@ s_current (ml_outbox_t *outbox, const char *cmd, const char *ref, Massline__Even
 {
     int rc = ml_outbox_current (outbox, ref, ev_p, v);
     if (rc && v->reclaimed)
-        ml_die_msg ("%s: %s was acknowledged long ago and its content reclaimed from the outbox "
+        ml_die_msg (_("%s: %s was acknowledged long ago and its content reclaimed from the outbox "
                     "(outbox_max_mb); record the whole corrected event: record correction "
-                    "supersedes=%s ...", cmd, ref, ref);
+                    "supersedes=%s ..."), cmd, ref, ref);
     else
     if (rc == ML_ENOTFOUND)
-        ml_die_msg ("%s: %s is not in this agent's outbox (%s)", cmd, ref, ml_outbox_dir (outbox));
+        ml_die_msg (_("%s: %s is not in this agent's outbox (%s)"), cmd, ref, ml_outbox_dir (outbox));
     else
     if (rc)
         ml_die_msg ("%s: outbox %s: %s (%s)", cmd, ml_outbox_dir (outbox), ml_strerror (rc),
@@ -34,7 +35,7 @@ s_current (ml_outbox_t *outbox, const char *cmd, const char *ref, Massline__Even
         const Massline__Event *ev = *ev_p;
         const char *target = ev->body_case == MASSLINE__EVENT__BODY_VOID ? ev->void_->supersedes
                                                                           : ev->correction->supersedes;
-        ml_die_msg ("%s: %s is itself a %s of %s; %s %s instead", cmd, ref, ml_event_kind (ev),
+        ml_die_msg (_("%s: %s is itself a %s of %s; %s %s instead"), cmd, ref, ml_event_kind (ev),
                     target, cmd, target);
         rc = ML_EINVAL;
     }
@@ -152,19 +153,19 @@ ml_cmd_correct (const ml_agent_config_t *cfg, int argc, char **argv)
 {
     const char *restatement = s_take_restatement (&argc, argv);
     if (argc < 2) {
-        ml_die_msg ("correct: usage: correct REF key=value... (try --help)");
+        ml_die_msg (_("correct: usage: correct REF key=value... (try --help)"));
         return EXIT_USAGE;
     }
     const char *ref = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *eq = strchr (argv[i], '=');
         if (!eq || eq == argv[i]) {
-            ml_die_msg ("correct: '%s' is not key=value", argv[i]);
+            ml_die_msg (_("correct: '%s' is not key=value"), argv[i]);
             return EXIT_USAGE;
         }
         if (strncmp (argv[i], "ref=", 4) == 0 || strncmp (argv[i], "kind=", 5) == 0) {
-            ml_die_msg ("correct: %.*s cannot change: a correction keeps the kind and ref of %s "
-                        "(void it and record a new event instead)", (int) (eq - argv[i]), argv[i], ref);
+            ml_die_msg (_("correct: %.*s cannot change: a correction keeps the kind and ref of %s "
+                        "(void it and record a new event instead)"), (int) (eq - argv[i]), argv[i], ref);
             return EXIT_USAGE;
         }
     }
@@ -179,7 +180,7 @@ ml_cmd_correct (const ml_agent_config_t *cfg, int argc, char **argv)
     if (s_current (outbox, "correct", ref, &cur, &v))
         goto done;
     if (v.voided) {
-        ml_die_msg ("correct: %s is voided; record a new event instead", ref);
+        ml_die_msg (_("correct: %s is voided; record a new event instead"), ref);
         goto done;
     }
     //  the current version's keys, with the changes: then built as `record` builds an event
@@ -211,14 +212,14 @@ ml_cmd_correct (const ml_agent_config_t *cfg, int argc, char **argv)
     free (b);
     if (same) {
         printf ("%s\n", v.version_ref);
-        ml_die_msg ("correct: %s already reads so (%s); nothing recorded", ref, v.version_ref);
+        ml_die_msg (_("correct: %s already reads so (%s); nothing recorded"), ref, v.version_ref);
         ret = 0;
         goto done;
     }
     if (v.rejected && v.version_seq == v.seq) {
         //  the collector never took REF: its fixed version simply takes over the ref
-        ml_die_msg ("correct: %s was rejected by the collector; recording its fixed version "
-                    "under the same ref", ref);
+        ml_die_msg (_("correct: %s was rejected by the collector; recording its fixed version "
+                    "under the same ref"), ref);
         ret = ml_cmd_record_event (outbox, "correct", next);
         goto done;
     }
@@ -262,11 +263,11 @@ ml_cmd_void (const ml_agent_config_t *cfg, int argc, char **argv)
         if (!ref && argv[i][0] != '-')
             ref = argv[i];
         else {
-            ml_die_msg ("void: unexpected argument '%s' (try --help)", argv[i]);
+            ml_die_msg (_("void: unexpected argument '%s' (try --help)"), argv[i]);
             return EXIT_USAGE;
         }
     if (!ref || !reason || !*reason) {
-        ml_die_msg ("void: usage: void REF --reason TEXT (try --help)");
+        ml_die_msg (_("void: usage: void REF --reason TEXT (try --help)"));
         return EXIT_USAGE;
     }
     ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "void");
@@ -278,17 +279,17 @@ ml_cmd_void (const ml_agent_config_t *cfg, int argc, char **argv)
     ml_outbox_version_t v;
     int rc = s_current (outbox, "void", ref, &cur, &v);
     if (rc == ML_ENOTFOUND)
-        ml_die_msg ("void: to void a ref this agent never recorded: massline-agent record void "
-                    "supersedes=%s reason=TEXT", ref);
+        ml_die_msg (_("void: to void a ref this agent never recorded: massline-agent record void "
+                    "supersedes=%s reason=TEXT"), ref);
     if (rc)
         goto done;
     if (v.voided) {
-        ml_die_msg ("void: %s is voided already; nothing recorded", ref);
+        ml_die_msg (_("void: %s is voided already; nothing recorded"), ref);
         ret = 0;
         goto done;
     }
     if (v.rejected && v.version_seq == v.seq) {
-        ml_die_msg ("void: %s was rejected by the collector, so it never counted; nothing recorded", ref);
+        ml_die_msg (_("void: %s was rejected by the collector, so it never counted; nothing recorded"), ref);
         ret = 0;
         goto done;
     }

@@ -1,6 +1,7 @@
 /* cmd_record.c -- massline-agent record, import and refs, and the one way every command records
    an event: validated against the outbox's roster and today, then appended. */
 #include "cmd.h"
+#include "ml_i18n.h"
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -74,8 +75,8 @@ ml_cmd_record_event (ml_outbox_t *outbox, const char *cmd, Massline__Event *ev)
     }
     size_t frame_max, event_max = ml_outbox_event_max (outbox, &frame_max);
     if (item.len > event_max) {
-        ml_die_msg ("%s: the event is %zu bytes packed, more than the collector takes "
-                    "(max_frame_bytes %zu, less %d bytes of framing): nothing recorded", cmd,
+        ml_die_msg (_("%s: the event is %zu bytes packed, more than the collector takes "
+                    "(max_frame_bytes %zu, less %d bytes of framing): nothing recorded"), cmd,
                     item.len, frame_max, ML_BATCH_FRAMING);
         free (data);
         return EXIT_WORK;
@@ -86,14 +87,14 @@ ml_cmd_record_event (ml_outbox_t *outbox, const char *cmd, Massline__Event *ev)
     if (rc == 0) {
         printf ("%s\n", ev->ref);
         if (item.status == ML_EDUP)
-            ml_die_msg ("%s: %s was already recorded (seq %llu); nothing added", cmd, ev->ref,
+            ml_die_msg (_("%s: %s was already recorded (seq %llu); nothing added"), cmd, ev->ref,
                         (unsigned long long) item.seq);
         return 0;
     }
     if (rc == ML_ECONFLICT)
-        ml_die_msg ("%s: field 'ref': already recorded with different content (%s)", cmd, ev->ref);
+        ml_die_msg (_("%s: field 'ref': already recorded with different content (%s)"), cmd, ev->ref);
     else
-        ml_die_msg ("%s: nothing recorded: outbox %s: %s (%s)", cmd, ml_outbox_dir (outbox),
+        ml_die_msg (_("%s: nothing recorded: outbox %s: %s (%s)"), cmd, ml_outbox_dir (outbox),
                     ml_strerror (rc), ml_outbox_error (outbox));
     return EXIT_WORK;
 }
@@ -105,7 +106,7 @@ int
 ml_cmd_record (const ml_agent_config_t *cfg, int argc, char **argv)
 {
     if (argc < 1) {
-        ml_die_msg ("record: missing KIND (try --help)");
+        ml_die_msg (_("record: missing KIND (try --help)"));
         return EXIT_USAGE;
     }
     ml_verr_t err = { "", "" };
@@ -148,12 +149,12 @@ int
 ml_cmd_refs (const ml_agent_config_t *cfg, int argc, char **argv)
 {
     if (argc < 1) {
-        ml_die_msg ("refs: no FILE given (try --help)");
+        ml_die_msg (_("refs: no FILE given (try --help)"));
         return EXIT_USAGE;
     }
     for (int i = 0; i < argc; i++)
         if (!ml_import_is_ledger (argv[i])) {
-            ml_die_msg ("%s: not a ledger file (expected a .csv, .xlsx or .jsonl file)", argv[i]);
+            ml_die_msg (_("%s: not a ledger file (expected a .csv, .xlsx or .jsonl file)"), argv[i]);
             return EXIT_USAGE;
         }
     ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "refs");
@@ -177,7 +178,7 @@ s_import_file (ml_outbox_t *outbox, const char *file)
     size_t recorded, skipped;
     if (ml_import_file (outbox, file, file, NULL, &recorded, &skipped, NULL, NULL))
         return EXIT_WORK;
-    printf ("%s: %zu events recorded, %zu already recorded\n", file, recorded, skipped);
+    printf (_("%s: %zu events recorded, %zu already recorded\n"), file, recorded, skipped);
     fflush (stdout);
     return 0;
 }
@@ -186,13 +187,13 @@ int
 ml_cmd_import (const ml_agent_config_t *cfg, int argc, char **argv)
 {
     if (argc < 1) {
-        ml_die_msg ("import: no FILE given (try --help)");
+        ml_die_msg (_("import: no FILE given (try --help)"));
         return EXIT_USAGE;
     }
     //  refuse what cannot be read before touching anything
     for (int i = 0; i < argc; i++)
         if (!ml_import_is_ledger (argv[i])) {
-            ml_die_msg ("%s: not a ledger file (expected a .csv, .xlsx or .jsonl file)", argv[i]);
+            ml_die_msg (_("%s: not a ledger file (expected a .csv, .xlsx or .jsonl file)"), argv[i]);
             return EXIT_USAGE;
         }
     ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "import");

@@ -1,6 +1,7 @@
 /* cmd_status.c -- massline-agent status: what the outbox holds and the collector said last
    (pending, acknowledged, rejected and why, the bureau's word on the unit's years). */
 #include "cmd.h"
+#include "ml_i18n.h"
 #include "ml_err.h"
 #include "ml_ledger.h"
 #include "ml_log.h"
@@ -109,7 +110,7 @@ ml_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
         if (strcmp (argv[i], "--json") == 0)
             as_json = true;
         else {
-            ml_die_msg ("status: unexpected argument '%s' (try --help)", argv[i]);
+            ml_die_msg (_("status: unexpected argument '%s' (try --help)"), argv[i]);
             return EXIT_USAGE;
         }
     ml_outbox_t *outbox = ml_agent_open_outbox (cfg, "status");
@@ -187,7 +188,7 @@ ml_cmd_status (const ml_agent_config_t *cfg, int argc, char **argv)
     ret = 0;
     goto done;
 fail:
-    ml_die_msg ("status: outbox %s: %s", cfg->outbox,
+    ml_die_msg (_("status: outbox %s: %s"), cfg->outbox,
                 rc == ML_ENOMEM ? ml_strerror (rc) : ml_outbox_error (outbox));
 done:
     ml_outbox_close (&outbox);

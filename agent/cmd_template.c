@@ -1,6 +1,7 @@
 /* cmd_template.c -- massline-agent template: the ledgers' templates, as CSV or .xlsx, one, all
    or a list; needs no configuration. */
 #include "cmd.h"
+#include "ml_i18n.h"
 #include "ml_err.h"
 #include "ml_log.h"
 
@@ -28,14 +29,14 @@ s_write_template (const char *kind, const char *path, bool xlsx)
     }
     FILE *out = path ? fopen (path, "wb") : stdout;
     if (!out) {
-        ml_die_msg ("template: %s: cannot write: %s", path, strerror (errno));
+        ml_die_msg (_("template: %s: cannot write: %s"), path, strerror (errno));
         return EXIT_WORK;
     }
     int rc = ml_ledger_template (kind, out);
     if (path ? fclose (out) != 0 : fflush (out) != 0)
         rc = ML_EIO;
     if (rc) {
-        ml_die_msg ("template: %s: cannot write: %s", path ? path : "stdout", strerror (errno));
+        ml_die_msg (_("template: %s: cannot write: %s"), path ? path : "stdout", strerror (errno));
         return EXIT_WORK;
     }
     return 0;
@@ -62,16 +63,16 @@ ml_cmd_template (int argc, char **argv)
         if (!kind && argv[i][0] != '-')
             kind = argv[i];
         else {
-            ml_die_msg ("template: unexpected argument '%s' (try --help)", argv[i]);
+            ml_die_msg (_("template: unexpected argument '%s' (try --help)"), argv[i]);
             return EXIT_USAGE;
         }
     if (list + !!all + !!kind != 1 || (out && !kind) || (xlsx && list)) {
-        ml_die_msg ("template: usage: template [--xlsx] KIND [-o FILE] | template [--xlsx] --all DIR "
-                    "| template --list");
+        ml_die_msg (_("template: usage: template [--xlsx] KIND [-o FILE] | template [--xlsx] --all DIR "
+                    "| template --list"));
         return EXIT_USAGE;
     }
     if (xlsx && kind && !out) {
-        ml_die_msg ("template: --xlsx needs -o FILE (a workbook is no text for stdout)");
+        ml_die_msg (_("template: --xlsx needs -o FILE (a workbook is no text for stdout)"));
         return EXIT_USAGE;
     }
     if (list) {
@@ -82,13 +83,13 @@ ml_cmd_template (int argc, char **argv)
     if (kind) {
         const char *known = ml_ledger_kind_named (kind);
         if (!known) {
-            ml_die_msg ("template: no ledger '%s' (template --list shows them)", kind);
+            ml_die_msg (_("template: no ledger '%s' (template --list shows them)"), kind);
             return EXIT_USAGE;
         }
         return s_write_template (known, out, xlsx);
     }
     if (mkdir (all, 0777) && errno != EEXIST) {
-        ml_die_msg ("template: %s: cannot create: %s", all, strerror (errno));
+        ml_die_msg (_("template: %s: cannot create: %s"), all, strerror (errno));
         return EXIT_WORK;
     }
     for (size_t i = 0; ml_ledger_kind_at (i); i++) {

@@ -41,6 +41,9 @@ static const ml_opt_t s_opts[] = {
     { "agent", "spool_group", ML_OPT_STR, "", offsetof (ml_agent_config_t, spool_group),
       "a group whose members may drop ledgers into the spool folder without root (the folder\n"
       "      is then made group-writable, setgid, mode 2770); empty: only the agent's user" },
+    { "agent", "query", ML_OPT_STR, "", offsetof (ml_agent_config_t, query),
+      "the collector's query endpoint, e.g. tcp://127.0.0.1:7702: the desk reads the unit's own\n"
+      "      reports there with this agent's key (empty: the desk shows no reports)" },
     { "web", "listen", ML_OPT_STR, "127.0.0.1:7781", offsetof (ml_agent_config_t, web_listen),
       "the unit desk (massline-agent web): HOST:PORT to serve on" },
     { "web", "data_dir", ML_OPT_PATH, "desk-data", offsetof (ml_agent_config_t, web_data_dir),

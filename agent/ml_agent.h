@@ -27,6 +27,7 @@ typedef struct {
     char *spool;                //  spool folder watched by `run`
     long outbox_max_mb;         //  the outbox's size limit (LMDB map), MiB
     char *spool_group;          //  group that may drop files into the spool ("": none)
+    char *query;                //  the collector's query endpoint, for the desk's reports ("": none)
     //  [web]: the unit desk (massline-agent web)
     char *web_listen;           //  HOST:PORT
     char *web_data_dir;         //  the desk's accounts (LMDB)

@@ -69,5 +69,8 @@ void desk_upload_post (desk_req_t *r);
 void desk_form_page (desk_req_t *r);
 void desk_form_post (desk_req_t *r);
 void desk_style (desk_req_t *r);
+//  The unit's own reports, asked of the collector with the agent's key (ml_desk_report.c).
+void desk_reports_page (desk_req_t *r);
+void desk_reports_download (desk_req_t *r);
 
 #endif

@@ -83,7 +83,7 @@ desk_page (desk_req_t *r, unsigned status, const char *title, ml_html_t **body)
                "<body><header><a class=\"brand\" href=\"/\">台账填报 · %t</a>", title, unit);
     if (r->signed_in)
         ml_html_f (h, "<a href=\"/upload\">上传台账</a><a href=\"/form\">逐条填写</a>"
-                   "<a href=\"/outbox\">已记录</a>"
+                   "<a href=\"/outbox\">已记录</a><a href=\"/reports\">本单位报表</a>"
                    "<span class=\"who\">当前用户：<b id=\"account\">%t</b></span>"
                    "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"%a\">"
                    "<button type=\"submit\" id=\"logout\">退出</button></form>",
@@ -310,6 +310,8 @@ desk_handle (void *app, ml_http_req_t *http)
     else if (post && strcmp (path, "/void") == 0) desk_void_post (&r);
     else if (post && strcmp (path, "/close") == 0) desk_close_post (&r);
     else if (post && strcmp (path, "/submit") == 0) desk_submit_post (&r);
+    else if (get && strcmp (path, "/reports") == 0) desk_reports_page (&r);
+    else if (get && strcmp (path, "/reports/download") == 0) desk_reports_download (&r);
     else
         desk_error (&r, 404, "没有这个页面");
 }

@@ -143,6 +143,13 @@ s_take (ml_spool_t *self, s_file_t *f)
         snprintf (moved, sizeof moved, "%s/failed/%s", self->dir, final);
         snprintf (errpath, sizeof errpath, "%s.errors.txt", moved);
         FILE *out = fopen (errpath, "w");
+        //  spool_group gave failed/ to the group (0770): its members (the clerks) read why, whatever
+        //  the service's umask (systemd: UMask=0077)
+        char failed[4200];
+        struct stat st;
+        snprintf (failed, sizeof failed, "%s/failed", self->dir);
+        if (out && stat (failed, &st) == 0 && (st.st_mode & S_IRWXG) == S_IRWXG)
+            fchmod (fileno (out), 0640);
         bool written = out && fputs (errtext ? errtext : "", out) >= 0;
         if (out && fclose (out) != 0)
             written = false;

@@ -228,8 +228,20 @@ ml_init_bureau (const char *dir, const ml_init_unit_t *units, size_t nunits, con
                 "secret_key = agent.key\n"
                 "batch_size = 1000\n"
                 "window = 8\n"
-                "ack_timeout_ms = 5000\n",
-                u->id, u->name, u->id, u->id, state, state, ingest_c))
+                "ack_timeout_ms = 5000\n"
+                "; the desk's reports page asks here, with this agent's key, for the unit's own reports\n"
+                "query = %s\n"
+                "\n"
+                "; the unit desk (massline-agent web; docs/clerk.zh.md): the defaults, to change here\n"
+                "[web]\n"
+                "; listen = 127.0.0.1:7781\n"
+                "; data_dir = desk-data\n"
+                "; tls_cert = desk.crt.pem\n"
+                "; tls_key = desk.key.pem\n"
+                "; max_body_bytes = 16777216\n"
+                "; session_idle_s = 1800\n"
+                "; session_max_s = 43200\n",
+                u->id, u->name, u->id, u->id, state, state, ingest_c, query_c))
             goto nomem;
         snprintf (rel, sizeof rel, "%s/agent.ini", sub);
         if (!rc)

@@ -510,14 +510,17 @@ ml_http_start (const ml_http_config_t *config, ml_http_handler_fn *handler, void
             goto fail;
         flags |= MHD_USE_TLS;
     }
+    //  one thread: no pool at all (a pool of 1 is ignored with a warning on stderr)
+    bool pool = config->threads > 1;
     struct MHD_OptionItem opts[] = {
         { MHD_OPTION_SOCK_ADDR, 0, &ss },
         { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, config->timeout_s, NULL },
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL },
-        { MHD_OPTION_THREAD_POOL_SIZE, config->threads ? config->threads : 1, NULL },
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) s_completed, NULL },
         { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) s_mhd_log, NULL },
+        { pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_EXTERNAL_LOGGER,
+          pool ? (intptr_t) config->threads : (intptr_t) s_mhd_log, NULL },
         { self->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, self->cert },
         { self->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, self->key },
         { MHD_OPTION_END, 0, NULL }

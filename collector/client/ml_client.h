@@ -1,36 +1,23 @@
-/* ml_client.h -- one request to the collector's query endpoint (ml_client_ask.c, in the client
-   library that massline and massline-web share), and the massline client's subcommands. */
+/* ml_client.h -- one request to the collector's query endpoint (ml_client_ask.c over proto/ml_ask,
+   in the client library that massline and massline-web share), and the massline client's
+   subcommands. */
 #ifndef ML_CLIENT_H
 #define ML_CLIENT_H
 
 #include <jansson.h>
 #include <stdio.h>
 
+#include "ml_ask.h"
 #include "ml_wire.h"
 
-//  Where and as whom to ask: the collector's endpoint and key, our key pair, how long to wait,
-//  and (a gateway key only: massline-web) the account on whose behalf, its role and unit.
-typedef struct {
-    const char *query;                  //  the collector's query endpoint
-    const char *collector_key;          //  its public key (Z85)
-    const char *public_key;             //  ours (Z85)
-    const char *secret_key;             //  ours (Z85 text, not a path)
-    long timeout_ms;
-    void *ctx;                          //  a ZeroMQ context to reuse, or NULL: one per call
-    const char *account;                //  on behalf of (NULL: the key itself asks)
-    const char *role;
-    const char *unit;
-} ml_client_peer_t;
+//  Where and as whom to ask (proto/ml_ask.h).
+typedef ml_ask_peer_t ml_client_peer_t;
 
-//  Sends REQUEST (WHAT names it in messages) to PEER and waits for one answer. Returns the reply
-//  frame (free with ml_wire_free), or NULL with CODE (the collector's error code: "denied",
-//  "invalid", "not_found", ...; or "unreachable", "protocol") and MSG (one line).
+//  ml_ask_exchange and ml_ask_call (a "busy" collector is asked again a few times), under the
+//  names the client library's callers know.
 Massline__Frame *ml_client_exchange (const ml_client_peer_t *peer, const char *what,
                                      Massline__Frame *request, char *code, size_t codelen,
                                      char *msg, size_t msglen);
-
-//  Sends QueryRequest{COMMAND, ARGS ("key=value"), on behalf of PEER's account} and returns the
-//  JSON answer (the caller's to free), or NULL with CODE and MSG as ml_client_exchange.
 json_t *ml_client_call (const ml_client_peer_t *peer, const char *command, int nargs, char **args,
                         char *code, size_t codelen, char *msg, size_t msglen);
 

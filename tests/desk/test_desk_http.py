@@ -13,6 +13,9 @@ import unittest
 
 import deskharness as dh
 
+sys.path.insert(0, os.path.join(dh.SOURCE, "ops", "demo-data"))
+import csv2xlsx  # noqa: E402  (the .xlsx as Excel writes it: shared strings, date serials)
+
 U = None
 HEADER = "编号,日期,人员编号,接访方式,公布日期,备注,更正编号\r\n"
 
@@ -99,6 +102,37 @@ class Http(unittest.TestCase):
         r = c.upload("march.csv", data, {"csrf": c.csrf(), "kind": "reception_day"})
         self.assertIn("已记录 0 条，跳过已有 2 条", r.text)
 
+    def xlsx(self, rows):
+        """An .xlsx workbook of ROWS under the reception ledger's header, as bytes."""
+        path = U.dir + "/upload.xlsx"
+        csv2xlsx.write([HEADER.strip().split(",")] + rows, "接访台账", path)
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_xlsx_upload_with_an_error_records_nothing(self):
+        c = self.signed_in()
+        before = U.pending()
+        data = self.xlsx([["", "2025-07-10", "P001", "定点接访", "2025-07-01", "", ""],
+                          ["", "2025-07-11", "P001", "随便接访", "2025-07-01", "", ""]])
+        r = c.upload("2025年7月接访台账.xlsx", data, {"csrf": c.csrf()})
+        self.assertEqual(r.status, 422, r.text)
+        self.assertIn("一条也没有记录", r.text)
+        bad = re.findall(r'<td class="row">(\d+)</td><td class="([a-z ]+)">([^<]*)</td>', r.text)
+        self.assertEqual(bad, [("3", "bad column", "接访方式")])    # the sheet's row 3, its header
+        self.assertIn("无效的值“随便接访”", r.text)
+        self.assertEqual(U.pending(), before)
+
+    def test_good_xlsx_upload_records(self):
+        c = self.signed_in()
+        before = U.pending()
+        data = self.xlsx([["", "2025-08-05", "P002", "定点接访", "2025-08-01", "", ""],
+                          ["", "2025-08-06", "P003", "公开接访", "2025-08-01", "三楼", ""],
+                          ["", "2025-08-07", "P001", "重点约访", "2025-08-01", "", ""]])
+        r = c.upload("2025年8月接访台账.xlsx", data, {"csrf": c.csrf()})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("已记录 3 条，跳过已有 0 条", r.text)
+        self.assertEqual(U.pending(), before + 3)
+
     def test_form_row_close_and_outbox(self):
         c = self.signed_in()
         page = c.get("/form?kind=reception_day").text
@@ -124,10 +158,15 @@ class Http(unittest.TestCase):
         self.assertIn("已记录作废", r.text)
         r = c.post("/void", {"csrf": c.csrf(), "ref": refs[0], "reason": ""})
         self.assertEqual(r.status, 400)
+        # massline-agent's own messages reach the clerk in Chinese too
+        r = c.post("/void", {"csrf": c.csrf(), "ref": "H001-NOPE", "reason": "重复登记"})
+        self.assertIn("作废本单位从未记录过的编号", r.text)
+        self.assertNotIn("never recorded", r.text)
 
 
     def test_spool_group(self):
-        """`run` gives the spool folder to spool_group: 2770, done/ and failed/ 0770."""
+        """`run` gives the spool folder to spool_group: 2770, done/ and failed/ 0770; the
+        .errors.txt of a refused ledger is group-readable under systemd's UMask=0077."""
         group = grp.getgrgid(os.getgid()).gr_name
         ini = U.dir + "/b/agents/H001/spool-group.ini"
         with open(U.ini, encoding="utf-8") as f:
@@ -137,10 +176,16 @@ class Http(unittest.TestCase):
             f.write(text)
         spool = U.dir + "/b/agents/H001/spool-g"
         p = subprocess.Popen([dh.AGENT, "-c", ini, "run"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+                             stderr=subprocess.DEVNULL, umask=0o077)
         try:
             dh.wait_until(lambda: os.path.isdir(spool + "/failed")
                           and stat.S_IMODE(os.stat(spool + "/failed").st_mode) == 0o770, 30, "the spool")
+            with open(spool + "/.接访台账.csv", "w", encoding="utf-8") as f:
+                f.write(HEADER + ",2025-09-01,P001,乱写,2025-08-28,,\r\n")
+            os.rename(spool + "/.接访台账.csv", spool + "/接访台账.csv")
+            errors = spool + "/failed/接访台账.csv.errors.txt"
+            dh.wait_until(lambda: os.path.exists(errors), 60, "the refused ledger's errors")
+            self.assertEqual(stat.S_IMODE(os.stat(errors).st_mode), 0o640)
         finally:
             p.send_signal(signal.SIGTERM)
             p.wait(30)

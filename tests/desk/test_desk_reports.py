@@ -1,0 +1,150 @@
+"""test_desk_reports.py -- 本单位报表 through real programs: a collector serving two units, H001's
+agent delivering the demo hospital's ledger, and H001's desk asking the collector for the unit's
+own unit-annual with the agent's key. The page shows the figures `massline report unit-annual
+--format json` gives, the downloads are the CLI's bytes, and an agent.ini edited to name another
+unit gets nothing of it (the collector refuses the key)."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import unittest
+
+import deskharness as dh
+from httpharness import free_port, wait_listening, wait_until
+
+CLIENT = os.environ["ML_CLIENT"]
+YEAR = 2025
+B = None
+
+
+class Bureau:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ml-desk-reports-")
+        self.b = self.dir + "/b"
+        self.procs = []
+        self.run([dh.COLLECTOR, "init", self.b, "--unit", "H001:第一医院", "--unit", "H002:第二医院",
+                  "--ingest", "tcp://127.0.0.1:%d" % free_port(),
+                  "--query", "tcp://127.0.0.1:%d" % free_port()])
+        self.start([dh.COLLECTOR, "-c", self.b + "/collector.ini", "serve"], "collector.log")
+        wait_until(lambda: subprocess.run([CLIENT, "-c", self.b + "/staff/admin.ini", "status"],
+                                          capture_output=True).returncode == 0, 60, "the collector")
+        for uid in ("H001", "H002"):
+            ini = "%s/agents/%s/agent.ini" % (self.b, uid)
+            self.run([dh.AGENT, "-c", ini, "import", "%s/ops/demo-data/%s.jsonl" % (dh.SOURCE, uid)])
+            self.run([dh.AGENT, "-c", ini, "flush", "--timeout", "120"])
+        self.ini = self.b + "/agents/H001/agent.ini"
+        self.port = self.desk(self.ini, "desk.log")
+
+    def desk(self, ini, log):
+        port = free_port()
+        with open(ini, "a", encoding="utf-8") as f:
+            f.write("\n[web]\nlisten = 127.0.0.1:%d\nfast_hash = 1\n" % port)
+        self.run([dh.AGENT, "-c", ini, "user", "add", dh.CLERK], stdin=(dh.PASSWORD + "\n").encode())
+        self.start([dh.AGENT, "-c", ini, "web"], log)
+        wait_listening(port, "the desk")
+        return port
+
+    def run(self, args, stdin=None):
+        p = subprocess.run(args, input=stdin, capture_output=True)
+        if p.returncode != 0:
+            raise AssertionError("%s exited %d: %s%s" % (args, p.returncode, p.stdout, p.stderr))
+        return p.stdout
+
+    def start(self, args, log):
+        with open("%s/%s" % (self.dir, log), "ab") as f:
+            self.procs.append(subprocess.Popen(args, stdout=f, stderr=f))
+
+    def cli(self, *args):
+        return self.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args))
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if os.environ.get("ML_KEEP") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def setUpModule():
+    global B
+    B = Bureau()
+
+
+def tearDownModule():
+    if B:
+        B.stop()
+
+
+def cell(html, ident):
+    m = re.search(r'id="%s">([^<]*)<' % re.escape(ident), html)
+    return m.group(1) if m else None
+
+
+class Reports(unittest.TestCase):
+    def signed_in(self, port=None):
+        c = dh.Client(port or B.port)
+        self.assertEqual(c.login().status, 303)
+        return c
+
+    def test_the_page_shows_the_cli_figures(self):
+        want = json.loads(B.cli("report", "unit-annual", "--unit", "H001", "--year", str(YEAR),
+                                "--format", "json"))
+        r = self.signed_in().get("/reports?year=%d" % YEAR)
+        self.assertEqual(r.status, 200, r.text)
+        for key in ("rules_checked", "met", "unmet", "warnings"):
+            self.assertEqual(cell(r.text, key), str(want["summary"][key]), key)
+        rows = re.findall(r'<tr data-person="([^"]*)"><td>[^<]*</td><td>([^<]*)</td>'
+                          r'<td class="met">(\d+)</td><td class="[^"]*">(\d+)</td>', r.text)
+        self.assertEqual(len(rows), len(want["persons"]))
+        self.assertGreater(len(rows), 0)
+        for (pid, name, met, unmet), p in zip(rows, want["persons"]):
+            self.assertEqual((pid, name), (p["person"], p["name"]))
+            self.assertEqual(int(met), sum(1 for x in p["rules"] if x["status"] == "met"), pid)
+            self.assertEqual(int(unmet), sum(1 for x in p["rules"] if x["status"] == "unmet"), pid)
+
+    def test_downloads_are_the_cli_bytes(self):
+        c = self.signed_in()
+        for fmt in ("csv", "json", "html"):
+            r = c.get("/reports/download?year=%d&format=%s" % (YEAR, fmt))
+            self.assertEqual(r.status, 200, fmt)
+            self.assertIn("attachment", r.getheader("Content-Disposition"))
+            cli = B.cli("report", "unit-annual", "--unit", "H001", "--year", str(YEAR), "--format", fmt,
+                        "-o", "-")
+            self.assertEqual(r.body, cli, fmt)
+        # pdf: the bytes compared in no test here (cairo and fontconfig leak under LeakSanitizer)
+        r = c.get("/reports/download?year=%d&format=pdf" % YEAR)
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.body.startswith(b"%PDF-"))
+        self.assertEqual(c.get("/reports/download?year=%d&format=exe" % YEAR).status, 404)
+        self.assertEqual(c.get("/reports?year=20x5").status, 400)
+
+    def test_a_unit_cannot_read_another_units_report(self):
+        # H001's agent folder with agent.ini edited to say unit H002: the key is still H001's
+        forged = B.dir + "/forged"
+        shutil.copytree(B.b + "/agents/H001", forged,
+                        ignore=shutil.ignore_patterns("outbox", "desk-data", "spool"))
+        with open(forged + "/agent.ini", encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r"(?m)^unit = H001$", "unit = H002", text)
+        text = re.sub(r"(?m)^\[web\]\nlisten = .*\nfast_hash = 1\n", "", text)
+        with open(forged + "/agent.ini", "w", encoding="utf-8") as f:
+            f.write(text)
+        port = B.desk(forged + "/agent.ini", "forged.log")
+        r = self.signed_in(port).get("/reports?year=%d" % YEAR)
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn("只能查看自己的报表", r.text)
+        self.assertNotIn('id="persons"', r.text)
+        r = self.signed_in(port).get("/reports/download?year=%d&format=json" % YEAR)
+        self.assertEqual(r.status, 403)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
