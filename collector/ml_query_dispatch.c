@@ -50,7 +50,7 @@ static const s_query_t s_queries[] = {
     { "report rollup",      S_REPORTS,              ml_query_report_check, ml_query_report },
     { "report cadre",       S_REPORTS | S_OWN_UNIT, ml_query_report_check, ml_query_report },
     { "report bulletin",    S_REPORTS,              ml_query_report_check, ml_query_report },
-    { "report watchlist",   S_REPORTS,              ml_query_report_check, ml_query_watch_watchlist },
+    { "report watchlist",   S_REPORTS,              ml_query_watch_watchlist_check, ml_query_watch_watchlist },
     { "report completeness", S_REPORTS,             ml_query_chain_completeness_check,
                                                     ml_query_chain_completeness },
     { "report verify",      S_REPORTS | S_OWN_UNIT, NULL, ml_query_chain_verify },

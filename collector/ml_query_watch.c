@@ -402,11 +402,60 @@ s_carry_row (void *arg, const ml_watch_state_t *s)
     return row && !json_array_append_new (c->rows, row) ? 0 : ML_ENOMEM;
 }
 
+#define S_LIMIT_ARGS 16                 //  more arguments than the report takes: refused anyway
+#define S_LIMIT_MAX 1000000000L
+
+//  Q without its limit= argument into *REPORT (its args in ARGS), the limit into *LIMIT (-1: none).
+static int
+s_watch_limit (const ml_query_t *q, ml_query_t *report, char **args, long *limit, char *code,
+               size_t codelen, char *msg, size_t msglen)
+{
+    *report = *q;
+    report->args = args;
+    report->n_args = 0;
+    *limit = -1;
+    for (size_t i = 0; i < q->n_args; i++) {
+        const char *arg = q->args[i];
+        if (strncmp (arg, "limit=", 6) != 0) {
+            if (report->n_args == S_LIMIT_ARGS)
+                return ML_QUERY_FAIL (ML_EINVAL, "invalid", "report watchlist: too many arguments");
+            args[report->n_args++] = q->args[i];
+            continue;
+        }
+        char *end;
+        long n = strtol (arg + 6, &end, 10);
+        if (*limit >= 0)
+            return ML_QUERY_FAIL (ML_EINVAL, "invalid", "report watchlist: limit given twice");
+        if (!arg[6] || *end || arg[6] == '-' || arg[6] == '+' || n < 0 || n > S_LIMIT_MAX)
+            return ML_QUERY_FAIL (ML_EINVAL, "invalid", "limit: not a count of rows (%.20s)", arg + 6);
+        *limit = n;
+    }
+    return 0;
+}
+
 int
-ml_query_watch_watchlist (const ml_query_t *q, json_t **reply, char *code, size_t codelen,
+ml_query_watch_watchlist_check (const ml_query_t *q, char *code, size_t codelen, char *msg,
+                                size_t msglen)
+{
+    ml_query_t report;
+    char *args[S_LIMIT_ARGS];
+    long limit;
+    int rc = s_watch_limit (q, &report, args, &limit, code, codelen, msg, msglen);
+    return rc ? rc : ml_query_report_check (&report, code, codelen, msg, msglen);
+}
+
+int
+ml_query_watch_watchlist (const ml_query_t *q_in, json_t **reply, char *code, size_t codelen,
                           char *msg, size_t msglen)
 {
-    int rc = ml_query_report (q, reply, code, codelen, msg, msglen);
+    ml_query_t report;
+    char *args[S_LIMIT_ARGS];
+    long limit;
+    int rc = s_watch_limit (q_in, &report, args, &limit, code, codelen, msg, msglen);
+    if (rc)
+        return rc;
+    const ml_query_t *q = &report;
+    rc = ml_query_report (q, reply, code, codelen, msg, msglen);
     if (rc)
         return rc;
     ml_day_t as_of;
@@ -430,5 +479,13 @@ ml_query_watch_watchlist (const ml_query_t *q, json_t **reply, char *code, size_
                        ml_strerror (rc ? rc : ML_ENOMEM));
     }
     ml_report_watchlist_carry (*reply, c.rows);
+    if (limit >= 0) {
+        //  the first LIMIT rows of the sorted list; the count of all beside them
+        json_t *rows = json_object_get (*reply, "rows");
+        size_t total = json_array_size (rows);
+        while (json_array_size (rows) > (size_t) limit)
+            json_array_remove (rows, json_array_size (rows) - 1);
+        json_object_set_new (*reply, "rows_total", json_integer ((json_int_t) total));
+    }
     return 0;
 }

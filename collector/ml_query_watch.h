@@ -20,7 +20,9 @@ ml_query_fn ml_query_watch_supervision;
 ml_query_check_fn ml_query_watch_supervision_check;
 
 //  report watchlist: the report of ml_query_report, plus the rows of earlier years overdue on
-//  some day of its year up to its as_of ("carried_over": true).
+//  some day of its year up to its as_of ("carried_over": true). With limit=N (0 or more) only the
+//  first N rows are sent, and "rows_total" counts them all (the dashboard shows 50 of thousands).
 ml_query_fn ml_query_watch_watchlist;
+ml_query_check_fn ml_query_watch_watchlist_check;
 
 #endif
