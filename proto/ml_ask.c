@@ -1,6 +1,7 @@
 /* ml_ask.c -- one request to a collector's query endpoint over CURVE (ml_ask.h): a DEALER
-   socket per call, a monitor on its handshake to tell a refused key from a collector that is not
-   there, and a short growing pause before asking again when the collector answers "busy". */
+   socket per call (or one kept between calls: ml_ask_conn_t), a monitor on its handshake to tell
+   a refused key from a collector that is not there, and a short growing pause before asking
+   again when the collector answers "busy". */
 #include "ml_ask.h"
 #include "ml_keys.h"
 #include "ml_wire.h"
@@ -100,24 +101,61 @@ s_wait_answer (void *sock, void *mon, const ml_ask_peer_t *peer, char *code, siz
     return 0;
 }
 
+struct ml_ask_conn {
+    void *sock;                         //  the DEALER socket, NULL until the first call
+    void *mon;                          //  its handshake monitor
+};
+
+ml_ask_conn_t *
+ml_ask_conn_new (void)
+{
+    return calloc (1, sizeof (ml_ask_conn_t));
+}
+
+static void
+s_close (void *sock, void *mon)
+{
+    if (sock) {
+        zmq_socket_monitor (sock, NULL, 0);
+        zmq_close (sock);
+    }
+    if (mon)
+        zmq_close (mon);
+}
+
+void
+ml_ask_conn_destroy (ml_ask_conn_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    s_close ((*self_p)->sock, (*self_p)->mon);
+    free (*self_p);
+    *self_p = NULL;
+}
+
 static Massline__Frame *
-s_exchange_once (const ml_ask_peer_t *peer, const char *what, Massline__Frame *request,
-                 char *code, size_t codelen, char *msg, size_t msglen)
+s_exchange_once (ml_ask_conn_t *conn, const ml_ask_peer_t *peer, const char *what,
+                 Massline__Frame *request, char *code, size_t codelen, char *msg, size_t msglen)
 {
     Massline__Frame *reply = NULL;
+    //  a kept connection: its socket while it has one, else a new one that it keeps
+    if (!peer->ctx)
+        conn = NULL;
+    bool answered = false;              //  a frame came back: the socket is in step
     void *ctx = peer->ctx ? peer->ctx : zmq_ctx_new ();
-    void *sock = ctx ? zmq_socket (ctx, ZMQ_DEALER) : NULL;
-    void *mon = NULL;
+    void *sock = conn && conn->sock ? conn->sock : NULL;
+    void *mon = conn && conn->sock ? conn->mon : NULL;
     char err[1024];
     int zero = 0;
     snprintf (code, codelen, "unreachable");
     if (!sock
-    ||  zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero)
-    ||  zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, peer->collector_key, ML_KEY_LEN + 1)
-    ||  zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, peer->public_key, ML_KEY_LEN + 1)
-    ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, peer->secret_key, ML_KEY_LEN + 1)
-    ||  !(mon = s_monitor (ctx, sock))
-    ||  zmq_connect (sock, peer->query)) {
+    &&  (!ctx || !(sock = zmq_socket (ctx, ZMQ_DEALER))
+         ||  zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero)
+         ||  zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, peer->collector_key, ML_KEY_LEN + 1)
+         ||  zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, peer->public_key, ML_KEY_LEN + 1)
+         ||  zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, peer->secret_key, ML_KEY_LEN + 1)
+         ||  !(mon = s_monitor (ctx, sock))
+         ||  zmq_connect (sock, peer->query))) {
         snprintf (msg, msglen, "%s: cannot connect to %s: %s", what, peer->query, zmq_strerror (zmq_errno ()));
         goto done;
     }
@@ -132,6 +170,7 @@ s_exchange_once (const ml_ask_peer_t *peer, const char *what, Massline__Frame *r
     if (zmq_msg_recv (&zmsg, sock, 0) >= 0) {
         int wcode;
         reply = ml_wire_unpack (zmq_msg_data (&zmsg), zmq_msg_size (&zmsg), &wcode, err, sizeof err);
+        answered = reply != NULL;
         if (!reply) {
             snprintf (code, codelen, "protocol");
             snprintf (msg, msglen, "%s: the collector's answer: %s", what, err);
@@ -147,24 +186,28 @@ s_exchange_once (const ml_ask_peer_t *peer, const char *what, Massline__Frame *r
     if (reply)
         code[0] = msg[0] = 0;
 done:
-    if (sock) {
-        zmq_socket_monitor (sock, NULL, 0);
-        zmq_close (sock);
+    if (conn && answered) {
+        conn->sock = sock;              //  kept for the next call
+        conn->mon = mon;
     }
-    if (mon)
-        zmq_close (mon);
+    else {
+        //  no answer: a late one must not be taken for the next call's, so this socket goes
+        s_close (sock, mon);
+        if (conn)
+            conn->sock = conn->mon = NULL;
+    }
     if (ctx && !peer->ctx)
         zmq_ctx_term (ctx);
     return reply;
 }
 
-Massline__Frame *
-ml_ask_exchange (const ml_ask_peer_t *peer, const char *what, Massline__Frame *request,
-                 char *code, size_t codelen, char *msg, size_t msglen)
+static Massline__Frame *
+s_exchange (ml_ask_conn_t *conn, const ml_ask_peer_t *peer, const char *what,
+            Massline__Frame *request, char *code, size_t codelen, char *msg, size_t msglen)
 {
     long pause_ms = ML_ASK_BUSY_PAUSE_MS;
     for (int attempt = 0; ; attempt++) {
-        Massline__Frame *reply = s_exchange_once (peer, what, request, code, codelen, msg, msglen);
+        Massline__Frame *reply = s_exchange_once (conn, peer, what, request, code, codelen, msg, msglen);
         if (reply || strcmp (code, "busy") != 0 || attempt == ML_ASK_BUSY_RETRIES)
             return reply;
         struct timespec pause = { pause_ms / 1000, (pause_ms % 1000) * 1000000L };
@@ -174,9 +217,23 @@ ml_ask_exchange (const ml_ask_peer_t *peer, const char *what, Massline__Frame *r
     }
 }
 
+Massline__Frame *
+ml_ask_exchange (const ml_ask_peer_t *peer, const char *what, Massline__Frame *request,
+                 char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return s_exchange (NULL, peer, what, request, code, codelen, msg, msglen);
+}
+
 json_t *
 ml_ask_call (const ml_ask_peer_t *peer, const char *command, int nargs, char **args,
-                char *code, size_t codelen, char *msg, size_t msglen)
+             char *code, size_t codelen, char *msg, size_t msglen)
+{
+    return ml_ask_call_on (NULL, peer, command, nargs, args, code, codelen, msg, msglen);
+}
+
+json_t *
+ml_ask_call_on (ml_ask_conn_t *conn, const ml_ask_peer_t *peer, const char *command, int nargs,
+                char **args, char *code, size_t codelen, char *msg, size_t msglen)
 {
     Massline__QueryRequest request = MASSLINE__QUERY_REQUEST__INIT;
     request.command = (char *) command;
@@ -188,7 +245,7 @@ ml_ask_call (const ml_ask_peer_t *peer, const char *command, int nargs, char **a
     Massline__Frame frame = MASSLINE__FRAME__INIT;
     frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REQUEST;
     frame.query_request = &request;
-    Massline__Frame *reply = ml_ask_exchange (peer, command, &frame, code, codelen, msg, msglen);
+    Massline__Frame *reply = s_exchange (conn, peer, command, &frame, code, codelen, msg, msglen);
     if (!reply)
         return NULL;
     json_t *json = NULL;
