@@ -229,6 +229,20 @@ s_query_request (ml_serve_query_t *self, s_job_t *job, const Massline__QueryRequ
     }
     else
         snprintf (by, sizeof by, "%s", who->user_id);
+    //  `generation`: the store's generation, for whoever asks (massline-web labels the pages it
+    //  keeps with it); not logged, as massline-web asks it before every page it may have kept
+    if (strcmp (request->command, "generation") == 0 && request->n_args == 0) {
+        char text[64];
+        snprintf (text, sizeof text, "{\"generation\": %llu}",
+                  (unsigned long long) ml_store_generation (self->cfg.store));
+        Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
+        reply.json = text;
+        Massline__Frame frame = MASSLINE__FRAME__INIT;
+        frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REPLY;
+        frame.query_reply = &reply;
+        s_reply (job, &frame);
+        return;
+    }
     ml_info ("query %s%s by %s", request->command, line, by);
     ml_query_t q = { self->cfg.store, self->cfg.registry, who, request->command, request->args, request->n_args,
                      self->cfg.rules, self->cfg.due_day };

@@ -7,7 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include "ml_accounts.h"
+#include "ml_ask.h"
 #include "ml_config.h"
 #include "ml_html.h"
 #include "ml_http.h"
@@ -42,12 +45,21 @@ extern const ml_opt_t web_opts[];
 //  The roles a massline-web account may have.
 extern const char *const web_roles[];
 
+typedef struct web_cache web_cache_t;
+
+//  Connections to the collector kept idle between requests (more are made when all are in use).
+#define WEB_CONNS 32
+
 //  The running program.
 typedef struct {
     web_config_t cfg;
     ml_accounts_t *accounts;
     char secret[ML_KEY_LEN + 1];        //  the gateway's secret key
     void *zmq;                          //  one ZeroMQ context for every query
+    pthread_mutex_t conns_lock;         //  the idle connections to the collector (serve only)
+    ml_ask_conn_t *conns[WEB_CONNS];
+    size_t n_conns;
+    web_cache_t *cache;                 //  pages kept per store generation (serve only)
 } web_t;
 
 //  One request, as a page handler sees it.
@@ -57,6 +69,7 @@ typedef struct {
     int64_t now;
     bool signed_in;
     ml_session_t session;               //  when signed in
+    bool errored;                       //  an error page was answered
 } web_req_t;
 
 //  Loads CONFIG (web.ini) into *WEB, opens the accounts. 0, or prints why and returns 2 / 1.
@@ -65,6 +78,16 @@ void web_close (web_t *web);
 
 //  The HTTP handler: routes, checks the session and CSRF, answers.
 void web_handle (void *app, ml_http_req_t *http);
+
+//  Readies and ends serving: the connections to the collector kept between requests (reused, one
+//  request at a time each; made again after a failure) and the page cache. 0, or -1.
+int web_serve_open (web_t *web);
+void web_serve_close (web_t *web);
+
+//  Asks the collector COMMAND with ARGS on behalf of R's account, over a kept connection. Returns
+//  the JSON answer, or NULL with CODE and MSG (ml_ask_call); answers nothing to the request.
+json_t *web_call (web_req_t *r, const char *command, int nargs, char **args, char *code,
+                  size_t codelen, char *msg, size_t msglen);
 
 //  Asks the collector COMMAND with ARGS on behalf of R's account. Returns the JSON answer, or NULL
 //  after answering the request with an error page (403 denied, 404, 400 invalid, 502); when
@@ -95,6 +118,20 @@ long long web_int (const json_t *obj, const char *key);
 
 //  Appends the hidden CSRF field of R's session to a form being built.
 void web_csrf_field (web_req_t *r, ml_html_t *h);
+
+//  Pages kept per store generation (web_cache.c): the body of a page that is the same for every
+//  visitor with the same role and unit. A page asks web_cache_send first (after checking that R
+//  may see it): true when the kept body was sent in R's layout. Else it makes the page and hands
+//  its body to web_cache_keep with the same KEPT (kept only when no error was answered).
+typedef struct {
+    bool ok;                            //  the generation is known: the page may be kept
+    uint64_t gen;
+    char key[512];
+} web_kept_t;
+web_cache_t *web_cache_new (void);
+void web_cache_destroy (web_cache_t **self_p);
+bool web_cache_send (web_req_t *r, const char *page, int year, const char *title, web_kept_t *kept);
+void web_cache_keep (web_req_t *r, const web_kept_t *kept, const ml_html_t *body);
 
 //  The pages (web_pages.c) and the files (web_files.c).
 void web_dashboard (web_req_t *r);

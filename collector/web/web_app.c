@@ -157,6 +157,7 @@ web_error (web_req_t *r, unsigned status, web_text_t text)
 void
 web_error_detail (web_req_t *r, unsigned status, web_text_t text, const char *detail)
 {
+    r->errored = true;
     if (status == 403)
         ml_accounts_audit (r->web->accounts, r->now, r->signed_in ? r->session.account.name : NULL,
                            ml_http_peer (r->http), "denied", ml_http_path (r->http));
@@ -171,17 +172,64 @@ web_error_detail (web_req_t *r, unsigned status, web_text_t text, const char *de
 // ---------------------------------------------------------------------------
 // Asking the collector.
 
+int
+web_serve_open (web_t *web)
+{
+    pthread_mutex_init (&web->conns_lock, NULL);
+    web->n_conns = 0;
+    web->cache = web_cache_new ();
+    return web->cache ? 0 : -1;
+}
+
+void
+web_serve_close (web_t *web)
+{
+    for (size_t i = 0; i < web->n_conns; i++)
+        ml_ask_conn_destroy (&web->conns[i]);
+    web->n_conns = 0;
+    pthread_mutex_destroy (&web->conns_lock);
+    web_cache_destroy (&web->cache);
+}
+
+json_t *
+web_call (web_req_t *r, const char *command, int nargs, char **args, char *code, size_t codelen,
+          char *msg, size_t msglen)
+{
+    web_t *web = r->web;
+    const web_config_t *cfg = &web->cfg;
+    const ml_account_t *a = &r->session.account;
+    //  an idle kept connection, else a new one (kept afterwards while fewer than WEB_CONNS idle)
+    ml_ask_conn_t *conn = NULL;
+    if (web->zmq) {
+        pthread_mutex_lock (&web->conns_lock);
+        if (web->n_conns)
+            conn = web->conns[--web->n_conns];
+        pthread_mutex_unlock (&web->conns_lock);
+        if (!conn)
+            conn = ml_ask_conn_new ();
+    }
+    ml_client_peer_t peer = {
+        cfg->query, cfg->collector_key, cfg->public_key, web->secret, cfg->timeout_ms,
+        web->zmq, a->name, a->role, a->unit[0] ? a->unit : NULL
+    };
+    json_t *json = ml_ask_call_on (conn, &peer, command, nargs, args, code, codelen, msg, msglen);
+    if (conn) {
+        pthread_mutex_lock (&web->conns_lock);
+        if (web->n_conns < WEB_CONNS)
+            web->conns[web->n_conns++] = conn;
+        else
+            ml_ask_conn_destroy (&conn);
+        pthread_mutex_unlock (&web->conns_lock);
+    }
+    return json;
+}
+
 json_t *
 web_ask (web_req_t *r, const char *command, int nargs, char **args, bool quiet_unknown)
 {
-    const web_config_t *cfg = &r->web->cfg;
     const ml_account_t *a = &r->session.account;
-    ml_client_peer_t peer = {
-        cfg->query, cfg->collector_key, cfg->public_key, r->web->secret, cfg->timeout_ms,
-        r->web->zmq, a->name, a->role, a->unit[0] ? a->unit : NULL
-    };
     char code[64], msg[1024];
-    json_t *json = ml_client_call (&peer, command, nargs, args, code, sizeof code, msg, sizeof msg);
+    json_t *json = web_call (r, command, nargs, args, code, sizeof code, msg, sizeof msg);
     if (json)
         return json;
     if (quiet_unknown && strcmp (code, "unknown") == 0)

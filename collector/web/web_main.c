@@ -140,6 +140,10 @@ s_serve (int argc, char **argv, const char *config)
     if (code)
         return code;
     web.zmq = zmq_ctx_new ();
+    if (web.zmq && web_serve_open (&web)) {
+        zmq_ctx_term (web.zmq);
+        web.zmq = NULL;
+    }
     ml_http_config_t http = {
         web.cfg.listen, web.cfg.tls_cert, web.cfg.tls_key, (size_t) web.cfg.max_body_bytes,
         (unsigned) web.cfg.max_connections, (unsigned) web.cfg.connection_timeout_s,
@@ -159,8 +163,10 @@ s_serve (int argc, char **argv, const char *config)
         ml_info ("stopping on signal %d", sig);
         ml_http_stop (&server);
     }
-    if (web.zmq)
+    if (web.zmq) {
+        web_serve_close (&web);         //  the kept connections, before the context ends
         zmq_ctx_term (web.zmq);
+    }
     web_close (&web);
     return code;
 }

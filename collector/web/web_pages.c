@@ -144,7 +144,9 @@ void
 web_watchlist_table (ml_html_t *h, const json_t *report, int year, size_t max_rows)
 {
     const json_t *rows = json_object_get (report, "rows"), *row;
-    size_t i, total = json_array_size (rows);
+    //  asked with limit=: the collector sent the first rows and the count of all
+    const json_t *all = json_object_get (report, "rows_total");
+    size_t i, total = json_is_integer (all) ? (size_t) json_integer_value (all) : json_array_size (rows);
     ml_html_f (h, "<section><h2>%t</h2>", web_text (W_WATCHLIST));
     if (json_array_size (rows) == 0) {
         ml_html_f (h, "<p>%t</p></section>", web_text (W_NONE));
@@ -186,10 +188,16 @@ web_dashboard (web_req_t *r)
         web_error (r, 400, W_BAD_REQUEST);
         return;
     }
+    web_kept_t kept;
+    if (web_cache_send (r, "dashboard", year, web_text (W_DASHBOARD), &kept))
+        return;
     json_t *rollup = s_report (r, "rollup", year, NULL, NULL, false);
     if (!rollup)
         return;
-    json_t *watch = s_report (r, "watchlist", year, NULL, NULL, false);
+    char y[32], limit[32], *args[2] = { y, limit };
+    snprintf (y, sizeof y, "year=%d", year);
+    snprintf (limit, sizeof limit, "limit=%d", WEB_DASHBOARD_WATCH_ROWS);
+    json_t *watch = web_ask (r, "report watchlist", 2, args, false);
     if (!watch) {
         json_decref (rollup);
         return;
@@ -207,6 +215,7 @@ web_dashboard (web_req_t *r)
         web_decisions_section (r, h, year);
         web_watchlist_table (h, watch, year, WEB_DASHBOARD_WATCH_ROWS);
         web_downloads (h, "watchlist", NULL, NULL, year);
+        web_cache_keep (r, &kept, h);
     }
     json_decref (rollup);
     json_decref (watch);
@@ -260,6 +269,12 @@ web_unit_page (web_req_t *r, const char *unit)
         web_error (r, 400, W_BAD_REQUEST);
         return;
     }
+    //  kept per unit, role and the account's own unit (checked above that it may see UNIT)
+    char page[192];
+    snprintf (page, sizeof page, "unit %s", unit);
+    web_kept_t kept;
+    if (web_cache_send (r, page, year, web_text (W_UNIT_ANNUAL), &kept))
+        return;
     json_t *rep = s_report (r, "unit-annual", year, unit, NULL, false);
     if (!rep)
         return;
@@ -306,6 +321,7 @@ web_unit_page (web_req_t *r, const char *unit)
         s_rules_table (h, json_object_get (rep, "unit_rules"), "unit-rules", unit, NULL, year);
         ml_html_f (h, "</section>");
         web_downloads (h, "unit-annual", unit, NULL, year);
+        web_cache_keep (r, &kept, h);
     }
     json_decref (rep);
     web_page (r, 200, web_text (W_UNIT_ANNUAL), &h);
