@@ -15,6 +15,7 @@
 #include "web.h"
 #include "ml_client.h"
 #include "ml_date.h"
+#include "ml_log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ struct web_cache {
     size_t bytes;
     uint64_t clock;
     uint64_t newest;                    //  the highest generation seen
+    uint64_t hits, kept;                //  bodies sent again; kept
 };
 
 web_cache_t *
@@ -65,6 +67,8 @@ web_cache_destroy (web_cache_t **self_p)
     if (!self_p || !*self_p)
         return;
     web_cache_t *self = *self_p;
+    ml_info ("page cache: %llu pages sent again, %llu made", (unsigned long long) self->hits,
+             (unsigned long long) self->kept);
     for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++)
         s_clear (self, &self->entries[i]);
     pthread_mutex_destroy (&self->lock);
@@ -110,6 +114,7 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
         s_entry_t *e = &self->entries[i];
         if (e->key && e->gen == kept->gen && strcmp (e->key, kept->key) == 0) {
             e->used = ++self->clock;
+            self->hits++;
             body = ml_html_new ();
             if (body)
                 ml_html_f (body, "%r", e->body);
@@ -183,6 +188,7 @@ web_cache_keep (web_req_t *r, const web_kept_t *kept, const ml_html_t *body)
         slot->len = len;
         slot->used = ++self->clock;
         self->bytes += len;
+        self->kept++;
         key = copy = NULL;
     }
     pthread_mutex_unlock (&self->lock);
