@@ -1,6 +1,9 @@
 """test_web_cache.py -- the collector keeps report answers while its store has not changed
 (collector/ml_query_cache.c), and massline-web shows them: a kept answer is dropped by a new event
-(an ingest) and by a decision, and is never shown to an account that may not ask for it."""
+(an ingest) and by a decision, and is never shown to an account that may not ask for it.
+massline-web keeps the dashboard and unit pages per store generation (collector/web/web_cache.c):
+per role and unit, with each visitor's own layout, dropped by an ingest; and its kept connections
+to the collector survive the collector's restart."""
 import html
 import json
 import os
@@ -131,10 +134,80 @@ class Cache(unittest.TestCase):
         self.assertEqual(h2.get("/reports/unit-annual.csv?unit=H001&year=%d" % Y).status, 403)
         self.assertEqual(h2.get("/units/H002?year=%d" % Y).status, 200)
 
-    def test_4_answers_are_sent_again_and_counted(self):
+    def ingest_one(self, ref):
+        """One more talk by P005 in H001, delivered by H001's agent."""
+        path = B.dir + "/%s.jsonl" % ref
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(json.dumps({"kind": "talk", "ref": ref, "date": "%d-03-04" % Y,
+                                "person": "P005", "with": "职工", "with_category": "masses",
+                                "form": "individual", "mode": "in_person", "note": "cache"},
+                               ensure_ascii=False) + "\n")
+        ini = "%s/agents/H001/agent.ini" % B.b
+        B.run([wh.AGENT, "-c", ini, "import", path])
+        B.run([wh.AGENT, "-c", ini, "flush", "--timeout", "120"])
+
+    def test_5_kept_pages_stay_in_their_scope_and_go_with_an_ingest(self):
+        # a second massline-web over the same accounts: its page cache starts empty, and it says
+        # at stop how many pages it sent again and how many it made
+        port = wh.free_port()
+        ini = B.write_web_ini("web2.ini", {"listen": "127.0.0.1:%d" % port, "fast_hash": "1"})
+        web2 = B.start_web(ini, "web2.log", port)
+
+        def client(user):
+            c = wh.Client(port)
+            self.assertEqual(c.login(user).status, 303)
+            return c
+        staff, h1, h2 = client("王芳"), client("h1"), client("h2")
+        unit1, dash = "/units/H001?year=%d" % Y, "/?year=%d" % Y
+        a = staff.get(unit1)                                   # made 1
+        b = staff.get(unit1)                                   # sent again 1
+        self.assertEqual((a.status, b.status), (200, 200))
+        self.assertEqual(a.text.split("<main>")[1], b.text.split("<main>")[1])
+        own = h1.get(unit1)                                    # made 2: not staff's page
+        self.assertEqual(own.status, 200)
+        self.assertIn('id="account">h1<', own.text)
+        self.assertNotIn("王芳", own.text)
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', own.text).group(1)
+        self.assertEqual(h1.get("/?year=%d" % Y).status, 200)  # sent again 2: h1's home is its unit
+        self.assertEqual(h2.get(unit1).status, 403)            # never h1's or staff's page
+        self.assertEqual(staff.get(dash).status, 200)          # made 3
+        kept = staff.get(dash)                                 # sent again 3
+        self.assertIn('id="account">王芳<', kept.text)
+        self.assertNotIn(token, kept.text)                     # the session's own CSRF token
+        self.ingest_one("H001-CACHE-0002")
+        self.assertEqual(staff.get(unit1).status, 200)         # made 4: the store changed
+        self.assertEqual(h1.get(unit1).status, 200)            # made 5
+        self.assertEqual(heat(staff.get(dash).text, "H001"), cli_summary("H001"))  # made 6
+        web2.send_signal(signal.SIGTERM)
+        web2.wait(30)
+        m = re.search(r"page cache: (\d+) pages sent again, (\d+) made", B.log("web2.log"))
+        self.assertIsNotNone(m, B.log("web2.log"))
+        self.assertEqual((int(m.group(1)), int(m.group(2))), (3, 6))
+
+    def test_6_massline_web_keeps_working_after_the_collector_restarts(self):
+        c = self.signed_in("王芳")
+        for _ in range(3):
+            self.assertEqual(c.get("/units/H002?year=%d" % Y).status, 200)
+        collector = B.pids[0]
+        collector.kill()
+        collector.wait(30)
+        B.pids[0] = B.start([wh.COLLECTOR, "-c", B.b + "/collector.ini", "serve"], "collector.log")
+        B.pids.pop()
+        wh.wait_until(lambda: B.run([wh.CLIENT, "-c", B.b + "/staff/admin.ini", "status"]) is not None,
+                      60, "the collector again")
+        # the kept connections reconnect: the pages and a query that is not kept still answer
+        for path in ("/units/H002?year=%d" % Y, "/?year=%d" % Y, "/units/H001/events?year=%d" % Y):
+            self.assertEqual(c.get(path).status, 200, path)
+        self.ingest_one("H001-CACHE-0003")
+        page = c.get("/units/H001/events?year=%d" % Y)
+        self.assertIn('data-ref="H001-CACHE-0003"', page.text)
+
+    def test_9_answers_are_sent_again_and_counted(self):
         c = self.signed_in("王芳")
         for _ in range(3):
             self.assertEqual(c.get("/?year=%d" % Y).status, 200)
+            # a page massline-web does not keep itself: the collector's kept answer each time
+            self.assertEqual(c.get("/units/H002/events?year=%d" % Y).status, 200)
         collector = B.pids[0]
         collector.send_signal(signal.SIGTERM)
         collector.wait(30)
