@@ -121,7 +121,8 @@ void web_csrf_field (web_req_t *r, ml_html_t *h);
 
 //  Pages kept per store generation (web_cache.c): the body of a page that is the same for every
 //  visitor with the same role and unit. A page asks web_cache_send first (after checking that R
-//  may see it): true when the kept body was sent in R's layout. Else it makes the page and hands
+//  may see it): true when R was answered: the kept body in R's layout, or the error page when the
+//  collector did not answer the generation. Else it makes the page and hands
 //  its body to web_cache_keep with the same KEPT (kept only when no error was answered).
 typedef struct {
     bool ok;                            //  the generation is known: the page may be kept

@@ -13,7 +13,6 @@
    A fixed table of WEB_CACHE_ENTRIES bodies under one mutex, at most WEB_CACHE_BYTES in all; a
    new one takes a free slot, else a stale one, else the least recently used. */
 #include "web.h"
-#include "ml_client.h"
 #include "ml_date.h"
 #include "ml_log.h"
 
@@ -76,14 +75,13 @@ web_cache_destroy (web_cache_t **self_p)
     *self_p = NULL;
 }
 
-//  The store's generation, asked of the collector on R's account's behalf; false when not known
-//  (a collector without the command, or none answering: then the page is made as always, and
-//  says what went wrong itself).
+//  The store's generation, asked of the collector on R's account's behalf; false when not known:
+//  a collector without the command (then the page is made as always), or none answering (then
+//  R is answered with the error page, once, rather than after a second wait).
 static bool
 s_generation (web_req_t *r, uint64_t *gen)
 {
-    char code[64], msg[1024];
-    json_t *answer = web_call (r, "generation", 0, NULL, code, sizeof code, msg, sizeof msg);
+    json_t *answer = web_ask (r, "generation", 0, NULL, true);
     json_t *value = json_object_get (answer, "generation");
     bool ok = json_is_integer (value) && json_integer_value (value) >= 0;
     if (ok)
@@ -98,8 +96,10 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
     web_cache_t *self = r->web->cache;
     const ml_account_t *a = &r->session.account;
     kept->ok = false;
-    if (!self || !s_generation (r, &kept->gen))
+    if (!self)
         return false;
+    if (!s_generation (r, &kept->gen))
+        return r->errored;              //  answered already: the collector is not there
     //  \x1f separates the fields; no role, unit id or page name holds one
     int n = snprintf (kept->key, sizeof kept->key, "%ld\x1f%s\x1f%s\x1f%s\x1f%d", (long) ml_date_today (),
                       a->role, a->unit, page, year);
