@@ -311,6 +311,7 @@ desk_handle (void *app, ml_http_req_t *http)
     else if (post && strcmp (path, "/close") == 0) desk_close_post (&r);
     else if (post && strcmp (path, "/submit") == 0) desk_submit_post (&r);
     else if (get && strcmp (path, "/reports") == 0) desk_reports_page (&r);
+    else if (get && strcmp (path, "/reports/cadre") == 0) desk_cadre_page (&r);
     else if (get && strcmp (path, "/reports/download") == 0) desk_reports_download (&r);
     else
         desk_error (&r, 404, "没有这个页面");
