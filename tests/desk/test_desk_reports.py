@@ -41,12 +41,12 @@ class Bureau:
         self.ini = self.b + "/agents/H001/agent.ini"
         self.port = self.desk(self.ini, "desk.log")
 
-    def desk(self, ini, log):
+    def desk(self, ini, log, env=None):
         port = free_port()
         with open(ini, "a", encoding="utf-8") as f:
             f.write("\n[web]\nlisten = 127.0.0.1:%d\nfast_hash = 1\n" % port)
         self.run([dh.AGENT, "-c", ini, "user", "add", dh.CLERK], stdin=(dh.PASSWORD + "\n").encode())
-        self.start([dh.AGENT, "-c", ini, "web"], log)
+        self.start([dh.AGENT, "-c", ini, "web"], log, env)
         wait_listening(port, "the desk")
         return port
 
@@ -56,9 +56,23 @@ class Bureau:
             raise AssertionError("%s exited %d: %s%s" % (args, p.returncode, p.stdout, p.stderr))
         return p.stdout
 
-    def start(self, args, log):
+    def start(self, args, log, env=None):
         with open("%s/%s" % (self.dir, log), "ab") as f:
-            self.procs.append(subprocess.Popen(args, stdout=f, stderr=f))
+            self.procs.append(subprocess.Popen(args, stdout=f, stderr=f,
+                                               env=dict(os.environ, **env) if env else None))
+
+    def copy_agent(self, name, unit):
+        """H001's agent folder as NAME, its agent.ini saying UNIT and without the desk's [web]."""
+        folder = self.dir + "/" + name
+        shutil.copytree(self.b + "/agents/H001", folder,
+                        ignore=shutil.ignore_patterns("outbox", "desk-data", "spool"))
+        with open(folder + "/agent.ini", encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r"(?m)^unit = H001$", "unit = " + unit, text)
+        text = re.sub(r"(?m)^\[web\]\nlisten = .*\nfast_hash = 1\n", "", text)
+        with open(folder + "/agent.ini", "w", encoding="utf-8") as f:
+            f.write(text)
+        return folder + "/agent.ini"
 
     def cli(self, *args):
         return self.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args))
@@ -177,16 +191,7 @@ class Reports(unittest.TestCase):
 
     def test_a_unit_cannot_read_another_units_report(self):
         # H001's agent folder with agent.ini edited to say unit H002: the key is still H001's
-        forged = B.dir + "/forged"
-        shutil.copytree(B.b + "/agents/H001", forged,
-                        ignore=shutil.ignore_patterns("outbox", "desk-data", "spool"))
-        with open(forged + "/agent.ini", encoding="utf-8") as f:
-            text = f.read()
-        text = re.sub(r"(?m)^unit = H001$", "unit = H002", text)
-        text = re.sub(r"(?m)^\[web\]\nlisten = .*\nfast_hash = 1\n", "", text)
-        with open(forged + "/agent.ini", "w", encoding="utf-8") as f:
-            f.write(text)
-        port = B.desk(forged + "/agent.ini", "forged.log")
+        port = B.desk(B.copy_agent("forged", "H002"), "forged.log")
         r = self.signed_in(port).get("/reports?year=%d" % YEAR)
         self.assertEqual(r.status, 403, r.text)
         self.assertIn("只能查看自己的报表", r.text)
@@ -202,6 +207,27 @@ class Reports(unittest.TestCase):
             r = self.signed_in(port).get("/reports/download?year=%d&format=%s&person=P001" % (YEAR, fmt))
             self.assertEqual(r.status, 403, fmt)
             self.assertNotIn("顾振宇".encode(), r.body)
+
+    def test_the_pages_speak_the_language_asked_for(self):
+        # every word of the report pages comes through gettext: with LANGUAGE=en there is no
+        # catalogue, so the desk shows the English msgids; by default it speaks Chinese
+        port = B.desk(B.copy_agent("english", "H001"), "english.log",
+                      {"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": "en"})
+        c = self.signed_in(port)
+        r = c.get("/reports?year=%d" % YEAR)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("<h1>The unit&#39;s reports</h1>", r.text)
+        self.assertIn(">Cadre report</th>", r.text)
+        self.assertIn(">Upload a ledger</a>", r.text)
+        self.assertIsNone(re.search(r"<(?:h1|th|label|button)>[^<]*[\u4e00-\u9fff]", r.text))
+        r = c.get("/reports/cadre?year=%d&person=P001" % YEAR)
+        self.assertIn("Cadre report (annex to the duty report)", r.text)
+        self.assertIn(">Back to the unit&#39;s reports</a>", r.text)
+        self.assertEqual(c.get("/nowhere").status, 404)
+        self.assertIn("No such page", c.get("/nowhere").text)
+        zh = self.signed_in().get("/reports/cadre?year=%d&person=P001" % YEAR).text
+        self.assertIn("述职述廉附件：直接联系群众", zh)
+        self.assertIn(">返回本单位报表</a>", zh)
 
 
 if __name__ == "__main__":
