@@ -71,6 +71,8 @@ const ml_opt_t ml_collector_opts[] = {
       "threads that answer queries, each from its own read transaction (1-64)" },
     { "collector", "query_queue", ML_OPT_INT, "64", offsetof (ml_collector_config_t, query_queue),
       "queries that may wait for a worker (one key: half); more are answered busy (1-100000)" },
+    { "collector", "query_cache", ML_OPT_INT, "1", offsetof (ml_collector_config_t, query_cache),
+      "1: read-only reports are answered again from memory until the store changes; 0: always computed" },
     { NULL, NULL, 0, NULL, 0, NULL }
 };
 
@@ -107,6 +109,7 @@ struct ml_serve {
     ml_relay_t *relay;                  //  the upstream relay thread, or NULL (no [upstream])
     int query_workers;                  //  [collector] query_workers
     int query_queue;                    //  [collector] query_queue
+    bool query_cache;                   //  [collector] query_cache
     pthread_mutex_t writer;             //  one writer at a time: a group, a Hello, a query that writes
     bool writer_ready;
 };
@@ -174,8 +177,13 @@ ml_serve_new (const ml_collector_config_t *cfg, int *code, char *err, size_t err
         snprintf (err, errlen, "query_queue must be 1 to 100000 (%ld)", cfg->query_queue);
         goto fail;
     }
+    if (cfg->query_cache != 0 && cfg->query_cache != 1) {
+        snprintf (err, errlen, "query_cache must be 0 or 1 (%ld)", cfg->query_cache);
+        goto fail;
+    }
     self->query_workers = (int) cfg->query_workers;
     self->query_queue = (int) cfg->query_queue;
+    self->query_cache = cfg->query_cache != 0;
     pthread_mutex_init (&self->writer, NULL);
     self->writer_ready = true;
     if (strcmp (cfg->tier, "bureau") != 0 && strcmp (cfg->tier, "committee") != 0) {
@@ -742,7 +750,7 @@ ml_serve_run (ml_serve_t *self, volatile sig_atomic_t *stop)
     char err[256];
     ml_serve_query_cfg_t qcfg = { self->ctx, self->query, self->store, self->registry, self->rules,
                                   self->due_day, &self->writer, self->query_workers,
-                                  self->query_queue };
+                                  self->query_queue, self->query_cache };
     ml_serve_query_t *queries = ml_serve_query_start (&qcfg, err, sizeof err);
     if (!queries) {
         ml_error ("%s", err);

@@ -24,6 +24,7 @@ typedef struct {
     char *tier;                         //  "bureau" or "committee" (takes only members' reports)
     long query_workers;                 //  threads that answer queries
     long query_queue;                   //  queries that may wait for a worker; more: "busy"
+    long query_cache;                   //  1: keep read-only report answers per store generation
 } ml_collector_config_t;
 
 //  The option table of collector.ini (for ml_config_load and --help).

@@ -560,7 +560,7 @@ ml_serve_query_start (const ml_serve_query_cfg_t *cfg, char *err, size_t errlen)
     pthread_cond_init (&self->ready, NULL);
     snprintf (self->endpoint, sizeof self->endpoint, "inproc://massline-query-answers-%p", (void *) self);
     self->lanes = calloc (self->nlanes, sizeof *self->lanes);
-    self->cache = ml_query_cache_new ();    //  NULL: every query is computed
+    self->cache = cfg->cache ? ml_query_cache_new () : NULL;    //  NULL: every query is computed
     self->workers = calloc ((size_t) cfg->workers, sizeof *self->workers);
     self->answers = zmq_socket (cfg->ctx, ZMQ_PULL);
     if (!self->lanes || !self->workers || !self->answers || zmq_bind (self->answers, self->endpoint)) {

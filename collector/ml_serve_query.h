@@ -22,6 +22,7 @@ typedef struct {
     int workers;                        //  threads that answer (>= 1)
     int queue;                          //  requests waiting for a worker, at most; a key at most
                                         //  half of them (at least 1); beyond that Error "busy"
+    bool cache;                         //  keep read-only report answers per store generation
 } ml_serve_query_cfg_t;
 
 typedef struct ml_serve_query ml_serve_query_t;

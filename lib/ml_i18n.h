@@ -18,21 +18,6 @@
 
 #ifndef ML_LOCALEDIR
 #define ML_LOCALEDIR "/usr/local/share/locale"
-//  As ml_i18n_init, but where the environment names no language (C, C.UTF-8 or POSIX, as
-//  under systemd) the messages are in LANG (e.g. "zh_CN"): the web pages a clerk reads default
-//  to Chinese, whatever the server's locale.
-static inline void
-ml_i18n_init_default (const char *lang)
-{
-    ml_i18n_init ();
-    const char *now = setlocale (LC_MESSAGES, NULL);
-    const char *language = getenv ("LANGUAGE");
-    bool none = !now || !strcmp (now, "POSIX") || (now[0] == 'C' && (!now[1] || now[1] == '.'));
-    if (none && !(language && *language)
-    &&  setlocale (LC_MESSAGES, "C.UTF-8"))
-        setenv ("LANGUAGE", lang, 1);   //  glibc honours LANGUAGE under C.UTF-8, not under C
-}
-
 #endif
 
 //  Picks the messages' language from the environment (LC_ALL, LC_MESSAGES, LANG, LANGUAGE) and

@@ -6,8 +6,10 @@
 #include "ml_wire.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define T 120000                        //  ms: a command's limit (never asserted as a time)
@@ -324,5 +326,37 @@ Test (serve_load, a_full_queue_answers_busy_and_leaves_room_for_other_keys, .ini
     int full = ml_h_count_lines (log, "query queue full");
     cr_assert_gt (full, 0, "%s", log);
     cr_assert_leq (full, busy);
+    ml_h_pass ();
+}
+
+//  query_cache = 0: every report is computed (what `ops/bench report` measures), the answers are
+//  the cached collector's answers, and nothing is counted as sent again; a value other than 0 or
+//  1 stops the collector at start with a line naming the setting.
+Test (serve_load, query_cache_off_computes_every_answer, .init = ml_h_init, .fini = s_fini,
+      .timeout = 300)
+{
+    s_bureau (200, "2", "64");
+    char *cached = s_reference (ml_h_client_ini (), "report unit-annual", s_report_args, 2);
+    char *again = s_reference (ml_h_client_ini (), "report unit-annual", s_report_args, 2);
+    cr_assert_str_eq (again, cached, "the cached answer differs");
+    cr_assert_eq (ml_h_collector_stop (SIGTERM), 0);
+    char *log = ml_h_read (ml_h_str ("%s/collector.err", ml_h_dir ()));
+    cr_assert (strstr (log, "query cache: 1 answers sent again"), "the cache was not used: %s", log);
+
+    ml_h_ini_set (ml_h_collector_ini (), "query_cache", "0");
+    unlink (ml_h_str ("%s/collector.err", ml_h_dir ()));
+    ml_h_collector_start ();
+    for (int i = 0; i < 3; i++) {
+        char *json = s_reference (ml_h_client_ini (), "report unit-annual", s_report_args, 2);
+        cr_assert_str_eq (json, cached, "answer %d without the cache differs", i + 1);
+    }
+    cr_assert_eq (ml_h_collector_stop (SIGTERM), 0);
+    log = ml_h_read (ml_h_str ("%s/collector.err", ml_h_dir ()));
+    cr_assert_null (strstr (log, "query cache:"), "query_cache = 0 kept answers: %s", log);
+
+    ml_h_ini_set (ml_h_collector_ini (), "query_cache", "2");
+    ml_h_out_t out;
+    cr_assert_neq (ml_h_run (&out, T, ML_COLLECTOR, "-c", ml_h_collector_ini (), "serve", NULL), 0);
+    cr_assert (strstr (out.err, "query_cache must be 0 or 1"), "%s", out.err);
     ml_h_pass ();
 }
