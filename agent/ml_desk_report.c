@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define S_PERSON_MAX 64                 //  a person code's bytes at most (P001, ...)
+#define S_ASK_MS 3000                   //  how long a report may take to come from the bureau
 
 //  The year asked for: ?year=YYYY, else this year. Returns it, or 0 when malformed.
 static int
@@ -86,7 +87,9 @@ s_ask (desk_req_t *r, const char *kind, int year, const char *person)
         desk_error (r, 500, _("Cannot read this unit's keys; please ask the IT office"));
         return NULL;
     }
-    ml_ask_peer_t peer = { cfg->query, cfg->collector_key, pub, secret, 10000, NULL, NULL, NULL, NULL };
+    //  The desk serves one request at a time: a bureau out of reach must not hold up the clerks'
+    //  uploads and forms for long (the outbox works without it)
+    ml_ask_peer_t peer = { cfg->query, cfg->collector_key, pub, secret, S_ASK_MS, NULL, NULL, NULL, NULL };
     char command[64], unit[128], syear[32], sperson[S_PERSON_MAX + 8], code[64], msg[1024];
     snprintf (command, sizeof command, "report %s", kind);
     snprintf (unit, sizeof unit, "unit=%s", s_unit (r));
