@@ -69,8 +69,10 @@ void desk_upload_post (desk_req_t *r);
 void desk_form_page (desk_req_t *r);
 void desk_form_post (desk_req_t *r);
 void desk_style (desk_req_t *r);
-//  The unit's own reports, asked of the collector with the agent's key (ml_desk_report.c).
+//  The unit's own reports, asked of the collector with the agent's key (ml_desk_report.c): the
+//  unit-annual, a person's cadre annex (?person=), and either as the CLI's file.
 void desk_reports_page (desk_req_t *r);
+void desk_cadre_page (desk_req_t *r);
 void desk_reports_download (desk_req_t *r);
 
 #endif

@@ -4,6 +4,7 @@
 #include "ml_desk.h"
 #include "ml_web_session.h"
 #include "ml_err.h"
+#include "ml_i18n.h"
 #include "ml_log.h"
 
 #include <errno.h>
@@ -79,15 +80,17 @@ desk_page (desk_req_t *r, unsigned status, const char *title, ml_html_t **body)
     const char *unit = r->desk->cfg.unit && *r->desk->cfg.unit ? r->desk->cfg.unit : r->desk->cfg.id;
     ml_html_f (h, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-               "<title>%t · 台账填报</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\n"
-               "<body><header><a class=\"brand\" href=\"/\">台账填报 · %t</a>", title, unit);
+               "<title>%t · %t</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\n"
+               "<body><header><a class=\"brand\" href=\"/\">%t · %t</a>", title, _("Ledger desk"),
+               _("Ledger desk"), unit);
     if (r->signed_in)
-        ml_html_f (h, "<a href=\"/upload\">上传台账</a><a href=\"/form\">逐条填写</a>"
-                   "<a href=\"/outbox\">已记录</a><a href=\"/reports\">本单位报表</a>"
-                   "<span class=\"who\">当前用户：<b id=\"account\">%t</b></span>"
+        ml_html_f (h, "<a href=\"/upload\">%t</a><a href=\"/form\">%t</a>"
+                   "<a href=\"/outbox\">%t</a><a href=\"/reports\">%t</a>"
+                   "<span class=\"who\">%t<b id=\"account\">%t</b></span>"
                    "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"%a\">"
-                   "<button type=\"submit\" id=\"logout\">退出</button></form>",
-                   r->session.account.name, r->session.csrf);
+                   "<button type=\"submit\" id=\"logout\">%t</button></form>",
+                   _("Upload a ledger"), _("Fill in a row"), _("Recorded"), _("The unit's reports"),
+                   _("Signed in: "), r->session.account.name, r->session.csrf, _("Sign out"));
     ml_html_f (h, "</header>\n<main>%r</main></body></html>\n", *body ? ml_html_str (*body) : "");
     ml_html_destroy (body);
     size_t len;
@@ -108,8 +111,8 @@ desk_error (desk_req_t *r, unsigned status, const char *text)
                            ml_http_peer (r->http), "denied", ml_http_path (r->http));
     ml_html_t *body = ml_html_new ();
     if (body)
-        ml_html_f (body, "<h1>%d</h1><p class=\"error\" id=\"error\">%t</p><p><a href=\"/\">返回首页</a></p>",
-                   (int) status, text);
+        ml_html_f (body, "<h1>%d</h1><p class=\"error\" id=\"error\">%t</p><p><a href=\"/\">%t</a></p>",
+                   (int) status, text, _("Back to the start page"));
     desk_page (r, status, text, &body);
 }
 
@@ -139,7 +142,8 @@ desk_result (desk_req_t *r, bool ok, const char *title, const char *message, con
         }
         ml_html_f (body, "</ul>");
     }
-    ml_html_f (body, "<p><a href=\"/\">返回首页</a> · <a href=\"/outbox\">查看已记录</a></p>");
+    ml_html_f (body, "<p><a href=\"/\">%t</a> · <a href=\"/outbox\">%t</a></p>",
+               _("Back to the start page"), _("See what is recorded"));
     desk_page (r, ok ? 200 : 422, title, &body);
 }
 
@@ -227,18 +231,18 @@ s_login_form (desk_req_t *r, unsigned status, const char *user, const char *mess
     ml_web_login_token (r->http, S_PRE_COOKIE, token);
     ml_html_t *body = ml_html_new ();
     if (body) {
-        ml_html_f (body, "<section class=\"login\"><h1>登录</h1>");
+        ml_html_f (body, "<section class=\"login\"><h1>%t</h1>", _("Sign in"));
         if (message)
             ml_html_f (body, "<p class=\"error\" id=\"error\">%t</p>", message);
         ml_html_f (body, "<form method=\"post\" action=\"/login\">"
                    "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
-                   "<label>账号 <input name=\"user\" id=\"user\" value=\"%a\" autocomplete=\"username\" required></label>"
-                   "<label>密码 <input name=\"password\" id=\"password\" type=\"password\" "
+                   "<label>%t <input name=\"user\" id=\"user\" value=\"%a\" autocomplete=\"username\" required></label>"
+                   "<label>%t <input name=\"password\" id=\"password\" type=\"password\" "
                    "autocomplete=\"current-password\" required></label>"
-                   "<button type=\"submit\" id=\"submit\">登录</button></form></section>",
-                   token, user ? user : "");
+                   "<button type=\"submit\" id=\"submit\">%t</button></form></section>",
+                   token, _("Account"), user ? user : "", _("Password"), _("Sign in"));
     }
-    desk_page (r, status, "登录", &body);
+    desk_page (r, status, _("Sign in"), &body);
 }
 
 static void
@@ -248,7 +252,7 @@ s_login_post (desk_req_t *r)
     ml_login_t rc = ml_web_login (r->desk->accounts, r->http, S_COOKIE, S_PRE_COOKIE,
                                   r->desk->cfg.web_session_max_s, r->now, &r->session, &csrf_ok);
     if (!csrf_ok) {
-        desk_error (r, 403, "页面已过期，请刷新后重试（安全校验未通过）");
+        desk_error (r, 403, _("The page has expired; reload it and try again (the security check failed)"));
         return;
     }
     if (rc == ML_LOGIN_OK) {
@@ -256,7 +260,8 @@ s_login_post (desk_req_t *r)
         return;
     }
     s_login_form (r, rc == ML_LOGIN_THROTTLED ? 429 : 401, ml_http_form (r->http, "user"),
-                  rc == ML_LOGIN_THROTTLED ? "失败次数过多，请稍后再试" : "账号或密码错误");
+                  rc == ML_LOGIN_THROTTLED ? _("Too many failed attempts; try again later")
+                                           : _("Wrong account or password"));
 }
 
 // ---------------------------------------------------------------------------
@@ -288,14 +293,14 @@ desk_handle (void *app, ml_http_req_t *http)
     r.signed_in = ml_web_session (r.desk->accounts, http, S_COOKIE, post, r.now, &r.session);
     if (!r.signed_in) {
         if (post)
-            desk_error (&r, 403, "请先登录（登录已过期）");
+            desk_error (&r, 403, _("Please sign in (the session has ended)"));
         return;
     }
     //  every POST carries the session's CSRF token (an upload in its multipart body)
     char csrf[ML_TOKEN_HEX + 2];
     if (post && !ml_web_csrf_ok (r.desk->accounts, http, &r.session,
                                  ml_http_field (http, "csrf", csrf, sizeof csrf), r.now)) {
-        desk_error (&r, 403, "页面已过期，请刷新后重试（安全校验未通过）");
+        desk_error (&r, 403, _("The page has expired; reload it and try again (the security check failed)"));
         return;
     }
     if (post && strcmp (path, "/logout") == 0)
@@ -311,7 +316,8 @@ desk_handle (void *app, ml_http_req_t *http)
     else if (post && strcmp (path, "/close") == 0) desk_close_post (&r);
     else if (post && strcmp (path, "/submit") == 0) desk_submit_post (&r);
     else if (get && strcmp (path, "/reports") == 0) desk_reports_page (&r);
+    else if (get && strcmp (path, "/reports/cadre") == 0) desk_cadre_page (&r);
     else if (get && strcmp (path, "/reports/download") == 0) desk_reports_download (&r);
     else
-        desk_error (&r, 404, "没有这个页面");
+        desk_error (&r, 404, _("No such page"));
 }

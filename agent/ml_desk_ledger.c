@@ -29,7 +29,8 @@ static void
 s_error_table (ml_html_t *h, const char *name, const char *errors)
 {
     size_t nlen = strlen (name);
-    ml_html_f (h, "<table id=\"errors\"><tr><th>行号</th><th>栏目</th><th>问题</th></tr>");
+    ml_html_f (h, "<table id=\"errors\"><tr><th>%t</th><th>%t</th><th>%t</th></tr>", _("Row"),
+               _("Column"), _("Problem"));
     for (const char *p = errors; *p;) {
         size_t n = strcspn (p, "\n");
         char line[2048];
@@ -88,18 +89,23 @@ s_import (desk_req_t *r, const char *path, const char *name, const char *title)
         desk_page (r, 500, title, &body);
         return;
     }
-    ml_html_f (body, "<h1>%t</h1><p>文件：%t</p>", title, name);
-    if (rc == 0)
-        ml_html_f (body, "<p class=\"ok\" id=\"result\">已记录 %L 条，跳过已有 %L 条</p>",
-                   (long long) recorded, (long long) skipped);
+    ml_html_f (body, "<h1>%t</h1><p>%t%t</p>", title, _("File: "), name);
+    if (rc == 0) {
+        char counts[256];
+        snprintf (counts, sizeof counts, _("%zu recorded, %zu already recorded skipped"), recorded,
+                  skipped);
+        ml_html_f (body, "<p class=\"ok\" id=\"result\">%t</p>", counts);
+    }
     else {
         ml_html_f (body, "<p class=\"error\" id=\"result\">%t</p>",
-                   rc == ML_EINVAL ? "以下各行有问题，本文件一条也没有记录。请在表格中改正后重新上传。"
-                                   : "未能记录（存储出错），请联系信息科。");
+                   rc == ML_EINVAL ? _("The rows below have problems: nothing of this file is recorded. "
+                                       "Correct them in the sheet and upload it again.")
+                                   : _("Nothing recorded (a storage error); please ask the IT office."));
         s_error_table (body, name, errors ? errors : "");
     }
-    ml_html_f (body, "<p><a href=\"/upload\">继续上传</a> · <a href=\"/form\">逐条填写</a> · "
-               "<a href=\"/outbox\">查看已记录</a></p>");
+    ml_html_f (body, "<p><a href=\"/upload\">%t</a> · <a href=\"/form\">%t</a> · "
+               "<a href=\"/outbox\">%t</a></p>", _("Upload another"), _("Fill in a row"),
+               _("See what is recorded"));
     free (errors);
     desk_page (r, rc == 0 ? 200 : 422, title, &body);
 }
@@ -138,7 +144,7 @@ static void
 s_kind_options (ml_html_t *h, const char *selected, bool none)
 {
     if (none)
-        ml_html_f (h, "<option value=\"\">（按文件名判断）</option>");
+        ml_html_f (h, "<option value=\"\">%t</option>", _("(from the file's name)"));
     const char *kind;
     for (size_t i = 0; (kind = ml_ledger_kind_at (i)); i++)
         ml_html_f (h, "<option value=\"%a\"%r>%t</option>", kind,
@@ -150,17 +156,20 @@ desk_upload_form (desk_req_t *r)
 {
     ml_html_t *body = ml_html_new ();
     if (body) {
-        ml_html_f (body, "<h1>上传台账</h1><p>支持 Excel / WPS 保存的 .xlsx 文件和 .csv 文件。文件名中含台账名称"
-                   "（如“2026年3月接访台账.xlsx”）即可，也可在下面选择台账。一个文件要么全部记录，要么一条也不记录；"
-                   "已记录过的行会自动跳过。</p>"
+        ml_html_f (body, "<h1>%t</h1><p>%t</p>"
                    "<form method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\" id=\"upload-form\">"
                    "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
-                   "<label>文件 <input type=\"file\" name=\"file\" id=\"file\" accept=\".xlsx,.csv\" required></label>"
-                   "<label>台账 <select name=\"kind\" id=\"kind\">", r->session.csrf);
+                   "<label>%t <input type=\"file\" name=\"file\" id=\"file\" accept=\".xlsx,.csv\" required></label>"
+                   "<label>%t <select name=\"kind\" id=\"kind\">", _("Upload a ledger"),
+                   _("Files saved by Excel or WPS as .xlsx, and .csv files. A file whose name holds "
+                     "the ledger's name (such as “2026年3月接访台账.xlsx”) will do, or choose the ledger "
+                     "below. A file is recorded whole or not at all; rows recorded before are skipped."),
+                   r->session.csrf, _("File"), _("Ledger"));
         s_kind_options (body, NULL, true);
-        ml_html_f (body, "</select></label><button type=\"submit\" id=\"upload\">上传并记录</button></form>");
+        ml_html_f (body, "</select></label><button type=\"submit\" id=\"upload\">%t</button></form>",
+                   _("Upload and record"));
     }
-    desk_page (r, 200, "上传台账", &body);
+    desk_page (r, 200, _("Upload a ledger"), &body);
 }
 
 void
@@ -168,30 +177,30 @@ desk_upload_post (desk_req_t *r)
 {
     ml_http_part_t part;
     if (!ml_http_part (r->http, "file", &part) || !part.filename[0]) {
-        desk_error (r, 400, "请选择要上传的文件");
+        desk_error (r, 400, _("Choose the file to upload"));
         return;
     }
     const char *name = part.filename;
     bool xlsx = s_suffix (name, ".xlsx");
     if (!xlsx && !s_suffix (name, ".csv")) {
-        desk_error (r, 400, "只能上传 .xlsx 或 .csv 文件");
+        desk_error (r, 400, _("Only .xlsx and .csv files can be uploaded"));
         return;
     }
     if (name[0] == '.' || strchr (name, '/')) {
-        desk_error (r, 400, "文件名不合适，请改名后重新上传");
+        desk_error (r, 400, _("The file's name will not do; rename the file and upload it again"));
         return;
     }
     //  the kind from the field, else from the file's name (as at the command line)
     char kindbuf[64];
     const char *kind = ml_http_field (r->http, "kind", kindbuf, sizeof kindbuf);
     if (kind && *kind && !ml_ledger_name (kind)) {
-        desk_error (r, 400, "没有这种台账");
+        desk_error (r, 400, _("No such ledger"));
         return;
     }
     char dir[4096], path[4400];
     if (!s_tmpdir (dir, sizeof dir)) {
         ml_error ("desk: cannot make a folder for an upload: %s", strerror (errno));
-        desk_error (r, 500, "服务器无法保存上传的文件");
+        desk_error (r, 500, _("The server cannot keep the uploaded file"));
         return;
     }
     if (kind && *kind)
@@ -200,10 +209,10 @@ desk_upload_post (desk_req_t *r)
         snprintf (path, sizeof path, "%s/%s", dir, name);
     if (!s_write (path, part.data, part.len)) {
         ml_error ("desk: cannot write %s: %s", path, strerror (errno));
-        desk_error (r, 500, "服务器无法保存上传的文件");
+        desk_error (r, 500, _("The server cannot keep the uploaded file"));
     }
     else
-        s_import (r, path, name, "上传结果");
+        s_import (r, path, name, _("Upload result"));
     unlink (path);
     rmdir (dir);
 }
@@ -225,16 +234,17 @@ desk_form_page (desk_req_t *r)
     const char *kind = ml_http_query (r->http, "kind");
     ml_html_t *body = ml_html_new ();
     if (!body) {
-        desk_page (r, 500, "逐条填写", &body);
+        desk_page (r, 500, _("Fill in a row"), &body);
         return;
     }
     if (!kind || !ml_ledger_name (kind)) {
-        ml_html_f (body, "<h1>逐条填写</h1><p>选择台账：</p><ul id=\"ledgers\">");
+        ml_html_f (body, "<h1>%t</h1><p>%t</p><ul id=\"ledgers\">", _("Fill in a row"),
+                   _("Choose the ledger:"));
         const char *k;
         for (size_t i = 0; (k = ml_ledger_kind_at (i)); i++)
             ml_html_f (body, "<li><a href=\"/form?kind=%u\">%t</a></li>", k, ml_ledger_name (k));
         ml_html_f (body, "</ul>");
-        desk_page (r, 200, "逐条填写", &body);
+        desk_page (r, 200, _("Fill in a row"), &body);
         return;
     }
     ml_roster_t roster;
@@ -267,7 +277,7 @@ desk_form_page (desk_req_t *r)
                        col.date ? " type=\"date\"" : "", col.sample);
         ml_html_f (body, "</label>");
     }
-    ml_html_f (body, "<button type=\"submit\" id=\"record\">记录这一条</button></form>");
+    ml_html_f (body, "<button type=\"submit\" id=\"record\">%t</button></form>", _("Record this row"));
     ml_roster_free (&roster);
     desk_page (r, 200, ml_ledger_name (kind), &body);
 }
@@ -294,7 +304,7 @@ desk_form_post (desk_req_t *r)
 {
     const char *kind = ml_http_form (r->http, "kind");
     if (!kind || !ml_ledger_name (kind)) {
-        desk_error (r, 400, "没有这种台账");
+        desk_error (r, 400, _("No such ledger"));
         return;
     }
     //  the row as a one-row CSV ledger: the same import as a file
@@ -302,7 +312,7 @@ desk_form_post (desk_req_t *r)
     size_t len = 0;
     FILE *f = open_memstream (&csv, &len);
     if (!f) {
-        desk_error (r, 500, "内存不足");
+        desk_error (r, 500, _("Out of memory"));
         return;
     }
     ml_ledger_column_t col;
@@ -327,21 +337,21 @@ desk_form_post (desk_req_t *r)
     fclose (f);
     if (!csv || !any) {
         free (csv);
-        desk_error (r, 400, "请至少填写一栏");
+        desk_error (r, 400, _("Fill in at least one column"));
         return;
     }
     char dir[4096], path[4400], name[256];
     snprintf (name, sizeof name, "网页填报-%s.csv", ml_ledger_name (kind));
     if (!s_tmpdir (dir, sizeof dir)) {
         free (csv);
-        desk_error (r, 500, "服务器无法保存填写的内容");
+        desk_error (r, 500, _("The server cannot keep what was filled in"));
         return;
     }
     snprintf (path, sizeof path, "%s/%s.csv", dir, ml_ledger_name (kind));
     if (s_write (path, csv, len))
-        s_import (r, path, name, "填写结果");
+        s_import (r, path, name, _("The row's result"));
     else
-        desk_error (r, 500, "服务器无法保存填写的内容");
+        desk_error (r, 500, _("The server cannot keep what was filled in"));
     free (csv);
     unlink (path);
     rmdir (dir);

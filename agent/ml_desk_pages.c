@@ -5,6 +5,7 @@
 #include "ml_date.h"
 #include "ml_err.h"
 #include "ml_event.h"
+#include "ml_i18n.h"
 #include "ml_ledger.h"
 #include "ml_log.h"
 #include "ml_roster.h"
@@ -19,9 +20,9 @@
 static const char *
 s_state_text (const char *state)
 {
-    return !state ? "" : strcmp (state, "accepted") == 0 ? "已通过" : strcmp (state, "returned") == 0
-         ? "已退回" : strcmp (state, "submitted") == 0 ? "已报送，待审核" : strcmp (state, "draft") == 0
-         ? "未报送" : state;
+    return !state ? "" : strcmp (state, "accepted") == 0 ? _("accepted") : strcmp (state, "returned") == 0
+         ? _("returned") : strcmp (state, "submitted") == 0 ? _("submitted, awaiting review")
+         : strcmp (state, "draft") == 0 ? _("not submitted") : state;
 }
 
 static int
@@ -29,7 +30,7 @@ s_reject_row (const ml_outbox_reject_t *rj, void *arg)
 {
     ml_html_f (arg, "<tr><td>%L</td><td>%t</td><td>%t</td><td class=\"bad\">%t</td><td>%t</td></tr>",
                (long long) rj->seq, rj->source ? rj->source : "", rj->ref ? rj->ref : "", rj->reason,
-               rj->replaced_by ? "已重新记录" : "请在“已记录”中更正或作废");
+               rj->replaced_by ? _("recorded again") : _("correct or withdraw it under “Recorded”"));
     return 0;
 }
 
@@ -37,7 +38,7 @@ s_reject_row (const ml_outbox_reject_t *rj, void *arg)
 static void
 s_person_options (ml_html_t *h, const ml_roster_t *roster)
 {
-    ml_html_f (h, "<option value=\"\">（请选择）</option>");
+    ml_html_f (h, "<option value=\"\">%t</option>", _("(choose)"));
     for (size_t i = 0; i < roster->count; i++)
         ml_html_f (h, "<option value=\"%a\">%t（%t）</option>", roster->persons[i].id,
                    roster->persons[i].name, roster->persons[i].id);
@@ -51,17 +52,19 @@ desk_home (desk_req_t *r)
     ml_html_t *body = ml_html_new ();
     if (!body || ml_outbox_stat (ob, &st)) {
         ml_html_destroy (&body);
-        desk_error (r, 500, "读取发件箱失败");
+        desk_error (r, 500, _("Cannot read the outbox"));
         return;
     }
-    ml_html_f (body, "<h1>填报情况</h1><table id=\"counts\">"
-               "<tr><th>待发送</th><td id=\"pending\">%L</td></tr>"
-               "<tr><th>已送达</th><td id=\"delivered\">%L</td></tr>"
-               "<tr><th>被退回</th><td id=\"rejected\">%L</td></tr></table>",
-               (long long) st.pending, (long long) st.acked, (long long) st.rejected);
+    ml_html_f (body, "<h1>%t</h1><table id=\"counts\">"
+               "<tr><th>%t</th><td id=\"pending\">%L</td></tr>"
+               "<tr><th>%t</th><td id=\"delivered\">%L</td></tr>"
+               "<tr><th>%t</th><td id=\"rejected\">%L</td></tr></table>", _("Where the ledgers stand"),
+               _("pending"), (long long) st.pending, _("delivered"), (long long) st.acked,
+               _("rejected"), (long long) st.rejected);
     if (st.rejected) {
-        ml_html_f (body, "<h2>被局里退回的记录</h2><table id=\"rejects\"><tr><th>序号</th><th>来源</th>"
-                   "<th>编号</th><th>原因</th><th>处理</th></tr>");
+        ml_html_f (body, "<h2>%t</h2><table id=\"rejects\"><tr><th>%t</th><th>%t</th>"
+                   "<th>%t</th><th>%t</th><th>%t</th></tr>", _("Records the bureau rejected"), _("No."),
+                   _("Source"), _("Ref"), _("Reason"), _("What to do"));
         ml_outbox_rejects (ob, s_reject_row, body);
         ml_html_f (body, "</table>");
     }
@@ -69,12 +72,13 @@ desk_home (desk_req_t *r)
     char *text = ml_outbox_years (ob);
     json_t *years = text ? json_loads (text, 0, NULL) : NULL;
     free (text);
-    ml_html_f (body, "<h2>年度报送</h2>");
+    ml_html_f (body, "<h2>%t</h2>", _("Annual submission"));
     if (!json_array_size (years))
-        ml_html_f (body, "<p id=\"years\">局里尚无年度审核意见。</p>");
+        ml_html_f (body, "<p id=\"years\">%t</p>", _("The bureau has not decided on any year yet."));
     else {
-        ml_html_f (body, "<table id=\"years\"><tr><th>年度</th><th>状态</th><th>版本</th><th>审核人</th>"
-                   "<th>时间</th><th>意见</th></tr>");
+        ml_html_f (body, "<table id=\"years\"><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th>"
+                   "<th>%t</th><th>%t</th></tr>", _("Year"), _("State"), _("Version"), _("Reviewer"),
+                   _("Date"), _("Opinion"));
         size_t i;
         json_t *y;
         json_array_foreach (years, i, y) {
@@ -97,24 +101,27 @@ desk_home (desk_req_t *r)
     ml_roster_t roster;
     if (ml_roster_load (ob, &roster))
         memset (&roster, 0, sizeof roster);
-    ml_html_f (body, "<h2>月度确认</h2><form method=\"post\" action=\"/close\" id=\"close-form\">"
+    ml_html_f (body, "<h2>%t</h2><form method=\"post\" action=\"/close\" id=\"close-form\">"
                "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
-               "<label>月份 <input name=\"month\" id=\"month\" type=\"month\" required placeholder=\"2026-03\"></label>"
-               "<button type=\"submit\" id=\"close\">确认本月台账已填完</button></form>",
-               r->session.csrf);
-    ml_html_f (body, "<h2>年度报送</h2><form method=\"post\" action=\"/submit\" id=\"submit-form\">"
+               "<label>%t <input name=\"month\" id=\"month\" type=\"month\" required placeholder=\"2026-03\"></label>"
+               "<button type=\"submit\" id=\"close\">%t</button></form>", _("Closing a month"),
+               r->session.csrf, _("Month"), _("This month's ledgers are complete"));
+    ml_html_f (body, "<h2>%t</h2><form method=\"post\" action=\"/submit\" id=\"submit-form\">"
                "<input type=\"hidden\" name=\"csrf\" value=\"%a\">"
-               "<label>年度 <input name=\"year\" id=\"year\" required pattern=\"[0-9]{4}\" value=\"%.4s\"></label>",
-               r->session.csrf, today);
-    const char *roles[3][2] = { { "filler", "填报人" }, { "reviewer", "审核人" }, { "approver", "负责人" } };
+               "<label>%t <input name=\"year\" id=\"year\" required pattern=\"[0-9]{4}\" value=\"%.4s\"></label>",
+               _("Annual submission"), r->session.csrf, _("Year"), today);
+    const char *roles[3][2] = { { "filler", N_("Filled in by") }, { "reviewer", N_("Reviewer") },
+                                { "approver", N_("Approved by") } };
     for (int i = 0; i < 3; i++) {
-        ml_html_f (body, "<label>%t <select name=\"%a\" id=\"%a\" required>", roles[i][1], roles[i][0], roles[i][0]);
+        ml_html_f (body, "<label>%t <select name=\"%a\" id=\"%a\" required>", _(roles[i][1]), roles[i][0],
+                   roles[i][0]);
         s_person_options (body, &roster);
         ml_html_f (body, "</select></label>");
     }
-    ml_html_f (body, "<button type=\"submit\" id=\"submit-year\">报送年度台账</button></form>");
+    ml_html_f (body, "<button type=\"submit\" id=\"submit-year\">%t</button></form>",
+               _("Submit the year's ledgers"));
     ml_roster_free (&roster);
-    desk_page (r, 200, "填报情况", &body);
+    desk_page (r, 200, _("Where the ledgers stand"), &body);
 }
 
 // ---------------------------------------------------------------------------
@@ -168,12 +175,17 @@ desk_outbox_page (desk_req_t *r)
         json_decref (l.rows);
         json_decref (rejected);
         ml_html_destroy (&body);
-        desk_error (r, 500, "读取发件箱失败");
+        desk_error (r, 500, _("Cannot read the outbox"));
         return;
     }
-    ml_html_f (body, "<h1>已记录</h1><p>最近 %d 条，新记录在上。更正：选择要改的栏目并填写新值；作废：填写原因。</p>"
-               "<table id=\"outbox\"><tr><th>序号</th><th>台账</th><th>编号</th><th>内容</th><th>状态</th>"
-               "<th>更正</th><th>作废</th></tr>", S_LIST_MAX);
+    char intro[512];
+    snprintf (intro, sizeof intro, _("The latest %d records, the newest first. To correct one, choose "
+                                     "the column and write the new value; to withdraw one, give the reason."),
+              S_LIST_MAX);
+    ml_html_f (body, "<h1>%t</h1><p>%t</p>"
+               "<table id=\"outbox\"><tr><th>%t</th><th>%t</th><th>%t</th><th>%t</th><th>%t</th>"
+               "<th>%t</th><th>%t</th></tr>", _("Recorded"), intro, _("No."), _("Ledger"), _("Ref"),
+               _("Content"), _("State"), _("Correct"), _("Withdraw"));
     for (size_t i = json_array_size (l.rows); i-- > 0;) {
         json_t *row = json_array_get (l.rows, i), *ev = json_object_get (row, "event");
         long long seq = (long long) json_integer_value (json_object_get (row, "seq"));
@@ -185,13 +197,14 @@ desk_outbox_page (desk_req_t *r)
         const char *kind = json_string_value (json_object_get (ev, "kind"));
         const char *ref = json_string_value (json_object_get (ev, "ref"));
         const char *ledger = kind ? ml_ledger_name (kind) : NULL;
-        const char *state = is_rejected ? "被退回" : (uint64_t) seq > st.acked_seq ? "待发送" : "已送达";
+        const char *state = is_rejected ? _("rejected") : (uint64_t) seq > st.acked_seq ? _("pending")
+                          : _("delivered");
         json_t *shown = json_deep_copy (ev);
         json_object_del (shown, "kind");
         json_object_del (shown, "ref");
         char *text = shown ? json_dumps (shown, JSON_COMPACT) : NULL;
         ml_html_f (body, "<tr id=\"seq-%L\"><td>%L</td><td>%t</td><td>%t</td><td>%t</td><td%r>%t</td>",
-                   seq, seq, ledger ? ledger : kind ? kind : "（内容已清理）", ref, text ? text : "",
+                   seq, seq, ledger ? ledger : kind ? kind : _("(content reclaimed)"), ref, text ? text : "",
                    is_rejected ? " class=\"bad\"" : "", state);
         free (text);
         bool control = kind && (strcmp (kind, "correction") == 0 || strcmp (kind, "void") == 0);
@@ -203,11 +216,12 @@ desk_outbox_page (desk_req_t *r)
             json_t *value;
             json_object_foreach (shown, key, value)
                 ml_html_f (body, "<option value=\"%a\">%t</option>", key, ml_ledger_label (kind, key));
-            ml_html_f (body, "</select> <input name=\"value\" size=\"12\" required> <button type=\"submit\">更正</button>"
+            ml_html_f (body, "</select> <input name=\"value\" size=\"12\" required> <button type=\"submit\">%t</button>"
                        "</form></td><td><form method=\"post\" action=\"/void\">"
                        "<input type=\"hidden\" name=\"csrf\" value=\"%a\"><input type=\"hidden\" name=\"ref\" value=\"%a\">"
-                       "<input name=\"reason\" size=\"10\" required placeholder=\"作废原因\"> "
-                       "<button type=\"submit\">作废</button></form></td></tr>", r->session.csrf, ref);
+                       "<input name=\"reason\" size=\"10\" required placeholder=\"%a\"> "
+                       "<button type=\"submit\">%t</button></form></td></tr>", _("Correct"), r->session.csrf,
+                       ref, _("Why withdrawn"), _("Withdraw"));
         }
         else
             ml_html_f (body, "<td></td><td></td></tr>");
@@ -216,7 +230,7 @@ desk_outbox_page (desk_req_t *r)
     ml_html_f (body, "</table>");
     json_decref (l.rows);
     json_decref (rejected);
-    desk_page (r, 200, "已记录", &body);
+    desk_page (r, 200, _("Recorded"), &body);
 }
 
 // ---------------------------------------------------------------------------
@@ -230,7 +244,7 @@ s_run (desk_req_t *r, char *const *argv, const char *title, const char *ok_text)
     int code = desk_agent (r, argv, &out);
     ml_accounts_audit (r->desk->accounts, r->now, r->session.account.name, ml_http_peer (r->http),
                        argv[0], code == 0 ? "ok" : "failed");
-    desk_result (r, code == 0, title, code == 0 ? ok_text : "未能完成，原因如下：", out);
+    desk_result (r, code == 0, title, code == 0 ? ok_text : _("Not done, because:"), out);
     free (out);
 }
 
@@ -246,16 +260,17 @@ desk_correct_post (desk_req_t *r)
     const char *ref = ml_http_form (r->http, "ref"), *key = ml_http_form (r->http, "key");
     const char *value = ml_http_form (r->http, "value");
     if (!s_filled (ref) || !s_filled (key) || !value || strchr (key, '=') || ref[0] == '-') {
-        desk_error (r, 400, "请选择要更正的栏目并填写新值");
+        desk_error (r, 400, _("Choose the column to correct and write its new value"));
         return;
     }
     char *word = NULL;
     if (asprintf (&word, "%s=%s", key, value) < 0) {
-        desk_error (r, 500, "内存不足");
+        desk_error (r, 500, _("Out of memory"));
         return;
     }
     char *argv[] = { "correct", (char *) ref, word, NULL };
-    s_run (r, argv, "更正记录", "已记录更正，将随下次连接报送。");
+    s_run (r, argv, _("Correcting a record"), _("The correction is recorded and goes to the bureau "
+                                              "with the next connection."));
     free (word);
 }
 
@@ -264,16 +279,17 @@ desk_void_post (desk_req_t *r)
 {
     const char *ref = ml_http_form (r->http, "ref"), *reason = ml_http_form (r->http, "reason");
     if (!s_filled (ref) || !s_filled (reason) || ref[0] == '-') {
-        desk_error (r, 400, "作废须填写原因");
+        desk_error (r, 400, _("A withdrawal needs its reason"));
         return;
     }
     char *reason_arg = NULL;
     if (asprintf (&reason_arg, "--reason=%s", reason) < 0) {
-        desk_error (r, 500, "内存不足");
+        desk_error (r, 500, _("Out of memory"));
         return;
     }
     char *argv[] = { "void", (char *) ref, reason_arg, NULL };
-    s_run (r, argv, "作废记录", "已记录作废，将随下次连接报送。");
+    s_run (r, argv, _("Withdrawing a record"), _("The withdrawal is recorded and goes to the bureau "
+                                               "with the next connection."));
     free (reason_arg);
 }
 
@@ -282,13 +298,13 @@ desk_close_post (desk_req_t *r)
 {
     const char *month = ml_http_form (r->http, "month");
     if (!s_filled (month) || month[0] == '-') {
-        desk_error (r, 400, "请填写月份（如 2026-03）");
+        desk_error (r, 400, _("Give the month (e.g. 2026-03)"));
         return;
     }
     char *argv[] = { "close", (char *) month, NULL };
-    char ok[128];
-    snprintf (ok, sizeof ok, "已确认 %s 月台账填报完毕。", month);
-    s_run (r, argv, "月度确认", ok);
+    char ok[256];
+    snprintf (ok, sizeof ok, _("The ledgers of %s are confirmed complete."), month);
+    s_run (r, argv, _("Closing a month"), ok);
 }
 
 void
@@ -298,10 +314,11 @@ desk_submit_post (desk_req_t *r)
     const char *reviewer = ml_http_form (r->http, "reviewer"), *approver = ml_http_form (r->http, "approver");
     if (!s_filled (year) || !s_filled (filler) || !s_filled (reviewer) || !s_filled (approver)
     ||  year[0] == '-') {
-        desk_error (r, 400, "请填写年度，并选择填报人、审核人和负责人");
+        desk_error (r, 400, _("Give the year and choose who filled in, reviewed and approved"));
         return;
     }
     char *argv[] = { "submit", (char *) year, "--filler", (char *) filler, "--reviewer",
                      (char *) reviewer, "--approver", (char *) approver, NULL };
-    s_run (r, argv, "年度报送", "已报送，局里审核后将在首页显示结果。");
+    s_run (r, argv, _("Annual submission"), _("Submitted; the bureau's decision will show on the "
+                                             "start page."));
 }

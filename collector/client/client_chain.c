@@ -1,6 +1,6 @@
 /* client_chain.c -- the reporting chain at the client (issue 12): `massline review accept|return
-   UNIT YEAR [--reason TEXT]`, `massline report verify FILE`, and the rendering of a sealed
-   document with its id, so that verify can re-render the frozen JSON and compare bytes. */
+   UNIT YEAR [--reason TEXT]` and `massline report verify FILE`, which re-renders the frozen JSON
+   as a sealed document's file (ml_render_file, its id included) and compares bytes. */
 #include "ml_client.h"
 #include "ml_err.h"
 #include "ml_log.h"
@@ -13,44 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define S_MARK "massline-document: "
-
 //  The document id of REPORT ("H001/2025/3"), or NULL when it is not a sealed document.
 static const char *
 s_doc_id (const json_t *report)
 {
     return json_string_value (json_object_get (json_object_get (report, "document"), "id"));
-}
-
-int
-ml_client_render (const json_t *report, ml_format_t format, char **buf, size_t *len, char *err,
-                  size_t errlen)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *mem = open_memstream (buf, len);
-    if (!mem) {
-        snprintf (err, errlen, "out of memory");
-        return ML_ENOMEM;
-    }
-    int rc = ml_render (report, format, mem, err, errlen);
-    const char *id = s_doc_id (report);
-    //  the seal's id where a reader (and verify) finds it; JSON carries it as document.id
-    if (!rc && id && format == ML_FORMAT_HTML)
-        fprintf (mem, "<!-- " S_MARK "%s -->\n", id);
-    else
-    if (!rc && id && format != ML_FORMAT_JSON && format != ML_FORMAT_PDF)    //  pdf: Keywords
-        fprintf (mem, S_MARK "%s\n", id);
-    if (fclose (mem) && !rc) {
-        snprintf (err, errlen, "out of memory");
-        rc = ML_ENOMEM;
-    }
-    if (rc) {
-        free (*buf);
-        *buf = NULL;
-        *len = 0;
-    }
-    return rc;
 }
 
 // ---------------------------------------------------------------------------
@@ -168,9 +135,9 @@ s_slurp (const char *path, char **buf, size_t *len)
 static bool
 s_find_id (const char *buf, size_t len, char *id, size_t idlen)
 {
-    const char *at = memmem (buf, len, S_MARK, strlen (S_MARK));
+    const char *at = memmem (buf, len, ML_DOCUMENT_MARK, strlen (ML_DOCUMENT_MARK));
     if (at) {
-        at += strlen (S_MARK);
+        at += strlen (ML_DOCUMENT_MARK);
         size_t n = strcspn (at, " \r\n<>\"()\\");
         snprintf (id, idlen, "%.*s", (int) n, at);
         return n > 0;
@@ -231,7 +198,7 @@ ml_client_verify (int argc, char **argv, const char *config)
     for (size_t f = 0; f < sizeof formats / sizeof formats[0] && !same && json_is_object (frozen); f++) {
         char *buf, err[256];
         size_t len;
-        if (ml_client_render (frozen, formats[f], &buf, &len, err, sizeof err))
+        if (ml_render_file (frozen, formats[f], &buf, &len, err, sizeof err))
             continue;
         size_t i = 0;
         while (i < len && i < flen && buf[i] == file[i])

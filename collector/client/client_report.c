@@ -152,13 +152,13 @@ ml_client_document_settings (const char *config)
 }
 
 //  Writes REPORT in FORMAT to PATH (NULL or "-": stdout); a file is written beside it and renamed. A
-//  sealed document carries its id (ml_client_render).
+//  sealed document carries its id (ml_render_file).
 static int
 s_output (const json_t *report, ml_format_t format, const char *path)
 {
     char err[4400] = "", tmp[4200], *buf = NULL;
     size_t len = 0;
-    int rc = ml_client_render (report, format, &buf, &len, err, sizeof err);
+    int rc = ml_render_file (report, format, &buf, &len, err, sizeof err);
     if (rc) {
         ml_die_msg ("report: %s", err[0] ? err : "cannot render the report");
         return 1;

@@ -139,7 +139,7 @@ ml_client_tier_report (int argc, char **argv, const char *config)
     char *buf = NULL, err[512];
     size_t len = 0;
     json_object_del (reply, "tier");    //  the document as the member froze it
-    int rc = ml_client_render (reply, format, &buf, &len, err, sizeof err);
+    int rc = ml_render_file (reply, format, &buf, &len, err, sizeof err);
     json_decref (reply);
     if (rc) {
         ml_die_msg ("report show: %s", err);

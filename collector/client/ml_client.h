@@ -62,9 +62,5 @@ void ml_client_tier_upstream_print (const json_t *upstream);
 //  Hands client.ini's [document] settings to the PDF renderer (client_report.c). 0, or 2 said.
 int ml_client_document_settings (const char *config);
 
-//  Renders REPORT in FORMAT into *BUF (malloc'd), *LEN: ml_render, plus, for a sealed document,
-//  its id ("massline-document: H001/2025/3") as the last line (an HTML comment in html).
-int ml_client_render (const json_t *report, ml_format_t format, char **buf, size_t *len, char *err,
-                      size_t errlen);
 
 #endif

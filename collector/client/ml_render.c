@@ -161,3 +161,32 @@ ml_render (const json_t *report, ml_format_t format, FILE *out, char *err, size_
     free (buf);
     return rc;
 }
+
+int
+ml_render_file (const json_t *report, ml_format_t format, char **buf, size_t *len, char *err,
+                size_t errlen)
+{
+    assert (buf && len);
+    *buf = NULL;
+    *len = 0;
+    FILE *mem = open_memstream (buf, len);
+    if (!mem)
+        return s_fail (err, errlen, ML_ENOMEM, "report: out of memory");
+    int rc = ml_render (report, format, mem, err, errlen);
+    const char *id = ml_render_str (json_object_get (report, "document"), "id");
+    //  the seal's id where a reader (and `massline report verify`) finds it; JSON carries it
+    //  as document.id, a PDF in its Keywords (ml_render_pdf.c)
+    if (!rc && id && format == ML_FORMAT_HTML)
+        fprintf (mem, "<!-- " ML_DOCUMENT_MARK "%s -->\n", id);
+    else
+    if (!rc && id && format != ML_FORMAT_JSON && format != ML_FORMAT_PDF)
+        fprintf (mem, ML_DOCUMENT_MARK "%s\n", id);
+    if (fclose (mem) != 0 && rc == 0)
+        rc = s_fail (err, errlen, ML_ENOMEM, "report: out of memory");
+    if (rc) {
+        free (*buf);
+        *buf = NULL;
+        *len = 0;
+    }
+    return rc;
+}

@@ -28,6 +28,17 @@ const char *ml_format_name (ml_format_t format);
 //  ML_ENOMEM. ERR (ERRLEN bytes, may be NULL) gets a one-line message on failure.
 int ml_render (const json_t *report, ml_format_t format, FILE *out, char *err, size_t errlen);
 
+//  What a sealed document's file says its id with ("massline-document: H001/2025/3"): the last
+//  line of text and csv, an HTML comment in html, the Keywords of a PDF (`massline report verify`).
+#define ML_DOCUMENT_MARK "massline-document: "
+
+//  Renders REPORT in FORMAT into *BUF (malloc'd, the caller frees), *LEN, as `massline report`
+//  writes the file: ml_render, plus for a sealed document (one with document.id) its id after
+//  the text (ML_DOCUMENT_MARK). Every program that hands out a report's file uses it, so the
+//  bytes are the CLI's. Returns 0, or ml_render's errors (then *BUF is NULL and *LEN 0).
+int ml_render_file (const json_t *report, ml_format_t format, char **buf, size_t *len, char *err,
+                    size_t errlen);
+
 //  Returns how many terminal columns UTF8 takes: CJK ideographs, CJK punctuation, kana,
 //  hangul and full-width forms count 2, combining marks and zero-width characters 0,
 //  everything else printable 1; control characters 0; each invalid byte 1. NULL is 0.

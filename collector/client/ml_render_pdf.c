@@ -229,7 +229,7 @@ ml_render_pdf (const json_t *report, ml_render_kind_t kind, FILE *out)
     //  a sealed document's id, where `massline report verify` finds it (client_chain.c)
     const char *sealed = ml_render_str (json_object_get (report, "document"), "id");
     char keywords [200];
-    snprintf (keywords, sizeof keywords, "massline-document: %.150s", sealed? sealed: "");
+    snprintf (keywords, sizeof keywords, ML_DOCUMENT_MARK "%.150s", sealed? sealed: "");
     if (sealed)
         cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_KEYWORDS, keywords);
     cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATE_DATE, date);

@@ -90,24 +90,14 @@ web_report_file (web_req_t *r, const char *name)
         free (args[i]);
     if (!report)
         return;
-    //  the CLI's bytes: a sealed document carries its id where the CLI writes it (client_chain.c,
-    //  ml_client_render: after the text, an HTML comment in HTML, document.id in JSON, Keywords in PDF)
+    //  the CLI's bytes, a sealed document's id included (ml_render_file)
     char *bytes = NULL, err[512] = "";
     size_t len = 0;
-    FILE *out = open_memstream (&bytes, &len);
     if (format == ML_FORMAT_PDF)
         pthread_mutex_lock (&s_pdf_lock);
-    int rc = out ? ml_render (report, format, out, err, sizeof err) : -1;
+    int rc = ml_render_file (report, format, &bytes, &len, err, sizeof err);
     if (format == ML_FORMAT_PDF)
         pthread_mutex_unlock (&s_pdf_lock);
-    const char *sealed = json_string_value (json_object_get (json_object_get (report, "document"), "id"));
-    if (!rc && sealed && format == ML_FORMAT_HTML)
-        fprintf (out, "<!-- massline-document: %s -->\n", sealed);
-    else
-    if (!rc && sealed && format != ML_FORMAT_JSON && format != ML_FORMAT_PDF)
-        fprintf (out, "massline-document: %s\n", sealed);
-    if (out)
-        fclose (out);
     json_decref (report);
     if (rc) {
         ml_warn ("rendering %s: %s", name, err);

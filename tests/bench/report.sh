@@ -47,7 +47,8 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cpu_ns () { awk '{ print $1 }' "/proc/$cpid/schedstat"; }     # CPU time of the collector so far
+# CPU time of the collector so far: every thread's (queries are answered on worker threads).
+cpu_ns () { cat /proc/"$cpid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 median () { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field () { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 
