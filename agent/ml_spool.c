@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define S_RETRY_MS 60000            //  a file that could not be imported or moved waits this long
 
@@ -142,13 +143,19 @@ s_take (ml_spool_t *self, s_file_t *f)
         s_free_name (self->dir, "failed", f->name, final, sizeof final);
         snprintf (moved, sizeof moved, "%s/failed/%s", self->dir, final);
         snprintf (errpath, sizeof errpath, "%s.errors.txt", moved);
-        FILE *out = fopen (errpath, "w");
+        //  A new file, never through a link: with spool_group the clerks may write in failed/, and
+        //  a link planted under the errors' name must not make the agent overwrite what it points to
+        int fd = open (errpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        FILE *out = fd >= 0 ? fdopen (fd, "w") : NULL;
+        if (fd >= 0 && !out)
+            close (fd);
         //  spool_group gave failed/ to the group (0770): its members (the clerks) read why, whatever
-        //  the service's umask (systemd: UMask=0077)
+        //  the service's umask (systemd: UMask=0077), in a file of that group
         char failed[4200];
         struct stat st;
         snprintf (failed, sizeof failed, "%s/failed", self->dir);
-        if (out && stat (failed, &st) == 0 && (st.st_mode & S_IRWXG) == S_IRWXG)
+        if (out && stat (failed, &st) == 0 && (st.st_mode & S_IRWXG) == S_IRWXG
+        &&  fchown (fileno (out), (uid_t) -1, st.st_gid) == 0)
             fchmod (fileno (out), 0640);
         bool written = out && fputs (errtext ? errtext : "", out) >= 0;
         if (out && fclose (out) != 0)

@@ -244,7 +244,9 @@ s_query_request (ml_serve_query_t *self, s_job_t *job, const Massline__QueryRequ
             s_reply_error (job, code, msg);
             return;
         }
-        text = ml_query_cache_get (self->cache, key, ml_store_generation (self->cfg.store), &claim);
+        uint64_t generation = ml_store_generation (self->cfg.store);
+        if (generation)                 //  0: unknown, computed without the cache
+            text = ml_query_cache_get (self->cache, key, generation, &claim);
     }
     if (!text) {
         json_t *answer = NULL;

@@ -231,8 +231,16 @@ ml_db_map_size (ml_db_t *self)
 uint64_t
 ml_db_generation (ml_db_t *self)
 {
-    MDB_envinfo info;
-    return mdb_env_info (self->env, &info) == 0 ? (uint64_t) info.me_last_txnid : 0;
+    //  Not mdb_env_info's me_last_txnid: a commit writes the meta page (and waits for the disk)
+    //  before it lets new readers see it, so for that while the meta is ahead of what a read
+    //  transaction begun now sees, and an answer computed from the older state would be labelled
+    //  with the newer generation. The id of a read transaction is what readers see.
+    MDB_txn *txn;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    uint64_t id = (uint64_t) mdb_txn_id (txn);
+    mdb_txn_abort (txn);
+    return id;
 }
 
 const char *

@@ -62,9 +62,10 @@ const char *ml_db_dir (const ml_db_t *self);
 //  The size of the map in bytes (as another process may have grown it).
 size_t ml_db_map_size (ml_db_t *self);
 
-//  The id of the last committed write transaction of the environment (by any process): it grows
-//  with every commit that changed something, so an answer read while it was N is still true while
-//  it is N. Read it BEFORE the read transaction whose answer it will label.
+//  The id of the last committed write transaction that a read transaction begun now sees (by any
+//  process): it grows with every commit that changed something, so an answer read while it was N
+//  is still true while it is N. Read it BEFORE the read transaction whose answer it will label:
+//  that one sees this state or a newer one. 0: unknown (a read transaction could not begin).
 uint64_t ml_db_generation (ml_db_t *self);
 
 //  The last failure of this thread in SELF, one line ("mdb_put events: MDB_MAP_FULL: ..."); ""
