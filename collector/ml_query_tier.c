@@ -72,10 +72,34 @@ s_same (const s_last_t *last, const char *hexhead)
     return same;
 }
 
+//  When the relay's word (ml_store_tier_relay) on version VERSION of YEAR's roll-up is that the
+//  higher tier returned or refused it: "returned" or "refused", with its reason in REASON;
+//  else NULL (pending, delivered, accepted, or no word yet).
+static const char *
+s_answered (ml_store_txn_t *txn, int year, uint32_t version, char *reason, size_t len)
+{
+    char *word = ml_store_tier_relay (txn), ref[96];
+    json_t *all = word ? json_loads (word, 0, NULL) : NULL;
+    free (word);
+    snprintf (ref, sizeof ref, "tier-%d-v%u-rollup", year, version);
+    json_t *w = json_object_get (all, ref);
+    const char *state = json_string_value (json_object_get (w, "state"));
+    const char *answer = NULL;
+    if (state && (strcmp (state, "returned") == 0 || strcmp (state, "refused") == 0)) {
+        answer = strcmp (state, "returned") == 0 ? "returned" : "refused";
+        const char *why = json_string_value (json_object_get (w, "reason"));
+        snprintf (reason, len, "%s", why && *why ? why : "no reason given");
+    }
+    json_decref (all);
+    return answer;
+}
+
 //  Decides the bureau's YEAR in the write TXN: its roll-up as it stands, with the decision
 //  (WHO, REASON, BY: "reviewer" or "all_units_accepted"), becomes a `report` event kept in
 //  tier_out for the relay. When every unit is accepted and the latest version already says so
-//  over the same chain head, nothing new is kept: *REPLY says state "already". With units not
+//  over the same chain head, nothing new is kept: *REPLY says state "already" -- unless the
+//  higher tier returned or refused that version (the relay's word) and the reviewer decides:
+//  then a new version goes up, with a REASON required (ML_ECONFLICT). With units not
 //  accepted, a REASON is required (ML_ECONFLICT). Fails as ml_query_fn does; TXN is left open.
 static int
 s_decide (const ml_query_t *q, ml_store_txn_t *txn, int year, const char *reason, const char *by,
@@ -113,9 +137,20 @@ s_decide (const ml_query_t *q, ml_store_txn_t *txn, int year, const char *reason
         json_decref (missing);
         return ML_QUERY_FAIL (rc, "storage", "cannot read the store: %s", ml_strerror (rc));
     }
-    char hexhead[65], day[16], ref[64], digest[65];
+    char hexhead[65], day[16], ref[64], digest[65], answered[512] = "";
     ml_query_hex (head, 32, hexhead);
-    if (json_array_size (missing) == 0 && s_same (&last, hexhead)) {
+    bool same = json_array_size (missing) == 0 && s_same (&last, hexhead);
+    const char *answer = same ? s_answered (txn, year, last.version, answered, sizeof answered)
+                              : NULL;
+    if (answer && strcmp (by, "reviewer") == 0 && (!reason || !*reason)) {
+        //  the higher tier sent that version back: the reviewer answers with an explanation
+        json_decref (missing);
+        return ML_QUERY_FAIL (ML_ECONFLICT, "conflict", "version %u of %d was %s by the higher "
+                              "tier (%s): send version %u with a reason that answers it "
+                              "(--reason TEXT)", last.version, year, answer, answered,
+                              last.version + 1);
+    }
+    if (same && !(answer && strcmp (by, "reviewer") == 0)) {
         //  the year went up already (by the last acceptance, or an earlier decision)
         Massline__Event *ev = ml_event_unpack (last.data, last.len, NULL);
         *reply = json_pack ("{s:i, s:i, s:s, s:s, s:s, s:o}", "year", year, "version",

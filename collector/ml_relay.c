@@ -55,6 +55,8 @@ struct ml_relay {
     volatile sig_atomic_t stop;
     bool copied;                        //  tier_out read whole once (at start)...
     uint64_t cursor;                    //  ...and up to this queue seq since
+    json_t *conflicts;                  //  {"REF": reason}: reports not sent, since the outbox
+                                        //  holds other bytes under their ref (said once each)
     char said[128];                     //  the outbox's marks when the relay's word was kept
     int64_t listen_at;                  //  when an idle relay next says Hello (monotonic ms)
     int64_t listen_every;               //  and then after how long
@@ -105,6 +107,44 @@ s_collect (void *arg, const ml_tier_doc_t *doc)
     return 0;
 }
 
+//  After ml_outbox_append refused C's items with ML_ECONFLICT: the reports whose ref the outbox
+//  holds with other bytes (the store restored from a backup while the outbox was kept, say)
+//  are set aside -- said once, and shown by `status upstream` as refused -- and the others
+//  appended. Returns what the last append returned.
+static int
+s_conflicts (ml_relay_t *self, s_copy_t *c)
+{
+    int rc = ML_ECONFLICT;
+    while (rc == ML_ECONFLICT) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            if (c->items[i].status != ML_ECONFLICT) {
+                c->items[n++] = c->items[i];
+                continue;
+            }
+            const char *ref = c->items[i].ref;
+            if (json_object_get (self->conflicts, ref))
+                continue;
+            char why[400];
+            snprintf (why, sizeof why, "not sent: the upstream outbox holds another document "
+                      "under %s (the store restored from a backup?); decide the year again to "
+                      "send a new version", ref);
+            ml_warn ("upstream relay: %s: its upstream outbox holds other bytes under this ref "
+                     "(outbox seq %llu; was the store restored from a backup?): this report is "
+                     "not sent, `status upstream` shows it refused", ref,
+                     (unsigned long long) c->items[i].seq);
+            json_object_set_new (self->conflicts, ref, json_string (why));
+        }
+        if (n == c->n || n == 0)
+            return n ? rc : 0;
+        c->n = n;
+        for (size_t i = 0; i < n; i++)
+            c->items[i].status = 0;
+        rc = ml_outbox_append (self->outbox, c->items, c->n, false);
+    }
+    return rc;
+}
+
 //  Copies the reports of tier_out into the outbox: at start all of them (those already there are
 //  skipped by ref, so a copy repeated after a crash is a no-op), then only those queued since
 //  the last copy (ml_store_tier_since: an idle relay reads one row).
@@ -126,6 +166,8 @@ s_copy (ml_relay_t *self)
         c.items[i].ref = c.refs[i];
     if (!rc && c.n)
         rc = ml_outbox_append (self->outbox, c.items, c.n, false);
+    if (rc == ML_ECONFLICT)
+        rc = s_conflicts (self, &c);
     if (!rc || rc == ML_EDUP) {
         self->copied = true;
         self->cursor = last;
@@ -145,6 +187,7 @@ typedef struct {
     ml_relay_t *self;
     json_t *word;                       //  {"REF": {"state", "reason"}}
     json_t *years;                      //  the higher tier's last word on our years, or NULL
+    json_t *before;                     //  the word kept before (ml_store_tier_relay), or NULL
     uint64_t acked_seq;
 } s_word_t;
 
@@ -175,6 +218,12 @@ s_word_doc (void *arg, const ml_tier_doc_t *doc)
     if (rc)
         return 0;                       //  not copied yet: pending
     const char *state = NULL, *reason = "";
+    json_t *conflict = json_object_get (w->self->conflicts, ref);
+    if (conflict) {                     //  not sent: the outbox holds other bytes under REF
+        json_object_set_new (w->word, ref, json_pack ("{s:s, s:O}", "state", "refused",
+                             "reason", conflict));
+        return 0;
+    }
     if (v.rejected) {
         state = "refused";
         json_t *rejects = json_object ();
@@ -190,6 +239,14 @@ s_word_doc (void *arg, const ml_tier_doc_t *doc)
     if (v.seq > w->acked_seq)
         return 0;                       //  sent, not acknowledged: pending
     state = "delivered";
+    //  the higher tier speaks of a year's latest version only: what it said of an older one
+    //  (returned, accepted) is kept from the word before
+    json_t *was = json_object_get (w->before, ref);
+    const char *said = json_string_value (json_object_get (was, "state"));
+    if (said && (strcmp (said, "returned") == 0 || strcmp (said, "accepted") == 0)) {
+        state = said;
+        reason = json_string_value (json_object_get (was, "reason"));
+    }
     size_t i;
     json_t *y;
     json_array_foreach (w->years, i, y)
@@ -222,19 +279,23 @@ s_say (ml_relay_t *self)
     uint8_t sha[32] = { 0 };
     if (years)
         ml_sha256 ((const uint8_t *) years, strlen (years), sha);
-    snprintf (marks, sizeof marks, "%llu/%llu/%llu/%02x%02x%02x%02x%02x%02x%02x%02x",
+    snprintf (marks, sizeof marks, "%llu/%llu/%llu/%zu/%02x%02x%02x%02x%02x%02x%02x%02x",
               (unsigned long long) st.acked_seq, (unsigned long long) st.rejected,
-              (unsigned long long) st.events, sha[0], sha[1], sha[2], sha[3], sha[4], sha[5],
+              (unsigned long long) st.events, json_object_size (self->conflicts), sha[0], sha[1], sha[2], sha[3], sha[4], sha[5],
               sha[6], sha[7]);
     if (strcmp (marks, self->said) == 0) {
         free (years);
         return;
     }
-    s_word_t w = { self, json_object (), years ? json_loads (years, 0, NULL) : NULL, st.acked_seq };
+    s_word_t w = { self, json_object (), years ? json_loads (years, 0, NULL) : NULL, NULL,
+                   st.acked_seq };
     free (years);
     int rc;
     ml_store_txn_t *txn = ml_store_begin (self->store, true, &rc);
     if (txn) {
+        char *before = ml_store_tier_relay (txn);
+        w.before = before ? json_loads (before, 0, NULL) : NULL;
+        free (before);
         rc = ml_store_tier_each (txn, false, NULL, 0, s_word_doc, &w);
         char *text = rc ? NULL : json_dumps (w.word, JSON_COMPACT | JSON_SORT_KEYS);
         rc = rc ? rc : text ? ml_store_tier_set_relay (txn, text) : ML_ENOMEM;
@@ -250,6 +311,7 @@ s_say (ml_relay_t *self)
         snprintf (self->said, sizeof self->said, "%s", marks);
     json_decref (w.word);
     json_decref (w.years);
+    json_decref (w.before);
 }
 
 static void *
@@ -302,6 +364,12 @@ ml_relay_start (ml_store_t *store, const char *upstream_ini, const char *data_di
         return NULL;
     }
     self->store = store;
+    self->conflicts = json_object ();
+    if (!self->conflicts) {
+        snprintf (err, errlen, "out of memory");
+        free (self);
+        return NULL;
+    }
     if (ml_config_load (upstream_ini, s_upstream_opts, &up, err, errlen)
     ||  ml_key_read_secret (up.secret_key, sec, err, errlen))
         goto fail;
@@ -343,6 +411,7 @@ ml_relay_stop (ml_relay_t **self_p)
     }
     ml_forward_destroy (&self->forward);
     ml_outbox_close (&self->outbox);
+    json_decref (self->conflicts);
     free (self);
     *self_p = NULL;
 }

@@ -164,8 +164,15 @@ ml_client_tier_report (int argc, char **argv, const char *config)
 json_t *
 ml_client_tier_upstream (const char *config)
 {
-    int code = 0;
-    json_t *reply = ml_client_query (config, "status upstream", 0, NULL, &code);
+    //  asked quietly: only report roles may ask it, and an older collector does not know it;
+    //  either way this collector shows no higher tier, and `status` says what it always said
+    char ecode[64] = "", msg[1024] = "";
+    json_t *reply = ml_client_query_quiet (config, "status upstream", 0, NULL, ecode,
+                                           sizeof ecode, msg, sizeof msg);
+    if (!reply && (strcmp (ecode, "denied") == 0 || strcmp (ecode, "unknown") == 0))
+        return json_null ();
+    if (!reply)
+        ml_die_msg ("%s", msg);
     json_t *up = reply ? json_incref (json_object_get (reply, "upstream")) : NULL;
     json_decref (reply);
     return up;

@@ -34,6 +34,11 @@ void ml_client_print_config_help (FILE *out);
 //  code (1 the work failed, 2 config) and returns NULL.
 json_t *ml_client_query (const char *config, const char *command, int nargs, char **args, int *code);
 
+//  As ml_client_query, but prints nothing (bad config aside): on failure fills ECODE with the
+//  collector's error code ("denied", "unknown", ..., or "unreachable") and MSG, returns NULL.
+json_t *ml_client_query_quiet (const char *config, const char *command, int nargs, char **args,
+                               char *ecode, size_t ecodelen, char *msg, size_t msglen);
+
 //  `massline report ...` and `massline sample ...`: ARGV are the words after the command name.
 //  Return the exit code.
 int ml_client_report (int argc, char **argv, const char *config);
@@ -51,8 +56,9 @@ int ml_client_watch (int argc, char **argv, const char *config);
 int ml_client_review_bureau (int argc, char **argv, const char *config);
 int ml_client_tier_report (int argc, char **argv, const char *config);
 //  For `massline status`: the reports sent upward (`status upstream`: JSON null when the
-//  collector reports to no higher tier, else an array), or NULL when not answered (said on
-//  stderr); and its lines under the status table (nothing for null).
+//  collector reports to no higher tier, or the key may not ask, or the collector does not know
+//  the query: nothing said), else an array), or NULL when not answered (said on stderr); and
+//  its lines under the status table (nothing for null).
 json_t *ml_client_tier_upstream (const char *config);
 void ml_client_tier_upstream_print (const json_t *upstream);
 

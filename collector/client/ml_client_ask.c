@@ -135,21 +135,41 @@ ml_client_ask (const char *config, const char *what, Massline__Frame *request, i
     return reply;
 }
 
-json_t *
-ml_client_query (const char *config, const char *command, int nargs, char **args, int *code)
+static json_t *
+s_query (const char *config, const char *command, int nargs, char **args, int *code,
+         char *ecode, size_t ecodelen, char *msg, size_t msglen)
 {
     s_config_t cfg = { 0 };
-    char secret[ML_KEY_LEN + 1] = "", ecode[64], msg[1024];
+    char secret[ML_KEY_LEN + 1] = "";
     ml_client_peer_t peer;
     json_t *json = NULL;
     *code = s_load (config, &cfg, secret, &peer);
     if (!*code) {
-        json = ml_ask_call (&peer, command, nargs, args, ecode, sizeof ecode, msg, sizeof msg);
-        if (!json)
-            ml_die_msg ("%s", msg);
+        json = ml_ask_call (&peer, command, nargs, args, ecode, ecodelen, msg, msglen);
         *code = json ? 0 : 1;
     }
     memset (secret, 0, sizeof secret);
     ml_config_free (s_opts, &cfg);
     return json;
+}
+
+json_t *
+ml_client_query (const char *config, const char *command, int nargs, char **args, int *code)
+{
+    char ecode[64], msg[1024];
+    json_t *json = s_query (config, command, nargs, args, code, ecode, sizeof ecode, msg,
+                            sizeof msg);
+    if (!json && *code == 1)
+        ml_die_msg ("%s", msg);
+    return json;
+}
+
+json_t *
+ml_client_query_quiet (const char *config, const char *command, int nargs, char **args,
+                       char *ecode, size_t ecodelen, char *msg, size_t msglen)
+{
+    int code = 0;
+    snprintf (ecode, ecodelen, "config");
+    snprintf (msg, msglen, "%s: cannot be read", config);
+    return s_query (config, command, nargs, args, &code, ecode, ecodelen, msg, msglen);
 }

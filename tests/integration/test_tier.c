@@ -295,6 +295,29 @@ s_upstream_is (void *arg)
     return is;
 }
 
+typedef struct {
+    const char *bureau;
+    int version;
+    const char *state;
+} s_version_t;
+
+//  True when the bureau's report of version W->version is in state W->state.
+static bool
+s_version_is (void *arg)
+{
+    s_version_t *w = arg;
+    json_t *up = s_upstream (w->bureau), *d;
+    size_t i;
+    bool is = false;
+    json_array_foreach (up, i, d)
+        if (json_integer_value (json_object_get (d, "version")) == w->version) {
+            const char *state = json_string_value (json_object_get (d, "state"));
+            is = state && strcmp (state, w->state) == 0;
+        }
+    json_decref (up);
+    return is;
+}
+
 Test (integration, bureau_year_goes_up_when_its_last_unit_is_accepted, .init = ml_h_init,
       .fini = ml_h_fini)
 {
@@ -354,6 +377,52 @@ Test (integration, bureau_year_goes_up_when_its_last_unit_is_accepted, .init = m
     json_decref (up);
     cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "status", NULL), 0, "%s", out.err);
     cr_assert (strstr (out.out, "rollup 2025 version 1: returned: 缺少说明"), "%s", out.out);
+    //  the bureau answers the return: nothing changed in its units, so it must say why, and
+    //  then version 2 goes up beside version 1
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", NULL), 1,
+                  "%s", out.out);
+    cr_assert (strstr (out.err, "returned") && strstr (out.err, "--reason"), "%s", out.err);
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", "--reason",
+                            "说明：两个单位均已审核", NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "version 2 of the roll-up kept"), "%s", out.out);
+    w.docs = 2;
+    cr_assert (ml_h_until (s_has_docs, &w, T), "version 2 never reached the committee");
+    s_version_t v2 = { bur, 2, "delivered" };
+    cr_assert (ml_h_until (s_version_is, &v2, T), "status never showed version 2 delivered");
+    up = s_upstream (bur);
+    cr_assert_eq (json_array_size (up), 2);
+    cr_assert_str_eq (json_string_value (json_object_get (json_array_get (up, 0), "state")), "returned");
+    json_decref (up);
+    show = s_query (com, (char *const[]) { "report", "show", "B01", "2025", "2", NULL });
+    cr_assert_str_eq (json_string_value (json_object_get (json_object_get (show, "bureau"), "reason")),
+                      "说明：两个单位均已审核");
+    json_decref (show);
+    //  the same decision again: version 2 is not returned, nothing new to send
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", "--reason",
+                            "说明：两个单位均已审核", NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "version 2 of the roll-up was kept already"), "%s", out.out);
+    all = s_members (com);
+    cr_assert_eq (json_array_size (json_object_get (s_member (all, "B01"), "documents")), 2);
+    json_decref (all);
+    //  an agent's key may ask `status` but not `status upstream`: status says nothing of it
+    const char *adir = ml_h_str ("%s/agents/H001", bur);
+    char *aini = ml_h_read (ml_h_str ("%s/agent.ini", adir));
+    const char *q = strstr (aini, "\nquery = ");
+    cr_assert (q, "%s", aini);
+    q += strlen ("\nquery = ");
+    const char *cini = ml_h_str ("%s/client.ini", adir);
+    ml_h_write (cini, ml_h_str ("[client]\nquery = %.*s\ncollector_key = collector.pub\n"
+                                "public_key = agent.pub\nsecret_key = agent.key\n",
+                                (int) strcspn (q, "\n"), q));
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", cini, "status", NULL), 0, "%s", out.err);
+    cr_assert_str_eq (out.err, "", "status with an agent's key said: %s", out.err);
+    cr_assert (strstr (out.out, "total:") && !strstr (out.out, "upstream"), "%s", out.out);
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", cini, "status", "--json", NULL), 0, "%s",
+                  out.err);
+    cr_assert_str_eq (out.err, "", "status --json with an agent's key said: %s", out.err);
+    json_t *ast = json_loads (out.out, 0, NULL);
+    cr_assert (ast && json_is_null (json_object_get (ast, "upstream")), "%s", out.out);
+    json_decref (ast);
     //  the committee reports to no one: review bureau is refused there, with one line
     cr_assert_neq (ml_h_run (&out, T, ML_CLIENT, "-c", ml_h_str ("%s/staff/rev.ini", com), "review",
                              "bureau", "2025", "--reason", "x", NULL), 0);
@@ -391,5 +460,81 @@ Test (integration, bureau_without_upstream_keeps_its_year, .init = ml_h_init, .f
     cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "status", NULL), 0, "%s", out.err);
     cr_assert (!strstr (out.out, "upstream"), "%s", out.out);
     cr_assert_eq (ml_h_stop (pid, SIGTERM), 0);
+    ml_h_pass ();
+}
+
+// ---------------------------------------------------------------------------
+// The store restored from a backup while the relay's outbox was kept
+
+static void
+s_cp (const char *from, const char *to)
+{
+    ml_h_out_t out;
+    cr_assert_eq (ml_h_run (&out, T, "/bin/cp", from, to, NULL), 0, "cp %s %s: %s", from, to,
+                  out.err);
+}
+
+static size_t
+s_count (const char *text, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = text ? strstr (text, what) : NULL; p; p = strstr (p + 1, what))
+        n++;
+    return n;
+}
+
+Test (integration, relay_sets_aside_a_report_its_outbox_holds_otherwise, .init = ml_h_init,
+      .fini = ml_h_fini)
+{
+    const char *com = s_init ("committee", true);
+    const char *bur = s_bureau ("b01", com, "B01");
+    const char *rev = ml_h_str ("%s/staff/rev.ini", bur);
+    const char *mdb = ml_h_str ("%s/data/data.mdb", bur), *bak = ml_h_str ("%s.bak", mdb);
+    s_coll_t c[2] = { { com, s_start (com) }, { bur, s_start (bur) } };
+    s_hospital_event (bur);
+    cr_assert_eq (ml_h_stop (c[1].pid, SIGTERM), 0);
+    s_cp (mdb, bak);                    //  the backup: before the bureau decided its year
+    c[1].pid = s_start (bur);
+    OK ("review bureau", (char *) ML_CLIENT, "-c", (char *) rev, "review", "bureau", "2025",
+        "--reason", "第一次");
+    s_wait_t w = { com, "B01", 1 };
+    cr_assert (ml_h_until (s_has_docs, &w, T), "version 1 never reached the committee");
+    s_version_t v = { bur, 1, "delivered" };
+    cr_assert (ml_h_until (s_version_is, &v, T), "status never showed version 1 delivered");
+    //  the store restored, the outbox kept: the bureau decides its year again, as version 1
+    //  with other bytes than the version 1 its relay sent
+    cr_assert_eq (ml_h_stop (c[1].pid, SIGTERM), 0);
+    s_cp (bak, mdb);
+    c[1].pid = s_start (bur);
+    ml_h_out_t out;
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", "--reason",
+                            "第二次", NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "version 1 of the roll-up kept"), "%s", out.out);
+    v.state = "refused";
+    cr_assert (ml_h_until (s_version_is, &v, T), "status never showed the conflicting version 1 "
+               "refused");
+    json_t *up = s_upstream (bur);
+    const char *reason = json_string_value (json_object_get (json_array_get (up, 0), "reason"));
+    cr_assert (reason && strstr (reason, "tier-2025-v1-rollup"), "%s", reason);
+    json_decref (up);
+    //  the relay goes on: the next decision is version 2, and it goes up
+    cr_assert_eq (ml_h_run (&out, T, ML_CLIENT, "-c", rev, "review", "bureau", "2025", "--reason",
+                            "第三次", NULL), 0, "%s", out.err);
+    cr_assert (strstr (out.out, "version 2 of the roll-up kept"), "%s", out.out);
+    w.docs = 2;
+    cr_assert (ml_h_until (s_has_docs, &w, T), "version 2 never reached the committee");
+    v = (s_version_t) { bur, 2, "delivered" };
+    cr_assert (ml_h_until (s_version_is, &v, T), "status never showed version 2 delivered");
+    json_t *show = s_query (com, (char *const[]) { "report", "show", "B01", "2025", "1", NULL });
+    cr_assert_str_eq (json_string_value (json_object_get (json_object_get (show, "bureau"), "reason")),
+                      "第一次", "the committee's version 1 changed");
+    json_decref (show);
+    for (int i = 1; i >= 0; i--)
+        cr_assert_eq (ml_h_stop (c[i].pid, SIGTERM), 0);
+    //  said once, not at every look of the relay
+    char *log = ml_h_read (ml_h_str ("%s/b01.serve.err", ml_h_dir ()));
+    cr_assert_eq (s_count (log, "holds other bytes"), 1, "%s", log);
+    OK ("check", (char *) ML_COLLECTOR, "-c", ml_h_str ("%s/collector.ini", bur), "check");
+    OK ("check", (char *) ML_COLLECTOR, "-c", ml_h_str ("%s/collector.ini", com), "check");
     ml_h_pass ();
 }
