@@ -3,7 +3,8 @@
 
    A fixed table of ML_QUERY_CACHE_ENTRIES slots under one mutex. A slot is free, being computed
    (its key and generation set, no text: who asks the same waits on the condition variable), or
-   holds an answer. A slot is taken for a new key from the free ones, else from those that hold an
+   holds an answer, or says that the answer at its generation was not kept (an error, or too big:
+   who asks it then computes it at once, side by side, rather than one after another). A slot is taken for a new key from the free ones, else from those that hold an
    answer of an older generation, else the least recently used answer; when every slot is being
    computed the query is answered without the cache. */
 #include "ml_query_cache.h"
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { S_FREE = 0, S_BUSY, S_READY } s_state_t;
+typedef enum { S_FREE = 0, S_BUSY, S_READY, S_UNKEPT } s_state_t;
 
 struct ml_query_cache_slot {
     s_state_t state;
@@ -129,7 +130,7 @@ s_victim (ml_query_cache_t *self, bool answers_only)
         ml_query_cache_slot_t *slot = &self->slots[i];
         if (slot->state == S_FREE && !answers_only)
             return slot;
-        if (slot->state != S_READY)
+        if (slot->state != S_READY && (answers_only || slot->state != S_UNKEPT))
             continue;
         bool stale = slot->gen < self->newest, best_stale = best && best->gen < self->newest;
         if (!best || (stale && !best_stale) || (stale == best_stale && slot->used < best->used))
@@ -152,6 +153,11 @@ ml_query_cache_get (ml_query_cache_t *self, const char *key, uint64_t gen,
         if (slot && slot->state == S_BUSY) {
             pthread_cond_wait (&self->filled, &self->lock);
             continue;                   //  filled, or let go: look again
+        }
+        if (slot && slot->state == S_UNKEPT) {
+            slot->used = ++self->clock;
+            self->misses++;             //  computed by the asker, without a claim
+            break;
         }
         if (slot) {
             copy = malloc (slot->len + 1);
@@ -204,8 +210,14 @@ ml_query_cache_put (ml_query_cache_t *self, ml_query_cache_slot_t *claim, const 
         claim->used = ++self->clock;
         self->bytes += len;
     }
-    else
-        s_slot_clear (self, claim);     //  no answer to keep: the next asker computes it
+    else {
+        //  no answer to keep: who waits for it, and who asks it at this generation, computes it
+        free (claim->text);
+        claim->text = NULL;
+        claim->len = 0;
+        claim->state = S_UNKEPT;
+        claim->used = ++self->clock;
+    }
     pthread_cond_broadcast (&self->filled);
     pthread_mutex_unlock (&self->lock);
 }
