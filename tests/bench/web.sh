@@ -19,7 +19,8 @@
 #
 # ops/bench exports ML_ROOT, B (release build dir), AGENT, COLLECTOR, CLIENT and WORK.
 #   WEB_SIZE=10000000  WEB_SESSIONS=50  WEB_REQUESTS=20 (per session and page)  WEB_RUNS=9
-#   WEB_CHANGE_MS=200  REPORT_YEARLY=250000                                    (environment)
+#   WEB_CHANGE_MS=200  WEB_CHANGE_REQUESTS=100 (per session and page, store changing: a few
+#   seconds, many generations)  REPORT_YEARLY=250000                           (environment)
 set -u -o pipefail
 : "${ML_ROOT:?run through ops/bench web}" "${B:?}" "${COLLECTOR:?}" "${CLIENT:?}" "${WORK:?}"
 AGENT=${AGENT:-$B/agent/massline-agent}
@@ -28,6 +29,7 @@ SESSIONS=${WEB_SESSIONS:-50}
 REQUESTS=${WEB_REQUESTS:-20}
 RUNS=${WEB_RUNS:-9}
 CHANGE_MS=${WEB_CHANGE_MS:-200}
+CHANGE_REQUESTS=${WEB_CHANGE_REQUESTS:-100}
 YEARLY=${REPORT_YEARLY:-250000}
 UNITS=100
 PERSONS=3000
@@ -122,11 +124,12 @@ unit=$("$CLIENTS" "$URL" 基准 bench-password "$SESSIONS" "$REQUESTS" \
        "/units/$UNIT?year=2025") || { echo "$unit"; exit 1; }
 # The same while the store changes: a talk recorded in the live unit every CHANGE_MS ms.
 changing () {
-    local i=0
+    local i=0 pause
+    pause=$(awk -v ms="$CHANGE_MS" 'BEGIN { printf "%.3f", ms / 1000 }')
     while [ ! -e "$dir/stop-changing" ]; do
         i=$((i + 1))
         talk "W$i" || break
-        sleep "$(awk -v ms="$CHANGE_MS" 'BEGIN { printf "%.3f", ms / 1000 }')"
+        sleep "$pause"
     done
     echo $i >"$dir/changed"
 }
@@ -134,11 +137,11 @@ rm -f "$dir/stop-changing"
 changing &
 chpid=$!
 ch_t0=$(date +%s.%N)
-echo "  dashboard, $SESSIONS sessions at once, while the store changes every $CHANGE_MS ms..."
-dash_ch=$("$CLIENTS" "$URL" 基准 bench-password "$SESSIONS" "$REQUESTS" \
+echo "  dashboard, $SESSIONS sessions at once, $CHANGE_REQUESTS requests each, while the store changes every $CHANGE_MS ms..."
+dash_ch=$("$CLIENTS" "$URL" 基准 bench-password "$SESSIONS" "$CHANGE_REQUESTS" \
           "/?year=2025") || { echo "$dash_ch"; exit 1; }
 echo "  unit page, $SESSIONS sessions at once, while the store changes..."
-unit_ch=$("$CLIENTS" "$URL" 基准 bench-password "$SESSIONS" "$REQUESTS" \
+unit_ch=$("$CLIENTS" "$URL" 基准 bench-password "$SESSIONS" "$CHANGE_REQUESTS" \
           "/units/$UNIT?year=2025") || { echo "$unit_ch"; exit 1; }
 touch "$dir/stop-changing"
 wait "$chpid"
