@@ -229,7 +229,7 @@ echo
 echo "massline: request to parsed JSON reply over CURVE, the whole report (every rule judged, cases, JSON)."
 echo "postgres: request to last row in psql, only the per-person metric sums (GROUP BY person, kind, sub, month);"
 echo "          indexed: unit-annual with an index on (unit, day), rollup with one on (day) as well."
-echo "goals: unit-annual < 5 ms and rollup < 100 ms at every size; >= 100x PostgreSQL at 10M events;"
+echo "goals: unit-annual < 5 ms and rollup < 50 ms at 1M and 10M (rules v2); >= 100x PostgreSQL at 10M events;"
 echo "       completeness < 50 ms at 10M events."
 [ -n "$PG_SKIP" ] && echo "postgresql: skipped: $PG_SKIP"
 exit 0
