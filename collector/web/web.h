@@ -121,18 +121,21 @@ void web_csrf_field (web_req_t *r, ml_html_t *h);
 
 //  Pages kept per store generation (web_cache.c): the body of a page that is the same for every
 //  visitor with the same role and unit. A page asks web_cache_send first (after checking that R
-//  may see it): true when R was answered: the kept body in R's layout, or the error page when the
-//  collector did not answer the generation. Else it makes the page and hands
-//  its body to web_cache_keep with the same KEPT (kept only when no error was answered).
+//  may see it): true when R was answered: the kept body in R's layout (made by another request
+//  meanwhile, waited for), or the error page when the collector did not answer the generation.
+//  Else it makes the page and, on EVERY way out after that, calls web_cache_done with the same
+//  KEPT and its body (NULL when it has none): kept when no error was answered, and those waiting
+//  for it are woken (a page that claimed its making and never says so holds them the timeout).
 typedef struct {
     bool ok;                            //  the generation is known: the page may be kept
     uint64_t gen;
     char key[512];
+    void *claim;                        //  this request makes the page (web_cache.c's slot)
 } web_kept_t;
 web_cache_t *web_cache_new (void);
 void web_cache_destroy (web_cache_t **self_p);
 bool web_cache_send (web_req_t *r, const char *page, int year, const char *title, web_kept_t *kept);
-void web_cache_keep (web_req_t *r, const web_kept_t *kept, const ml_html_t *body);
+void web_cache_done (web_req_t *r, web_kept_t *kept, const ml_html_t *body);
 
 //  The pages (web_pages.c) and the files (web_files.c).
 void web_dashboard (web_req_t *r);
@@ -152,7 +155,8 @@ void web_events_page (web_req_t *r, const char *unit, const char *person);
 
 //  Year-end review (web_review.c): the dashboard's "awaiting review" slot, /review/U/Y (GET: the
 //  frozen document and, for reviewers, the forms; POST: the decision), /completeness?year=Y.
-void web_decisions_section (web_req_t *r, ml_html_t *h, int year);
+//  web_decisions_section: false when it answered R with an error page (then the page stops).
+bool web_decisions_section (web_req_t *r, ml_html_t *h, int year);
 void web_review_page (web_req_t *r, const char *unit, const char *year);
 void web_review_post (web_req_t *r, const char *unit, const char *year);
 void web_completeness_page (web_req_t *r);

@@ -10,32 +10,46 @@
    that it may see it. What is personal (the account's name, its CSRF token) is in the layout
    around the body, made for each request (web_page).
 
-   A fixed table of WEB_CACHE_ENTRIES bodies under one mutex, at most WEB_CACHE_BYTES in all; a
-   new one takes a free slot, else a stale one, else the least recently used. */
+   One making at a time per key and generation (as collector/ml_query_cache.c): the first request
+   that misses claims a slot and makes the page; who asks the same meanwhile waits for it on the
+   condition variable, at most the collector's timeout (timeout_ms), then makes the page itself
+   without keeping it. A maker that fails lets its slot go and wakes the waiters: one of them
+   claims it next. A claimed slot is never taken for another page, and the table is freed only
+   after the HTTP server has stopped, so a claim stays valid until web_cache_done.
+
+   A fixed table of WEB_CACHE_ENTRIES slots under one mutex, at most WEB_CACHE_BYTES of bodies; a
+   new one takes a free slot, else a stale body, else the least recently used one; when every slot
+   is being made the page is made without the cache. */
 #include "web.h"
 #include "ml_date.h"
 #include "ml_log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WEB_CACHE_ENTRIES 64
 #define WEB_CACHE_BYTES (64u << 20)
 
+typedef enum { S_FREE = 0, S_BUSY, S_READY } s_state_t;
+
 typedef struct {
-    char *key;                          //  NULL: free
+    s_state_t state;
+    char *key;                          //  S_BUSY, S_READY
     uint64_t gen;
-    char *body;
+    char *body;                         //  S_READY
     size_t len;
     uint64_t used;                      //  the clock when last sent or kept
 } s_entry_t;
 
 struct web_cache {
     pthread_mutex_t lock;
+    pthread_cond_t done;                //  a slot being made was filled or let go
     s_entry_t entries[WEB_CACHE_ENTRIES];
-    size_t bytes;
+    size_t bytes;                       //  of every S_READY body
     uint64_t clock;
     uint64_t newest;                    //  the highest generation seen
     uint64_t hits, kept;                //  bodies sent again; kept
@@ -45,15 +59,21 @@ web_cache_t *
 web_cache_new (void)
 {
     web_cache_t *self = calloc (1, sizeof *self);
-    if (self)
-        pthread_mutex_init (&self->lock, NULL);
+    if (!self)
+        return NULL;
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);     //  the bounded wait: not the wall clock
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_cond_init (&self->done, &attr);
+    pthread_condattr_destroy (&attr);
     return self;
 }
 
 static void
 s_clear (web_cache_t *self, s_entry_t *e)
 {
-    if (e->key)
+    if (e->state == S_READY)
         self->bytes -= e->len;
     free (e->key);
     free (e->body);
@@ -70,6 +90,7 @@ web_cache_destroy (web_cache_t **self_p)
              (unsigned long long) self->kept);
     for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++)
         s_clear (self, &self->entries[i]);
+    pthread_cond_destroy (&self->done);
     pthread_mutex_destroy (&self->lock);
     free (self);
     *self_p = NULL;
@@ -90,12 +111,60 @@ s_generation (web_req_t *r, uint64_t *gen)
     return ok;
 }
 
+static s_entry_t *
+s_find (web_cache_t *self, const char *key, uint64_t gen)
+{
+    for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++) {
+        s_entry_t *e = &self->entries[i];
+        if (e->state != S_FREE && e->gen == gen && strcmp (e->key, key) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+//  A slot for a new body: a free one (when FREE_OK), else the stale or least recently used body
+//  other than BUT. Never one being made. NULL when there is none.
+static s_entry_t *
+s_victim (web_cache_t *self, const s_entry_t *but, bool free_ok)
+{
+    s_entry_t *best = NULL;
+    for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++) {
+        s_entry_t *e = &self->entries[i];
+        if (e->state == S_FREE && free_ok)
+            return e;
+        if (e->state != S_READY || e == but)
+            continue;
+        bool stale = e->gen < self->newest, best_stale = best && best->gen < self->newest;
+        if (!best || (stale && !best_stale) || (stale == best_stale && e->used < best->used))
+            best = e;
+    }
+    return best;
+}
+
+//  The deadline of a wait for another request's making: the collector's timeout from now.
+static struct timespec
+s_deadline (long ms)
+{
+    struct timespec t;
+    clock_gettime (CLOCK_MONOTONIC, &t);
+    if (ms <= 0)
+        ms = 10000;
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 bool
 web_cache_send (web_req_t *r, const char *page, int year, const char *title, web_kept_t *kept)
 {
     web_cache_t *self = r->web->cache;
     const ml_account_t *a = &r->session.account;
     kept->ok = false;
+    kept->claim = NULL;
     if (!self)
         return false;
     if (!s_generation (r, &kept->gen))
@@ -107,12 +176,19 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
         return false;
     kept->ok = true;
     ml_html_t *body = NULL;
+    struct timespec deadline = s_deadline (r->web->cfg.timeout_ms);
     pthread_mutex_lock (&self->lock);
     if (kept->gen > self->newest)
         self->newest = kept->gen;
-    for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++) {
-        s_entry_t *e = &self->entries[i];
-        if (e->key && e->gen == kept->gen && strcmp (e->key, kept->key) == 0) {
+    for (;;) {
+        s_entry_t *e = s_find (self, kept->key, kept->gen);
+        if (e && e->state == S_BUSY) {
+            //  another request is making it: wait, then look again (filled, or let go)
+            if (pthread_cond_timedwait (&self->done, &self->lock, &deadline) == ETIMEDOUT)
+                break;                  //  too long: make it here, not kept
+            continue;
+        }
+        if (e) {
             e->used = ++self->clock;
             self->hits++;
             body = ml_html_new ();
@@ -120,6 +196,18 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
                 ml_html_f (body, "%r", e->body);
             break;
         }
+        e = s_victim (self, NULL, true);
+        if (e) {
+            char *key = strdup (kept->key);
+            if (key) {
+                s_clear (self, e);
+                e->state = S_BUSY;
+                e->key = key;
+                e->gen = kept->gen;
+                kept->claim = e;
+            }
+        }
+        break;
     }
     pthread_mutex_unlock (&self->lock);
     if (!body)
@@ -128,70 +216,42 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
     return true;
 }
 
-//  A slot for a new body: a free one (when FREE_OK), else the stale or least recently used one
-//  other than BUT. NULL when there is none.
-static s_entry_t *
-s_victim (web_cache_t *self, const s_entry_t *but, bool free_ok)
-{
-    s_entry_t *best = NULL;
-    for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++) {
-        s_entry_t *e = &self->entries[i];
-        if (!e->key) {
-            if (free_ok)
-                return e;
-            continue;
-        }
-        if (e == but)
-            continue;
-        bool stale = e->gen < self->newest, best_stale = best && best->gen < self->newest;
-        if (!best || (stale && !best_stale) || (stale == best_stale && e->used < best->used))
-            best = e;
-    }
-    return best;
-}
-
 void
-web_cache_keep (web_req_t *r, const web_kept_t *kept, const ml_html_t *body)
+web_cache_done (web_req_t *r, web_kept_t *kept, const ml_html_t *body)
 {
     web_cache_t *self = r->web->cache;
+    s_entry_t *slot = kept->claim;
+    kept->claim = NULL;
+    if (!self || !slot)
+        return;
     //  a page that went wrong on the way (an error answered) is not kept
-    if (!self || !kept->ok || !body || r->errored)
-        return;
-    size_t len = ml_html_len (body);
-    if (len > WEB_CACHE_BYTES / 4)
-        return;
-    char *key = strdup (kept->key), *copy = malloc (len + 1);
-    if (!key || !copy) {
-        free (key);
-        free (copy);
-        return;
-    }
-    memcpy (copy, ml_html_str (body), len + 1);
+    size_t len = body && !r->errored ? ml_html_len (body) : 0;
+    char *copy = body && !r->errored && len <= WEB_CACHE_BYTES / 4 ? malloc (len + 1) : NULL;
+    if (copy)
+        memcpy (copy, ml_html_str (body), len + 1);
     pthread_mutex_lock (&self->lock);
-    s_entry_t *slot = NULL;
-    for (size_t i = 0; i < WEB_CACHE_ENTRIES && !slot; i++)
-        if (self->entries[i].key && strcmp (self->entries[i].key, key) == 0)
-            slot = &self->entries[i];   //  the same page, kept before (or meanwhile)
-    if (!slot || slot->gen <= kept->gen) {
-        if (!slot)
-            slot = s_victim (self, NULL, true);
-        s_clear (self, slot);
+    if (copy) {
+        //  the same page of older generations goes; then room: the least recently used go
+        for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++) {
+            s_entry_t *e = &self->entries[i];
+            if (e->state == S_READY && e->gen < slot->gen && strcmp (e->key, slot->key) == 0)
+                s_clear (self, e);
+        }
         while (self->bytes + len > WEB_CACHE_BYTES) {
             s_entry_t *victim = s_victim (self, slot, false);
             if (!victim)
                 break;
             s_clear (self, victim);
         }
-        slot->key = key;
-        slot->gen = kept->gen;
+        slot->state = S_READY;
         slot->body = copy;
         slot->len = len;
         slot->used = ++self->clock;
         self->bytes += len;
         self->kept++;
-        key = copy = NULL;
     }
+    else
+        s_clear (self, slot);           //  nothing to keep: a waiter makes it next
+    pthread_cond_broadcast (&self->done);
     pthread_mutex_unlock (&self->lock);
-    free (key);
-    free (copy);
 }

@@ -191,20 +191,21 @@ web_dashboard (web_req_t *r)
     web_kept_t kept;
     if (web_cache_send (r, "dashboard", year, web_text (W_DASHBOARD), &kept))
         return;
+    //  made here: every way out below goes through web_cache_done (others may wait for it)
+    ml_html_t *h = NULL;
+    json_t *watch = NULL, *completeness = NULL;
+    char y[32], limit[32], *args[2] = { y, limit };
     json_t *rollup = s_report (r, "rollup", year, NULL, NULL, false);
     if (!rollup)
-        return;
-    char y[32], limit[32], *args[2] = { y, limit };
+        goto done;
     snprintf (y, sizeof y, "year=%d", year);
     snprintf (limit, sizeof limit, "limit=%d", WEB_DASHBOARD_WATCH_ROWS);
-    json_t *watch = web_ask (r, "report watchlist", 2, args, false);
-    if (!watch) {
-        json_decref (rollup);
-        return;
-    }
+    watch = web_ask (r, "report watchlist", 2, args, false);
+    if (!watch)
+        goto done;
     //  the reporting chain's reports, when this collector has them
-    json_t *completeness = s_report (r, "completeness", year, NULL, NULL, true);
-    ml_html_t *h = ml_html_new ();
+    completeness = s_report (r, "completeness", year, NULL, NULL, true);
+    h = ml_html_new ();
     if (h) {
         ml_html_f (h, "<h1>%t <span id=\"page-year\">%d</span></h1>", web_text (W_DASHBOARD), year);
         web_year_form (h, "/", year);
@@ -212,15 +213,19 @@ web_dashboard (web_req_t *r)
         web_downloads (h, "rollup", NULL, NULL, year);
         if (completeness)
             web_completeness_grid (h, completeness);
-        web_decisions_section (r, h, year);
+        if (!web_decisions_section (r, h, year))
+            goto done;                  //  answered with its error page
         web_watchlist_table (h, watch, year, WEB_DASHBOARD_WATCH_ROWS);
         web_downloads (h, "watchlist", NULL, NULL, year);
-        web_cache_keep (r, &kept, h);
     }
+done:
+    web_cache_done (r, &kept, h);
     json_decref (rollup);
     json_decref (watch);
     json_decref (completeness);
-    web_page (r, 200, web_text (W_DASHBOARD), &h);
+    if (!r->errored)
+        web_page (r, 200, web_text (W_DASHBOARD), &h);
+    ml_html_destroy (&h);
 }
 
 // ---------------------------------------------------------------------------
@@ -276,8 +281,10 @@ web_unit_page (web_req_t *r, const char *unit)
     if (web_cache_send (r, page, year, web_text (W_UNIT_ANNUAL), &kept))
         return;
     json_t *rep = s_report (r, "unit-annual", year, unit, NULL, false);
-    if (!rep)
+    if (!rep) {
+        web_cache_done (r, &kept, NULL);    //  others waiting for it make it (or get the error)
         return;
+    }
     ml_html_t *h = ml_html_new ();
     char base[200];
     snprintf (base, sizeof base, "/units/%s", unit);
@@ -321,8 +328,8 @@ web_unit_page (web_req_t *r, const char *unit)
         s_rules_table (h, json_object_get (rep, "unit_rules"), "unit-rules", unit, NULL, year);
         ml_html_f (h, "</section>");
         web_downloads (h, "unit-annual", unit, NULL, year);
-        web_cache_keep (r, &kept, h);
     }
+    web_cache_done (r, &kept, h);
     json_decref (rep);
     web_page (r, 200, web_text (W_UNIT_ANNUAL), &h);
 }

@@ -18,14 +18,14 @@ s_bureau_only (web_req_t *r)
     return false;
 }
 
-void
+bool
 web_decisions_section (web_req_t *r, ml_html_t *h, int year)
 {
     char y[16], *args[1] = { y };
     snprintf (y, sizeof y, "year=%d", year);
     json_t *rep = web_ask (r, "review pending", 1, args, true);
     if (!rep)
-        return;                         //  a collector without the chain's decisions
+        return !r->errored;             //  a collector without the chain's decisions: no section
     const json_t *years = json_object_get (rep, "years"), *row;
     size_t i;
     ml_html_f (h, "<section><h2>%t</h2>", web_text (W_AWAITING));
@@ -45,6 +45,7 @@ web_decisions_section (web_req_t *r, ml_html_t *h, int year)
     }
     ml_html_f (h, "</section>");
     json_decref (rep);
+    return true;
 }
 
 static int

@@ -9,7 +9,9 @@
    turn, REQUESTS times over after one warm-up round that is not counted. Prints one line per PATH
        web path=P sessions=S requests=N p50_ms=.. p90_ms=.. p99_ms=.. max_ms=.. errors=E
    and a total line; the figures are request sent to last byte of the body read, in the client.
-   Exits 1 if any request is not answered 200 (303 for the sign-in). Plain HTTP only. */
+   Exits 1 if any request is not answered 200 (303 for the sign-in). Plain HTTP only.
+   With BENCH_WEB_WARMUP=0 in the environment there is no warm-up round: every request counts
+   (`ops/bench web` times the first dashboard after a change of the store so). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -27,6 +29,7 @@
 
 static const char *s_host, *s_port, *s_user, *s_password;
 static int s_sessions, s_requests, s_npaths;
+static int s_warmup = 1;                //  rounds not counted: 1, or 0 (BENCH_WEB_WARMUP=0)
 static char **s_paths;
 static pthread_barrier_t s_start;
 
@@ -195,7 +198,7 @@ s_worker (void *arg)
 {
     s_session_t *s = arg;
     pthread_barrier_wait (&s_start);
-    for (int i = 0; i <= s_requests; i++)
+    for (int i = 1 - s_warmup; i <= s_requests; i++)
         for (int p = 0; p < s_npaths; p++) {
             char req[4096], *body;
             size_t len;
@@ -243,6 +246,9 @@ main (int argc, char **argv)
     s_paths = argv + 6, s_npaths = argc - 6;
     if (s_sessions < 1 || s_requests < 1)
         return 2;
+    const char *warmup = getenv ("BENCH_WEB_WARMUP");
+    if (warmup && strcmp (warmup, "0") == 0)
+        s_warmup = 0;
     s_session_t *sessions = calloc ((size_t) s_sessions, sizeof *sessions);
     for (int i = 0; i < s_sessions; i++) {
         sessions[i].fd = -1;

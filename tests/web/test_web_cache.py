@@ -2,13 +2,15 @@
 (collector/ml_query_cache.c), and massline-web shows them: a kept answer is dropped by a new event
 (an ingest) and by a decision, and is never shown to an account that may not ask for it.
 massline-web keeps the dashboard and unit pages per store generation (collector/web/web_cache.c):
-per role and unit, with each visitor's own layout, dropped by an ingest; and its kept connections
-to the collector survive the collector's restart."""
+per role and unit, with each visitor's own layout, dropped by an ingest, made once when many ask it
+at once (single flight, also when its making fails); and its kept connections to the collector
+survive the collector's restart."""
 import html
 import json
 import os
 import re
 import signal
+import threading
 import unittest
 
 import webharness as wh
@@ -201,6 +203,57 @@ class Cache(unittest.TestCase):
         self.ingest_one("H001-CACHE-0003")
         page = c.get("/units/H001/events?year=%d" % Y)
         self.assertIn('data-ref="H001-CACHE-0003"', page.text)
+
+    def test_7_many_visitors_at_once_after_an_ingest_make_each_page_once(self):
+        # a third massline-web, its page cache empty; a long collector wait, so that no visitor
+        # stops waiting for the page another one is making (the wait is bounded by timeout_ms)
+        port = wh.free_port()
+        ini = B.write_web_ini("web3.ini", {"listen": "127.0.0.1:%d" % port, "fast_hash": "1",
+                                           "timeout_ms": "120000", "threads": "8"})
+        web3 = B.start_web(ini, "web3.log", port)
+        n = 50
+        clients = []
+        for _ in range(n):
+            c = wh.Client(port)
+            self.assertEqual(c.login("王芳").status, 303)
+            clients.append(c)
+        dash, unit1, missing = "/?year=%d" % Y, "/units/H001?year=%d" % Y, "/units/H404?year=%d" % Y
+        self.assertEqual(clients[0].get(dash).status, 200)     # made 1 (then stale)
+        self.assertEqual(clients[0].get(unit1).status, 200)    # made 2 (then stale)
+        self.ingest_one("H001-CACHE-0004")
+
+        def all_at_once(path):
+            """N visitors ask PATH at the same moment: their answers (status, <main> body)."""
+            answers = [None] * n
+            start = threading.Barrier(n)
+
+            def visit(i):
+                start.wait(60)
+                page = clients[i].get(path)
+                answers[i] = (page.status, page.text.split("<main>")[-1].split("</main>")[0])
+            threads = [threading.Thread(target=visit, args=(i,)) for i in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(300)
+            return answers
+        for path in (dash, unit1):
+            answers = all_at_once(path)                        # made 3, 4; sent again 49 each
+            self.assertEqual({a[0] for a in answers}, {200}, path)
+            self.assertEqual(len({a[1] for a in answers}), 1, "%s: one page for all" % path)
+            if path == dash:                                   # the figures after the ingest
+                self.assertEqual(heat(answers[0][1], "H001"), cli_summary("H001"))
+            else:
+                self.assertIn("H001-CACHE-0004", clients[0].get("/units/H001/events?year=%d" % Y).text)
+        # a page whose making fails (no such unit): each waiter gets the error in turn, none hangs,
+        # none is kept
+        answers = all_at_once(missing)
+        self.assertEqual({a[0] for a in answers}, {404})
+        web3.send_signal(signal.SIGTERM)
+        web3.wait(30)
+        m = re.search(r"page cache: (\d+) pages sent again, (\d+) made", B.log("web3.log"))
+        self.assertIsNotNone(m, B.log("web3.log"))
+        self.assertEqual((int(m.group(1)), int(m.group(2))), (2 * (n - 1), 4))
 
     def test_9_answers_are_sent_again_and_counted(self):
         c = self.signed_in("王芳")
