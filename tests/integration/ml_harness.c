@@ -400,13 +400,40 @@ ml_h_until (bool (*pred) (void *arg), void *arg, int timeout_ms)
     }
 }
 
-//  Binds a TCP socket to a free loopback port; returns the port, the socket in *FD.
+//  Binds a TCP socket to a free loopback port; returns the port, the socket in *FD. The port is
+//  below the kernel's ephemeral range: a port from that range, free when chosen, may be taken as
+//  the local port of any client's outgoing connection before the daemon binds it ("Address
+//  already in use" at a collector's start, seen under a loaded ops/test).
 static int
 s_bind_free_port (int *fd)
 {
+    static unsigned seed;
+    if (!seed) {
+        struct timespec now;
+        clock_gettime (CLOCK_MONOTONIC, &now);
+        seed = (unsigned) getpid () * 2654435761u ^ (unsigned) now.tv_nsec;
+    }
+    int low = 32768;
+    FILE *range = fopen ("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (range) {
+        if (fscanf (range, "%d", &low) != 1)
+            low = 32768;
+        fclose (range);
+    }
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    for (int tries = 0; low > 12000 && tries < 200; tries++) {
+        *fd = socket (AF_INET, SOCK_STREAM, 0);
+        cr_assert (*fd >= 0, "socket: %s", strerror (errno));
+        int port = 10000 + (int) (rand_r (&seed) % (unsigned) (low - 10000));
+        addr.sin_port = htons ((uint16_t) port);
+        if (bind (*fd, (struct sockaddr *) &addr, sizeof addr) == 0)
+            return port;
+        close (*fd);
+    }
+    //  no room below the range (or all taken): any free port
     *fd = socket (AF_INET, SOCK_STREAM, 0);
     cr_assert (*fd >= 0, "socket: %s", strerror (errno));
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    addr.sin_port = 0;
     cr_assert_eq (bind (*fd, (struct sockaddr *) &addr, sizeof addr), 0, "bind: %s", strerror (errno));
     socklen_t len = sizeof addr;
     cr_assert_eq (getsockname (*fd, (struct sockaddr *) &addr, &len), 0);

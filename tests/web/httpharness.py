@@ -2,6 +2,7 @@
 desk: tests/desk/deskharness.py): a free loopback port, waiting for a condition or a listener,
 and an HTTP client that keeps cookies, reads a form's CSRF token and signs in."""
 import http.client
+import random
 import re
 import socket
 import time
@@ -9,6 +10,23 @@ from urllib.parse import urlencode
 
 
 def free_port():
+    """A free loopback port below the kernel's ephemeral range: a port from that range, free when
+    chosen, may be taken as the local port of any client's outgoing connection before the daemon
+    binds it (as ml_harness.c chooses them)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random()               # seeded from the OS: parallel tests choose apart
+    for _ in range(200 if low > 12000 else 0):
+        port = rng.randrange(10000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
