@@ -478,7 +478,13 @@ ml_query_watch_watchlist (const ml_query_t *q_in, json_t **reply, char *code, si
         return ML_QUERY_FAIL (rc ? rc : ML_ENOMEM, "storage", "report watchlist: %s",
                        ml_strerror (rc ? rc : ML_ENOMEM));
     }
-    ml_report_watchlist_carry (*reply, c.rows);
+    if (json_array_size (c.rows))
+        ml_report_watchlist_carry (*reply, c.rows);
+    else {
+        //  nothing carried over: the report's rows are sorted already (no second sort of them all)
+        json_decref (c.rows);
+        json_object_set_new (*reply, "carried_over", json_integer (0));
+    }
     if (limit >= 0) {
         //  the first LIMIT rows of the sorted list; the count of all beside them
         json_t *rows = json_object_get (*reply, "rows");
