@@ -56,6 +56,9 @@ const ml_opt_t web_opts[] = {
       "an idle connection is closed after this many seconds" },
     { "web", "threads", ML_OPT_INT, "4", offsetof (web_config_t, threads),
       "worker threads" },
+    { "web", "page_max_age_s", ML_OPT_INT, "10", offsetof (web_config_t, page_max_age_s),
+      "the dashboard and unit page: while one request makes the page anew after a change, others "
+      "get the previous one if its data is at most this many seconds old (0: all wait for the new)" },
     { "web", "fast_hash", ML_OPT_INT, "0", offsetof (web_config_t, fast_hash),
       "1: the cheapest argon2id (tests only; never in production)" },
     { NULL, NULL, 0, NULL, 0, NULL }

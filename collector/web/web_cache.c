@@ -17,6 +17,17 @@
    claims it next. A claimed slot is never taken for another page, and the table is freed only
    after the HTTP server has stopped, so a claim stays valid until web_cache_done.
 
+   Stale while revalidate (page_max_age_s > 0): while one request makes the page of a new
+   generation, whoever asks the same key meanwhile is sent the newest kept body of an earlier
+   generation at once instead of waiting, if its data was read (the `generation` asked before its
+   reports) at most page_max_age_s seconds ago; and no second making of that key starts while one
+   is under way (one making per key at a time, whatever the generation). A body past the bound is
+   never sent: then the visitor waits, as with 0. The key (day, role, unit, page, year) is the
+   same as for the newest, so neither another day's nor another scope's body is ever sent. Every
+   kept body begins with the time its data was read (web_cache_stamp). A request that finds no
+   one making the key makes it itself and waits for it, so one visitor alone always sees the
+   newest page.
+
    A fixed table of WEB_CACHE_ENTRIES slots under one mutex, at most WEB_CACHE_BYTES of bodies; a
    new one takes a free slot, else a stale body, else the least recently used one; when every slot
    is being made the page is made without the cache. */
@@ -43,6 +54,7 @@ typedef struct {
     char *body;                         //  S_READY
     size_t len;
     uint64_t used;                      //  the clock when last sent or kept
+    struct timespec read;               //  when its generation was asked (CLOCK_MONOTONIC)
 } s_entry_t;
 
 struct web_cache {
@@ -53,6 +65,7 @@ struct web_cache {
     uint64_t clock;
     uint64_t newest;                    //  the highest generation seen
     uint64_t hits, kept;                //  bodies sent again; kept
+    uint64_t earlier;                   //  of them sent again, an earlier generation's (young)
 };
 
 web_cache_t *
@@ -86,8 +99,9 @@ web_cache_destroy (web_cache_t **self_p)
     if (!self_p || !*self_p)
         return;
     web_cache_t *self = *self_p;
-    ml_info ("page cache: %llu pages sent again, %llu made", (unsigned long long) self->hits,
-             (unsigned long long) self->kept);
+    ml_info ("page cache: %llu pages sent again, %llu made, %llu of an earlier generation sent",
+             (unsigned long long) self->hits, (unsigned long long) self->kept,
+             (unsigned long long) self->earlier);
     for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++)
         s_clear (self, &self->entries[i]);
     pthread_cond_destroy (&self->done);
@@ -141,6 +155,34 @@ s_victim (web_cache_t *self, const s_entry_t *but, bool free_ok)
     return best;
 }
 
+//  The newest READY body of KEY of a generation before GEN whose data is at most MAX_AGE_S old at
+//  NOW; NULL when none (or MAX_AGE_S is 0). Also *MAKING: a slot of KEY is being made (any gen).
+static s_entry_t *
+s_earlier (web_cache_t *self, const char *key, uint64_t gen, long max_age_s, const struct timespec *now,
+           bool *making)
+{
+    s_entry_t *best = NULL;
+    *making = false;
+    for (size_t i = 0; i < WEB_CACHE_ENTRIES; i++) {
+        s_entry_t *e = &self->entries[i];
+        if (e->state == S_FREE || strcmp (e->key, key) != 0)
+            continue;
+        if (e->state == S_BUSY) {
+            *making = true;
+            continue;
+        }
+        if (max_age_s <= 0 || e->gen >= gen)
+            continue;
+        //  age in ns, from the monotonic clock: a wall clock set back cannot make a body young
+        int64_t age = (int64_t) (now->tv_sec - e->read.tv_sec) * 1000000000LL + (now->tv_nsec - e->read.tv_nsec);
+        if (age < 0 || age > (int64_t) max_age_s * 1000000000LL)
+            continue;
+        if (!best || e->gen > best->gen)
+            best = e;
+    }
+    return best;
+}
+
 //  The deadline of a wait for another request's making: the collector's timeout from now.
 static struct timespec
 s_deadline (long ms)
@@ -165,8 +207,12 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
     const ml_account_t *a = &r->session.account;
     kept->ok = false;
     kept->claim = NULL;
+    kept->read_at = 0;
     if (!self)
         return false;
+    struct timespec read;
+    clock_gettime (CLOCK_MONOTONIC, &read);
+    kept->read_at = (int64_t) time (NULL);      //  before the generation: the data is at least this new
     if (!s_generation (r, &kept->gen))
         return r->errored;              //  answered already: the collector is not there
     //  \x1f separates the fields; no role, unit id or page name holds one
@@ -182,6 +228,23 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
         self->newest = kept->gen;
     for (;;) {
         s_entry_t *e = s_find (self, kept->key, kept->gen);
+        if (!e || e->state == S_BUSY) {
+            //  being made (or about to be, and one making is under way): a young earlier body
+            struct timespec now;
+            bool making;
+            clock_gettime (CLOCK_MONOTONIC, &now);
+            s_entry_t *prev = s_earlier (self, kept->key, kept->gen, r->web->cfg.page_max_age_s, &now,
+                                         &making);
+            if (prev && (e || making)) {
+                prev->used = ++self->clock;
+                self->hits++;
+                self->earlier++;
+                body = ml_html_new ();
+                if (body)
+                    ml_html_f (body, "%r", prev->body);
+                break;
+            }
+        }
         if (e && e->state == S_BUSY) {
             //  another request is making it: wait, then look again (filled, or let go)
             if (pthread_cond_timedwait (&self->done, &self->lock, &deadline) == ETIMEDOUT)
@@ -204,6 +267,7 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
                 e->state = S_BUSY;
                 e->key = key;
                 e->gen = kept->gen;
+                e->read = read;
                 kept->claim = e;
             }
         }
@@ -254,4 +318,16 @@ web_cache_done (web_req_t *r, web_kept_t *kept, const ml_html_t *body)
         s_clear (self, slot);           //  nothing to keep: a waiter makes it next
     pthread_cond_broadcast (&self->done);
     pthread_mutex_unlock (&self->lock);
+}
+
+void
+web_cache_stamp (ml_html_t *h, const web_kept_t *kept)
+{
+    time_t at = (time_t) (kept->read_at ? kept->read_at : (int64_t) time (NULL));
+    struct tm tm;
+    char hms[16] = "";
+    if (localtime_r (&at, &tm))
+        strftime (hms, sizeof hms, "%H:%M:%S", &tm);
+    ml_html_f (h, "<p class=\"note data-at\" id=\"data-at\" data-at=\"%L\">%t %t</p>", (long long) at,
+               web_text (W_DATA_AT), hms);
 }

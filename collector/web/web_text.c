@@ -151,6 +151,7 @@ static const char *const s_text[W_COUNT] = {
     [W_PENDING] = NC_ ("web", "Pending"),
     [W_WATCH_SHOWN] = NC_ ("web", "Rows shown"),
     [W_WATCH_ALL] = NC_ ("web", "The whole watch list"),
+    [W_DATA_AT] = NC_ ("web", "Data read at"),
 };
 
 const char *

@@ -4,13 +4,16 @@
 massline-web keeps the dashboard and unit pages per store generation (collector/web/web_cache.c):
 per role and unit, with each visitor's own layout, dropped by an ingest, made once when many ask it
 at once (single flight, also when its making fails); and its kept connections to the collector
-survive the collector's restart."""
+survive the collector's restart. With page_max_age_s, a visitor asking while another makes the new
+page may be sent the previous one, marked with the time its data was read, never one older than
+the bound nor of another scope."""
 import html
 import json
 import os
 import re
 import signal
 import threading
+import time
 import unittest
 
 import webharness as wh
@@ -51,6 +54,16 @@ def english_msgids():
         ids = re.findall(r'NC_ \("web", "((?:[^"\\]|\\.)*)"\)', f.read())
     assert len(ids) > 100, len(ids)
     return [i for i in ids if i[:1].isupper()]
+
+
+def main_of(page):
+    return page.split("<main>")[-1].split("</main>")[0]
+
+
+def data_at(body):
+    """The time a page's data was read (unix s), as the page says it."""
+    m = re.search(r'id="data-at" data-at="(\d+)">数据更新于 (\d\d:\d\d:\d\d)<', body)
+    return int(m.group(1)) if m else None
 
 
 def shown_text(page):
@@ -209,7 +222,8 @@ class Cache(unittest.TestCase):
         # stops waiting for the page another one is making (the wait is bounded by timeout_ms)
         port = wh.free_port()
         ini = B.write_web_ini("web3.ini", {"listen": "127.0.0.1:%d" % port, "fast_hash": "1",
-                                           "timeout_ms": "120000", "threads": "8"})
+                                           "timeout_ms": "120000", "threads": "8",
+                                           "page_max_age_s": "0"})   # all wait for the newest
         web3 = B.start_web(ini, "web3.log", port)
         n = 50
         clients = []
@@ -223,20 +237,7 @@ class Cache(unittest.TestCase):
         self.ingest_one("H001-CACHE-0004")
 
         def all_at_once(path):
-            """N visitors ask PATH at the same moment: their answers (status, <main> body)."""
-            answers = [None] * n
-            start = threading.Barrier(n)
-
-            def visit(i):
-                start.wait(60)
-                page = clients[i].get(path)
-                answers[i] = (page.status, page.text.split("<main>")[-1].split("</main>")[0])
-            threads = [threading.Thread(target=visit, args=(i,)) for i in range(n)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(300)
-            return answers
+            return self.all_at_once(clients, path)
         for path in (dash, unit1):
             answers = all_at_once(path)                        # made 3, 4; sent again 49 each
             self.assertEqual({a[0] for a in answers}, {200}, path)
@@ -254,6 +255,123 @@ class Cache(unittest.TestCase):
         m = re.search(r"page cache: (\d+) pages sent again, (\d+) made", B.log("web3.log"))
         self.assertIsNotNone(m, B.log("web3.log"))
         self.assertEqual((int(m.group(1)), int(m.group(2))), (2 * (n - 1), 4))
+
+    def all_at_once(self, clients, path):
+        """Every client asks PATH (or its own, PATH a list) at the same moment: their answers
+        (status, <main> body, the whole page)."""
+        n = len(clients)
+        answers = [None] * n
+        start = threading.Barrier(n)
+
+        def visit(i):
+            start.wait(60)
+            page = clients[i].get(path[i] if isinstance(path, list) else path)
+            answers[i] = (page.status, main_of(page.text), page.text)
+        threads = [threading.Thread(target=visit, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        return answers
+
+    def web_with(self, name, options):
+        """Another massline-web (its page cache empty) with OPTIONS; its port and process."""
+        port = wh.free_port()
+        opts = {"listen": "127.0.0.1:%d" % port, "fast_hash": "1", "timeout_ms": "120000", "threads": "8"}
+        opts.update(options)
+        ini = B.write_web_ini(name + ".ini", opts)
+        return port, B.start_web(ini, name + ".log", port)
+
+    def clients_of(self, port, users):
+        out = []
+        for user in users:
+            c = wh.Client(port)
+            self.assertEqual(c.login(user).status, 303)
+            out.append(c)
+        return out
+
+    def stopped_counts(self, web, log):
+        """Stops WEB: (sent again, made, of an earlier generation sent) from its stop line."""
+        web.send_signal(signal.SIGTERM)
+        web.wait(30)
+        m = re.search(r"page cache: (\d+) pages sent again, (\d+) made, (\d+) of an earlier generation sent",
+                      B.log(log))
+        self.assertIsNotNone(m, B.log(log))
+        return tuple(int(g) for g in m.groups())
+
+    def test_8a_a_visitor_may_get_the_previous_page_marked_with_its_time(self):
+        port, web = self.web_with("web4", {"page_max_age_s": "600"})
+        n = 50
+        clients = self.clients_of(port, ["王芳"] * n)
+        dash = "/?year=%d" % Y
+        first = clients[0].get(dash)
+        self.assertEqual(first.status, 200)
+        old = main_of(first.text)
+        self.assertIsNotNone(data_at(old), "the page says when its data was read")
+        self.assertIn("数据更新于", shown_text(first.text))
+        self.assertEqual(main_of(clients[1].get(dash).text), old)      # kept: the same body
+        earlier_seen = 0
+        for round_ in range(4):
+            time.sleep(1.1)            # the next page's data is read in a later second than OLD's
+            self.ingest_one("H001-CACHE-1%d" % round_)
+            answers = self.all_at_once(clients, dash)
+            self.assertEqual({a[0] for a in answers}, {200})
+            new = [a[1] for a in answers if a[1] != old]
+            earlier = [a for a in answers if a[1] == old]
+            # the others: one new page, made once, with the figures after the ingest
+            self.assertGreater(len(new), 0, "one visitor makes the new page and waits for it")
+            self.assertEqual(len(set(new)), 1)
+            self.assertEqual(heat(new[0], "H001"), cli_summary("H001"))
+            self.assertGreater(data_at(new[0]), data_at(old))
+            for a in earlier:          # the previous page, as it was, with its own time
+                self.assertEqual(data_at(a[1]), data_at(old))
+                self.assertIn('id="account">王芳<', a[2])
+            earlier_seen += len(earlier)
+            # a later visit shows the new figures
+            later = clients[0].get(dash)
+            self.assertEqual(main_of(later.text), new[0])
+            old = new[0]
+            if earlier_seen:
+                break
+        self.assertGreater(earlier_seen, 0, "nobody was sent the previous page while it was made")
+        again, made, sent_earlier = self.stopped_counts(web, "web4.log")
+        self.assertEqual(sent_earlier, earlier_seen)
+
+    def test_8b_a_page_older_than_the_bound_is_never_sent(self):
+        port, web = self.web_with("web5", {"page_max_age_s": "1"})
+        n = 50
+        clients = self.clients_of(port, ["王芳"] * n)
+        dash = "/?year=%d" % Y
+        old = main_of(clients[0].get(dash).text)
+        time.sleep(2.5)                # OLD's data is now older than the bound
+        self.ingest_one("H001-CACHE-0020")
+        answers = self.all_at_once(clients, dash)
+        self.assertEqual({a[0] for a in answers}, {200})
+        self.assertEqual(sum(a[1] == old for a in answers), 0, "a page past the bound was sent")
+        self.assertEqual(len({a[1] for a in answers}), 1, "everyone waits for the one new page")
+        self.assertEqual(heat(answers[0][1], "H001"), cli_summary("H001"))
+        self.assertEqual(self.stopped_counts(web, "web5.log"), (n - 1, 2, 0))
+
+    def test_8c_a_previous_page_never_crosses_scopes(self):
+        port, web = self.web_with("web6", {"page_max_age_s": "600"})
+        users = ["h1"] * 15 + ["h2"] * 15 + ["王芳"] * 10 + ["h2"] * 5
+        paths = (["/units/H001?year=%d" % Y] * 15 + ["/units/H002?year=%d" % Y] * 25
+                 + ["/units/H001?year=%d" % Y] * 5)
+        clients = self.clients_of(port, users)
+        names = dict(wh.UNITS)
+        for round_ in range(3):
+            answers = self.all_at_once(clients, paths)
+            for user, path, (status, body, page) in zip(users, paths, answers):
+                if user == "h2" and "H001" in path:
+                    self.assertEqual(status, 403)
+                    continue
+                self.assertEqual(status, 200, (user, path))
+                unit = "H001" if "H001" in path else "H002"
+                self.assertIn('id="unit-name">%s<' % html.escape(names[unit], quote=False), body)
+                self.assertIn('id="account">%s<' % user, page)
+                self.assertIsNotNone(data_at(body))
+            self.ingest_one("H001-CACHE-003%d" % round_)
+        self.stopped_counts(web, "web6.log")
 
     def test_9_answers_are_sent_again_and_counted(self):
         c = self.signed_in("王芳")
