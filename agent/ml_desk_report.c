@@ -314,13 +314,6 @@ desk_reports_download (desk_req_t *r)
         desk_error (r, 502, _("Cannot make the report's file"));
         return;
     }
-    static const char *const types[] = {
-        [ML_FORMAT_JSON] = "application/json; charset=utf-8",
-        [ML_FORMAT_CSV] = "text/csv; charset=utf-8",
-        [ML_FORMAT_TEXT] = "text/plain; charset=utf-8",
-        [ML_FORMAT_HTML] = "text/html; charset=utf-8",
-        [ML_FORMAT_PDF] = "application/pdf",
-    };
     //  the person's code is a file name part only when it is a plain one (P001, B-03)
     char disposition[200];
     if (cadre && strspn (who, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -337,6 +330,6 @@ desk_reports_download (desk_req_t *r)
                             "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     ml_info ("desk: %s downloaded %s %d%s%s as %s", r->session.account.name,
              cadre ? "cadre" : "unit-annual", year, cadre ? " " : "", cadre ? who : "", name);
-    ml_http_respond (r->http, 200, types[format], bytes, len);
+    ml_http_respond (r->http, 200, ml_format_content_type (format), bytes, len);
     free (bytes);
 }

@@ -114,6 +114,18 @@ s_reply_error (s_job_t *job, const char *code, const char *message)
         ml_error ("out of memory packing a reply");
 }
 
+//  Answers JOB with the JSON TEXT.
+static void
+s_reply_json (s_job_t *job, char *text)
+{
+    Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
+    reply.json = text;
+    Massline__Frame frame = MASSLINE__FRAME__INIT;
+    frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REPLY;
+    frame.query_reply = &reply;
+    s_reply (job, &frame);
+}
+
 static void
 s_status (ml_serve_query_t *self, s_job_t *job)
 {
@@ -235,12 +247,7 @@ s_query_request (ml_serve_query_t *self, s_job_t *job, const Massline__QueryRequ
         char text[64];
         snprintf (text, sizeof text, "{\"generation\": %llu}",
                   (unsigned long long) ml_store_generation (self->cfg.store));
-        Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
-        reply.json = text;
-        Massline__Frame frame = MASSLINE__FRAME__INIT;
-        frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REPLY;
-        frame.query_reply = &reply;
-        s_reply (job, &frame);
+        s_reply_json (job, text);
         return;
     }
     ml_info ("query %s%s by %s", request->command, line, by);
@@ -278,12 +285,7 @@ s_query_request (ml_serve_query_t *self, s_job_t *job, const Massline__QueryRequ
             return;
         }
     }
-    Massline__QueryReply reply = MASSLINE__QUERY_REPLY__INIT;
-    reply.json = text;
-    Massline__Frame frame = MASSLINE__FRAME__INIT;
-    frame.msg_case = MASSLINE__FRAME__MSG_QUERY_REPLY;
-    frame.query_reply = &reply;
-    s_reply (job, &frame);
+    s_reply_json (job, text);
     free (text);
 }
 

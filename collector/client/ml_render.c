@@ -65,6 +65,20 @@ ml_format_name (ml_format_t format)
            s_format_names [format]: "?";
 }
 
+const char *
+ml_format_content_type (ml_format_t format)
+{
+    static const char *const types [] = {
+        [ML_FORMAT_JSON] = "application/json; charset=utf-8",
+        [ML_FORMAT_CSV] = "text/csv; charset=utf-8",
+        [ML_FORMAT_TEXT] = "text/plain; charset=utf-8",
+        [ML_FORMAT_HTML] = "text/html; charset=utf-8",
+        [ML_FORMAT_PDF] = "application/pdf",
+    };
+    return (unsigned) format < sizeof types / sizeof types [0] && types [format]?
+           types [format]: "application/octet-stream";
+}
+
 static int
 s_fail (char *err, size_t errlen, int rc, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));

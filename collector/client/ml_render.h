@@ -21,6 +21,10 @@ int ml_format_parse (const char *name, ml_format_t *format);
 //  Returns the canonical name of FORMAT ("json", ...); "?" for a value out of range.
 const char *ml_format_name (ml_format_t format);
 
+//  The HTTP Content-Type of a file in FORMAT ("text/csv; charset=utf-8", ...), for the programs
+//  that serve reports' files; "application/octet-stream" for a value out of range.
+const char *ml_format_content_type (ml_format_t format);
+
 //  Writes REPORT (a report object; its "report" key picks unit-annual, rollup, cadre,
 //  bulletin or watchlist) to OUT in FORMAT. The output is built in memory first, so on
 //  failure nothing is written. Returns 0; ML_EINVAL when REPORT lacks what the kind needs

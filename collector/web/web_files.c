@@ -105,13 +105,6 @@ web_report_file (web_req_t *r, const char *name)
         web_error (r, 502, W_UNAVAILABLE);
         return;
     }
-    static const char *const types[] = {
-        [ML_FORMAT_JSON] = "application/json; charset=utf-8",
-        [ML_FORMAT_CSV] = "text/csv; charset=utf-8",
-        [ML_FORMAT_TEXT] = "text/plain; charset=utf-8",
-        [ML_FORMAT_HTML] = "text/html; charset=utf-8",
-        [ML_FORMAT_PDF] = "application/pdf",
-    };
     char disposition[128];
     snprintf (disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
     ml_http_add_header (r->http, "Content-Disposition", disposition);
@@ -121,7 +114,7 @@ web_report_file (web_req_t *r, const char *name)
                             "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     ml_accounts_audit (r->web->accounts, r->now, r->session.account.name, ml_http_peer (r->http),
                        "download", name);
-    ml_http_respond (r->http, 200, types[format], bytes, len);
+    ml_http_respond (r->http, 200, ml_format_content_type (format), bytes, len);
     free (bytes);
 }
 
