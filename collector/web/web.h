@@ -132,15 +132,16 @@ typedef struct {
     uint64_t gen;
     char key[512];
     void *claim;                        //  this request makes the page (web_cache.c's slot)
-    int64_t read_at;                    //  when the generation was asked (unix s): the data's time
+    int64_t read_at;                    //  when the page's data was the store's (unix s)
 } web_kept_t;
 web_cache_t *web_cache_new (void);
 void web_cache_destroy (web_cache_t **self_p);
 bool web_cache_send (web_req_t *r, const char *page, int year, const char *title, web_kept_t *kept);
 void web_cache_done (web_req_t *r, web_kept_t *kept, const ml_html_t *body);
-//  The line a kept page begins with: when its data was read (KEPT's read_at, local time), so that
-//  a visitor sent the previous generation's page (page_max_age_s) knows how current it is.
-void web_cache_stamp (ml_html_t *h, const web_kept_t *kept);
+//  *BODY (a kept page's) with, before it, the time its data was the store's (KEPT's read_at, local
+//  time: when the generation was asked), so that a visitor sent the previous generation's page
+//  (page_max_age_s) knows how current it is. Not kept: made for each request.
+void web_cache_stamped (ml_html_t **body, const web_kept_t *kept);
 
 //  The pages (web_pages.c) and the files (web_files.c).
 void web_dashboard (web_req_t *r);

@@ -19,14 +19,15 @@
 
    Stale while revalidate (page_max_age_s > 0): while one request makes the page of a new
    generation, whoever asks the same key meanwhile is sent the newest kept body of an earlier
-   generation at once instead of waiting, if its data was read (the `generation` asked before its
-   reports) at most page_max_age_s seconds ago; and no second making of that key starts while one
-   is under way (one making per key at a time, whatever the generation). A body past the bound is
-   never sent: then the visitor waits, as with 0. The key (day, role, unit, page, year) is the
-   same as for the newest, so neither another day's nor another scope's body is ever sent. Every
-   kept body begins with the time its data was read (web_cache_stamp). A request that finds no
-   one making the key makes it itself and waits for it, so one visitor alone always sees the
-   newest page.
+   generation at once instead of waiting, if its generation was last found to be the store's (the
+   `generation` asked by the request that made it or was sent it as the newest) at most
+   page_max_age_s seconds ago; and no second making of that key starts while one is under way (one
+   making per key at a time, whatever the generation). A body past the bound is never sent: then
+   the visitor waits, as with 0. The key (day, role, unit, page, year) is the same as for the
+   newest, so neither another day's nor another scope's body is ever sent. Every page sent begins
+   with that time (web_cache_stamped: the data was the store's then), made for each request, not
+   kept in the body. A request that finds no one making the key makes it itself and waits for it,
+   so one visitor alone always sees the newest page.
 
    A fixed table of WEB_CACHE_ENTRIES slots under one mutex, at most WEB_CACHE_BYTES of bodies; a
    new one takes a free slot, else a stale body, else the least recently used one; when every slot
@@ -54,7 +55,8 @@ typedef struct {
     char *body;                         //  S_READY
     size_t len;
     uint64_t used;                      //  the clock when last sent or kept
-    struct timespec read;               //  when its generation was asked (CLOCK_MONOTONIC)
+    struct timespec seen;               //  when its generation was last the store's: asked by the
+    int64_t seen_at;                    //  request that made it or was sent it (monotonic; unix s)
 } s_entry_t;
 
 struct web_cache {
@@ -174,7 +176,7 @@ s_earlier (web_cache_t *self, const char *key, uint64_t gen, long max_age_s, con
         if (max_age_s <= 0 || e->gen >= gen)
             continue;
         //  age in ns, from the monotonic clock: a wall clock set back cannot make a body young
-        int64_t age = (int64_t) (now->tv_sec - e->read.tv_sec) * 1000000000LL + (now->tv_nsec - e->read.tv_nsec);
+        int64_t age = (int64_t) (now->tv_sec - e->seen.tv_sec) * 1000000000LL + (now->tv_nsec - e->seen.tv_nsec);
         if (age < 0 || age > (int64_t) max_age_s * 1000000000LL)
             continue;
         if (!best || e->gen > best->gen)
@@ -242,6 +244,7 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
                 body = ml_html_new ();
                 if (body)
                     ml_html_f (body, "%r", prev->body);
+                kept->read_at = prev->seen_at;  //  the page says when it was the store's
                 break;
             }
         }
@@ -254,6 +257,10 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
         if (e) {
             e->used = ++self->clock;
             self->hits++;
+            if (read.tv_sec > e->seen.tv_sec || (read.tv_sec == e->seen.tv_sec && read.tv_nsec > e->seen.tv_nsec)) {
+                e->seen = read;         //  its generation is still the store's: it is young again
+                e->seen_at = kept->read_at;
+            }
             body = ml_html_new ();
             if (body)
                 ml_html_f (body, "%r", e->body);
@@ -267,7 +274,8 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
                 e->state = S_BUSY;
                 e->key = key;
                 e->gen = kept->gen;
-                e->read = read;
+                e->seen = read;
+                e->seen_at = kept->read_at;
                 kept->claim = e;
             }
         }
@@ -276,6 +284,7 @@ web_cache_send (web_req_t *r, const char *page, int year, const char *title, web
     pthread_mutex_unlock (&self->lock);
     if (!body)
         return false;
+    web_cache_stamped (&body, kept);
     web_page (r, 200, title, &body);
     return true;
 }
@@ -321,13 +330,20 @@ web_cache_done (web_req_t *r, web_kept_t *kept, const ml_html_t *body)
 }
 
 void
-web_cache_stamp (ml_html_t *h, const web_kept_t *kept)
+web_cache_stamped (ml_html_t **body, const web_kept_t *kept)
 {
+    if (!body || !*body)
+        return;
     time_t at = (time_t) (kept->read_at ? kept->read_at : (int64_t) time (NULL));
     struct tm tm;
     char hms[16] = "";
     if (localtime_r (&at, &tm))
         strftime (hms, sizeof hms, "%H:%M:%S", &tm);
-    ml_html_f (h, "<p class=\"note data-at\" id=\"data-at\" data-at=\"%L\">%t %t</p>", (long long) at,
-               web_text (W_DATA_AT), hms);
+    ml_html_t *h = ml_html_new ();
+    if (!h)
+        return;                         //  the page without its time rather than none
+    ml_html_f (h, "<p class=\"note data-at\" id=\"data-at\" data-at=\"%L\">%t %t</p>%r", (long long) at,
+               web_text (W_DATA_AT), hms, ml_html_str (*body));
+    ml_html_destroy (body);
+    *body = h;
 }

@@ -209,7 +209,6 @@ web_dashboard (web_req_t *r)
     if (h) {
         ml_html_f (h, "<h1>%t <span id=\"page-year\">%d</span></h1>", web_text (W_DASHBOARD), year);
         web_year_form (h, "/", year);
-        web_cache_stamp (h, &kept);
         s_heatmap (h, rollup, year);
         web_downloads (h, "rollup", NULL, NULL, year);
         if (completeness)
@@ -224,8 +223,10 @@ done:
     json_decref (rollup);
     json_decref (watch);
     json_decref (completeness);
-    if (!r->errored)
+    if (!r->errored) {
+        web_cache_stamped (&h, &kept);
         web_page (r, 200, web_text (W_DASHBOARD), &h);
+    }
     ml_html_destroy (&h);
 }
 
@@ -294,7 +295,6 @@ web_unit_page (web_req_t *r, const char *unit)
         size_t i;
         ml_html_f (h, "<h1><span id=\"unit-name\">%t</span> · %d</h1>", s_str (rep, "unit_name"), year);
         web_year_form (h, base, year);
-        web_cache_stamp (h, &kept);
         ml_html_f (h, "<p class=\"summary\">%t %L · %t %L · %t %L · %t %L · %t %t</p>", web_text (W_CHECKED),
                    s_int (sum, "rules_checked"), web_text (W_MET), s_int (sum, "met"), web_text (W_UNMET),
                    s_int (sum, "unmet"), web_text (W_WARNINGS), s_int (sum, "warnings"), web_text (W_AS_OF),
@@ -333,6 +333,7 @@ web_unit_page (web_req_t *r, const char *unit)
     }
     web_cache_done (r, &kept, h);
     json_decref (rep);
+    web_cache_stamped (&h, &kept);
     web_page (r, 200, web_text (W_UNIT_ANNUAL), &h);
 }
 

@@ -56,13 +56,18 @@ def english_msgids():
     return [i for i in ids if i[:1].isupper()]
 
 
+STAMP = re.compile(r'<p class="note data-at" id="data-at" data-at="(\d+)">数据更新于 (\d\d:\d\d:\d\d)</p>')
+
+
 def main_of(page):
-    return page.split("<main>")[-1].split("</main>")[0]
+    """The kept body of a page: its <main> without the time its data was the store's (made for
+    each request)."""
+    return STAMP.sub("", page.split("<main>")[-1].split("</main>")[0], count=1)
 
 
 def data_at(body):
     """The time a page's data was read (unix s), as the page says it."""
-    m = re.search(r'id="data-at" data-at="(\d+)">数据更新于 (\d\d:\d\d:\d\d)<', body)
+    m = STAMP.search(body)
     return int(m.group(1)) if m else None
 
 
@@ -177,7 +182,7 @@ class Cache(unittest.TestCase):
         a = staff.get(unit1)                                   # made 1
         b = staff.get(unit1)                                   # sent again 1
         self.assertEqual((a.status, b.status), (200, 200))
-        self.assertEqual(a.text.split("<main>")[1], b.text.split("<main>")[1])
+        self.assertEqual(main_of(a.text), main_of(b.text))
         own = h1.get(unit1)                                    # made 2: not staff's page
         self.assertEqual(own.status, 200)
         self.assertIn('id="account">h1<', own.text)
@@ -306,35 +311,41 @@ class Cache(unittest.TestCase):
         dash = "/?year=%d" % Y
         first = clients[0].get(dash)
         self.assertEqual(first.status, 200)
-        old = main_of(first.text)
-        self.assertIsNotNone(data_at(old), "the page says when its data was read")
-        self.assertIn("数据更新于", shown_text(first.text))
-        self.assertEqual(main_of(clients[1].get(dash).text), old)      # kept: the same body
+        self.assertIn("数据更新于", shown_text(first.text))       # how current the page is
+        old, old_at = main_of(first.text), data_at(first.text)
+        self.assertIsNotNone(old_at)
         earlier_seen = 0
         for round_ in range(4):
-            time.sleep(1.1)            # the next page's data is read in a later second than OLD's
+            again = clients[1].get(dash)                       # kept: the same body, young again
+            self.assertEqual(main_of(again.text), old)
+            old_at = data_at(again.text)
+            self.assertGreaterEqual(old_at, data_at(first.text))
+            time.sleep(1.1)            # what is read after the ingest is read in a later second
+            t0 = int(time.time())
             self.ingest_one("H001-CACHE-1%d" % round_)
             answers = self.all_at_once(clients, dash)
             self.assertEqual({a[0] for a in answers}, {200})
-            new = [a[1] for a in answers if a[1] != old]
-            earlier = [a for a in answers if a[1] == old]
+            earlier = [a for a in answers if data_at(a[2]) < t0]
+            new = [a for a in answers if data_at(a[2]) >= t0]
+            self.assertEqual(len(earlier) + len(new), n)
             # the others: one new page, made once, with the figures after the ingest
             self.assertGreater(len(new), 0, "one visitor makes the new page and waits for it")
-            self.assertEqual(len(set(new)), 1)
-            self.assertEqual(heat(new[0], "H001"), cli_summary("H001"))
-            self.assertGreater(data_at(new[0]), data_at(old))
-            for a in earlier:          # the previous page, as it was, with its own time
-                self.assertEqual(data_at(a[1]), data_at(old))
+            self.assertEqual(len({a[1] for a in new}), 1)
+            self.assertEqual(heat(new[0][1], "H001"), cli_summary("H001"))
+            for a in earlier:          # the previous page, as it was, with the time it was current
+                self.assertEqual(a[1], old)
+                self.assertEqual(data_at(a[2]), old_at)
                 self.assertIn('id="account">王芳<', a[2])
             earlier_seen += len(earlier)
             # a later visit shows the new figures
             later = clients[0].get(dash)
-            self.assertEqual(main_of(later.text), new[0])
-            old = new[0]
+            self.assertGreaterEqual(data_at(later.text), t0)
+            self.assertEqual(main_of(later.text), new[0][1])
+            old = new[0][1]
             if earlier_seen:
                 break
         self.assertGreater(earlier_seen, 0, "nobody was sent the previous page while it was made")
-        again, made, sent_earlier = self.stopped_counts(web, "web4.log")
+        _, _, sent_earlier = self.stopped_counts(web, "web4.log")
         self.assertEqual(sent_earlier, earlier_seen)
 
     def test_8b_a_page_older_than_the_bound_is_never_sent(self):
@@ -342,12 +353,13 @@ class Cache(unittest.TestCase):
         n = 50
         clients = self.clients_of(port, ["王芳"] * n)
         dash = "/?year=%d" % Y
-        old = main_of(clients[0].get(dash).text)
-        time.sleep(2.5)                # OLD's data is now older than the bound
+        self.assertEqual(clients[0].get(dash).status, 200)
+        time.sleep(2.5)                # the kept page was the store's longer ago than the bound
+        t0 = int(time.time())
         self.ingest_one("H001-CACHE-0020")
         answers = self.all_at_once(clients, dash)
         self.assertEqual({a[0] for a in answers}, {200})
-        self.assertEqual(sum(a[1] == old for a in answers), 0, "a page past the bound was sent")
+        self.assertEqual(sum(data_at(a[2]) < t0 for a in answers), 0, "a page past the bound was sent")
         self.assertEqual(len({a[1] for a in answers}), 1, "everyone waits for the one new page")
         self.assertEqual(heat(answers[0][1], "H001"), cli_summary("H001"))
         self.assertEqual(self.stopped_counts(web, "web5.log"), (n - 1, 2, 0))
@@ -369,7 +381,7 @@ class Cache(unittest.TestCase):
                 unit = "H001" if "H001" in path else "H002"
                 self.assertIn('id="unit-name">%s<' % html.escape(names[unit], quote=False), body)
                 self.assertIn('id="account">%s<' % user, page)
-                self.assertIsNotNone(data_at(body))
+                self.assertIsNotNone(data_at(page))
             self.ingest_one("H001-CACHE-003%d" % round_)
         self.stopped_counts(web, "web6.log")
 
