@@ -365,7 +365,7 @@ typedef struct {
     json_t *docs;
     int year;
     int64_t first_rollup;               //  arrival of the first roll-up, 0: none
-    json_t *figures;                    //  the latest roll-up's totals, or NULL
+    json_t *figures;                    //  the latest roll-up's summary, or NULL
 } s_member_t;
 
 static int
@@ -390,7 +390,7 @@ s_member_doc (void *arg, const ml_tier_doc_t *d)
         if (!m->first_rollup || d->at < m->first_rollup)
             m->first_rollup = d->at;
         json_t *doc = json_loads (r->document, 0, NULL);
-        json_t *totals = doc ? json_object_get (doc, "totals") : NULL;
+        json_t *totals = doc ? json_object_get (doc, "summary") : NULL;
         if (totals) {
             json_decref (m->figures);
             m->figures = json_incref (totals);

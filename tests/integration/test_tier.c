@@ -158,6 +158,15 @@ Test (integration, two_bureaus_report_to_a_committee, .init = ml_h_init, .fini =
         cr_assert_eq (json_array_size (docs), 1);
         cr_assert_str_eq (json_string_value (json_object_get (json_array_get (docs, 0), "seal")),
                           "verified");
+        //  its compliance figures: the bureau's own roll-up summary, as it was sent
+        json_t *own = s_query (i ? b2 : b1, (char *const[]) { "report", "rollup", "--year", "2025",
+                                                              "--format", "json", NULL });
+        json_t *figures = json_object_get (m, "figures");
+        char *got = json_dumps (figures, JSON_SORT_KEYS | JSON_COMPACT);
+        cr_assert (json_equal (figures, json_object_get (own, "summary")), "B0%d's figures: %s", i + 1,
+                   got ? got : "(null)");
+        free (got);
+        json_decref (own);
     }
     json_decref (all);
     //  a restatement at B01 after relaying: version 2 goes up, the committee keeps both
