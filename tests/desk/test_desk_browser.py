@@ -44,7 +44,9 @@ class Browser(unittest.TestCase):
         self.d.find_element(By.ID, "user").send_keys(dh.CLERK)
         self.d.find_element(By.ID, "password").send_keys(dh.PASSWORD)
         self.d.find_element(By.ID, "submit").click()
-        self.assertEqual(self.d.find_element(By.ID, "account").text, dh.CLERK)
+        # the click returns before the next page may be there (seen once in a loaded ops/test)
+        dh.wait_until(lambda: self.d.find_element(By.ID, "account").text == dh.CLERK, 30,
+                      "the signed-in page")
 
     def tearDown(self):
         self.d.quit()
@@ -82,6 +84,7 @@ class Browser(unittest.TestCase):
         before = U.pending()
         self.d.get(self.base + "/form")
         self.d.find_element(By.LINK_TEXT, "接访台账").click()
+        dh.wait_until(lambda: self.d.find_elements(By.ID, "c-date"), 30, "the form")
         self.d.find_element(By.ID, "c-date").send_keys("08012025")   # a date input: mm dd yyyy
         Select(self.d.find_element(By.ID, "c-person")).select_by_value("P002")
         Select(self.d.find_element(By.ID, "c-mode")).select_by_visible_text("公开接访")

@@ -64,7 +64,9 @@ class Browser(unittest.TestCase):
         self.d.find_element(By.ID, "password").send_keys(wh.PASSWORD)
         self.d.find_element(By.ID, "submit").click()
         wh.wait_until(lambda: not self.d.current_url.endswith("/login"), 30, "the first page")
-        self.assertEqual(self.d.find_element(By.ID, "account").text, user)
+        # the URL changes before the new page's elements may be there
+        wh.wait_until(lambda: self.d.find_element(By.ID, "account").text == user, 30,
+                      "the signed-in page of " + user)
 
     def wait_file(self, name):
         path = os.path.join(self.downloads, name)
@@ -89,10 +91,12 @@ class Browser(unittest.TestCase):
 
         # drill down: unit -> person -> the person's rules
         self.d.find_element(By.LINK_TEXT, wh.UNITS[0][1]).click()
+        wh.wait_until(lambda: self.d.find_elements(By.ID, "unit-name"), 30, "the unit page")
         self.assertEqual(self.d.find_element(By.ID, "unit-name").text, wh.UNITS[0][1])
         person = self.d.find_elements(By.CSS_SELECTOR, "#persons a.person")[0]
         name = person.text
         person.click()
+        wh.wait_until(lambda: self.d.find_elements(By.ID, "person-name"), 30, "the person page")
         self.assertEqual(self.d.find_element(By.ID, "person-name").text, name)
         rows = self.d.find_elements(By.CSS_SELECTOR, "#person-rules tbody tr")
         self.assertGreater(len(rows), 0)
@@ -137,6 +141,8 @@ class Browser(unittest.TestCase):
         self.assertTrue(counted)
         link = self.d.find_element(By.CSS_SELECTOR, '#person-rules tr[data-rule="%s"] a.rule-events' % counted[0])
         link.click()
+        wh.wait_until(lambda: "rule=" in self.d.current_url and self.d.find_elements(By.ID, "events"), 30,
+                      "the events page")
         self.assertIn("rule=", self.d.current_url)
         rows = self.d.find_elements(By.CSS_SELECTOR, "#events tbody tr.ev")
         self.assertGreater(len(rows), 0)
@@ -154,6 +160,7 @@ class Browser(unittest.TestCase):
         self.d.save_screenshot(os.path.join(OUT, "dashboard-reviewer.png"))
         row = self.d.find_element(By.CSS_SELECTOR, '#decisions tr[data-unit="H002"]')
         row.find_element(By.CSS_SELECTOR, "a.review").click()
+        wh.wait_until(lambda: self.d.find_elements(By.ID, "year-state"), 30, "the review page")
         self.assertEqual(self.d.find_element(By.ID, "year-state").get_attribute("class"), "ys-submitted")
         self.d.save_screenshot(os.path.join(OUT, "review.png"))
         self.d.find_element(By.ID, "accept").click()
@@ -188,6 +195,7 @@ class Browser(unittest.TestCase):
         self.assertEqual(entry["finding"]["note"], "台账无签字")
         # verify re-derives the sample from its seed and today's store
         self.d.find_element(By.ID, "verify-link").click()
+        wh.wait_until(lambda: self.d.find_elements(By.ID, "verify-result"), 30, "the verification")
         self.assertEqual(self.d.find_element(By.ID, "verify-result").get_attribute("class"), "ok")
         self.d.save_screenshot(os.path.join(OUT, "sample.png"))
 
