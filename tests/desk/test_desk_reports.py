@@ -10,13 +10,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import unittest
 
 import deskharness as dh
-from httpharness import free_port, wait_listening, wait_until
+from httpharness import free_port, stop_all, wait_listening, wait_until
 
 CLIENT = os.environ["ML_CLIENT"]
 YEAR = 2025
@@ -78,16 +77,7 @@ class Bureau:
         return self.run([CLIENT, "-c", self.b + "/staff/admin.ini"] + list(args))
 
     def stop(self):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if os.environ.get("ML_KEEP") != "1":
-            shutil.rmtree(self.dir, ignore_errors=True)
+        stop_all(self.procs, self.dir)
 
 
 def setUpModule():

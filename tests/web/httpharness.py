@@ -2,9 +2,13 @@
 desk: tests/desk/deskharness.py): a free loopback port, waiting for a condition or a listener,
 and an HTTP client that keeps cookies, reads a form's CSRF token and signs in."""
 import http.client
+import os
 import random
 import re
+import shutil
+import signal
 import socket
+import subprocess
 import time
 from urllib.parse import urlencode
 
@@ -30,6 +34,21 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_all(procs, folder):
+    """Stops PROCS (subprocess.Popen), the last started first: SIGTERM, then SIGKILL after 30 s;
+    then removes FOLDER unless ML_KEEP=1."""
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    if os.environ.get("ML_KEEP") != "1":
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def wait_until(pred, seconds=30.0, what="condition"):

@@ -6,12 +6,10 @@ Paths come from the environment meson sets: ML_COLLECTOR, ML_AGENT, ML_CLIENT, M
 MASSLINE_SOURCE_ROOT. Everything runs on 127.0.0.1 and is stopped by pid at the end."""
 import json
 import os
-import shutil
-import signal
 import subprocess
 import tempfile
 
-from httpharness import CookieClient, free_port, wait_listening, wait_until  # noqa: F401
+from httpharness import CookieClient, free_port, stop_all, wait_listening, wait_until  # noqa: F401
 
 COLLECTOR = os.environ["ML_COLLECTOR"]
 AGENT = os.environ["ML_AGENT"]
@@ -115,16 +113,7 @@ class Bureau:
             return f.read()
 
     def stop(self):
-        for p in reversed(self.pids):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if os.environ.get("ML_KEEP") != "1":
-            shutil.rmtree(self.dir, ignore_errors=True)
+        stop_all(self.pids, self.dir)
 
 
 class Client(CookieClient):
